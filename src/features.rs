@@ -1,0 +1,382 @@
+//! Feature computation shared, verbatim, by the service and the training job.
+//!
+//! A model sees a lead through a [`FeatureSpec`]: one feature per known
+//! activity type and one indicator per known categorical value. Activity
+//! features are built in three steps:
+//!
+//! 1. **Clean**: activities after `as_of` are ignored (an activity *at*
+//!    `as_of` counts), repeated event ids count once, and repeats of the same
+//!    type within `dedupe_window_seconds` (bots, double clicks) count once.
+//! 2. **Decay**: each remaining activity weighs `0.5^(age / half_life)`, so
+//!    warmth fades; with no half-life every activity weighs 1.
+//! 3. **Diminishing returns**: the feature is `ln(1 + decayed count)`.
+//!
+//! Pre-aggregated counts (for callers that only keep totals, and the wide
+//! training shape) carry no time: they are added undecayed. Activity types
+//! the spec does not know are reported as *unscored* and contribute nothing.
+//!
+//! Training computes its design matrix with [`CompiledFeatures::compute`]
+//! and the service scores with the same function: there is no second copy
+//! to drift (training/serving skew is a bug).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+/// Microseconds since the Unix epoch, the one time unit of the domain.
+pub type Micros = i64;
+
+/// Microseconds in a day.
+pub const MICROS_PER_DAY: f64 = 86_400_000_000.0;
+
+/// Marketing funnel stage of an activity type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunnelStage {
+    /// Top of funnel: blog reads, page views, social.
+    Tofu,
+    /// Middle of funnel: webinars, case studies, comparison sheets.
+    Mofu,
+    /// Bottom of funnel: pricing page, demo request, contact sales, trial.
+    Bofu,
+    /// Signals against buying: unsubscribes, hard bounces.
+    Negative,
+    /// Not in the built-in catalog.
+    Unclassified,
+}
+
+impl FunnelStage {
+    /// Stage of a (normalized) activity type in the built-in catalog.
+    pub fn of(activity_type: &str) -> FunnelStage {
+        const TOFU: &[&str] = &[
+            "blog_read", "page_view", "social_engagement", "email_open", "email_opened",
+            "ad_click", "website_visit", "newsletter_signup",
+        ];
+        const MOFU: &[&str] = &[
+            "webinar_attended", "webinar_registration", "case_study_download",
+            "white_paper_download", "whitepaper_download", "comparison_sheet_download",
+            "email_click", "email_link_clicked", "event_attended", "product_tour",
+        ];
+        const BOFU: &[&str] = &[
+            "pricing_page_view", "demo_request", "contact_sales", "free_trial",
+            "trial_signup", "quote_request",
+        ];
+        const NEGATIVE: &[&str] = &[
+            "unsubscribe", "unsubscribed", "hard_bounce", "email_bounced", "spam_report",
+        ];
+        if BOFU.contains(&activity_type) {
+            FunnelStage::Bofu
+        } else if MOFU.contains(&activity_type) {
+            FunnelStage::Mofu
+        } else if TOFU.contains(&activity_type) {
+            FunnelStage::Tofu
+        } else if NEGATIVE.contains(&activity_type) {
+            FunnelStage::Negative
+        } else {
+            FunnelStage::Unclassified
+        }
+    }
+
+    /// Short upper-case label used in explanations.
+    pub fn label(self) -> &'static str {
+        match self {
+            FunnelStage::Tofu => "TOFU",
+            FunnelStage::Mofu => "MOFU",
+            FunnelStage::Bofu => "BOFU",
+            FunnelStage::Negative => "negative",
+            FunnelStage::Unclassified => "unclassified",
+        }
+    }
+}
+
+/// Canonical form of an activity type or attribute key: trimmed, lower
+/// case, runs of whitespace and dashes turned into one `_`.
+pub fn normalize_name(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut pending_sep = false;
+    for c in raw.trim().chars() {
+        if c.is_whitespace() || c == '-' || c == '_' {
+            pending_sep = !out.is_empty();
+        } else {
+            if pending_sep {
+                out.push('_');
+                pending_sep = false;
+            }
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Canonical form of a categorical value: trimmed and case-folded; the
+/// placeholders CRM exports use for "nothing" (`""`, `Select`, `NA`, …)
+/// become `None`.
+pub fn normalize_category(raw: &str) -> Option<String> {
+    let folded = raw.trim().to_lowercase();
+    const MISSING: &[&str] = &["", "select", "na", "n/a", "nan", "null", "none", "-"];
+    (!MISSING.contains(&folded.as_str())).then_some(folded)
+}
+
+/// Where a model's activity features come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureSource {
+    /// Timestamped activities (event-shape training), decayed.
+    Events,
+    /// Per-type totals (wide-shape training), undecayed.
+    Counts,
+}
+
+/// An activity type the model has a weight for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityFeature {
+    /// Normalized activity type (see [`normalize_name`]).
+    #[serde(rename = "type")]
+    pub activity_type: String,
+    /// Funnel stage, shown in explanations and used by SQL rules.
+    pub funnel_stage: FunnelStage,
+}
+
+/// A one-hot indicator: `attribute` has value `value`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalFeature {
+    /// Normalized attribute key (see [`normalize_name`]).
+    pub attribute: String,
+    /// Normalized value (see [`normalize_category`]).
+    pub value: String,
+}
+
+/// What a model needs to turn a lead into a feature vector. Stored in the
+/// model file; the order of features is the order of coefficients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    /// Source of the activity features.
+    pub source: FeatureSource,
+    /// Decay half-life in days; `None` means no decay.
+    pub half_life_days: Option<f64>,
+    /// Repeats of one activity type closer than this count once.
+    pub dedupe_window_seconds: u32,
+    /// Activity features, in coefficient order.
+    pub activities: Vec<ActivityFeature>,
+    /// Categorical indicators, after the activity features.
+    pub categorical: Vec<CategoricalFeature>,
+}
+
+/// One activity of a lead, as the feature code needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ActivityRef<'a> {
+    /// Normalized type.
+    pub activity_type: &'a str,
+    /// When it happened.
+    pub occurred_at: Micros,
+    /// Caller's event id, if any, for de-duplication.
+    pub event_id: Option<&'a str>,
+}
+
+/// Everything about a lead the features may read.
+#[derive(Debug, Clone, Copy)]
+pub struct FeatureInput<'a> {
+    /// Timestamped activities, in any order.
+    pub activities: &'a [ActivityRef<'a>],
+    /// Pre-aggregated totals per normalized type.
+    pub counts: &'a [(&'a str, f64)],
+    /// Profile attributes with normalized keys.
+    pub attributes: &'a BTreeMap<String, String>,
+    /// Time the features are computed for.
+    pub as_of: Micros,
+}
+
+/// A lead's feature vector plus what the model could not use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureVector {
+    /// Values in spec order (activities, then categorical indicators).
+    pub values: Vec<f64>,
+    /// Activity types the spec does not know, with how often they occurred
+    /// (after cleaning), sorted by type.
+    pub unscored: Vec<(String, f64)>,
+}
+
+/// A [`FeatureSpec`] with its lookups built, ready to compute many leads.
+#[derive(Debug, Clone)]
+pub struct CompiledFeatures {
+    spec: FeatureSpec,
+    /// Activity type → feature index.
+    activity_index: HashMap<String, usize>,
+    /// Attribute → (value → feature index).
+    categorical_index: HashMap<String, HashMap<String, usize>>,
+    /// ln(2) / half-life in microseconds, or 0 for no decay.
+    decay_rate: f64,
+}
+
+impl CompiledFeatures {
+    /// Builds the lookups of `spec`.
+    pub fn new(spec: FeatureSpec) -> CompiledFeatures {
+        let activity_index = spec
+            .activities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.activity_type.clone(), i))
+            .collect();
+        let mut categorical_index: HashMap<String, HashMap<String, usize>> = HashMap::new();
+        for (i, c) in spec.categorical.iter().enumerate() {
+            categorical_index
+                .entry(c.attribute.clone())
+                .or_default()
+                .insert(c.value.clone(), spec.activities.len() + i);
+        }
+        let decay_rate = match spec.half_life_days {
+            Some(days) => std::f64::consts::LN_2 / (days * MICROS_PER_DAY),
+            None => 0.0,
+        };
+        CompiledFeatures { spec, activity_index, categorical_index, decay_rate }
+    }
+
+    /// The spec these lookups were built from.
+    pub fn spec(&self) -> &FeatureSpec {
+        &self.spec
+    }
+
+    /// Number of features (length of every vector).
+    pub fn len(&self) -> usize {
+        self.spec.activities.len() + self.spec.categorical.len()
+    }
+
+    /// Whether the spec has no features at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Feature names in vector order: `activity:TYPE` or `attribute:KEY=VALUE`.
+    pub fn names(&self) -> Vec<String> {
+        let activities = self.spec.activities.iter().map(|a| format!("activity:{}", a.activity_type));
+        let categorical =
+            self.spec.categorical.iter().map(|c| format!("attribute:{}={}", c.attribute, c.value));
+        activities.chain(categorical).collect()
+    }
+
+    /// Computes the feature vector of one lead (see the module docs).
+    pub fn compute(&self, input: &FeatureInput<'_>) -> FeatureVector {
+        let mut values = vec![0.0; self.len()];
+        let mut unscored: BTreeMap<String, f64> = BTreeMap::new();
+
+        if self.spec.source == FeatureSource::Events {
+            for (activity_type, weight) in self.cleaned_weights(input) {
+                match self.activity_index.get(activity_type) {
+                    Some(&i) => values[i] += weight,
+                    None => *unscored.entry(activity_type.to_owned()).or_default() += 1.0,
+                }
+            }
+        } else {
+            for a in input.activities.iter().filter(|a| a.occurred_at <= input.as_of) {
+                if !self.activity_index.contains_key(a.activity_type) {
+                    *unscored.entry(a.activity_type.to_owned()).or_default() += 1.0;
+                }
+            }
+        }
+        for &(activity_type, count) in input.counts {
+            match self.activity_index.get(activity_type) {
+                Some(&i) => values[i] += count,
+                None => *unscored.entry(activity_type.to_owned()).or_default() += count,
+            }
+        }
+        for v in &mut values[..self.spec.activities.len()] {
+            *v = v.ln_1p();
+        }
+        for (key, raw) in input.attributes {
+            let Some(by_value) = self.categorical_index.get(key) else { continue };
+            if let Some(&i) = normalize_category(raw).and_then(|v| by_value.get(&v)) {
+                values[i] = 1.0;
+            }
+        }
+        FeatureVector { values, unscored: unscored.into_iter().collect() }
+    }
+
+    /// Activities that survive cleaning, each with its decay weight.
+    fn cleaned_weights<'a>(&self, input: &FeatureInput<'a>) -> Vec<(&'a str, f64)> {
+        let mut seen_ids: HashSet<&str> = HashSet::new();
+        let mut kept: Vec<&ActivityRef<'a>> = input
+            .activities
+            .iter()
+            .filter(|a| a.occurred_at <= input.as_of)
+            .filter(|a| a.event_id.is_none_or(|id| seen_ids.insert(id)))
+            .collect();
+        kept.sort_by(|a, b| a.activity_type.cmp(b.activity_type).then(a.occurred_at.cmp(&b.occurred_at)));
+        let window = i64::from(self.spec.dedupe_window_seconds) * 1_000_000;
+        let mut out = Vec::with_capacity(kept.len());
+        let mut last: Option<(&str, Micros)> = None;
+        for a in kept {
+            if let Some((t, at)) = last
+                && t == a.activity_type
+                && a.occurred_at - at < window
+            {
+                continue;
+            }
+            last = Some((a.activity_type, a.occurred_at));
+            let age = (input.as_of - a.occurred_at) as f64;
+            out.push((a.activity_type, (-self.decay_rate * age).exp()));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000_000;
+
+    fn spec(half_life_days: Option<f64>) -> CompiledFeatures {
+        CompiledFeatures::new(FeatureSpec {
+            source: FeatureSource::Events,
+            half_life_days,
+            dedupe_window_seconds: 60,
+            activities: vec![
+                ActivityFeature { activity_type: "demo_request".into(), funnel_stage: FunnelStage::Bofu },
+                ActivityFeature { activity_type: "blog_read".into(), funnel_stage: FunnelStage::Tofu },
+            ],
+            categorical: vec![CategoricalFeature { attribute: "source".into(), value: "referral".into() }],
+        })
+    }
+
+    fn act(t: &str, at: i64, id: Option<&'static str>) -> ActivityRef<'static> {
+        let t: &'static str = Box::leak(t.to_owned().into_boxed_str());
+        ActivityRef { activity_type: t, occurred_at: at, event_id: id }
+    }
+
+    fn compute(f: &CompiledFeatures, acts: &[ActivityRef<'_>], as_of: i64) -> FeatureVector {
+        let attributes = BTreeMap::from([("source".to_owned(), " Referral ".to_owned())]);
+        f.compute(&FeatureInput { activities: acts, counts: &[("blog_read", 3.0)], attributes: &attributes, as_of })
+    }
+
+    #[test]
+    fn half_life_halves_weight_and_log_compresses() {
+        let f = spec(Some(10.0));
+        let v = compute(&f, &[act("demo_request", 0, None)], 10 * DAY);
+        assert!((v.values[0] - 1.5f64.ln()).abs() < 1e-12);
+        assert!((v.values[1] - 4f64.ln()).abs() < 1e-12, "counts are undecayed");
+        assert_eq!(v.values[2], 1.0, "categorical value is case-folded and trimmed");
+    }
+
+    #[test]
+    fn future_duplicates_and_rapid_repeats_do_not_count() {
+        let f = spec(None);
+        let acts = [
+            act("demo_request", 0, Some("e1")),
+            act("demo_request", DAY, Some("e1")),
+            act("demo_request", 10_000_000, None),
+            act("demo_request", 5 * DAY, None),
+            act("mystery", 0, None),
+        ];
+        let v = compute(&f, &acts, 2 * DAY);
+        assert!((v.values[0] - 2f64.ln()).abs() < 1e-12, "{:?}", v.values);
+        assert_eq!(v.unscored, vec![("mystery".to_owned(), 1.0)]);
+    }
+
+    #[test]
+    fn names_are_normalized() {
+        assert_eq!(normalize_name("  Demo  Request "), "demo_request");
+        assert_eq!(normalize_name("Page-View"), "page_view");
+        assert_eq!(normalize_category(" Select "), None);
+        assert_eq!(normalize_category("SMS Sent").as_deref(), Some("sms sent"));
+    }
+}

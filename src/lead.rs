@@ -1,0 +1,251 @@
+//! The lead as the domain sees it, and the limits every lead must respect.
+//!
+//! Transport layers (gRPC today, the lead store later) convert their own
+//! types into [`Lead`] and call [`Lead::validate`]; the errors name the field
+//! by its path inside the lead (`activities[3].occurred_at`), which the
+//! caller prefixes with where the lead sits in its request.
+
+use std::collections::BTreeMap;
+
+use crate::features::{normalize_name, ActivityRef, FeatureInput, Micros, MICROS_PER_DAY};
+
+/// Documented input limits.
+pub mod limits {
+    /// Longest lead id, in bytes.
+    pub const MAX_LEAD_ID_BYTES: usize = 128;
+    /// Longest profile string, activity type, event id or attribute value, in bytes.
+    pub const MAX_STRING_BYTES: usize = 256;
+    /// Longest attribute key, in bytes.
+    pub const MAX_KEY_BYTES: usize = 64;
+    /// Most attributes on a profile or an activity.
+    pub const MAX_ATTRIBUTES: usize = 64;
+    /// Most activities on one lead.
+    pub const MAX_ACTIVITIES: usize = 100_000;
+    /// Most distinct pre-aggregated activity counts on one lead.
+    pub const MAX_ACTIVITY_COUNTS: usize = 1_000;
+    /// Most leads in one batch.
+    pub const MAX_BATCH: usize = 10_000;
+    /// How far after `as_of` an activity may be dated (clock skew allowance).
+    pub const MAX_FUTURE_MICROS: i64 = 86_400_000_000;
+}
+
+/// What the caller knows about one BANT criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BantStatus {
+    /// Not known.
+    #[default]
+    Unknown,
+    /// Criterion met.
+    Yes,
+    /// Criterion known not to be met.
+    No,
+}
+
+/// Budget, authority, need, timeline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bant {
+    /// Has budget.
+    pub budget: BantStatus,
+    /// Has authority to buy.
+    pub authority: BantStatus,
+    /// Has a need we solve.
+    pub need: BantStatus,
+    /// Buys within the agreed timeline.
+    pub timeline: BantStatus,
+}
+
+impl Bant {
+    /// Number of criteria known to be met.
+    pub fn met(&self) -> usize {
+        [self.budget, self.authority, self.need, self.timeline].iter().filter(|s| **s == BantStatus::Yes).count()
+    }
+}
+
+/// Fit attributes of a lead; empty strings mean unknown.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    /// Job title as written by the lead.
+    pub job_title: String,
+    /// Explicit seniority, if known (else inferred from the title).
+    pub seniority: String,
+    /// Department.
+    pub department: String,
+    /// Industry.
+    pub industry: String,
+    /// Country code or name.
+    pub country: String,
+    /// Employees.
+    pub company_size: Option<f64>,
+    /// Annual revenue.
+    pub annual_revenue: Option<f64>,
+    /// Domain of the lead's e-mail address.
+    pub email_domain: String,
+    /// Free-form attributes, keys normalized.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Something the lead did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    /// Normalized activity type.
+    pub activity_type: String,
+    /// When it happened.
+    pub occurred_at: Micros,
+    /// Caller's id, for de-duplication.
+    pub event_id: Option<String>,
+}
+
+/// A lead to score.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lead {
+    /// Caller's id.
+    pub id: String,
+    /// Fit attributes.
+    pub profile: Profile,
+    /// BANT qualification.
+    pub bant: Bant,
+    /// Timestamped activities.
+    pub activities: Vec<Activity>,
+    /// Pre-aggregated totals per normalized type.
+    pub activity_counts: Vec<(String, f64)>,
+}
+
+/// A field that breaks the rules, named by its path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    /// Path of the field, e.g. `activities[3].occurred_at`.
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// A new error on `field`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+        FieldError { field: field.into(), reason: reason.into() }
+    }
+
+    /// The same error with `prefix.` in front of the path.
+    pub fn within(self, prefix: &str) -> FieldError {
+        FieldError { field: format!("{prefix}.{}", self.field), reason: self.reason }
+    }
+}
+
+/// Checks a string's length.
+pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
+    if value.len() > max {
+        return Err(FieldError::new(field, format!("is {} bytes long, the limit is {max}", value.len())));
+    }
+    Ok(())
+}
+
+fn check_amount(field: &str, value: Option<f64>) -> Result<(), FieldError> {
+    match value {
+        Some(v) if !v.is_finite() || v < 0.0 => {
+            Err(FieldError::new(field, format!("must be a finite number >= 0, got {v}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_attributes(field: &str, attributes: &BTreeMap<String, String>) -> Result<(), FieldError> {
+    if attributes.len() > limits::MAX_ATTRIBUTES {
+        return Err(FieldError::new(field, format!("has {} entries, the limit is {}", attributes.len(), limits::MAX_ATTRIBUTES)));
+    }
+    for (k, v) in attributes {
+        if k.is_empty() {
+            return Err(FieldError::new(field, "has an empty key"));
+        }
+        check_len(&format!("{field}[{k:?}]"), k, limits::MAX_KEY_BYTES)?;
+        check_len(&format!("{field}[{k:?}]"), v, limits::MAX_STRING_BYTES)?;
+    }
+    Ok(())
+}
+
+impl Lead {
+    /// Checks the lead against [`limits`] and `as_of`.
+    pub fn validate(&self, as_of: Micros) -> Result<(), FieldError> {
+        if self.id.trim().is_empty() {
+            return Err(FieldError::new("lead_id", "is required"));
+        }
+        check_len("lead_id", &self.id, limits::MAX_LEAD_ID_BYTES)?;
+        let p = &self.profile;
+        for (name, value) in [
+            ("profile.job_title", &p.job_title),
+            ("profile.seniority", &p.seniority),
+            ("profile.department", &p.department),
+            ("profile.industry", &p.industry),
+            ("profile.country", &p.country),
+            ("profile.email_domain", &p.email_domain),
+        ] {
+            check_len(name, value, limits::MAX_STRING_BYTES)?;
+        }
+        check_amount("profile.company_size", p.company_size)?;
+        check_amount("profile.annual_revenue", p.annual_revenue)?;
+        check_attributes("profile.attributes", &p.attributes)?;
+        if self.activities.len() > limits::MAX_ACTIVITIES {
+            return Err(FieldError::new(
+                "activities",
+                format!("has {} entries, the limit is {} per lead", self.activities.len(), limits::MAX_ACTIVITIES),
+            ));
+        }
+        for (i, a) in self.activities.iter().enumerate() {
+            if a.activity_type.is_empty() {
+                return Err(FieldError::new(format!("activities[{i}].type"), "is required"));
+            }
+            check_len(&format!("activities[{i}].type"), &a.activity_type, limits::MAX_STRING_BYTES)?;
+            if let Some(id) = &a.event_id {
+                check_len(&format!("activities[{i}].event_id"), id, limits::MAX_STRING_BYTES)?;
+            }
+            if a.occurred_at > as_of.saturating_add(limits::MAX_FUTURE_MICROS) {
+                let days = (a.occurred_at - as_of) as f64 / MICROS_PER_DAY;
+                return Err(FieldError::new(
+                    format!("activities[{i}].occurred_at"),
+                    format!("is {days:.1} days after as_of; at most 1 day of clock skew is accepted"),
+                ));
+            }
+        }
+        if self.activity_counts.len() > limits::MAX_ACTIVITY_COUNTS {
+            return Err(FieldError::new("activity_counts", format!("has more than {} entries", limits::MAX_ACTIVITY_COUNTS)));
+        }
+        for (t, c) in &self.activity_counts {
+            let field = format!("activity_counts[{t:?}]");
+            if t.is_empty() {
+                return Err(FieldError::new("activity_counts", "has an empty activity type"));
+            }
+            check_len(&field, t, limits::MAX_STRING_BYTES)?;
+            check_amount(&field, Some(*c))?;
+        }
+        Ok(())
+    }
+
+    /// Borrowed views of the activities for the feature code.
+    pub fn activity_refs(&self) -> Vec<ActivityRef<'_>> {
+        self.activities
+            .iter()
+            .map(|a| ActivityRef {
+                activity_type: &a.activity_type,
+                occurred_at: a.occurred_at,
+                event_id: a.event_id.as_deref(),
+            })
+            .collect()
+    }
+
+    /// Borrowed views of the pre-aggregated counts.
+    pub fn count_refs(&self) -> Vec<(&str, f64)> {
+        self.activity_counts.iter().map(|(t, c)| (t.as_str(), *c)).collect()
+    }
+
+    /// Runs `f` with this lead's feature input as of `as_of`.
+    pub fn with_feature_input<R>(&self, as_of: Micros, f: impl FnOnce(&FeatureInput<'_>) -> R) -> R {
+        let activities = self.activity_refs();
+        let counts = self.count_refs();
+        f(&FeatureInput { activities: &activities, counts: &counts, attributes: &self.profile.attributes, as_of })
+    }
+}
+
+/// Normalizes an attribute map's keys (see [`normalize_name`]).
+pub fn normalize_attributes(raw: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    raw.into_iter().map(|(k, v)| (normalize_name(&k), v)).collect()
+}

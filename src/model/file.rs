@@ -1,0 +1,168 @@
+//! The model file: `models/<version>.json`.
+//!
+//! Written by `leadscore-train` (atomically, never overwritten) and read by
+//! the service. The service uses the feature spec, standardization,
+//! coefficients, intercept, threshold and points scale; `metrics`,
+//! `hyperparameters` and `training` are kept as JSON and shown in model
+//! cards. Versions look like `20261123T103000Z-1a2b3c4d` (UTC creation time,
+//! then a content hash), so sorting versions sorts them by time.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{FeatureSpec, normalize_category, normalize_name};
+
+/// Value of the `format` field this code reads and writes.
+pub const MODEL_FORMAT: &str = "leadscore.model/v1";
+
+/// Per-feature standardization used during the fit: `z = (x - mean) / scale`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standardization {
+    /// Mean of each feature on the training rows.
+    pub mean: Vec<f64>,
+    /// Standard deviation of each feature (1 where it was 0).
+    pub scale: Vec<f64>,
+}
+
+/// How logits map to the integer points marketers are used to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointsScale {
+    /// Points per unit of logit.
+    pub per_logit: f64,
+    /// Behavior points at which the MQL probability threshold lies.
+    pub threshold: i64,
+    /// Points earned by one fresh activity of each type (reading aid only).
+    pub per_activity: std::collections::BTreeMap<String, i64>,
+}
+
+/// The model file as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    /// Always [`MODEL_FORMAT`]; anything else is refused.
+    pub format: String,
+    /// Sortable version: UTC time then content hash.
+    pub version: String,
+    /// RFC 3339 creation time.
+    pub created_at: String,
+    /// How to compute the features (the same code in training and serving).
+    pub features: FeatureSpec,
+    /// Standardization of the features during the fit.
+    pub standardization: Standardization,
+    /// Coefficients on standardized features, in feature order.
+    pub coefficients: Vec<f64>,
+    /// Intercept on standardized features.
+    pub intercept: f64,
+    /// Recommended MQL probability threshold (rules may override it).
+    pub mql_threshold: f64,
+    /// Points view of the model.
+    pub points: PointsScale,
+    /// Choices made by the training job (half-life, L2, grids, weighting).
+    #[serde(default)]
+    pub hyperparameters: serde_json::Value,
+    /// Evaluation metrics (AUC, log-loss, calibration table, lift, …).
+    #[serde(default)]
+    pub metrics: serde_json::Value,
+    /// Training-data summary (rows, positives, date range, input hashes).
+    #[serde(default)]
+    pub training: serde_json::Value,
+}
+
+/// Why a model file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    /// The file could not be read.
+    #[error("cannot read model file {path}: {source}")]
+    Read {
+        /// File that failed.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON of the expected shape (also: truncated).
+    #[error("model file {path} is not a valid model: {source}")]
+    Parse {
+        /// File that failed.
+        path: String,
+        /// Underlying error, with line and column.
+        source: serde_json::Error,
+    },
+    /// The JSON parsed but its content is inconsistent.
+    #[error("model file {path} is invalid: {reason}")]
+    Invalid {
+        /// File that failed.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl ModelFile {
+    /// Reads and validates a model file.
+    pub fn load(path: &Path) -> Result<ModelFile, ModelFileError> {
+        let shown = path.display().to_string();
+        let bytes =
+            std::fs::read(path).map_err(|source| ModelFileError::Read { path: shown.clone(), source })?;
+        let model: ModelFile = serde_json::from_slice(&bytes)
+            .map_err(|source| ModelFileError::Parse { path: shown.clone(), source })?;
+        model.validate().map_err(|reason| ModelFileError::Invalid { path: shown, reason })?;
+        Ok(model)
+    }
+
+    /// Checks everything the service relies on; returns the first problem.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.format != MODEL_FORMAT {
+            return Err(format!("format is {:?}, this build reads {MODEL_FORMAT:?}", self.format));
+        }
+        if self.version.is_empty() || !self.version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(format!("version {:?} must be non-empty ASCII letters, digits and '-'", self.version));
+        }
+        let n = self.features.activities.len() + self.features.categorical.len();
+        for (name, len) in [
+            ("coefficients", self.coefficients.len()),
+            ("standardization.mean", self.standardization.mean.len()),
+            ("standardization.scale", self.standardization.scale.len()),
+        ] {
+            if len != n {
+                return Err(format!("{name} has {len} entries for {n} features"));
+            }
+        }
+        let finite = |name: &str, v: &[f64]| match v.iter().position(|x| !x.is_finite()) {
+            Some(i) => Err(format!("{name}[{i}] is not finite")),
+            None => Ok(()),
+        };
+        finite("coefficients", &self.coefficients)?;
+        finite("standardization.mean", &self.standardization.mean)?;
+        finite("standardization.scale", &self.standardization.scale)?;
+        finite("intercept", &[self.intercept])?;
+        if let Some(i) = self.standardization.scale.iter().position(|s| *s <= 0.0) {
+            return Err(format!("standardization.scale[{i}] must be > 0"));
+        }
+        if !(self.mql_threshold > 0.0 && self.mql_threshold < 1.0) {
+            return Err(format!("mql_threshold {} must be in (0, 1)", self.mql_threshold));
+        }
+        if !(self.points.per_logit.is_finite() && self.points.per_logit > 0.0) {
+            return Err("points.per_logit must be finite and > 0".into());
+        }
+        if let Some(h) = self.features.half_life_days
+            && !(h.is_finite() && h > 0.0)
+        {
+            return Err(format!("features.half_life_days {h} must be finite and > 0"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for a in &self.features.activities {
+            if normalize_name(&a.activity_type) != a.activity_type || !seen.insert(a.activity_type.as_str()) {
+                return Err(format!("activity type {:?} is not normalized or repeated", a.activity_type));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for c in &self.features.categorical {
+            let normal = normalize_name(&c.attribute) == c.attribute
+                && normalize_category(&c.value).as_deref() == Some(c.value.as_str());
+            if !normal || !seen.insert((c.attribute.as_str(), c.value.as_str())) {
+                return Err(format!("categorical {}={:?} is not normalized or repeated", c.attribute, c.value));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,15 @@
+//! Models: the versioned files the training job writes and the service
+//! serves.
+//!
+//! - [`file`]: the on-disk JSON format and its validation.
+//! - [`linear`]: a loaded model turned into raw-unit weights that explain
+//!   every score term by term.
+//! - [`registry`]: finding the newest valid model in a directory.
+
+pub mod file;
+pub mod linear;
+pub mod registry;
+
+pub use file::{ModelFile, ModelFileError, PointsScale, Standardization, MODEL_FORMAT};
+pub use linear::{Explanation, LinearModel, Term};
+pub use registry::{load_newest, RegistryError};

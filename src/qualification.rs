@@ -1,0 +1,164 @@
+//! Nurturing → MQL → SQL, with every criterion's verdict named.
+//!
+//! - **MQL**: not disqualified, behavior probability ≥ the MQL threshold,
+//!   and fit grade at least the rules' minimum.
+//! - **SQL**: an MQL that also has a hand-raise activity within the rules'
+//!   window, authority (decision-maker seniority or BANT authority, when the
+//!   rules require it) and the minimum number of BANT criteria met.
+//!
+//! All six verdicts are always returned, met or not, so a caller can say
+//! exactly what a lead lacks.
+
+use crate::features::Micros;
+use crate::lead::{BantStatus, Lead};
+use crate::rules::{FitAssessment, Rules};
+
+/// Predicted stage of a lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// Not (yet) qualified.
+    Nurturing,
+    /// Marketing qualified.
+    Mql,
+    /// Sales qualified.
+    Sql,
+}
+
+/// A qualification criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Criterion {
+    /// No disqualifier matched.
+    NotDisqualified,
+    /// Behavior probability at or over the MQL threshold.
+    BehaviorScore,
+    /// Fit grade at least the minimum.
+    FitGrade,
+    /// Recent hand-raise activity.
+    HandRaise,
+    /// Decision-maker or BANT authority.
+    Authority,
+    /// Enough BANT criteria met.
+    Bant,
+}
+
+/// The verdict on one criterion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Which criterion.
+    pub criterion: Criterion,
+    /// Whether it is met.
+    pub met: bool,
+    /// A sentence saying why.
+    pub reason: String,
+    /// The stage that needs it.
+    pub required_for: Stage,
+}
+
+/// Stage and verdicts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Qualification {
+    /// Predicted stage.
+    pub stage: Stage,
+    /// All verdicts, MQL criteria first.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// What qualification needs from the behavior side.
+#[derive(Debug, Clone, Copy)]
+pub struct Behavior {
+    /// Calibrated conversion probability.
+    pub probability: f64,
+    /// MQL threshold in force.
+    pub threshold: f64,
+}
+
+/// Qualifies a lead.
+pub fn qualify(rules: &Rules, lead: &Lead, fit: &FitAssessment, behavior: Behavior, as_of: Micros) -> Qualification {
+    let mut verdicts = Vec::with_capacity(6);
+    let mut add = |criterion, met, reason: String, required_for| {
+        verdicts.push(Verdict { criterion, met, reason, required_for })
+    };
+
+    let disqualified = !fit.disqualified_by.is_empty();
+    add(
+        Criterion::NotDisqualified,
+        !disqualified,
+        if disqualified {
+            format!("disqualified: {}", fit.disqualified_by.join("; "))
+        } else {
+            "no disqualifier applies".to_owned()
+        },
+        Stage::Mql,
+    );
+    let (p, t) = (behavior.probability * 100.0, behavior.threshold * 100.0);
+    let score_met = behavior.probability >= behavior.threshold;
+    add(
+        Criterion::BehaviorScore,
+        score_met,
+        format!("behavior score {p:.1} is {} the MQL threshold {t:.1}", if score_met { "at or above" } else { "below" }),
+        Stage::Mql,
+    );
+    let min = rules.mql.min_grade;
+    let grade_met = fit.grade.at_least(min);
+    add(
+        Criterion::FitGrade,
+        grade_met,
+        format!("fit grade {} ({} points) is {} the minimum {min}", fit.grade, fit.points, if grade_met { "at least" } else { "below" }),
+        Stage::Mql,
+    );
+
+    let sql = &rules.sql;
+    let window = i64::from(sql.hand_raise_within_days) * 86_400_000_000;
+    let hand_raise = lead
+        .activities
+        .iter()
+        .filter(|a| a.occurred_at <= as_of && as_of - a.occurred_at <= window)
+        .filter(|a| sql.hand_raise_types.contains(&a.activity_type))
+        .max_by_key(|a| a.occurred_at);
+    add(
+        Criterion::HandRaise,
+        hand_raise.is_some(),
+        match hand_raise {
+            Some(a) => format!("{} within the last {} days", a.activity_type, sql.hand_raise_within_days),
+            None => format!("no {} in the last {} days", sql.hand_raise_types.join(" or "), sql.hand_raise_within_days),
+        },
+        Stage::Sql,
+    );
+
+    let bant_authority = lead.bant.authority == BantStatus::Yes;
+    let authority_met = !sql.require_authority || fit.role.decision_maker || bant_authority;
+    add(
+        Criterion::Authority,
+        authority_met,
+        if fit.role.decision_maker {
+            format!("seniority {} is a decision-maker", fit.role.seniority)
+        } else if bant_authority {
+            "BANT authority confirmed".to_owned()
+        } else if !sql.require_authority {
+            "authority not required by the rules".to_owned()
+        } else {
+            format!("seniority {} is not a decision-maker and BANT authority is not confirmed", fit.role.seniority)
+        },
+        Stage::Sql,
+    );
+
+    let met = lead.bant.met();
+    let bant_met = met >= sql.min_bant_met;
+    add(
+        Criterion::Bant,
+        bant_met,
+        format!("{met} of 4 BANT criteria met, {} required", sql.min_bant_met),
+        Stage::Sql,
+    );
+
+    let mql = verdicts.iter().filter(|v| v.required_for == Stage::Mql).all(|v| v.met);
+    let sql_ok = mql && verdicts.iter().all(|v| v.met);
+    let stage = if sql_ok {
+        Stage::Sql
+    } else if mql {
+        Stage::Mql
+    } else {
+        Stage::Nurturing
+    };
+    Qualification { stage, verdicts }
+}

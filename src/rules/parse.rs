@@ -1,0 +1,255 @@
+//! Reading a rules file: TOML syntax first, then every rule checked, so a
+//! bad file is refused at start with its path, line and reason.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::conditions::{Condition, ProfileField, Test};
+use super::{Disqualifier, FitRule, Grade, GradeBands, MqlRules, RoleRule, Rules, SqlRules};
+use crate::features::normalize_name;
+
+/// A rules file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    /// The file could not be read.
+    #[error("cannot read rules file {path}: {source}")]
+    Read {
+        /// File.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The file has a syntax or rule error.
+    #[error("{path}:{line}:{column}: {reason}")]
+    Invalid {
+        /// File.
+        path: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    #[serde(default)]
+    roles: Vec<Spanned<RawRole>>,
+    #[serde(default)]
+    decision_maker_seniorities: Vec<String>,
+    #[serde(default)]
+    fit: Vec<Spanned<RawCondition>>,
+    grades: Spanned<RawGrades>,
+    #[serde(default)]
+    disqualifiers: Vec<Spanned<RawCondition>>,
+    mql: Spanned<RawMql>,
+    sql: Spanned<RawSql>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    pattern: String,
+    seniority: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCondition {
+    field: String,
+    /// Fit rules: the rule's name. Disqualifiers: the reason shown.
+    #[serde(alias = "reason")]
+    name: String,
+    points: Option<i64>,
+    equals: Option<String>,
+    #[serde(rename = "in")]
+    in_list: Option<Vec<String>>,
+    min: Option<f64>,
+    max: Option<f64>,
+    regex: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrades {
+    a: i64,
+    b: i64,
+    c: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMql {
+    threshold: Option<f64>,
+    min_grade: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSql {
+    hand_raise_types: Vec<String>,
+    hand_raise_within_days: u32,
+    require_authority: bool,
+    min_bant_met: usize,
+}
+
+/// Position-aware error builder for one file.
+struct Source<'a> {
+    path: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn error(&self, offset: usize, reason: impl Into<String>) -> RulesError {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        RulesError::Invalid { path: self.path.to_owned(), line, column, reason: reason.into() }
+    }
+}
+
+impl Rules {
+    /// Reads and checks the rules file at `path`.
+    pub fn load(path: &Path) -> Result<Rules, RulesError> {
+        let shown = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|source| RulesError::Read { path: shown.clone(), source })?;
+        Rules::parse(&shown, &text)
+    }
+
+    /// Checks rules text; `path` is only used in errors.
+    pub fn parse(path: &str, text: &str) -> Result<Rules, RulesError> {
+        let src = Source { path, text };
+        let raw: RawRules = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            src.error(offset, e.message().trim().to_owned())
+        })?;
+        let digest = Sha256::digest(text.as_bytes());
+        let version = format!("sha256:{}", &hex(&digest)[..16]);
+
+        let roles = raw
+            .roles
+            .iter()
+            .map(|r| {
+                let pattern = case_insensitive(&r.get_ref().pattern)
+                    .map_err(|e| src.error(r.span().start, format!("roles: bad pattern: {e}")))?;
+                Ok(RoleRule { pattern, seniority: r.get_ref().seniority.trim().to_lowercase() })
+            })
+            .collect::<Result<_, RulesError>>()?;
+
+        let fit = raw
+            .fit
+            .iter()
+            .map(|r| {
+                let condition = condition(&src, r)?;
+                let points = r.get_ref().points.ok_or_else(|| src.error(r.span().start, "fit rule needs `points`"))?;
+                Ok(FitRule { name: r.get_ref().name.clone(), condition, points })
+            })
+            .collect::<Result<_, RulesError>>()?;
+
+        let disqualifiers = raw
+            .disqualifiers
+            .iter()
+            .map(|r| {
+                if r.get_ref().points.is_some() {
+                    return Err(src.error(r.span().start, "disqualifiers take no `points`"));
+                }
+                Ok(Disqualifier { reason: r.get_ref().name.clone(), condition: condition(&src, r)? })
+            })
+            .collect::<Result<_, RulesError>>()?;
+
+        let g = raw.grades.get_ref();
+        if !(g.a > g.b && g.b > g.c) {
+            return Err(src.error(raw.grades.span().start, "grades must satisfy a > b > c"));
+        }
+
+        let m = raw.mql.get_ref();
+        if let Some(t) = m.threshold
+            && !(t > 0.0 && t < 1.0)
+        {
+            return Err(src.error(raw.mql.span().start, format!("mql.threshold {t} must be a probability in (0, 1)")));
+        }
+        let min_grade = Grade::parse(&m.min_grade)
+            .ok_or_else(|| src.error(raw.mql.span().start, format!("mql.min_grade {:?} must be A, B, C or D", m.min_grade)))?;
+
+        let s = raw.sql.get_ref();
+        if s.min_bant_met > 4 {
+            return Err(src.error(raw.sql.span().start, "sql.min_bant_met must be between 0 and 4"));
+        }
+        if s.hand_raise_types.is_empty() || s.hand_raise_within_days == 0 {
+            return Err(src.error(raw.sql.span().start, "sql needs hand_raise_types and hand_raise_within_days > 0"));
+        }
+
+        Ok(Rules {
+            version,
+            roles,
+            decision_maker_seniorities: raw.decision_maker_seniorities.iter().map(|s| s.trim().to_lowercase()).collect(),
+            fit,
+            grades: GradeBands { a: g.a, b: g.b, c: g.c },
+            disqualifiers,
+            mql: MqlRules { threshold: m.threshold, min_grade },
+            sql: SqlRules {
+                hand_raise_types: s.hand_raise_types.iter().map(|t| normalize_name(t)).collect(),
+                hand_raise_within_days: s.hand_raise_within_days,
+                require_authority: s.require_authority,
+                min_bant_met: s.min_bant_met,
+            },
+        })
+    }
+}
+
+fn case_insensitive(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern).case_insensitive(true).size_limit(1 << 20).build()
+}
+
+fn condition(src: &Source<'_>, rule: &Spanned<RawCondition>) -> Result<Condition, RulesError> {
+    let at = rule.span().start;
+    let r = rule.get_ref();
+    let field = ProfileField::parse(&r.field).ok_or_else(|| {
+        src.error(at, format!(
+            "unknown field {:?}; use job_title, seniority, department, industry, country, \
+             company_size, annual_revenue, email_domain or attributes.KEY",
+            r.field
+        ))
+    })?;
+    let given = [r.equals.is_some(), r.in_list.is_some(), r.min.is_some() || r.max.is_some(), r.regex.is_some()];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(src.error(at, format!(
+            "rule {:?} needs exactly one test: equals, in, min/max (range) or regex",
+            r.name
+        )));
+    }
+    let numeric_ok = field.is_numeric() || matches!(field, ProfileField::Attribute(_));
+    let test = if let Some(v) = &r.equals {
+        Test::Equals(v.trim().to_owned())
+    } else if let Some(list) = &r.in_list {
+        Test::In(list.iter().map(|v| v.trim().to_lowercase()).collect())
+    } else if let Some(re) = &r.regex {
+        Test::Regex(case_insensitive(re).map_err(|e| src.error(at, format!("rule {:?}: bad regex: {e}", r.name)))?)
+    } else {
+        if !numeric_ok {
+            return Err(src.error(at, format!("rule {:?}: a range needs a numeric field, not {}", r.name, r.field)));
+        }
+        if let (Some(lo), Some(hi)) = (r.min, r.max)
+            && lo >= hi
+        {
+            return Err(src.error(at, format!("rule {:?}: min {lo} must be below max {hi}", r.name)));
+        }
+        Test::Range { min: r.min, max: r.max }
+    };
+    if field.is_numeric() && !matches!(test, Test::Range { .. }) {
+        return Err(src.error(at, format!("rule {:?}: {} is numeric; use min/max", r.name, r.field)));
+    }
+    Ok(Condition { field, test })
+}
+
+/// Lower-case hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,133 @@
+//! The scoring core: one lead in, the whole answer out.
+//!
+//! A [`Scorer`] pairs one model with one rules file; each request uses one
+//! scorer from start to end, so an answer never mixes versions.
+
+use std::sync::Arc;
+
+use crate::features::Micros;
+use crate::lead::{FieldError, Lead};
+use crate::model::{Explanation, LinearModel};
+use crate::qualification::{qualify, Behavior, Qualification};
+use crate::rules::{FitAssessment, Rules};
+
+/// One term of the answer, resolved to names a person can read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    /// Feature name (`activity:TYPE`, `attribute:KEY=VALUE`).
+    pub feature: String,
+    /// Human label ("Demo request (BOFU)").
+    pub label: String,
+    /// Feature value.
+    pub value: f64,
+    /// Raw-unit weight.
+    pub weight: f64,
+    /// Contribution to the logit.
+    pub logit: f64,
+    /// Contribution in points.
+    pub points: i64,
+}
+
+/// Everything the service answers about one lead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadScore {
+    /// Caller's lead id.
+    pub lead_id: String,
+    /// Probability, logit, intercept, points.
+    pub explanation: Explanation,
+    /// Non-zero terms with names, largest first.
+    pub contributions: Vec<Contribution>,
+    /// Activity types the model does not know, with counts.
+    pub unscored: Vec<(String, f64)>,
+    /// Role, fit points, grade, disqualifiers.
+    pub fit: FitAssessment,
+    /// Stage and verdicts.
+    pub qualification: Qualification,
+    /// MQL probability threshold in force.
+    pub mql_threshold: f64,
+    /// Behavior points at that threshold.
+    pub points_threshold: i64,
+    /// Model version used.
+    pub model_version: String,
+    /// Rules version used.
+    pub rules_version: String,
+    /// Time scored for.
+    pub as_of: Micros,
+}
+
+/// A model and a rules file, used together.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    /// The model.
+    pub model: Arc<LinearModel>,
+    /// The rules.
+    pub rules: Arc<Rules>,
+}
+
+impl Scorer {
+    /// A scorer of `model` with `rules`.
+    pub fn new(model: Arc<LinearModel>, rules: Arc<Rules>) -> Scorer {
+        Scorer { model, rules }
+    }
+
+    /// MQL threshold in force: the rules' override, else the model's.
+    pub fn mql_threshold(&self) -> f64 {
+        self.rules.mql.threshold.unwrap_or(self.model.file().mql_threshold)
+    }
+
+    /// Validates and scores `lead` as of `as_of`.
+    pub fn score(&self, lead: &Lead, as_of: Micros) -> Result<LeadScore, FieldError> {
+        lead.validate(as_of)?;
+        let model = &self.model;
+        let x = lead.with_feature_input(as_of, |input| model.features().compute(input));
+        let explanation = model.explain(&x);
+        let contributions = explanation.terms.iter().map(|t| self.contribution(t)).collect();
+        let fit = self.rules.assess_fit(&lead.profile);
+        let threshold = self.mql_threshold();
+        let behavior = Behavior { probability: explanation.probability, threshold };
+        let qualification = qualify(&self.rules, lead, &fit, behavior, as_of);
+        Ok(LeadScore {
+            lead_id: lead.id.clone(),
+            explanation,
+            contributions,
+            unscored: x.unscored,
+            fit,
+            qualification,
+            mql_threshold: threshold,
+            points_threshold: model.points_at(threshold),
+            model_version: model.version().to_owned(),
+            rules_version: self.rules.version.clone(),
+            as_of,
+        })
+    }
+
+    fn contribution(&self, t: &crate::model::Term) -> Contribution {
+        let spec = self.model.features().spec();
+        let label = match spec.activities.get(t.feature) {
+            Some(a) => format!("{} ({})", humanize(&a.activity_type), a.funnel_stage.label()),
+            None => {
+                let c = &spec.categorical[t.feature - spec.activities.len()];
+                format!("{} = {}", humanize(&c.attribute), c.value)
+            }
+        };
+        Contribution {
+            feature: self.model.feature_name(t.feature).to_owned(),
+            label,
+            value: t.value,
+            weight: t.weight,
+            logit: t.logit,
+            points: t.points,
+        }
+    }
+}
+
+/// `demo_request` → `Demo request`.
+fn humanize(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
+}
+
