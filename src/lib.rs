@@ -1,13 +1,18 @@
 //! leadscore: explainable, decaying, learned lead scores with MQL / SQL
 //! qualification.
 //!
-//! The domain ([`features`], [`model`], [`rules`], [`qualification`],
-//! [`scoring`]) knows nothing of gRPC; [`grpc`] converts at the edge and
-//! [`server`] runs it.
+//! The domain ([`features`], [`lead`], [`model`], [`rules`],
+//! [`qualification`], [`scoring`]) knows nothing of gRPC; [`grpc`] converts
+//! at the edge, [`server`] runs it and [`cli`] / [`config`] start it.
 
+pub mod cli;
+pub mod config;
 pub mod features;
+pub mod grpc;
 pub mod lead;
 pub mod model;
+pub mod pb;
 pub mod qualification;
 pub mod rules;
 pub mod scoring;
+pub mod server;

@@ -1,0 +1,50 @@
+//! The `leadscore` command line.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{LogFormat, ServeConfig, StartError};
+
+/// leadscore: explainable, decaying, learned lead scores over gRPC.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC service.
+    Serve(ServeConfig),
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Plain => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> Result<(), StartError> {
+    match cli.command {
+        Command::Serve(config) => {
+            init_logging(config.log_format);
+            let scorer = config.load_scorer()?;
+            tracing::info!(
+                model = scorer.model.version(),
+                rules = %scorer.rules.version,
+                "loaded model and rules"
+            );
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind { addr: config.listen, source })?;
+            crate::server::run(listener, scorer, config.drain_timeout(), crate::server::termination_signal()).await
+        }
+    }
+}

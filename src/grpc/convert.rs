@@ -1,0 +1,187 @@
+//! Conversions between `leadscore.v1` messages and domain types.
+//!
+//! Incoming: structural checks that only the wire format can fail
+//! (missing timestamps, out-of-range nanos) with field paths; the domain's
+//! own limits are checked by [`crate::lead::Lead::validate`]. Unknown enum
+//! values are treated as unspecified, never as errors.
+
+use prost_types::Timestamp;
+
+use crate::features::{Micros, normalize_name};
+use crate::lead::{Activity, Bant, BantStatus, FieldError, Lead, Profile, normalize_attributes};
+use crate::pb::v1 as pb;
+use crate::qualification::{Criterion, Stage};
+use crate::rules::Grade;
+use crate::scoring::{Contribution, LeadScore};
+
+/// How many strongest positive / negative terms the answer highlights.
+const TOP_FACTORS: usize = 3;
+
+/// Timestamp to microseconds since the epoch.
+pub fn micros(field: &str, t: &Timestamp) -> Result<Micros, FieldError> {
+    if !(0..1_000_000_000).contains(&t.nanos) {
+        return Err(FieldError::new(field, format!("nanos {} must be in [0, 1e9)", t.nanos)));
+    }
+    t.seconds
+        .checked_mul(1_000_000)
+        .and_then(|s| s.checked_add(i64::from(t.nanos / 1000)))
+        .ok_or_else(|| FieldError::new(field, format!("seconds {} is out of range", t.seconds)))
+}
+
+/// Microseconds since the epoch to a timestamp.
+pub fn timestamp(at: Micros) -> Timestamp {
+    Timestamp { seconds: at.div_euclid(1_000_000), nanos: (at.rem_euclid(1_000_000) * 1000) as i32 }
+}
+
+/// `as_of` of a request, defaulting to now.
+pub fn as_of(t: Option<&Timestamp>) -> Result<Micros, FieldError> {
+    match t {
+        Some(t) => micros("as_of", t),
+        None => Ok(now()),
+    }
+}
+
+/// The current time.
+pub fn now() -> Micros {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    d.as_micros() as Micros
+}
+
+fn bant_status(c: Option<&pb::BantCriterion>) -> BantStatus {
+    match c.map(|c| pb::BantStatus::try_from(c.status)) {
+        Some(Ok(pb::BantStatus::Yes)) => BantStatus::Yes,
+        Some(Ok(pb::BantStatus::No)) => BantStatus::No,
+        Some(Ok(pb::BantStatus::Unspecified) | Err(_)) | None => BantStatus::Unknown,
+    }
+}
+
+/// A request lead to a domain lead. Paths are relative to the lead.
+pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
+    let p = l.profile.unwrap_or_default();
+    let profile = Profile {
+        job_title: p.job_title,
+        seniority: p.seniority,
+        department: p.department,
+        industry: p.industry,
+        country: p.country,
+        company_size: p.company_size,
+        annual_revenue: p.annual_revenue,
+        email_domain: p.email_domain.trim().to_lowercase(),
+        attributes: normalize_attributes(p.attributes),
+    };
+    let b = l.bant.unwrap_or_default();
+    let bant = Bant {
+        budget: bant_status(b.budget.as_ref()),
+        authority: bant_status(b.authority.as_ref()),
+        need: bant_status(b.need.as_ref()),
+        timeline: bant_status(b.timeline.as_ref()),
+    };
+    let activities = l
+        .activities
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let occurred_at = a
+                .occurred_at
+                .as_ref()
+                .ok_or_else(|| FieldError::new(format!("activities[{i}].occurred_at"), "is required"))
+                .and_then(|t| micros(&format!("activities[{i}].occurred_at"), t))?;
+            Ok(Activity {
+                activity_type: normalize_name(&a.r#type),
+                occurred_at,
+                event_id: (!a.event_id.is_empty()).then_some(a.event_id),
+            })
+        })
+        .collect::<Result<_, FieldError>>()?;
+    let mut activity_counts: Vec<(String, f64)> =
+        l.activity_counts.into_iter().map(|(t, c)| (normalize_name(&t), c)).collect();
+    activity_counts.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Lead { id: l.lead_id, profile, bant, activities, activity_counts })
+}
+
+fn stage(s: Stage) -> pb::Stage {
+    match s {
+        Stage::Nurturing => pb::Stage::Nurturing,
+        Stage::Mql => pb::Stage::Mql,
+        Stage::Sql => pb::Stage::Sql,
+    }
+}
+
+fn grade(g: Grade) -> pb::FitGrade {
+    match g {
+        Grade::A => pb::FitGrade::A,
+        Grade::B => pb::FitGrade::B,
+        Grade::C => pb::FitGrade::C,
+        Grade::D => pb::FitGrade::D,
+    }
+}
+
+fn criterion(c: Criterion) -> pb::Criterion {
+    match c {
+        Criterion::NotDisqualified => pb::Criterion::NotDisqualified,
+        Criterion::BehaviorScore => pb::Criterion::BehaviorScore,
+        Criterion::FitGrade => pb::Criterion::FitGrade,
+        Criterion::HandRaise => pb::Criterion::HandRaise,
+        Criterion::Authority => pb::Criterion::Authority,
+        Criterion::Bant => pb::Criterion::Bant,
+    }
+}
+
+fn contribution(c: &Contribution) -> pb::Contribution {
+    pb::Contribution {
+        feature: c.feature.clone(),
+        label: c.label.clone(),
+        value: c.value,
+        weight: c.weight,
+        logit: c.logit,
+        points: c.points,
+    }
+}
+
+/// A domain score to its answer message.
+pub fn lead_score(s: &LeadScore) -> pb::LeadScore {
+    let e = &s.explanation;
+    let contributions: Vec<pb::Contribution> = s.contributions.iter().map(contribution).collect();
+    let top = |positive: bool| {
+        contributions.iter().filter(|c| (c.logit > 0.0) == positive).take(TOP_FACTORS).cloned().collect()
+    };
+    pb::LeadScore {
+        lead_id: s.lead_id.clone(),
+        probability: e.probability,
+        score: e.probability * 100.0,
+        logit: e.logit,
+        intercept: e.intercept,
+        top_positive: top(true),
+        top_negative: top(false),
+        contributions,
+        behavior_points: e.points,
+        points_threshold: s.points_threshold,
+        unscored: s
+            .unscored
+            .iter()
+            .map(|(t, n)| pb::UnscoredActivity { r#type: t.clone(), count: n.round() as u64 })
+            .collect(),
+        fit_points: s.fit.points,
+        fit_grade: grade(s.fit.grade).into(),
+        fit_rules: s.fit.hits.iter().map(|(rule, points)| pb::FitRuleHit { rule: rule.clone(), points: *points }).collect(),
+        seniority: s.fit.role.seniority.clone(),
+        decision_maker: s.fit.role.decision_maker,
+        disqualified: !s.fit.disqualified_by.is_empty(),
+        stage: stage(s.qualification.stage).into(),
+        verdicts: s
+            .qualification
+            .verdicts
+            .iter()
+            .map(|v| pb::Verdict {
+                criterion: criterion(v.criterion).into(),
+                met: v.met,
+                reason: v.reason.clone(),
+                required_for: stage(v.required_for).into(),
+            })
+            .collect(),
+        mql_threshold: s.mql_threshold,
+        model_version: s.model_version.clone(),
+        rules_version: s.rules_version.clone(),
+        as_of: Some(timestamp(s.as_of)),
+    }
+}

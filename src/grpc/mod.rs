@@ -1,0 +1,8 @@
+//! The gRPC edge: decode, validate, convert to domain types, call the
+//! domain, convert back, map errors to `tonic::Status`. No scoring logic
+//! lives here.
+
+pub mod codec;
+pub mod convert;
+pub mod scoring_service;
+pub mod status;

@@ -1,0 +1,102 @@
+//! Runs the gRPC server: scoring, health and reflection on one listener,
+//! with graceful shutdown.
+//!
+//! On shutdown the health service first reports `NOT_SERVING` (so load
+//! balancers stop sending), then the listener closes and in-flight calls
+//! finish, for at most the drain timeout.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+
+use crate::config::StartError;
+use crate::grpc::scoring_service::ScoringApi;
+use crate::pb;
+use crate::pb::v1::scoring_service_server::ScoringServiceServer;
+use crate::scoring::Scorer;
+
+/// Largest request accepted, in bytes (a full 10,000-lead batch fits).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Serves on `listener` until `shutdown` completes, then drains.
+pub async fn run(
+    listener: TcpListener,
+    scorer: Scorer,
+    drain_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<ScoringServiceServer<ScoringApi>>().await;
+
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let scoring = ScoringServiceServer::new(ScoringApi::new(Arc::new(ArcSwap::from_pointee(scorer))))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+
+    let draining = Arc::new(Notify::new());
+    let signal = {
+        let draining = draining.clone();
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
+            health.set_not_serving::<ScoringServiceServer<ScoringApi>>().await;
+            health.set_service_status("", tonic_health::ServingStatus::NotServing).await;
+            draining.notify_one();
+        }
+    };
+    let addr = listener.local_addr().ok();
+    tracing::info!(?addr, "serving leadscore.v1");
+    let server = Server::builder()
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(scoring)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return Ok(result?),
+        () = draining.notified() => {}
+    }
+    match tokio::time::timeout(drain_timeout, server).await {
+        Ok(result) => result?,
+        Err(_) => tracing::warn!(?drain_timeout, "drain timed out; closing remaining calls"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn termination_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
