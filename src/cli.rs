@@ -23,7 +23,11 @@ pub enum Command {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     match format {
         LogFormat::Plain => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -41,10 +45,20 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 rules = %scorer.rules.version,
                 "loaded model and rules"
             );
-            let listener = tokio::net::TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| StartError::Bind { addr: config.listen, source })?;
-            crate::server::run(listener, scorer, config.drain_timeout(), crate::server::termination_signal()).await
+            let listener =
+                tokio::net::TcpListener::bind(config.listen)
+                    .await
+                    .map_err(|source| StartError::Bind {
+                        addr: config.listen,
+                        source,
+                    })?;
+            crate::server::run(
+                listener,
+                scorer,
+                config.drain_timeout(),
+                crate::server::termination_signal(),
+            )
+            .await
         }
     }
 }

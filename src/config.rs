@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::model::{load_newest, RegistryError};
+use crate::model::{RegistryError, load_newest};
 use crate::rules::{Rules, RulesError};
 use crate::scoring::Scorer;
 
@@ -49,7 +49,9 @@ pub enum StartError {
     #[error(transparent)]
     Rules(#[from] RulesError),
     /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {source} (is another process using it? choose another with --listen)")]
+    #[error(
+        "cannot listen on {addr}: {source} (is another process using it? choose another with --listen)"
+    )]
     Bind {
         /// Address.
         addr: SocketAddr,

@@ -49,20 +49,41 @@ impl FunnelStage {
     /// Stage of a (normalized) activity type in the built-in catalog.
     pub fn of(activity_type: &str) -> FunnelStage {
         const TOFU: &[&str] = &[
-            "blog_read", "page_view", "social_engagement", "email_open", "email_opened",
-            "ad_click", "website_visit", "newsletter_signup",
+            "blog_read",
+            "page_view",
+            "social_engagement",
+            "email_open",
+            "email_opened",
+            "ad_click",
+            "website_visit",
+            "newsletter_signup",
         ];
         const MOFU: &[&str] = &[
-            "webinar_attended", "webinar_registration", "case_study_download",
-            "white_paper_download", "whitepaper_download", "comparison_sheet_download",
-            "email_click", "email_link_clicked", "event_attended", "product_tour",
+            "webinar_attended",
+            "webinar_registration",
+            "case_study_download",
+            "white_paper_download",
+            "whitepaper_download",
+            "comparison_sheet_download",
+            "email_click",
+            "email_link_clicked",
+            "event_attended",
+            "product_tour",
         ];
         const BOFU: &[&str] = &[
-            "pricing_page_view", "demo_request", "contact_sales", "free_trial",
-            "trial_signup", "quote_request",
+            "pricing_page_view",
+            "demo_request",
+            "contact_sales",
+            "free_trial",
+            "trial_signup",
+            "quote_request",
         ];
         const NEGATIVE: &[&str] = &[
-            "unsubscribe", "unsubscribed", "hard_bounce", "email_bounced", "spam_report",
+            "unsubscribe",
+            "unsubscribed",
+            "hard_bounce",
+            "email_bounced",
+            "spam_report",
         ];
         if BOFU.contains(&activity_type) {
             FunnelStage::Bofu
@@ -228,7 +249,12 @@ impl CompiledFeatures {
             Some(days) => std::f64::consts::LN_2 / (days * MICROS_PER_DAY),
             None => 0.0,
         };
-        CompiledFeatures { spec, activity_index, categorical_index, decay_rate }
+        CompiledFeatures {
+            spec,
+            activity_index,
+            categorical_index,
+            decay_rate,
+        }
     }
 
     /// The spec these lookups were built from.
@@ -248,9 +274,16 @@ impl CompiledFeatures {
 
     /// Feature names in vector order: `activity:TYPE` or `attribute:KEY=VALUE`.
     pub fn names(&self) -> Vec<String> {
-        let activities = self.spec.activities.iter().map(|a| format!("activity:{}", a.activity_type));
-        let categorical =
-            self.spec.categorical.iter().map(|c| format!("attribute:{}={}", c.attribute, c.value));
+        let activities = self
+            .spec
+            .activities
+            .iter()
+            .map(|a| format!("activity:{}", a.activity_type));
+        let categorical = self
+            .spec
+            .categorical
+            .iter()
+            .map(|c| format!("attribute:{}={}", c.attribute, c.value));
         activities.chain(categorical).collect()
     }
 
@@ -267,7 +300,11 @@ impl CompiledFeatures {
                 }
             }
         } else {
-            for a in input.activities.iter().filter(|a| a.occurred_at <= input.as_of) {
+            for a in input
+                .activities
+                .iter()
+                .filter(|a| a.occurred_at <= input.as_of)
+            {
                 if !self.activity_index.contains_key(a.activity_type) {
                     *unscored.entry(a.activity_type.to_owned()).or_default() += 1.0;
                 }
@@ -283,12 +320,17 @@ impl CompiledFeatures {
             *v = v.ln_1p();
         }
         for (key, raw) in input.attributes {
-            let Some(by_value) = self.categorical_index.get(key) else { continue };
+            let Some(by_value) = self.categorical_index.get(key) else {
+                continue;
+            };
             if let Some(&i) = normalize_category(raw).and_then(|v| by_value.get(&v)) {
                 values[i] = 1.0;
             }
         }
-        FeatureVector { values, unscored: unscored.into_iter().collect() }
+        FeatureVector {
+            values,
+            unscored: unscored.into_iter().collect(),
+        }
     }
 
     /// Activities that survive cleaning, each with its decay weight.
@@ -300,7 +342,11 @@ impl CompiledFeatures {
             .filter(|a| a.occurred_at <= input.as_of)
             .filter(|a| a.event_id.is_none_or(|id| seen_ids.insert(id)))
             .collect();
-        kept.sort_by(|a, b| a.activity_type.cmp(b.activity_type).then(a.occurred_at.cmp(&b.occurred_at)));
+        kept.sort_by(|a, b| {
+            a.activity_type
+                .cmp(b.activity_type)
+                .then(a.occurred_at.cmp(&b.occurred_at))
+        });
         let window = i64::from(self.spec.dedupe_window_seconds) * 1_000_000;
         let mut out = Vec::with_capacity(kept.len());
         let mut last: Option<(&str, Micros)> = None;
@@ -331,21 +377,39 @@ mod tests {
             half_life_days,
             dedupe_window_seconds: 60,
             activities: vec![
-                ActivityFeature { activity_type: "demo_request".into(), funnel_stage: FunnelStage::Bofu },
-                ActivityFeature { activity_type: "blog_read".into(), funnel_stage: FunnelStage::Tofu },
+                ActivityFeature {
+                    activity_type: "demo_request".into(),
+                    funnel_stage: FunnelStage::Bofu,
+                },
+                ActivityFeature {
+                    activity_type: "blog_read".into(),
+                    funnel_stage: FunnelStage::Tofu,
+                },
             ],
-            categorical: vec![CategoricalFeature { attribute: "source".into(), value: "referral".into() }],
+            categorical: vec![CategoricalFeature {
+                attribute: "source".into(),
+                value: "referral".into(),
+            }],
         })
     }
 
     fn act(t: &str, at: i64, id: Option<&'static str>) -> ActivityRef<'static> {
         let t: &'static str = Box::leak(t.to_owned().into_boxed_str());
-        ActivityRef { activity_type: t, occurred_at: at, event_id: id }
+        ActivityRef {
+            activity_type: t,
+            occurred_at: at,
+            event_id: id,
+        }
     }
 
     fn compute(f: &CompiledFeatures, acts: &[ActivityRef<'_>], as_of: i64) -> FeatureVector {
         let attributes = BTreeMap::from([("source".to_owned(), " Referral ".to_owned())]);
-        f.compute(&FeatureInput { activities: acts, counts: &[("blog_read", 3.0)], attributes: &attributes, as_of })
+        f.compute(&FeatureInput {
+            activities: acts,
+            counts: &[("blog_read", 3.0)],
+            attributes: &attributes,
+            as_of,
+        })
     }
 
     #[test]
@@ -353,8 +417,14 @@ mod tests {
         let f = spec(Some(10.0));
         let v = compute(&f, &[act("demo_request", 0, None)], 10 * DAY);
         assert!((v.values[0] - 1.5f64.ln()).abs() < 1e-12);
-        assert!((v.values[1] - 4f64.ln()).abs() < 1e-12, "counts are undecayed");
-        assert_eq!(v.values[2], 1.0, "categorical value is case-folded and trimmed");
+        assert!(
+            (v.values[1] - 4f64.ln()).abs() < 1e-12,
+            "counts are undecayed"
+        );
+        assert_eq!(
+            v.values[2], 1.0,
+            "categorical value is case-folded and trimmed"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::features::{normalize_name, ActivityRef, FeatureInput, Micros, MICROS_PER_DAY};
+use crate::features::{ActivityRef, FeatureInput, MICROS_PER_DAY, Micros, normalize_name};
 
 /// Documented input limits.
 pub mod limits {
@@ -57,7 +57,10 @@ pub struct Bant {
 impl Bant {
     /// Number of criteria known to be met.
     pub fn met(&self) -> usize {
-        [self.budget, self.authority, self.need, self.timeline].iter().filter(|s| **s == BantStatus::Yes).count()
+        [self.budget, self.authority, self.need, self.timeline]
+            .iter()
+            .filter(|s| **s == BantStatus::Yes)
+            .count()
     }
 }
 
@@ -123,35 +126,52 @@ pub struct FieldError {
 impl FieldError {
     /// A new error on `field`.
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
-        FieldError { field: field.into(), reason: reason.into() }
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     /// The same error with `prefix.` in front of the path.
     pub fn within(self, prefix: &str) -> FieldError {
-        FieldError { field: format!("{prefix}.{}", self.field), reason: self.reason }
+        FieldError {
+            field: format!("{prefix}.{}", self.field),
+            reason: self.reason,
+        }
     }
 }
 
 /// Checks a string's length.
 pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
     if value.len() > max {
-        return Err(FieldError::new(field, format!("is {} bytes long, the limit is {max}", value.len())));
+        return Err(FieldError::new(
+            field,
+            format!("is {} bytes long, the limit is {max}", value.len()),
+        ));
     }
     Ok(())
 }
 
 fn check_amount(field: &str, value: Option<f64>) -> Result<(), FieldError> {
     match value {
-        Some(v) if !v.is_finite() || v < 0.0 => {
-            Err(FieldError::new(field, format!("must be a finite number >= 0, got {v}")))
-        }
+        Some(v) if !v.is_finite() || v < 0.0 => Err(FieldError::new(
+            field,
+            format!("must be a finite number >= 0, got {v}"),
+        )),
         _ => Ok(()),
     }
 }
 
 fn check_attributes(field: &str, attributes: &BTreeMap<String, String>) -> Result<(), FieldError> {
     if attributes.len() > limits::MAX_ATTRIBUTES {
-        return Err(FieldError::new(field, format!("has {} entries, the limit is {}", attributes.len(), limits::MAX_ATTRIBUTES)));
+        return Err(FieldError::new(
+            field,
+            format!(
+                "has {} entries, the limit is {}",
+                attributes.len(),
+                limits::MAX_ATTRIBUTES
+            ),
+        ));
     }
     for (k, v) in attributes {
         if k.is_empty() {
@@ -187,32 +207,55 @@ impl Lead {
         if self.activities.len() > limits::MAX_ACTIVITIES {
             return Err(FieldError::new(
                 "activities",
-                format!("has {} entries, the limit is {} per lead", self.activities.len(), limits::MAX_ACTIVITIES),
+                format!(
+                    "has {} entries, the limit is {} per lead",
+                    self.activities.len(),
+                    limits::MAX_ACTIVITIES
+                ),
             ));
         }
         for (i, a) in self.activities.iter().enumerate() {
             if a.activity_type.is_empty() {
-                return Err(FieldError::new(format!("activities[{i}].type"), "is required"));
+                return Err(FieldError::new(
+                    format!("activities[{i}].type"),
+                    "is required",
+                ));
             }
-            check_len(&format!("activities[{i}].type"), &a.activity_type, limits::MAX_STRING_BYTES)?;
+            check_len(
+                &format!("activities[{i}].type"),
+                &a.activity_type,
+                limits::MAX_STRING_BYTES,
+            )?;
             if let Some(id) = &a.event_id {
-                check_len(&format!("activities[{i}].event_id"), id, limits::MAX_STRING_BYTES)?;
+                check_len(
+                    &format!("activities[{i}].event_id"),
+                    id,
+                    limits::MAX_STRING_BYTES,
+                )?;
             }
             if a.occurred_at > as_of.saturating_add(limits::MAX_FUTURE_MICROS) {
                 let days = (a.occurred_at - as_of) as f64 / MICROS_PER_DAY;
                 return Err(FieldError::new(
                     format!("activities[{i}].occurred_at"),
-                    format!("is {days:.1} days after as_of; at most 1 day of clock skew is accepted"),
+                    format!(
+                        "is {days:.1} days after as_of; at most 1 day of clock skew is accepted"
+                    ),
                 ));
             }
         }
         if self.activity_counts.len() > limits::MAX_ACTIVITY_COUNTS {
-            return Err(FieldError::new("activity_counts", format!("has more than {} entries", limits::MAX_ACTIVITY_COUNTS)));
+            return Err(FieldError::new(
+                "activity_counts",
+                format!("has more than {} entries", limits::MAX_ACTIVITY_COUNTS),
+            ));
         }
         for (t, c) in &self.activity_counts {
             let field = format!("activity_counts[{t:?}]");
             if t.is_empty() {
-                return Err(FieldError::new("activity_counts", "has an empty activity type"));
+                return Err(FieldError::new(
+                    "activity_counts",
+                    "has an empty activity type",
+                ));
             }
             check_len(&field, t, limits::MAX_STRING_BYTES)?;
             check_amount(&field, Some(*c))?;
@@ -234,18 +277,34 @@ impl Lead {
 
     /// Borrowed views of the pre-aggregated counts.
     pub fn count_refs(&self) -> Vec<(&str, f64)> {
-        self.activity_counts.iter().map(|(t, c)| (t.as_str(), *c)).collect()
+        self.activity_counts
+            .iter()
+            .map(|(t, c)| (t.as_str(), *c))
+            .collect()
     }
 
     /// Runs `f` with this lead's feature input as of `as_of`.
-    pub fn with_feature_input<R>(&self, as_of: Micros, f: impl FnOnce(&FeatureInput<'_>) -> R) -> R {
+    pub fn with_feature_input<R>(
+        &self,
+        as_of: Micros,
+        f: impl FnOnce(&FeatureInput<'_>) -> R,
+    ) -> R {
         let activities = self.activity_refs();
         let counts = self.count_refs();
-        f(&FeatureInput { activities: &activities, counts: &counts, attributes: &self.profile.attributes, as_of })
+        f(&FeatureInput {
+            activities: &activities,
+            counts: &counts,
+            attributes: &self.profile.attributes,
+            as_of,
+        })
     }
 }
 
 /// Normalizes an attribute map's keys (see [`normalize_name`]).
-pub fn normalize_attributes(raw: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
-    raw.into_iter().map(|(k, v)| (normalize_name(&k), v)).collect()
+pub fn normalize_attributes(
+    raw: impl IntoIterator<Item = (String, String)>,
+) -> BTreeMap<String, String> {
+    raw.into_iter()
+        .map(|(k, v)| (normalize_name(&k), v))
+        .collect()
 }

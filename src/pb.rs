@@ -8,4 +8,5 @@ pub mod v1 {
 }
 
 /// Encoded file descriptor set served by reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("leadscore_v1_descriptor");
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    tonic::include_file_descriptor_set!("leadscore_v1_descriptor");

@@ -73,10 +73,21 @@ pub struct Behavior {
 }
 
 /// Qualifies a lead.
-pub fn qualify(rules: &Rules, lead: &Lead, fit: &FitAssessment, behavior: Behavior, as_of: Micros) -> Qualification {
+pub fn qualify(
+    rules: &Rules,
+    lead: &Lead,
+    fit: &FitAssessment,
+    behavior: Behavior,
+    as_of: Micros,
+) -> Qualification {
     let mut verdicts = Vec::with_capacity(6);
     let mut add = |criterion, met, reason: String, required_for| {
-        verdicts.push(Verdict { criterion, met, reason, required_for })
+        verdicts.push(Verdict {
+            criterion,
+            met,
+            reason,
+            required_for,
+        })
     };
 
     let disqualified = !fit.disqualified_by.is_empty();
@@ -95,7 +106,10 @@ pub fn qualify(rules: &Rules, lead: &Lead, fit: &FitAssessment, behavior: Behavi
     add(
         Criterion::BehaviorScore,
         score_met,
-        format!("behavior score {p:.1} is {} the MQL threshold {t:.1}", if score_met { "at or above" } else { "below" }),
+        format!(
+            "behavior score {p:.1} is {} the MQL threshold {t:.1}",
+            if score_met { "at or above" } else { "below" }
+        ),
         Stage::Mql,
     );
     let min = rules.mql.min_grade;
@@ -103,7 +117,12 @@ pub fn qualify(rules: &Rules, lead: &Lead, fit: &FitAssessment, behavior: Behavi
     add(
         Criterion::FitGrade,
         grade_met,
-        format!("fit grade {} ({} points) is {} the minimum {min}", fit.grade, fit.points, if grade_met { "at least" } else { "below" }),
+        format!(
+            "fit grade {} ({} points) is {} the minimum {min}",
+            fit.grade,
+            fit.points,
+            if grade_met { "at least" } else { "below" }
+        ),
         Stage::Mql,
     );
 
@@ -119,8 +138,15 @@ pub fn qualify(rules: &Rules, lead: &Lead, fit: &FitAssessment, behavior: Behavi
         Criterion::HandRaise,
         hand_raise.is_some(),
         match hand_raise {
-            Some(a) => format!("{} within the last {} days", a.activity_type, sql.hand_raise_within_days),
-            None => format!("no {} in the last {} days", sql.hand_raise_types.join(" or "), sql.hand_raise_within_days),
+            Some(a) => format!(
+                "{} within the last {} days",
+                a.activity_type, sql.hand_raise_within_days
+            ),
+            None => format!(
+                "no {} in the last {} days",
+                sql.hand_raise_types.join(" or "),
+                sql.hand_raise_within_days
+            ),
         },
         Stage::Sql,
     );
@@ -137,7 +163,10 @@ pub fn qualify(rules: &Rules, lead: &Lead, fit: &FitAssessment, behavior: Behavi
         } else if !sql.require_authority {
             "authority not required by the rules".to_owned()
         } else {
-            format!("seniority {} is not a decision-maker and BANT authority is not confirmed", fit.role.seniority)
+            format!(
+                "seniority {} is not a decision-maker and BANT authority is not confirmed",
+                fit.role.seniority
+            )
         },
         Stage::Sql,
     );
@@ -147,11 +176,17 @@ pub fn qualify(rules: &Rules, lead: &Lead, fit: &FitAssessment, behavior: Behavi
     add(
         Criterion::Bant,
         bant_met,
-        format!("{met} of 4 BANT criteria met, {} required", sql.min_bant_met),
+        format!(
+            "{met} of 4 BANT criteria met, {} required",
+            sql.min_bant_met
+        ),
         Stage::Sql,
     );
 
-    let mql = verdicts.iter().filter(|v| v.required_for == Stage::Mql).all(|v| v.met);
+    let mql = verdicts
+        .iter()
+        .filter(|v| v.required_for == Stage::Mql)
+        .all(|v| v.met);
     let sql_ok = mql && verdicts.iter().all(|v| v.met);
     let stage = if sql_ok {
         Stage::Sql

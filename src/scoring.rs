@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::features::Micros;
 use crate::lead::{FieldError, Lead};
 use crate::model::{Explanation, LinearModel};
-use crate::qualification::{qualify, Behavior, Qualification};
+use crate::qualification::{Behavior, Qualification, qualify};
 use crate::rules::{FitAssessment, Rules};
 
 /// One term of the answer, resolved to names a person can read.
@@ -72,7 +72,10 @@ impl Scorer {
 
     /// MQL threshold in force: the rules' override, else the model's.
     pub fn mql_threshold(&self) -> f64 {
-        self.rules.mql.threshold.unwrap_or(self.model.file().mql_threshold)
+        self.rules
+            .mql
+            .threshold
+            .unwrap_or(self.model.file().mql_threshold)
     }
 
     /// Validates and scores `lead` as of `as_of`.
@@ -81,10 +84,17 @@ impl Scorer {
         let model = &self.model;
         let x = lead.with_feature_input(as_of, |input| model.features().compute(input));
         let explanation = model.explain(&x);
-        let contributions = explanation.terms.iter().map(|t| self.contribution(t)).collect();
+        let contributions = explanation
+            .terms
+            .iter()
+            .map(|t| self.contribution(t))
+            .collect();
         let fit = self.rules.assess_fit(&lead.profile);
         let threshold = self.mql_threshold();
-        let behavior = Behavior { probability: explanation.probability, threshold };
+        let behavior = Behavior {
+            probability: explanation.probability,
+            threshold,
+        };
         let qualification = qualify(&self.rules, lead, &fit, behavior, as_of);
         Ok(LeadScore {
             lead_id: lead.id.clone(),
@@ -104,7 +114,11 @@ impl Scorer {
     fn contribution(&self, t: &crate::model::Term) -> Contribution {
         let spec = self.model.features().spec();
         let label = match spec.activities.get(t.feature) {
-            Some(a) => format!("{} ({})", humanize(&a.activity_type), a.funnel_stage.label()),
+            Some(a) => format!(
+                "{} ({})",
+                humanize(&a.activity_type),
+                a.funnel_stage.label()
+            ),
             None => {
                 let c = &spec.categorical[t.feature - spec.activities.len()];
                 format!("{} = {}", humanize(&c.attribute), c.value)
@@ -130,4 +144,3 @@ fn humanize(name: &str) -> String {
         None => spaced,
     }
 }
-

@@ -32,15 +32,22 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<ScoringServiceServer<ScoringApi>>().await;
+    health
+        .set_serving::<ScoringServiceServer<ScoringApi>>()
+        .await;
 
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let scoring = ScoringServiceServer::new(ScoringApi::new(Arc::new(ArcSwap::from_pointee(scorer))))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    // Both reflection versions: grpcurl speaks v1, many clients still v1alpha.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+    let scoring =
+        ScoringServiceServer::new(ScoringApi::new(Arc::new(ArcSwap::from_pointee(scorer))))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
 
     let draining = Arc::new(Notify::new());
     let signal = {
@@ -48,16 +55,23 @@ pub async fn run(
         async move {
             shutdown.await;
             tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
-            health.set_not_serving::<ScoringServiceServer<ScoringApi>>().await;
-            health.set_service_status("", tonic_health::ServingStatus::NotServing).await;
+            health
+                .set_not_serving::<ScoringServiceServer<ScoringApi>>()
+                .await;
+            health
+                .set_service_status("", tonic_health::ServingStatus::NotServing)
+                .await;
             draining.notify_one();
         }
     };
-    let addr = listener.local_addr().ok();
-    tracing::info!(?addr, "serving leadscore.v1");
+    match listener.local_addr() {
+        Ok(addr) => tracing::info!(%addr, "serving leadscore.v1"),
+        Err(e) => tracing::warn!(error = %e, "serving leadscore.v1 on an unknown address"),
+    }
     let server = Server::builder()
         .add_service(health_service)
-        .add_service(reflection)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .add_service(scoring)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
     tokio::pin!(server);

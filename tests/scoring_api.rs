@@ -7,11 +7,22 @@ use common::*;
 use leadscore::pb::v1 as pb;
 
 fn verdict(s: &pb::LeadScore, c: pb::Criterion) -> &pb::Verdict {
-    s.verdicts.iter().find(|v| v.criterion == c as i32).expect("every criterion has a verdict")
+    s.verdicts
+        .iter()
+        .find(|v| v.criterion == c as i32)
+        .expect("every criterion has a verdict")
 }
 
 async fn score(server: &TestServer, req: pb::ScoreLeadRequest) -> pb::LeadScore {
-    server.client().await.score_lead(req).await.unwrap().into_inner().score.unwrap()
+    server
+        .client()
+        .await
+        .score_lead(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .score
+        .unwrap()
 }
 
 #[tokio::test]
@@ -34,14 +45,21 @@ async fn recent_bofu_intent_vp_and_bant_is_sql() {
 async fn the_same_lead_two_years_later_has_decayed_to_nurturing() {
     let server = TestServer::start().await;
     let mut req = request(hot_lead("hot-1"));
-    req.as_of = Some(prost_types::Timestamp { seconds: NOW + 730 * DAY, nanos: 0 });
+    req.as_of = Some(prost_types::Timestamp {
+        seconds: NOW + 730 * DAY,
+        nanos: 0,
+    });
     let s = score(&server, req).await;
     assert_eq!(s.stage(), pb::Stage::Nurturing);
     assert!(s.score < 5.0, "decayed score {}", s.score);
     assert!(!verdict(&s, pb::Criterion::BehaviorScore).met);
     let hand_raise = verdict(&s, pb::Criterion::HandRaise);
     assert!(!hand_raise.met);
-    assert!(hand_raise.reason.contains("no demo_request or contact_sales or free_trial in the last 30 days"));
+    assert!(
+        hand_raise
+            .reason
+            .contains("no demo_request or contact_sales or free_trial in the last 30 days")
+    );
 }
 
 #[tokio::test]
@@ -49,7 +67,14 @@ async fn a_student_is_never_mql_whatever_the_activity() {
     let server = TestServer::start().await;
     let mut lead = hot_lead("student-1");
     lead.profile.as_mut().unwrap().job_title = "Graduate Student".into();
-    lead.activities = (0..200).map(|i| activity(["demo_request", "contact_sales", "pricing_page_view"][i % 3], i as f64 * 0.1)).collect();
+    lead.activities = (0..200)
+        .map(|i| {
+            activity(
+                ["demo_request", "contact_sales", "pricing_page_view"][i % 3],
+                i as f64 * 0.1,
+            )
+        })
+        .collect();
     let s = score(&server, request(lead)).await;
     assert!(s.score > 90.0, "behavior alone would qualify: {}", s.score);
     assert!(s.disqualified);
@@ -75,9 +100,18 @@ async fn contributions_add_up_to_the_logit_that_produced_the_score() {
     for c in &s.contributions {
         assert!((c.weight * c.value - c.logit).abs() < 1e-12, "{c:?}");
     }
-    assert_eq!(s.behavior_points, s.contributions.iter().map(|c| c.points).sum::<i64>());
+    assert_eq!(
+        s.behavior_points,
+        s.contributions.iter().map(|c| c.points).sum::<i64>()
+    );
     assert_eq!(s.top_negative[0].feature, "activity:unsubscribe");
-    assert_eq!(s.unscored, vec![pb::UnscoredActivity { r#type: "mystery_event".into(), count: 1 }]);
+    assert_eq!(
+        s.unscored,
+        vec![pb::UnscoredActivity {
+            r#type: "mystery_event".into(),
+            count: 1
+        }]
+    );
     // The expected logit, from the fixture's raw weights and a 30-day half-life.
     let decayed = |days: &[f64]| days.iter().map(|d| 0.5f64.powf(d / 30.0)).sum::<f64>();
     let expected = -3.0
@@ -86,7 +120,11 @@ async fn contributions_add_up_to_the_logit_that_produced_the_score() {
         + 0.8 * (1.0 + decayed(&[10.0, 20.0])).ln()
         + 0.3 * (1.0 + decayed(&[1.0]) + 4.0).ln()
         - 2.0 * (1.0 + decayed(&[1.0])).ln();
-    assert!((s.logit - expected).abs() < 1e-9, "{} vs {expected}", s.logit);
+    assert!(
+        (s.logit - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        s.logit
+    );
 }
 
 #[tokio::test]
@@ -98,18 +136,37 @@ async fn a_batch_is_answered_in_request_order() {
         l.activities.truncate(i % 6);
         l
     });
-    let req = pb::ScoreLeadsRequest { leads: leads.collect(), as_of: Some(ago(0.0)) };
-    let scores = server.client().await.score_leads(req).await.unwrap().into_inner().scores;
+    let req = pb::ScoreLeadsRequest {
+        leads: leads.collect(),
+        as_of: Some(ago(0.0)),
+    };
+    let scores = server
+        .client()
+        .await
+        .score_leads(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .scores;
     let got: Vec<&str> = scores.iter().map(|s| s.lead_id.as_str()).collect();
     assert_eq!(got, ids.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(scores[5].score > scores[0].score, "more activity scores higher");
+    assert!(
+        scores[5].score > scores[0].score,
+        "more activity scores higher"
+    );
 }
 
 #[tokio::test]
 async fn unknown_enum_values_are_not_errors() {
     let server = TestServer::start().await;
     let mut lead = hot_lead("enum-1");
-    lead.bant.as_mut().unwrap().budget = Some(pb::BantCriterion { status: 42, value: "?".into() });
+    lead.bant.as_mut().unwrap().budget = Some(pb::BantCriterion {
+        status: 42,
+        value: "?".into(),
+    });
     let s = score(&server, request(lead)).await;
-    assert_eq!(verdict(&s, pb::Criterion::Bant).reason, "2 of 4 BANT criteria met, 2 required");
+    assert_eq!(
+        verdict(&s, pb::Criterion::Bant).reason,
+        "2 of 4 BANT criteria met, 2 required"
+    );
 }

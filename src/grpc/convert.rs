@@ -20,7 +20,10 @@ const TOP_FACTORS: usize = 3;
 /// Timestamp to microseconds since the epoch.
 pub fn micros(field: &str, t: &Timestamp) -> Result<Micros, FieldError> {
     if !(0..1_000_000_000).contains(&t.nanos) {
-        return Err(FieldError::new(field, format!("nanos {} must be in [0, 1e9)", t.nanos)));
+        return Err(FieldError::new(
+            field,
+            format!("nanos {} must be in [0, 1e9)", t.nanos),
+        ));
     }
     t.seconds
         .checked_mul(1_000_000)
@@ -30,7 +33,10 @@ pub fn micros(field: &str, t: &Timestamp) -> Result<Micros, FieldError> {
 
 /// Microseconds since the epoch to a timestamp.
 pub fn timestamp(at: Micros) -> Timestamp {
-    Timestamp { seconds: at.div_euclid(1_000_000), nanos: (at.rem_euclid(1_000_000) * 1000) as i32 }
+    Timestamp {
+        seconds: at.div_euclid(1_000_000),
+        nanos: (at.rem_euclid(1_000_000) * 1000) as i32,
+    }
 }
 
 /// `as_of` of a request, defaulting to now.
@@ -43,7 +49,9 @@ pub fn as_of(t: Option<&Timestamp>) -> Result<Micros, FieldError> {
 
 /// The current time.
 pub fn now() -> Micros {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     d.as_micros() as Micros
 }
 
@@ -84,7 +92,9 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
             let occurred_at = a
                 .occurred_at
                 .as_ref()
-                .ok_or_else(|| FieldError::new(format!("activities[{i}].occurred_at"), "is required"))
+                .ok_or_else(|| {
+                    FieldError::new(format!("activities[{i}].occurred_at"), "is required")
+                })
                 .and_then(|t| micros(&format!("activities[{i}].occurred_at"), t))?;
             Ok(Activity {
                 activity_type: normalize_name(&a.r#type),
@@ -93,10 +103,19 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
             })
         })
         .collect::<Result<_, FieldError>>()?;
-    let mut activity_counts: Vec<(String, f64)> =
-        l.activity_counts.into_iter().map(|(t, c)| (normalize_name(&t), c)).collect();
+    let mut activity_counts: Vec<(String, f64)> = l
+        .activity_counts
+        .into_iter()
+        .map(|(t, c)| (normalize_name(&t), c))
+        .collect();
     activity_counts.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Lead { id: l.lead_id, profile, bant, activities, activity_counts })
+    Ok(Lead {
+        id: l.lead_id,
+        profile,
+        bant,
+        activities,
+        activity_counts,
+    })
 }
 
 fn stage(s: Stage) -> pb::Stage {
@@ -143,7 +162,12 @@ pub fn lead_score(s: &LeadScore) -> pb::LeadScore {
     let e = &s.explanation;
     let contributions: Vec<pb::Contribution> = s.contributions.iter().map(contribution).collect();
     let top = |positive: bool| {
-        contributions.iter().filter(|c| (c.logit > 0.0) == positive).take(TOP_FACTORS).cloned().collect()
+        contributions
+            .iter()
+            .filter(|c| (c.logit > 0.0) == positive)
+            .take(TOP_FACTORS)
+            .cloned()
+            .collect()
     };
     pb::LeadScore {
         lead_id: s.lead_id.clone(),
@@ -159,11 +183,22 @@ pub fn lead_score(s: &LeadScore) -> pb::LeadScore {
         unscored: s
             .unscored
             .iter()
-            .map(|(t, n)| pb::UnscoredActivity { r#type: t.clone(), count: n.round() as u64 })
+            .map(|(t, n)| pb::UnscoredActivity {
+                r#type: t.clone(),
+                count: n.round() as u64,
+            })
             .collect(),
         fit_points: s.fit.points,
         fit_grade: grade(s.fit.grade).into(),
-        fit_rules: s.fit.hits.iter().map(|(rule, points)| pb::FitRuleHit { rule: rule.clone(), points: *points }).collect(),
+        fit_rules: s
+            .fit
+            .hits
+            .iter()
+            .map(|(rule, points)| pb::FitRuleHit {
+                rule: rule.clone(),
+                points: *points,
+            })
+            .collect(),
         seniority: s.fit.role.seniority.clone(),
         decision_maker: s.fit.role.decision_maker,
         disqualified: !s.fit.disqualified_by.is_empty(),

@@ -7,7 +7,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use super::status::ApiError;
-use crate::lead::{limits, FieldError};
+use crate::lead::{FieldError, limits};
 use crate::pb::v1 as pb;
 use crate::pb::v1::scoring_service_server::ScoringService;
 use crate::scoring::Scorer;
@@ -29,7 +29,12 @@ impl ScoringApi {
     }
 }
 
-fn score_one(scorer: &Scorer, lead: pb::Lead, as_of: i64, prefix: &str) -> Result<pb::LeadScore, FieldError> {
+fn score_one(
+    scorer: &Scorer,
+    lead: pb::Lead,
+    as_of: i64,
+    prefix: &str,
+) -> Result<pb::LeadScore, FieldError> {
     let lead = convert::lead(lead).map_err(|e| e.within(prefix))?;
     let score = scorer.score(&lead, as_of).map_err(|e| e.within(prefix))?;
     Ok(convert::lead_score(&score))
@@ -37,10 +42,15 @@ fn score_one(scorer: &Scorer, lead: pb::Lead, as_of: i64, prefix: &str) -> Resul
 
 #[tonic::async_trait]
 impl ScoringService for ScoringApi {
-    async fn score_lead(&self, request: Request<pb::ScoreLeadRequest>) -> Result<Response<pb::ScoreLeadResponse>, Status> {
+    async fn score_lead(
+        &self,
+        request: Request<pb::ScoreLeadRequest>,
+    ) -> Result<Response<pb::ScoreLeadResponse>, Status> {
         let req = request.into_inner();
         let as_of = convert::as_of(req.as_of.as_ref()).map_err(ApiError::from)?;
-        let lead = req.lead.ok_or_else(|| ApiError::from(FieldError::new("lead", "is required")))?;
+        let lead = req
+            .lead
+            .ok_or_else(|| ApiError::from(FieldError::new("lead", "is required")))?;
         let scorer = self.scorer.load_full();
         let score = score_one(&scorer, lead, as_of, "lead").map_err(ApiError::from)?;
         Ok(Response::new(pb::ScoreLeadResponse { score: Some(score) }))
@@ -53,7 +63,11 @@ impl ScoringService for ScoringApi {
         let req = request.into_inner();
         let as_of = convert::as_of(req.as_of.as_ref()).map_err(ApiError::from)?;
         if req.leads.len() > limits::MAX_BATCH {
-            let reason = format!("has {} leads, the limit is {} per call", req.leads.len(), limits::MAX_BATCH);
+            let reason = format!(
+                "has {} leads, the limit is {} per call",
+                req.leads.len(),
+                limits::MAX_BATCH
+            );
             return Err(ApiError::from(FieldError::new("leads", reason)).into());
         }
         let large = req.leads.len() >= BLOCKING_BATCH;
@@ -66,10 +80,14 @@ impl ScoringService for ScoringApi {
                 .collect::<Result<Vec<_>, FieldError>>()
         };
         let scores = if large {
-            tokio::task::spawn_blocking(run).await.map_err(|e| ApiError::Internal(e.to_string()))?
+            tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
         } else {
             run()
         };
-        Ok(Response::new(pb::ScoreLeadsResponse { scores: scores.map_err(ApiError::from)? }))
+        Ok(Response::new(pb::ScoreLeadsResponse {
+            scores: scores.map_err(ApiError::from)?,
+        }))
     }
 }

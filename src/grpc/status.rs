@@ -18,7 +18,9 @@ pub enum ApiError {
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         match e {
-            ApiError::InvalidField(f) => Status::invalid_argument(format!("{}: {}", f.field, f.reason)),
+            ApiError::InvalidField(f) => {
+                Status::invalid_argument(format!("{}: {}", f.field, f.reason))
+            }
             ApiError::Internal(msg) => Status::internal(msg),
         }
     }

@@ -101,21 +101,40 @@ impl ModelFile {
     /// Reads and validates a model file.
     pub fn load(path: &Path) -> Result<ModelFile, ModelFileError> {
         let shown = path.display().to_string();
-        let bytes =
-            std::fs::read(path).map_err(|source| ModelFileError::Read { path: shown.clone(), source })?;
-        let model: ModelFile = serde_json::from_slice(&bytes)
-            .map_err(|source| ModelFileError::Parse { path: shown.clone(), source })?;
-        model.validate().map_err(|reason| ModelFileError::Invalid { path: shown, reason })?;
+        let bytes = std::fs::read(path).map_err(|source| ModelFileError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let model: ModelFile =
+            serde_json::from_slice(&bytes).map_err(|source| ModelFileError::Parse {
+                path: shown.clone(),
+                source,
+            })?;
+        model.validate().map_err(|reason| ModelFileError::Invalid {
+            path: shown,
+            reason,
+        })?;
         Ok(model)
     }
 
     /// Checks everything the service relies on; returns the first problem.
     pub fn validate(&self) -> Result<(), String> {
         if self.format != MODEL_FORMAT {
-            return Err(format!("format is {:?}, this build reads {MODEL_FORMAT:?}", self.format));
+            return Err(format!(
+                "format is {:?}, this build reads {MODEL_FORMAT:?}",
+                self.format
+            ));
         }
-        if self.version.is_empty() || !self.version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(format!("version {:?} must be non-empty ASCII letters, digits and '-'", self.version));
+        if self.version.is_empty()
+            || !self
+                .version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(format!(
+                "version {:?} must be non-empty ASCII letters, digits and '-'",
+                self.version
+            ));
         }
         let n = self.features.activities.len() + self.features.categorical.len();
         for (name, len) in [
@@ -139,7 +158,10 @@ impl ModelFile {
             return Err(format!("standardization.scale[{i}] must be > 0"));
         }
         if !(self.mql_threshold > 0.0 && self.mql_threshold < 1.0) {
-            return Err(format!("mql_threshold {} must be in (0, 1)", self.mql_threshold));
+            return Err(format!(
+                "mql_threshold {} must be in (0, 1)",
+                self.mql_threshold
+            ));
         }
         if !(self.points.per_logit.is_finite() && self.points.per_logit > 0.0) {
             return Err("points.per_logit must be finite and > 0".into());
@@ -147,12 +169,19 @@ impl ModelFile {
         if let Some(h) = self.features.half_life_days
             && !(h.is_finite() && h > 0.0)
         {
-            return Err(format!("features.half_life_days {h} must be finite and > 0"));
+            return Err(format!(
+                "features.half_life_days {h} must be finite and > 0"
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for a in &self.features.activities {
-            if normalize_name(&a.activity_type) != a.activity_type || !seen.insert(a.activity_type.as_str()) {
-                return Err(format!("activity type {:?} is not normalized or repeated", a.activity_type));
+            if normalize_name(&a.activity_type) != a.activity_type
+                || !seen.insert(a.activity_type.as_str())
+            {
+                return Err(format!(
+                    "activity type {:?} is not normalized or repeated",
+                    a.activity_type
+                ));
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -160,7 +189,10 @@ impl ModelFile {
             let normal = normalize_name(&c.attribute) == c.attribute
                 && normalize_category(&c.value).as_deref() == Some(c.value.as_str());
             if !normal || !seen.insert((c.attribute.as_str(), c.value.as_str())) {
-                return Err(format!("categorical {}={:?} is not normalized or repeated", c.attribute, c.value));
+                return Err(format!(
+                    "categorical {}={:?} is not normalized or repeated",
+                    c.attribute, c.value
+                ));
             }
         }
         Ok(())

@@ -70,13 +70,23 @@ impl LinearModel {
     /// Folds standardization into raw weights. `file` must be validated.
     pub fn new(file: ModelFile) -> LinearModel {
         let s = &file.standardization;
-        let weights: Vec<f64> =
-            file.coefficients.iter().zip(&s.scale).map(|(c, scale)| c / scale).collect();
+        let weights: Vec<f64> = file
+            .coefficients
+            .iter()
+            .zip(&s.scale)
+            .map(|(c, scale)| c / scale)
+            .collect();
         let shift: f64 = weights.iter().zip(&s.mean).map(|(w, m)| w * m).sum();
         let intercept = file.intercept - shift;
         let features = CompiledFeatures::new(file.features.clone());
         let names = features.names();
-        LinearModel { file, features, weights, intercept, names }
+        LinearModel {
+            file,
+            features,
+            weights,
+            intercept,
+            names,
+        }
     }
 
     /// The model file (version, metrics, …).
@@ -125,12 +135,29 @@ impl LinearModel {
             .map(|(feature, (&value, &weight))| {
                 let logit = weight * value;
                 let points = (logit * self.file.points.per_logit).round() as i64;
-                Term { feature, value, weight, logit, points }
+                Term {
+                    feature,
+                    value,
+                    weight,
+                    logit,
+                    points,
+                }
             })
             .collect();
-        terms.sort_by(|a, b| b.logit.abs().total_cmp(&a.logit.abs()).then(a.feature.cmp(&b.feature)));
+        terms.sort_by(|a, b| {
+            b.logit
+                .abs()
+                .total_cmp(&a.logit.abs())
+                .then(a.feature.cmp(&b.feature))
+        });
         let logit = self.intercept + terms.iter().map(|t| t.logit).sum::<f64>();
         let points = terms.iter().map(|t| t.points).sum();
-        Explanation { intercept: self.intercept, terms, logit, probability: logistic(logit), points }
+        Explanation {
+            intercept: self.intercept,
+            terms,
+            logit,
+            probability: logistic(logit),
+            points,
+        }
     }
 }

@@ -10,6 +10,6 @@ pub mod file;
 pub mod linear;
 pub mod registry;
 
-pub use file::{ModelFile, ModelFileError, PointsScale, Standardization, MODEL_FORMAT};
+pub use file::{MODEL_FORMAT, ModelFile, ModelFileError, PointsScale, Standardization};
 pub use linear::{Explanation, LinearModel, Term};
-pub use registry::{load_newest, RegistryError};
+pub use registry::{RegistryError, load_newest};

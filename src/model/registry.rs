@@ -34,15 +34,25 @@ pub enum RegistryError {
 }
 
 /// Model files in `dir`, each loaded or refused.
-pub fn scan(dir: &Path) -> Result<Vec<(PathBuf, Result<ModelFile, ModelFileError>)>, RegistryError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|source| RegistryError::ListDir { dir: dir.to_owned(), source })?;
+pub fn scan(
+    dir: &Path,
+) -> Result<Vec<(PathBuf, Result<ModelFile, ModelFileError>)>, RegistryError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| RegistryError::ListDir {
+        dir: dir.to_owned(),
+        source,
+    })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
         .collect();
     paths.sort();
-    Ok(paths.into_iter().map(|p| { let m = ModelFile::load(&p); (p, m) }).collect())
+    Ok(paths
+        .into_iter()
+        .map(|p| {
+            let m = ModelFile::load(&p);
+            (p, m)
+        })
+        .collect())
 }
 
 /// Loads the newest valid model of `dir`, logging every refused file.
@@ -62,5 +72,9 @@ pub fn load_newest(dir: &Path) -> Result<LinearModel, RegistryError> {
             }
         }
     }
-    best.map(LinearModel::new).ok_or(RegistryError::NoValidModel { dir: dir.to_owned(), skipped })
+    best.map(LinearModel::new)
+        .ok_or(RegistryError::NoValidModel {
+            dir: dir.to_owned(),
+            skipped,
+        })
 }

@@ -50,7 +50,10 @@ impl ProfileField {
 
     /// Whether the field holds a number.
     pub fn is_numeric(&self) -> bool {
-        matches!(self, ProfileField::CompanySize | ProfileField::AnnualRevenue)
+        matches!(
+            self,
+            ProfileField::CompanySize | ProfileField::AnnualRevenue
+        )
     }
 }
 

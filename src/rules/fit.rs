@@ -40,7 +40,10 @@ impl Rules {
                 .map_or_else(|| "unknown".to_owned(), |r| r.seniority.clone())
         };
         let decision_maker = self.decision_maker_seniorities.contains(&seniority);
-        RoleAssessment { seniority, decision_maker }
+        RoleAssessment {
+            seniority,
+            decision_maker,
+        }
     }
 
     /// Fit points, grade and disqualifiers of a profile.
@@ -69,6 +72,12 @@ impl Rules {
         } else {
             Grade::C
         };
-        FitAssessment { role, points, grade, hits, disqualified_by }
+        FitAssessment {
+            role,
+            points,
+            grade,
+            hits,
+            disqualified_by,
+        }
     }
 }

@@ -110,7 +110,12 @@ impl Source<'_> {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        RulesError::Invalid { path: self.path.to_owned(), line, column, reason: reason.into() }
+        RulesError::Invalid {
+            path: self.path.to_owned(),
+            line,
+            column,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -118,8 +123,10 @@ impl Rules {
     /// Reads and checks the rules file at `path`.
     pub fn load(path: &Path) -> Result<Rules, RulesError> {
         let shown = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).map_err(|source| RulesError::Read { path: shown.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+            path: shown.clone(),
+            source,
+        })?;
         Rules::parse(&shown, &text)
     }
 
@@ -139,7 +146,10 @@ impl Rules {
             .map(|r| {
                 let pattern = case_insensitive(&r.get_ref().pattern)
                     .map_err(|e| src.error(r.span().start, format!("roles: bad pattern: {e}")))?;
-                Ok(RoleRule { pattern, seniority: r.get_ref().seniority.trim().to_lowercase() })
+                Ok(RoleRule {
+                    pattern,
+                    seniority: r.get_ref().seniority.trim().to_lowercase(),
+                })
             })
             .collect::<Result<_, RulesError>>()?;
 
@@ -148,8 +158,15 @@ impl Rules {
             .iter()
             .map(|r| {
                 let condition = condition(&src, r)?;
-                let points = r.get_ref().points.ok_or_else(|| src.error(r.span().start, "fit rule needs `points`"))?;
-                Ok(FitRule { name: r.get_ref().name.clone(), condition, points })
+                let points = r
+                    .get_ref()
+                    .points
+                    .ok_or_else(|| src.error(r.span().start, "fit rule needs `points`"))?;
+                Ok(FitRule {
+                    name: r.get_ref().name.clone(),
+                    condition,
+                    points,
+                })
             })
             .collect::<Result<_, RulesError>>()?;
 
@@ -160,7 +177,10 @@ impl Rules {
                 if r.get_ref().points.is_some() {
                     return Err(src.error(r.span().start, "disqualifiers take no `points`"));
                 }
-                Ok(Disqualifier { reason: r.get_ref().name.clone(), condition: condition(&src, r)? })
+                Ok(Disqualifier {
+                    reason: r.get_ref().name.clone(),
+                    condition: condition(&src, r)?,
+                })
             })
             .collect::<Result<_, RulesError>>()?;
 
@@ -173,29 +193,57 @@ impl Rules {
         if let Some(t) = m.threshold
             && !(t > 0.0 && t < 1.0)
         {
-            return Err(src.error(raw.mql.span().start, format!("mql.threshold {t} must be a probability in (0, 1)")));
+            return Err(src.error(
+                raw.mql.span().start,
+                format!("mql.threshold {t} must be a probability in (0, 1)"),
+            ));
         }
-        let min_grade = Grade::parse(&m.min_grade)
-            .ok_or_else(|| src.error(raw.mql.span().start, format!("mql.min_grade {:?} must be A, B, C or D", m.min_grade)))?;
+        let min_grade = Grade::parse(&m.min_grade).ok_or_else(|| {
+            src.error(
+                raw.mql.span().start,
+                format!("mql.min_grade {:?} must be A, B, C or D", m.min_grade),
+            )
+        })?;
 
         let s = raw.sql.get_ref();
         if s.min_bant_met > 4 {
-            return Err(src.error(raw.sql.span().start, "sql.min_bant_met must be between 0 and 4"));
+            return Err(src.error(
+                raw.sql.span().start,
+                "sql.min_bant_met must be between 0 and 4",
+            ));
         }
         if s.hand_raise_types.is_empty() || s.hand_raise_within_days == 0 {
-            return Err(src.error(raw.sql.span().start, "sql needs hand_raise_types and hand_raise_within_days > 0"));
+            return Err(src.error(
+                raw.sql.span().start,
+                "sql needs hand_raise_types and hand_raise_within_days > 0",
+            ));
         }
 
         Ok(Rules {
             version,
             roles,
-            decision_maker_seniorities: raw.decision_maker_seniorities.iter().map(|s| s.trim().to_lowercase()).collect(),
+            decision_maker_seniorities: raw
+                .decision_maker_seniorities
+                .iter()
+                .map(|s| s.trim().to_lowercase())
+                .collect(),
             fit,
-            grades: GradeBands { a: g.a, b: g.b, c: g.c },
+            grades: GradeBands {
+                a: g.a,
+                b: g.b,
+                c: g.c,
+            },
             disqualifiers,
-            mql: MqlRules { threshold: m.threshold, min_grade },
+            mql: MqlRules {
+                threshold: m.threshold,
+                min_grade,
+            },
             sql: SqlRules {
-                hand_raise_types: s.hand_raise_types.iter().map(|t| normalize_name(t)).collect(),
+                hand_raise_types: s
+                    .hand_raise_types
+                    .iter()
+                    .map(|t| normalize_name(t))
+                    .collect(),
                 hand_raise_within_days: s.hand_raise_within_days,
                 require_authority: s.require_authority,
                 min_bant_met: s.min_bant_met,
@@ -205,25 +253,39 @@ impl Rules {
 }
 
 fn case_insensitive(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern).case_insensitive(true).size_limit(1 << 20).build()
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
 }
 
 fn condition(src: &Source<'_>, rule: &Spanned<RawCondition>) -> Result<Condition, RulesError> {
     let at = rule.span().start;
     let r = rule.get_ref();
     let field = ProfileField::parse(&r.field).ok_or_else(|| {
-        src.error(at, format!(
-            "unknown field {:?}; use job_title, seniority, department, industry, country, \
+        src.error(
+            at,
+            format!(
+                "unknown field {:?}; use job_title, seniority, department, industry, country, \
              company_size, annual_revenue, email_domain or attributes.KEY",
-            r.field
-        ))
+                r.field
+            ),
+        )
     })?;
-    let given = [r.equals.is_some(), r.in_list.is_some(), r.min.is_some() || r.max.is_some(), r.regex.is_some()];
+    let given = [
+        r.equals.is_some(),
+        r.in_list.is_some(),
+        r.min.is_some() || r.max.is_some(),
+        r.regex.is_some(),
+    ];
     if given.iter().filter(|g| **g).count() != 1 {
-        return Err(src.error(at, format!(
-            "rule {:?} needs exactly one test: equals, in, min/max (range) or regex",
-            r.name
-        )));
+        return Err(src.error(
+            at,
+            format!(
+                "rule {:?} needs exactly one test: equals, in, min/max (range) or regex",
+                r.name
+            ),
+        ));
     }
     let numeric_ok = field.is_numeric() || matches!(field, ProfileField::Attribute(_));
     let test = if let Some(v) = &r.equals {
@@ -231,20 +293,38 @@ fn condition(src: &Source<'_>, rule: &Spanned<RawCondition>) -> Result<Condition
     } else if let Some(list) = &r.in_list {
         Test::In(list.iter().map(|v| v.trim().to_lowercase()).collect())
     } else if let Some(re) = &r.regex {
-        Test::Regex(case_insensitive(re).map_err(|e| src.error(at, format!("rule {:?}: bad regex: {e}", r.name)))?)
+        Test::Regex(
+            case_insensitive(re)
+                .map_err(|e| src.error(at, format!("rule {:?}: bad regex: {e}", r.name)))?,
+        )
     } else {
         if !numeric_ok {
-            return Err(src.error(at, format!("rule {:?}: a range needs a numeric field, not {}", r.name, r.field)));
+            return Err(src.error(
+                at,
+                format!(
+                    "rule {:?}: a range needs a numeric field, not {}",
+                    r.name, r.field
+                ),
+            ));
         }
         if let (Some(lo), Some(hi)) = (r.min, r.max)
             && lo >= hi
         {
-            return Err(src.error(at, format!("rule {:?}: min {lo} must be below max {hi}", r.name)));
+            return Err(src.error(
+                at,
+                format!("rule {:?}: min {lo} must be below max {hi}", r.name),
+            ));
         }
-        Test::Range { min: r.min, max: r.max }
+        Test::Range {
+            min: r.min,
+            max: r.max,
+        }
     };
     if field.is_numeric() && !matches!(test, Test::Range { .. }) {
-        return Err(src.error(at, format!("rule {:?}: {} is numeric; use min/max", r.name, r.field)));
+        return Err(src.error(
+            at,
+            format!("rule {:?}: {} is numeric; use min/max", r.name, r.field),
+        ));
     }
     Ok(Condition { field, test })
 }

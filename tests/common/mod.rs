@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadscore::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
-use leadscore::model::{ModelFile, PointsScale, Standardization, MODEL_FORMAT};
+use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::scoring_service_client::ScoringServiceClient;
 use leadscore::rules::Rules;
@@ -43,7 +43,11 @@ pub fn fixture_model(version: &str) -> ModelFile {
     // Non-trivial standardization so the raw-weight folding is exercised.
     let scale: Vec<f64> = (0..WEIGHTS.len()).map(|i| 0.5 + i as f64 * 0.25).collect();
     let mean: Vec<f64> = (0..WEIGHTS.len()).map(|i| 0.1 * i as f64).collect();
-    let coefficients: Vec<f64> = WEIGHTS.iter().zip(&scale).map(|((_, w), s)| w * s).collect();
+    let coefficients: Vec<f64> = WEIGHTS
+        .iter()
+        .zip(&scale)
+        .map(|((_, w), s)| w * s)
+        .collect();
     let shift: f64 = WEIGHTS.iter().zip(&mean).map(|((_, w), m)| w * m).sum();
     ModelFile {
         format: MODEL_FORMAT.to_owned(),
@@ -55,7 +59,10 @@ pub fn fixture_model(version: &str) -> ModelFile {
             dedupe_window_seconds: 60,
             activities: WEIGHTS
                 .iter()
-                .map(|(t, _)| ActivityFeature { activity_type: (*t).to_owned(), funnel_stage: FunnelStage::of(t) })
+                .map(|(t, _)| ActivityFeature {
+                    activity_type: (*t).to_owned(),
+                    funnel_stage: FunnelStage::of(t),
+                })
                 .collect(),
             categorical: vec![],
         },
@@ -63,7 +70,11 @@ pub fn fixture_model(version: &str) -> ModelFile {
         coefficients,
         intercept: -3.0 + shift,
         mql_threshold: 0.5,
-        points: PointsScale { per_logit: 33.3, threshold: 100, per_activity: BTreeMap::new() },
+        points: PointsScale {
+            per_logit: 33.3,
+            threshold: 100,
+            per_activity: BTreeMap::new(),
+        },
         hyperparameters: serde_json::Value::Null,
         metrics: serde_json::Value::Null,
         training: serde_json::Value::Null,
@@ -97,15 +108,29 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
-        let handle = tokio::spawn(leadscore::server::run(listener, scorer, Duration::from_secs(5), async {
-            let _ = rx.await;
-        }));
-        TestServer { addr, models, shutdown: Some(tx), handle: Some(handle) }
+        let handle = tokio::spawn(leadscore::server::run(
+            listener,
+            scorer,
+            Duration::from_secs(5),
+            async {
+                let _ = rx.await;
+            },
+        ));
+        TestServer {
+            addr,
+            models,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
     }
 
     /// A connected channel.
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr)).unwrap().connect().await.unwrap()
+        Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
     }
 
     /// A scoring client.
@@ -124,16 +149,26 @@ impl TestServer {
 
 /// A timestamp `days_ago` days before [`NOW`].
 pub fn ago(days_ago: f64) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: NOW - (days_ago * DAY as f64) as i64, nanos: 0 }
+    prost_types::Timestamp {
+        seconds: NOW - (days_ago * DAY as f64) as i64,
+        nanos: 0,
+    }
 }
 
 /// An activity of `kind`, `days_ago` days before [`NOW`].
 pub fn activity(kind: &str, days_ago: f64) -> pb::Activity {
-    pb::Activity { r#type: kind.to_owned(), occurred_at: Some(ago(days_ago)), ..Default::default() }
+    pb::Activity {
+        r#type: kind.to_owned(),
+        occurred_at: Some(ago(days_ago)),
+        ..Default::default()
+    }
 }
 
 fn yes() -> Option<pb::BantCriterion> {
-    Some(pb::BantCriterion { status: pb::BantStatus::Yes.into(), value: String::new() })
+    Some(pb::BantCriterion {
+        status: pb::BantStatus::Yes.into(),
+        value: String::new(),
+    })
 }
 
 /// A VP at a target company, BANT budget/authority/need met, with recent
@@ -151,7 +186,12 @@ pub fn hot_lead(id: &str) -> pb::Lead {
             email_domain: "acme.com".into(),
             ..Default::default()
         }),
-        bant: Some(pb::Bant { budget: yes(), authority: yes(), need: yes(), timeline: None }),
+        bant: Some(pb::Bant {
+            budget: yes(),
+            authority: yes(),
+            need: yes(),
+            timeline: None,
+        }),
         activities: vec![
             activity("demo_request", 2.0),
             activity("pricing_page_view", 3.0),
@@ -166,5 +206,8 @@ pub fn hot_lead(id: &str) -> pb::Lead {
 
 /// `ScoreLead` request for `lead` at [`NOW`].
 pub fn request(lead: pb::Lead) -> pb::ScoreLeadRequest {
-    pb::ScoreLeadRequest { lead: Some(lead), as_of: Some(ago(0.0)) }
+    pb::ScoreLeadRequest {
+        lead: Some(lead),
+        as_of: Some(ago(0.0)),
+    }
 }

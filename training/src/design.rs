@@ -1,0 +1,85 @@
+//! The design matrix: the shared feature code applied to every row, then
+//! standardized. There is no second feature implementation here: each row is
+//! [`CompiledFeatures::compute`] of the lead as the service would see it at
+//! the lead's `as_of`.
+
+use leadscore::features::{ActivityFeature, CategoricalFeature, CompiledFeatures, FeatureSource, FeatureSpec};
+use leadscore::model::Standardization;
+use ndarray::Array2;
+
+use crate::input::{History, Shape};
+
+/// Standard deviations below this are treated as constant columns (scale 1).
+const MIN_SCALE: f64 = 1e-12;
+
+/// The candidate features of a history (chosen once, before any fit).
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    /// Activity features.
+    pub activities: Vec<ActivityFeature>,
+    /// Categorical indicators.
+    pub categorical: Vec<CategoricalFeature>,
+    /// Repeats of one type closer than this count once (event shape).
+    pub dedupe_window_seconds: u32,
+}
+
+impl Candidates {
+    /// The feature spec with half-life `half_life_days`.
+    pub fn spec(&self, shape: Shape, half_life_days: Option<f64>) -> FeatureSpec {
+        let (source, half_life_days, dedupe_window_seconds) = match shape {
+            Shape::Events => (FeatureSource::Events, half_life_days, self.dedupe_window_seconds),
+            Shape::Wide => (FeatureSource::Counts, None, 0),
+        };
+        FeatureSpec {
+            source,
+            half_life_days,
+            dedupe_window_seconds,
+            activities: self.activities.clone(),
+            categorical: self.categorical.clone(),
+        }
+    }
+}
+
+/// Maps `f` over `rows` on all cores, keeping the order.
+pub fn par_rows<T: Send>(rows: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = rows.len().div_ceil(threads).max(1024);
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            rows.chunks(chunk).map(|part| s.spawn(|| part.iter().map(|&r| f(r)).collect::<Vec<T>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("feature worker panicked")).collect()
+    })
+}
+
+/// Raw feature matrix of `rows` (one row per lead, spec order).
+pub fn features(history: &History, compiled: &CompiledFeatures, rows: &[usize]) -> Array2<f64> {
+    let width = compiled.len();
+    let values = par_rows(rows, |r| history.with_input(r, |input| compiled.compute(input).values));
+    Array2::from_shape_vec((rows.len(), width), values.into_iter().flatten().collect())
+        .expect("every feature vector has the spec's length")
+}
+
+/// Column means and (population) standard deviations of `x`.
+pub fn standardization(x: &Array2<f64>) -> Standardization {
+    let n = x.nrows().max(1) as f64;
+    let mean: Vec<f64> = x.columns().into_iter().map(|c| c.sum() / n).collect();
+    let scale = x
+        .columns()
+        .into_iter()
+        .zip(&mean)
+        .map(|(c, m)| {
+            let sd = (c.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n).sqrt();
+            if sd > MIN_SCALE { sd } else { 1.0 }
+        })
+        .collect();
+    Standardization { mean, scale }
+}
+
+/// `(x - mean) / scale`, column by column.
+pub fn standardize(x: &Array2<f64>, s: &Standardization) -> Array2<f64> {
+    let mut z = x.clone();
+    for (mut column, (m, sd)) in z.columns_mut().into_iter().zip(s.mean.iter().zip(&s.scale)) {
+        column.mapv_inplace(|v| (v - m) / sd);
+    }
+    z
+}

@@ -1,0 +1,196 @@
+//! The event shape: a leads table and an activities table.
+//!
+//! Leads: `lead_id`, `created_at`, `outcome` (`won` / `lost` / `open`),
+//! `outcome_at`, and any profile columns. Activities: `lead_id`,
+//! `activity_type`, `occurred_at`, optional `event_id`. Open leads are not
+//! training rows; a closed lead's features are computed as of one
+//! microsecond before its outcome (the leakage rule).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use leadscore::features::{normalize_category, normalize_name};
+
+use super::table::Table;
+use super::{EventArena, History, Lead, Shape, SourceFile, required_time, rows_of};
+use crate::error::InputError;
+use crate::progress;
+
+/// Columns of the leads table that are not profile attributes.
+const LEAD_COLUMNS: [&str; 4] = ["lead_id", "created_at", "outcome", "outcome_at"];
+
+/// Loads an event-shape history.
+pub fn load(leads_path: &Path, activities_path: &Path) -> Result<History, InputError> {
+    let step = progress::start(format!("reading {}", leads_path.display()));
+    let leads_table = Table::read(leads_path)?;
+    let (leads, open_leads, profile_columns) = read_leads(&leads_table)?;
+    step.done(format!("{} rows, {} closed, {} open", leads_table.rows(), leads.len(), open_leads));
+
+    let step = progress::start(format!("reading {}", activities_path.display()));
+    let activities_table = Table::read(activities_path)?;
+    let mut history = History {
+        shape: Shape::Events,
+        leads,
+        events: EventArena::default(),
+        id_names: Vec::new(),
+        activity_types: Vec::new(),
+        categorical_columns: Vec::new(),
+        profile_columns,
+        sources: vec![source(&leads_table), source(&activities_table)],
+        open_leads,
+        skipped_activities: 0,
+    };
+    read_activities(&activities_table, &mut history)?;
+    step.done(format!(
+        "{} rows, {} kept, {} of open or unknown leads",
+        activities_table.rows(),
+        history.events.at.len(),
+        history.skipped_activities
+    ));
+    Ok(history)
+}
+
+/// Fingerprint of a table.
+fn source(table: &Table) -> SourceFile {
+    SourceFile { path: table.path.display().to_string(), sha256: table.sha256.clone(), rows: table.rows() }
+}
+
+/// Closed leads, the number of open ones, and the profile columns.
+fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputError> {
+    let created = table.strings("created_at")?;
+    let outcomes = table.strings("outcome")?;
+    let outcome_at = table.strings("outcome_at")?;
+    let profile: Vec<(String, String)> = table
+        .column_names()
+        .into_iter()
+        .filter(|c| !LEAD_COLUMNS.contains(&c.as_str()))
+        .map(|c| (normalize_name(&c), c))
+        .collect();
+    let profile_values =
+        profile.iter().map(|(_, c)| table.strings(c)).collect::<Result<Vec<_>, InputError>>()?;
+    let mut leads = Vec::new();
+    let mut open = 0;
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (row, id) in rows_of(table, "lead_id")? {
+        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| InputError::MissingValue {
+            path: table.path.clone(),
+            row,
+            column: "lead_id".into(),
+        })?;
+        if let Some(first) = seen.insert(id, row) {
+            return Err(InputError::Malformed {
+                path: table.path.clone(),
+                reason: format!("lead {id:?} appears in rows {first} and {row}; keep one row per lead"),
+            });
+        }
+        required_time(table, "created_at", row, created.get(row - 1))?;
+        let outcome = outcomes.get(row - 1).unwrap_or("").trim().to_ascii_lowercase();
+        let won = match outcome.as_str() {
+            "won" => true,
+            "lost" => false,
+            "open" => {
+                open += 1;
+                continue;
+            }
+            _ => {
+                return Err(InputError::BadLabel {
+                    path: table.path.clone(),
+                    row,
+                    column: "outcome".into(),
+                    value: outcomes.get(row - 1).unwrap_or("").to_owned(),
+                    expected: "won, lost or open",
+                });
+            }
+        };
+        let at = outcome_at.get(row - 1).map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
+            InputError::MissingOutcomeTime { path: table.path.clone(), row, lead: id.to_owned(), outcome: outcome.clone() }
+        })?;
+        let at = required_time(table, "outcome_at", row, Some(at))?;
+        let attributes: BTreeMap<String, String> = profile
+            .iter()
+            .zip(&profile_values)
+            .filter_map(|((key, _), values)| {
+                let v = values.get(row - 1)?;
+                normalize_category(v).map(|_| (key.clone(), v.to_owned()))
+            })
+            .collect();
+        leads.push(Lead {
+            id: id.to_owned(),
+            won,
+            outcome_at: Some(at),
+            as_of: at - 1,
+            events: 0..0,
+            counts: Vec::new(),
+            attributes,
+        });
+    }
+    Ok((leads, open, profile.into_iter().map(|(key, _)| key).collect()))
+}
+
+/// Reads, groups by lead and interns the activities of closed leads.
+fn read_activities(table: &Table, history: &mut History) -> Result<(), InputError> {
+    let lead_ids = table.strings("lead_id")?;
+    let types = table.strings("activity_type")?;
+    let times = table.strings("occurred_at")?;
+    let event_ids = if table.has_column("event_id") { Some(table.strings("event_id")?) } else { None };
+    let index: HashMap<&str, u32> =
+        history.leads.iter().enumerate().map(|(i, l)| (l.id.as_str(), i as u32)).collect();
+    let mut type_index: HashMap<String, u16> = HashMap::new();
+    let mut rows: Vec<(u32, u16, i64, u32)> = Vec::with_capacity(table.rows());
+    for (i, ((lead, activity_type), at)) in lead_ids.into_iter().zip(types).zip(times).enumerate() {
+        let row = i + 1;
+        let Some(&lead) = lead.and_then(|l| index.get(l.trim())) else {
+            history.skipped_activities += 1;
+            continue;
+        };
+        let raw_type = activity_type.map(normalize_name).filter(|t| !t.is_empty()).ok_or_else(|| {
+            InputError::MissingValue { path: table.path.clone(), row, column: "activity_type".into() }
+        })?;
+        let next = type_index.len();
+        let t = *type_index.entry(raw_type).or_insert(next as u16);
+        let at = required_time(table, "occurred_at", row, at)?;
+        rows.push((lead, t, at, i as u32));
+    }
+    rows.sort_unstable_by_key(|r| (r.0, r.3));
+
+    let mut arena = EventArena {
+        types: Vec::with_capacity(rows.len()),
+        at: Vec::with_capacity(rows.len()),
+        ids: Vec::with_capacity(rows.len()),
+    };
+    let mut max_ids = 0usize;
+    let mut start = 0;
+    while start < rows.len() {
+        let lead = rows[start].0;
+        let end = start + rows[start..].iter().take_while(|r| r.0 == lead).count();
+        let mut local: HashMap<&str, u32> = HashMap::new();
+        for &(_, t, at, raw_row) in &rows[start..end] {
+            let id = event_ids.and_then(|ids| ids.get(raw_row as usize)).map(str::trim).filter(|v| !v.is_empty());
+            let id = match id {
+                Some(id) => {
+                    let next = local.len() as u32;
+                    *local.entry(id).or_insert(next)
+                }
+                None => u32::MAX,
+            };
+            arena.types.push(t);
+            arena.at.push(at);
+            arena.ids.push(id);
+        }
+        max_ids = max_ids.max(local.len());
+        history.leads[lead as usize].events = start..end;
+        start = end;
+    }
+    // Alphabetical type order, so the feature order does not depend on row order.
+    let mut names: Vec<(String, u16)> = type_index.into_iter().collect();
+    names.sort();
+    let mut remap = vec![0u16; names.len()];
+    for (new, (_, old)) in names.iter().enumerate() {
+        remap[usize::from(*old)] = new as u16;
+    }
+    arena.types.iter_mut().for_each(|t| *t = remap[usize::from(*t)]);
+    history.activity_types = names.into_iter().map(|(n, _)| n).collect();
+    history.id_names = (0..max_ids).map(|i| i.to_string()).collect();
+    history.events = arena;
+    Ok(())
+}

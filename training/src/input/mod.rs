@@ -1,0 +1,251 @@
+//! Training history in either shape, loaded into one in-memory form.
+//!
+//! - [`table`]: CSV / Parquet files as string tables.
+//! - [`timestamp`]: the accepted timestamp formats.
+//! - [`event`]: the event shape (leads + activities).
+//! - [`wide`]: the wide shape (one row per lead with count columns).
+//!
+//! Only *closed* leads become rows. Each lead carries the time its features
+//! are computed for (`as_of`): in the event shape one microsecond before
+//! its outcome, so nothing that happened at or after the outcome is seen.
+
+pub mod event;
+pub mod table;
+pub mod timestamp;
+pub mod wide;
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::PathBuf;
+
+use clap::Args;
+use leadscore::features::{
+    ActivityFeature, ActivityRef, CategoricalFeature, FeatureInput, FunnelStage, Micros, normalize_category,
+};
+use serde::Serialize;
+
+use crate::error::InputError;
+
+/// Input flags shared by `fit` and `evaluate`.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// Event shape: leads table (lead_id, created_at, outcome, outcome_at, profile columns…).
+    #[arg(long, requires = "activities", conflicts_with = "wide")]
+    pub leads: Option<PathBuf>,
+    /// Event shape: activities table (lead_id, activity_type, occurred_at[, event_id]).
+    #[arg(long, requires = "leads")]
+    pub activities: Option<PathBuf>,
+    /// Wide shape: one row per lead with activity-count and categorical columns.
+    #[arg(long, requires_all = ["id_column", "label_column"])]
+    pub wide: Option<PathBuf>,
+    /// Wide shape: column holding the lead id.
+    #[arg(long)]
+    pub id_column: Option<String>,
+    /// Wide shape: column holding the label (0/1 or won/lost).
+    #[arg(long)]
+    pub label_column: Option<String>,
+    /// Wide shape: count columns (default: every numeric column not otherwise listed).
+    #[arg(long, value_delimiter = ',')]
+    pub activity_columns: Vec<String>,
+    /// Wide shape: one-hot encoded columns (default: every non-numeric column not otherwise listed).
+    #[arg(long, value_delimiter = ',')]
+    pub categorical_columns: Vec<String>,
+    /// Wide shape: columns to ignore (ids, columns that leak the label).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude_columns: Vec<String>,
+}
+
+/// Which shape the history came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// Leads + timestamped activities.
+    Events,
+    /// One row per lead with counts.
+    Wide,
+}
+
+/// One closed lead (a training row).
+#[derive(Debug, Clone)]
+pub struct Lead {
+    /// The lead id from the file.
+    pub id: String,
+    /// Whether it was won.
+    pub won: bool,
+    /// Outcome time (event shape only).
+    pub outcome_at: Option<Micros>,
+    /// Time features are computed for (outcome − 1 µs; 0 in the wide shape).
+    pub as_of: Micros,
+    /// This lead's slice of [`History::events`].
+    pub events: Range<usize>,
+    /// Counts per index into [`History::activity_types`] (wide shape).
+    pub counts: Vec<(u16, f64)>,
+    /// Profile / categorical values, keys normalized, values as in the file.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Timestamped activities of all leads, grouped by lead (struct of arrays).
+#[derive(Debug, Clone, Default)]
+pub struct EventArena {
+    /// Index into [`History::activity_types`].
+    pub types: Vec<u16>,
+    /// When it happened.
+    pub at: Vec<Micros>,
+    /// Event id, interned per lead (index into [`History::id_names`]), or
+    /// `u32::MAX` when the row had none.
+    pub ids: Vec<u32>,
+}
+
+/// An input file and its fingerprint.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceFile {
+    /// Path as given.
+    pub path: String,
+    /// Hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// Data rows.
+    pub rows: usize,
+}
+
+/// The loaded training history.
+#[derive(Debug, Clone)]
+pub struct History {
+    /// Input shape.
+    pub shape: Shape,
+    /// Closed leads, in file order.
+    pub leads: Vec<Lead>,
+    /// Activities of those leads.
+    pub events: EventArena,
+    /// Per-lead event-id names (`"0"`, `"1"`, …) shared by all leads.
+    pub id_names: Vec<String>,
+    /// Normalized activity types (event shape) or count columns (wide).
+    pub activity_types: Vec<String>,
+    /// Normalized keys of one-hot candidate columns (wide shape).
+    pub categorical_columns: Vec<String>,
+    /// Normalized keys of profile columns, for the profile-lift table.
+    pub profile_columns: Vec<String>,
+    /// Input files.
+    pub sources: Vec<SourceFile>,
+    /// Leads skipped because they are still open.
+    pub open_leads: usize,
+    /// Activity rows dropped because their lead is open or unknown.
+    pub skipped_activities: usize,
+}
+
+impl InputArgs {
+    /// Loads the history the flags describe.
+    pub fn load(&self) -> Result<History, InputError> {
+        match (&self.leads, &self.activities, &self.wide) {
+            (Some(leads), Some(activities), None) => event::load(leads, activities),
+            (None, None, Some(path)) => wide::load(path, self),
+            _ => Err(InputError::Flags(
+                "give either --leads FILE --activities FILE (event shape) or --wide FILE --id-column C \
+                 --label-column C (wide shape)"
+                    .into(),
+            )),
+        }
+    }
+}
+
+impl History {
+    /// Number of won leads.
+    pub fn won(&self) -> usize {
+        self.leads.iter().filter(|l| l.won).count()
+    }
+
+    /// Labels in lead order.
+    pub fn labels(&self) -> Vec<bool> {
+        self.leads.iter().map(|l| l.won).collect()
+    }
+
+    /// Outcome times when every lead has one (enables the out-of-time test).
+    pub fn outcome_times(&self) -> Option<Vec<Micros>> {
+        self.leads.iter().map(|l| l.outcome_at).collect()
+    }
+
+    /// Runs `f` on the feature input of lead `i`, as the service would see it
+    /// at the lead's `as_of`.
+    pub fn with_input<R>(&self, i: usize, f: impl FnOnce(&FeatureInput<'_>) -> R) -> R {
+        let lead = &self.leads[i];
+        let activities: Vec<ActivityRef<'_>> = lead
+            .events
+            .clone()
+            .map(|e| ActivityRef {
+                activity_type: &self.activity_types[usize::from(self.events.types[e])],
+                occurred_at: self.events.at[e],
+                event_id: self.id_names.get(self.events.ids[e] as usize).map(String::as_str),
+            })
+            .collect();
+        let counts: Vec<(&str, f64)> =
+            lead.counts.iter().map(|&(t, c)| (self.activity_types[usize::from(t)].as_str(), c)).collect();
+        f(&FeatureInput { activities: &activities, counts: &counts, attributes: &lead.attributes, as_of: lead.as_of })
+    }
+
+    /// Candidate features: activity types and categorical values present in
+    /// at least `min_leads` leads (before `as_of`), in a stable order.
+    pub fn candidate_features(&self, min_leads: usize) -> (Vec<ActivityFeature>, Vec<CategoricalFeature>) {
+        let mut type_leads = vec![0usize; self.activity_types.len()];
+        let mut seen = vec![usize::MAX; self.activity_types.len()];
+        for (i, lead) in self.leads.iter().enumerate() {
+            let present = lead
+                .events
+                .clone()
+                .filter(|&e| self.events.at[e] <= lead.as_of)
+                .map(|e| self.events.types[e])
+                .chain(lead.counts.iter().filter(|(_, c)| *c > 0.0).map(|(t, _)| *t));
+            for t in present {
+                let t = usize::from(t);
+                if seen[t] != i {
+                    seen[t] = i;
+                    type_leads[t] += 1;
+                }
+            }
+        }
+        let activities = self
+            .activity_types
+            .iter()
+            .zip(&type_leads)
+            .filter(|(_, n)| **n >= min_leads)
+            .map(|(t, _)| ActivityFeature { activity_type: t.clone(), funnel_stage: FunnelStage::of(t) })
+            .collect();
+        let mut value_leads: HashMap<(&str, String), usize> = HashMap::new();
+        for lead in &self.leads {
+            for key in &self.categorical_columns {
+                if let Some(v) = lead.attributes.get(key).and_then(|raw| normalize_category(raw)) {
+                    *value_leads.entry((key.as_str(), v)).or_default() += 1;
+                }
+            }
+        }
+        let mut categorical: Vec<CategoricalFeature> = value_leads
+            .into_iter()
+            .filter(|(_, n)| *n >= min_leads)
+            .map(|((attribute, value), _)| CategoricalFeature { attribute: attribute.to_owned(), value })
+            .collect();
+        let column_rank = |a: &str| self.categorical_columns.iter().position(|c| c == a);
+        categorical.sort_by(|a, b| column_rank(&a.attribute).cmp(&column_rank(&b.attribute)).then(a.value.cmp(&b.value)));
+        (activities, categorical)
+    }
+}
+
+/// Reads a column as strings, row by row, with 1-based row numbers.
+pub fn rows_of<'a>(
+    table: &'a table::Table,
+    column: &str,
+) -> Result<impl Iterator<Item = (usize, Option<&'a str>)> + 'a, InputError> {
+    Ok(table.strings(column)?.into_iter().enumerate().map(|(i, v)| (i + 1, v)))
+}
+
+/// Parses a required timestamp cell.
+pub fn required_time(table: &table::Table, column: &str, row: usize, v: Option<&str>) -> Result<Micros, InputError> {
+    let v = v.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| InputError::MissingValue {
+        path: table.path.clone(),
+        row,
+        column: column.to_owned(),
+    })?;
+    timestamp::parse(v).ok_or_else(|| InputError::BadTimestamp {
+        path: table.path.clone(),
+        row,
+        column: column.to_owned(),
+        value: v.to_owned(),
+    })
+}

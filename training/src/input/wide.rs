@@ -1,0 +1,151 @@
+//! The wide shape: one row per lead, as many CRM exports look.
+//!
+//! Count columns become undecayed activity counts; categorical columns are
+//! one-hot encoded by the shared feature code (values case-folded, `Select`,
+//! empty, `NA` … are missing). Columns are classified from the flags, and
+//! columns no flag names are auto-detected: numeric when every present
+//! value parses as a number, categorical otherwise. A missing count means
+//! "no recorded activity" (0), as in the service.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use leadscore::features::{normalize_category, normalize_name};
+
+use super::table::Table;
+use super::{EventArena, History, InputArgs, Lead, Shape, SourceFile, rows_of};
+use crate::error::InputError;
+use crate::progress;
+
+/// Loads a wide-shape history.
+pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
+    let step = progress::start(format!("reading {}", path.display()));
+    let table = Table::read(path)?;
+    let id_column = args.id_column.clone().unwrap_or_default();
+    let label_column = args.label_column.clone().unwrap_or_default();
+    let (activity_columns, categorical_columns) = classify(&table, args, &id_column, &label_column)?;
+
+    let count_values =
+        activity_columns.iter().map(|c| table.strings(c)).collect::<Result<Vec<_>, InputError>>()?;
+    let category_values =
+        categorical_columns.iter().map(|c| table.strings(c)).collect::<Result<Vec<_>, InputError>>()?;
+    let categorical_keys: Vec<String> = categorical_columns.iter().map(|c| normalize_name(c)).collect();
+    let labels = table.strings(&label_column)?;
+    let mut leads = Vec::with_capacity(table.rows());
+    for (row, id) in rows_of(&table, &id_column)? {
+        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| InputError::MissingValue {
+            path: table.path.clone(),
+            row,
+            column: id_column.clone(),
+        })?;
+        let raw_label = labels.get(row - 1).unwrap_or("");
+        let won = match raw_label.trim().to_ascii_lowercase().as_str() {
+            "1" | "won" => true,
+            "0" | "lost" => false,
+            _ => {
+                return Err(InputError::BadLabel {
+                    path: table.path.clone(),
+                    row,
+                    column: label_column.clone(),
+                    value: raw_label.to_owned(),
+                    expected: "0/1 or won/lost",
+                });
+            }
+        };
+        let mut counts = Vec::new();
+        for (t, (values, column)) in count_values.iter().zip(&activity_columns).enumerate() {
+            let raw = values.get(row - 1).unwrap_or("");
+            if normalize_category(raw).is_none() {
+                continue;
+            }
+            match raw.trim().parse::<f64>() {
+                Ok(c) if c.is_finite() && c >= 0.0 => counts.push((t as u16, c)),
+                _ => {
+                    return Err(InputError::BadCount {
+                        path: table.path.clone(),
+                        row,
+                        column: column.clone(),
+                        value: raw.to_owned(),
+                    });
+                }
+            }
+        }
+        let attributes: BTreeMap<String, String> = category_values
+            .iter()
+            .zip(&categorical_keys)
+            .filter_map(|(values, key)| {
+                let v = values.get(row - 1)?;
+                normalize_category(v).map(|_| (key.clone(), v.to_owned()))
+            })
+            .collect();
+        leads.push(Lead { id: id.to_owned(), won, outcome_at: None, as_of: 0, events: 0..0, counts, attributes });
+    }
+    step.done(format!(
+        "{} rows, {} count columns, {} categorical columns",
+        table.rows(),
+        activity_columns.len(),
+        categorical_columns.len()
+    ));
+    Ok(History {
+        shape: Shape::Wide,
+        leads,
+        events: EventArena::default(),
+        id_names: Vec::new(),
+        activity_types: activity_columns.iter().map(|c| normalize_name(c)).collect(),
+        categorical_columns: categorical_keys.clone(),
+        profile_columns: categorical_keys,
+        sources: vec![SourceFile { path: table.path.display().to_string(), sha256: table.sha256.clone(), rows: table.rows() }],
+        open_leads: 0,
+        skipped_activities: 0,
+    })
+}
+
+/// Splits the columns into (count columns, categorical columns).
+fn classify(
+    table: &Table,
+    args: &InputArgs,
+    id_column: &str,
+    label_column: &str,
+) -> Result<(Vec<String>, Vec<String>), InputError> {
+    for c in args.activity_columns.iter().chain(&args.categorical_columns).chain(&args.exclude_columns) {
+        table.strings(c)?;
+    }
+    let listed = |c: &str, list: &[String]| list.iter().any(|l| l.trim() == c);
+    let mut activities = Vec::new();
+    let mut categorical = Vec::new();
+    for column in table.column_names() {
+        let c = column.as_str();
+        if c == id_column.trim() || c == label_column.trim() || listed(c, &args.exclude_columns) {
+            continue;
+        }
+        if listed(c, &args.activity_columns) {
+            activities.push(column);
+        } else if listed(c, &args.categorical_columns) || !is_numeric(table, c)? {
+            categorical.push(column);
+        } else {
+            activities.push(column);
+        }
+    }
+    if activities.is_empty() && categorical.is_empty() {
+        return Err(InputError::Flags(format!(
+            "{}: no feature columns left after excluding the id, label and --exclude-columns",
+            table.path.display()
+        )));
+    }
+    Ok((activities, categorical))
+}
+
+/// Whether every present value of a column is a number (and one is present).
+fn is_numeric(table: &Table, column: &str) -> Result<bool, InputError> {
+    let mut any = false;
+    for v in table.strings(column)?.into_iter().flatten() {
+        if normalize_category(v).is_none() {
+            continue;
+        }
+        if v.trim().parse::<f64>().is_err() {
+            return Ok(false);
+        }
+        any = true;
+    }
+    Ok(any)
+}
