@@ -33,10 +33,11 @@ pub enum RegistryError {
     },
 }
 
-/// Model files in `dir`, each loaded or refused.
-pub fn scan(
-    dir: &Path,
-) -> Result<Vec<(PathBuf, Result<ModelFile, ModelFileError>)>, RegistryError> {
+/// A candidate file and the outcome of loading it.
+pub type Candidate = (PathBuf, Result<ModelFile, ModelFileError>);
+
+/// Model files in `dir`, each loaded or refused, sorted by path.
+pub fn scan(dir: &Path) -> Result<Vec<Candidate>, RegistryError> {
     let entries = std::fs::read_dir(dir).map_err(|source| RegistryError::ListDir {
         dir: dir.to_owned(),
         source,

@@ -104,10 +104,7 @@ impl Condition {
         }
         match &self.test {
             Test::Equals(v) => text.eq_ignore_ascii_case(v),
-            Test::In(list) => {
-                let lower = text.to_lowercase();
-                list.iter().any(|v| *v == lower)
-            }
+            Test::In(list) => list.contains(&text.to_lowercase()),
             Test::Range { .. } => self.holds_number(text.parse().ok()),
             Test::Regex(re) => re.is_match(text),
         }

@@ -1,0 +1,33 @@
+//! The points view of a model, for marketers used to point tables.
+//!
+//! `per_logit = 100 / (logit(threshold) − raw intercept)` (10 when that
+//! denominator is ≤ 0.1), so the MQL threshold sits at about 100 points;
+//! one fresh activity of a type is worth `round(per_logit · w · ln 2)`
+//! (its feature is `ln(1 + 1)`).
+
+use std::collections::BTreeMap;
+
+use leadscore::model::linear::logit;
+use leadscore::model::{LinearModel, ModelFile, PointsScale};
+
+/// Smallest logit distance between intercept and threshold that sets the scale.
+const MIN_DENOMINATOR: f64 = 0.1;
+/// Points per logit when the threshold is too close to the intercept.
+const FALLBACK_PER_LOGIT: f64 = 10.0;
+
+/// Fills in `file.points` for the threshold in `file.mql_threshold`.
+pub fn fill(file: &mut ModelFile) {
+    let threshold = file.mql_threshold;
+    let raw = LinearModel::new(file.clone());
+    let denominator = logit(threshold) - raw.intercept();
+    let per_logit = if denominator > MIN_DENOMINATOR { 100.0 / denominator } else { FALLBACK_PER_LOGIT };
+    let per_activity: BTreeMap<String, i64> = file
+        .features
+        .activities
+        .iter()
+        .zip(raw.weights())
+        .map(|(a, w)| (a.activity_type.clone(), (per_logit * w * std::f64::consts::LN_2).round() as i64))
+        .collect();
+    file.points = PointsScale { per_logit, threshold: 0, per_activity };
+    file.points.threshold = LinearModel::new(file.clone()).points_at(threshold);
+}
