@@ -138,7 +138,9 @@ pub fn normalize_category(raw: &str) -> Option<String> {
     (!MISSING.contains(&folded.as_str())).then_some(folded)
 }
 
-/// Where a model's activity features come from.
+/// The training shape a model was learned from. Serving computes both the
+/// same way (a counts model has no half-life, so timestamped activities
+/// count 1 each); the source tells readers which inputs the model expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeatureSource {
@@ -292,22 +294,10 @@ impl CompiledFeatures {
         let mut values = vec![0.0; self.len()];
         let mut unscored: BTreeMap<String, f64> = BTreeMap::new();
 
-        if self.spec.source == FeatureSource::Events {
-            for (activity_type, weight) in self.cleaned_weights(input) {
-                match self.activity_index.get(activity_type) {
-                    Some(&i) => values[i] += weight,
-                    None => *unscored.entry(activity_type.to_owned()).or_default() += 1.0,
-                }
-            }
-        } else {
-            for a in input
-                .activities
-                .iter()
-                .filter(|a| a.occurred_at <= input.as_of)
-            {
-                if !self.activity_index.contains_key(a.activity_type) {
-                    *unscored.entry(a.activity_type.to_owned()).or_default() += 1.0;
-                }
+        for (activity_type, weight) in self.cleaned_weights(input) {
+            match self.activity_index.get(activity_type) {
+                Some(&i) => values[i] += weight,
+                None => *unscored.entry(activity_type.to_owned()).or_default() += 1.0,
             }
         }
         for &(activity_type, count) in input.counts {

@@ -1,0 +1,74 @@
+//! A fitted model: feature spec + standardization + coefficients, and its
+//! conversion to the `leadscore.model/v1` file the service loads.
+
+use leadscore::features::{CompiledFeatures, FeatureSpec};
+use leadscore::model::{LinearModel, MODEL_FORMAT, ModelFile, PointsScale, Standardization};
+use ndarray::Array2;
+
+use crate::design::{self, Candidates};
+use crate::error::TrainError;
+use crate::fit::{self, Coefs};
+use crate::input::History;
+use crate::points;
+use crate::settings::Settings;
+
+/// A fit on some rows, with the standardized design it was fitted on.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// Feature spec (with the chosen half-life).
+    pub spec: FeatureSpec,
+    /// Standardization computed on the training rows.
+    pub standardization: Standardization,
+    /// Coefficients on standardized features.
+    pub coefs: Coefs,
+    /// Standardized training design (rows in the order given).
+    pub design: Array2<f64>,
+    /// Training labels, in the same order.
+    pub labels: Vec<bool>,
+}
+
+/// Fits on `rows` with half-life `half_life_days` and inverse L2 strength `c`.
+pub fn fit_rows(
+    history: &History,
+    candidates: &Candidates,
+    half_life_days: Option<f64>,
+    c: f64,
+    rows: &[usize],
+    settings: &Settings,
+) -> Result<Fitted, TrainError> {
+    let spec = candidates.spec(history.shape, half_life_days);
+    let x = design::features(history, &CompiledFeatures::new(spec.clone()), rows);
+    let standardization = design::standardization(&x);
+    let design = design::standardize(&x, &standardization);
+    let labels: Vec<bool> = rows.iter().map(|&r| history.leads[r].won).collect();
+    let coefs = fit::fit(&design, &labels, c, settings.solver(), None)?;
+    Ok(Fitted { spec, standardization, coefs, design, labels })
+}
+
+impl Fitted {
+    /// The model file (points filled in; version, creation time and the
+    /// free-form sections are left for the caller).
+    pub fn file(&self, mql_threshold: f64) -> ModelFile {
+        let mut file = ModelFile {
+            format: MODEL_FORMAT.to_owned(),
+            version: "draft".to_owned(),
+            created_at: String::new(),
+            features: self.spec.clone(),
+            standardization: self.standardization.clone(),
+            coefficients: self.coefs.w.to_vec(),
+            intercept: self.coefs.b,
+            mql_threshold,
+            points: PointsScale { per_logit: 1.0, threshold: 0, per_activity: Default::default() },
+            hyperparameters: serde_json::Value::Null,
+            metrics: serde_json::Value::Null,
+            training: serde_json::Value::Null,
+        };
+        points::fill(&mut file);
+        file
+    }
+
+    /// The fit as the service would load it (for scoring held-out leads).
+    pub fn scorer(&self) -> LinearModel {
+        LinearModel::new(self.file(0.5))
+    }
+}

@@ -1,0 +1,140 @@
+//! The `fit` pipeline: load → check → evaluate honestly (with nested
+//! hyper-parameter choice) → choose the MQL threshold → refit on all rows.
+
+use leadscore::features::Micros;
+use leadscore::model::ModelFile;
+use serde_json::json;
+
+use crate::design::Candidates;
+use crate::error::{DataError, TrainError};
+use crate::evaluate::Evaluation;
+use crate::export;
+use crate::input::{History, timestamp};
+use crate::model::fit_rows;
+use crate::progress;
+use crate::score;
+use crate::select::{self, Choice};
+use crate::settings::Settings;
+use crate::split::{self, Fold};
+use crate::threshold;
+
+/// Class weighting decision, recorded in every model file.
+pub const CLASS_WEIGHTING: &str = "none: every lead weighs 1 so probabilities stay calibrated \
+    (the service shows probability x 100); imbalance is handled by choosing the MQL threshold \
+    (max F1 or target precision) and by stratified / out-of-time splits";
+
+/// Everything a training run produced, before it is written.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The model file (version and creation time not yet set).
+    pub file: ModelFile,
+    /// Held-out evaluation.
+    pub evaluation: Evaluation,
+    /// Rows of the (first) evaluation split's test part.
+    pub test_rows: Vec<usize>,
+    /// The history it was trained on.
+    pub history: History,
+}
+
+/// Runs the whole pipeline on a loaded history.
+pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainError> {
+    settings.validate()?;
+    let won = history.won();
+    let lost = history.leads.len() - won;
+    if won < settings.min_per_class || lost < settings.min_per_class {
+        return Err(DataError::TooFewOutcomes { won, lost, min: settings.min_per_class }.into());
+    }
+    let (activities, categorical) = history.candidate_features(settings.min_feature_leads);
+    if activities.is_empty() && categorical.is_empty() {
+        return Err(DataError::NoFeatures { min: settings.min_feature_leads }.into());
+    }
+    let candidates = Candidates { activities, categorical, dedupe_window_seconds: settings.dedupe_window_seconds };
+    let y = history.labels();
+    let all: Vec<usize> = (0..history.leads.len()).collect();
+    let times = history.outcome_times();
+    let (protocol, folds): (String, Vec<Fold>) = match &times {
+        Some(t) => (
+            format!("out-of-time test on the newest {:.0} % of closed leads", settings.test_fraction * 100.0),
+            vec![split::out_of_time(&all, t, settings.test_fraction)],
+        ),
+        None => (
+            format!("stratified {}-fold cross-validation", settings.folds),
+            split::stratified(&all, &y, settings.folds, settings.seed),
+        ),
+    };
+
+    let mut pooled_p = Vec::new();
+    let mut pooled_y = Vec::new();
+    let mut choices = Vec::new();
+    for (i, fold) in folds.iter().enumerate() {
+        let step = progress::start(format!("evaluation split {} of {}", i + 1, folds.len()));
+        let choice = select::select(&history, &candidates, &fold.train, settings)?;
+        let fitted = fit_rows(&history, &candidates, choice.half_life_days, choice.c, &fold.train, settings)?;
+        let p = score::predict(&history, &fitted.scorer(), &fold.test);
+        if i == 0
+            && let Some(dir) = &settings.export_design
+        {
+            export::write(dir, &history, &fitted, &fold.test, choice.c, &p)?;
+        }
+        pooled_y.extend(fold.test.iter().map(|&r| y[r]));
+        pooled_p.extend(p);
+        step.done(format!("{} train / {} test leads", fold.train.len(), fold.test.len()));
+        choices.push(choice);
+    }
+    let (mql_threshold, rule) = threshold::choose(&pooled_p, &pooled_y, settings.target_precision);
+    let evaluation = Evaluation::new(&protocol, &pooled_p, &pooled_y, mql_threshold, &rule);
+
+    let final_choice = if choices.len() == 1 {
+        choices[0].clone()
+    } else {
+        select::select(&history, &candidates, &all, settings)?
+    };
+    let step = progress::start(format!("final fit on all {} closed leads", all.len()));
+    let fitted = fit_rows(&history, &candidates, final_choice.half_life_days, final_choice.c, &all, settings)?;
+    step.done(format!("{} features", fitted.spec.activities.len() + fitted.spec.categorical.len()));
+
+    let mut file = fitted.file(mql_threshold);
+    file.hyperparameters = hyperparameters(&final_choice, &choices, settings);
+    file.metrics = serde_json::to_value(&evaluation).expect("metrics serialize");
+    file.training = training_summary(&history, times.as_deref());
+    Ok(Trained { file, evaluation, test_rows: folds[0].test.clone(), history })
+}
+
+/// The `hyperparameters` section of the model file.
+fn hyperparameters(chosen: &Choice, per_split: &[Choice], settings: &Settings) -> serde_json::Value {
+    json!({
+        "half_life_days": chosen.half_life_days,
+        "c": chosen.c,
+        "l2_alpha": 1.0 / chosen.c,
+        "penalty": "L2 on standardized coefficients, intercept unpenalized: sum(logloss) + alpha/2 * ||w||^2, alpha = 1/C",
+        "class_weighting": CLASS_WEIGHTING,
+        "selection": "validation log-loss; validation = newest 20 % of the training part by outcome time (stratified 20 % without timestamps)",
+        "half_life_grid": settings.half_lives,
+        "c_grid": settings.c_ascending(),
+        "grid": chosen.grid,
+        "choices_per_evaluation_split": per_split.iter().map(|c| json!({"half_life_days": c.half_life_days, "c": c.c})).collect::<Vec<_>>(),
+        "dedupe_window_seconds": settings.dedupe_window_seconds,
+        "min_feature_leads": settings.min_feature_leads,
+        "test_fraction": settings.test_fraction,
+        "folds": settings.folds,
+        "selection_rows": settings.selection_rows,
+        "solver": {"name": "linfa-logistic L-BFGS", "max_iterations": settings.max_iterations, "gradient_tolerance_per_row": settings.gradient_tolerance},
+        "seed": settings.seed,
+    })
+}
+
+/// The `training` section of the model file.
+fn training_summary(history: &History, times: Option<&[Micros]>) -> serde_json::Value {
+    let range = times.and_then(|t| Some((t.iter().min()?, t.iter().max()?)));
+    json!({
+        "shape": history.shape,
+        "rows": history.leads.len(),
+        "positives": history.won(),
+        "open_leads_skipped": history.open_leads,
+        "activities_used": history.events.at.len(),
+        "activities_skipped": history.skipped_activities,
+        "outcome_date_range": range.map(|(a, b)| json!({"from": timestamp::format(*a), "to": timestamp::format(*b)})),
+        "leakage_rule": "features as of outcome_at - 1 microsecond; open leads are not training rows",
+        "inputs": history.sources,
+    })
+}
