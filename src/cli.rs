@@ -39,12 +39,25 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
     match cli.command {
         Command::Serve(config) => {
             init_logging(config.log_format);
-            let scorer = config.load_scorer()?;
+            let lifecycle = std::sync::Arc::new(config.load_lifecycle()?);
+            let scorer = lifecycle.scorer().load_full();
             tracing::info!(
                 model = scorer.model.version(),
                 rules = %scorer.rules.version,
+                pinned = ?lifecycle.pinned(),
                 "loaded model and rules"
             );
+            tokio::spawn(crate::lifecycle::watch(
+                lifecycle.clone(),
+                config.reload_interval(),
+            ));
+            let book = std::sync::Arc::new(
+                crate::store::LeadBook::open(&config.db, lifecycle.scorer()).await?,
+            );
+            tokio::spawn(book.clone().sweep_every(
+                config.sweep_interval(),
+                crate::grpc::convert::now,
+            ));
             let listener =
                 tokio::net::TcpListener::bind(config.listen)
                     .await
@@ -54,7 +67,8 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                     })?;
             crate::server::run(
                 listener,
-                scorer,
+                lifecycle,
+                book,
                 config.drain_timeout(),
                 crate::server::termination_signal(),
             )

@@ -3,12 +3,9 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::model::{RegistryError, load_newest};
-use crate::rules::{Rules, RulesError};
-use crate::scoring::Scorer;
+use crate::lifecycle::{Lifecycle, LifecycleError};
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,6 +28,17 @@ pub struct ServeConfig {
     /// Rules file (TOML).
     #[arg(long, env = "LEADSCORE_RULES", default_value = "config/rules.toml")]
     pub rules: PathBuf,
+    /// Milliseconds between rescans of the models directory and rules file.
+    #[arg(long, env = "LEADSCORE_RELOAD_INTERVAL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub reload_interval_ms: u64,
+    /// Lead store: `sqlite://PATH` (embedded file) or `postgres://…` (shared
+    /// by several replicas).
+    #[arg(long, env = "LEADSCORE_DB", default_value = "sqlite://leadscore.db")]
+    pub db: String,
+    /// Seconds between re-score sweeps of every stored lead (decay, overdue
+    /// follow-ups); a changed model or rules file triggers one at once.
+    #[arg(long, env = "LEADSCORE_SWEEP_INTERVAL_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sweep_interval_secs: u64,
     /// Seconds in-flight calls get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "LEADSCORE_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
     pub drain_timeout_secs: u64,
@@ -42,12 +50,12 @@ pub struct ServeConfig {
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// No model could be loaded.
+    /// The model or rules could not be loaded.
     #[error(transparent)]
-    Model(#[from] RegistryError),
-    /// The rules file is unusable.
-    #[error(transparent)]
-    Rules(#[from] RulesError),
+    Lifecycle(#[from] LifecycleError),
+    /// The lead store could not be opened or migrated.
+    #[error("lead store: {0}")]
+    Store(#[from] crate::store::StoreError),
     /// The listen address could not be bound.
     #[error(
         "cannot listen on {addr}: {source} (is another process using it? choose another with --listen)"
@@ -68,10 +76,18 @@ pub enum StartError {
 
 impl ServeConfig {
     /// Loads the model and rules this configuration names.
-    pub fn load_scorer(&self) -> Result<Scorer, StartError> {
-        let rules = Rules::load(&self.rules)?;
-        let model = load_newest(&self.models)?;
-        Ok(Scorer::new(Arc::new(model), Arc::new(rules)))
+    pub fn load_lifecycle(&self) -> Result<Lifecycle, StartError> {
+        Ok(Lifecycle::start(&self.models, &self.rules)?)
+    }
+
+    /// Reload interval as a duration.
+    pub fn reload_interval(&self) -> Duration {
+        Duration::from_millis(self.reload_interval_ms)
+    }
+
+    /// Sweep interval as a duration.
+    pub fn sweep_interval(&self) -> Duration {
+        Duration::from_secs(self.sweep_interval_secs)
     }
 
     /// Drain timeout as a duration.

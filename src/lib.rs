@@ -2,7 +2,7 @@
 //! qualification.
 //!
 //! The domain ([`features`], [`lead`], [`model`], [`rules`],
-//! [`qualification`], [`scoring`]) knows nothing of gRPC; [`grpc`] converts
+//! [`qualification`], [`scoring`], the lead [`store`]) knows nothing of gRPC; [`grpc`] converts
 //! at the edge, [`server`] runs it and [`cli`] / [`config`] start it.
 
 pub mod cli;
@@ -10,9 +10,11 @@ pub mod config;
 pub mod features;
 pub mod grpc;
 pub mod lead;
+pub mod lifecycle;
 pub mod model;
 pub mod pb;
 pub mod qualification;
 pub mod rules;
 pub mod scoring;
 pub mod server;
+pub mod store;

@@ -9,17 +9,21 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use crate::config::StartError;
+use crate::grpc::lead_service::LeadApi;
+use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
+use crate::lifecycle::Lifecycle;
 use crate::pb;
+use crate::pb::v1::lead_service_server::LeadServiceServer;
+use crate::pb::v1::model_service_server::ModelServiceServer;
 use crate::pb::v1::scoring_service_server::ScoringServiceServer;
-use crate::scoring::Scorer;
+use crate::store::LeadBook;
 
 /// Largest request accepted, in bytes (a full 10,000-lead batch fits).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -27,7 +31,8 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// Serves on `listener` until `shutdown` completes, then drains.
 pub async fn run(
     listener: TcpListener,
-    scorer: Scorer,
+    lifecycle: Arc<Lifecycle>,
+    book: Arc<LeadBook>,
     drain_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
@@ -35,6 +40,7 @@ pub async fn run(
     health
         .set_serving::<ScoringServiceServer<ScoringApi>>()
         .await;
+    health.set_serving::<LeadServiceServer<LeadApi>>().await;
 
     // Both reflection versions: grpcurl speaks v1, many clients still v1alpha.
     let reflection = || {
@@ -44,10 +50,9 @@ pub async fn run(
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let scoring =
-        ScoringServiceServer::new(ScoringApi::new(Arc::new(ArcSwap::from_pointee(scorer))))
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let scoring = ScoringServiceServer::new(ScoringApi::new(lifecycle.scorer()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
 
     let draining = Arc::new(Notify::new());
     let signal = {
@@ -58,6 +63,7 @@ pub async fn run(
             health
                 .set_not_serving::<ScoringServiceServer<ScoringApi>>()
                 .await;
+            health.set_not_serving::<LeadServiceServer<LeadApi>>().await;
             health
                 .set_service_status("", tonic_health::ServingStatus::NotServing)
                 .await;
@@ -73,6 +79,12 @@ pub async fn run(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(scoring)
+        .add_service(
+            LeadServiceServer::new(LeadApi::new(book))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(ModelServiceServer::new(ModelApi::new(lifecycle)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
     tokio::pin!(server);
     tokio::select! {

@@ -163,3 +163,40 @@ async fn it_serves_health_and_exits_cleanly_on_sigterm() {
         .unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
+
+#[tokio::test]
+async fn the_running_process_picks_up_a_new_model_file_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_model(
+        dir.path(),
+        &common::fixture_model("20260601T000000Z-fixture1"),
+    );
+    let (mut child, addr) = spawn_server(dir.path());
+    let mut client = leadscore::pb::v1::scoring_service_client::ScoringServiceClient::connect(
+        format!("http://{addr}"),
+    )
+    .await
+    .unwrap();
+    common::write_model(
+        dir.path(),
+        &common::fixture_model("20260701T000000Z-fixture2"),
+    );
+    let mut calls = 0;
+    loop {
+        let s = client
+            .score_lead(common::request(common::hot_lead("p1")))
+            .await
+            .expect("no call fails");
+        calls += 1;
+        if s.into_inner().score.unwrap().model_version == "20260701T000000Z-fixture2" {
+            break;
+        }
+        assert!(
+            calls < 1_000_000,
+            "the watcher never picked up the new model"
+        );
+        tokio::task::yield_now().await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -63,10 +63,9 @@ fn bant_status(c: Option<&pb::BantCriterion>) -> BantStatus {
     }
 }
 
-/// A request lead to a domain lead. Paths are relative to the lead.
-pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
-    let p = l.profile.unwrap_or_default();
-    let profile = Profile {
+/// A request profile to a domain profile (e-mail domain and attribute keys normalized).
+pub fn profile(p: pb::Profile) -> Profile {
+    Profile {
         job_title: p.job_title,
         seniority: p.seniority,
         department: p.department,
@@ -76,14 +75,23 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
         annual_revenue: p.annual_revenue,
         email_domain: p.email_domain.trim().to_lowercase(),
         attributes: normalize_attributes(p.attributes),
-    };
-    let b = l.bant.unwrap_or_default();
-    let bant = Bant {
+    }
+}
+
+/// Request BANT to domain BANT; unknown statuses are unknown.
+pub fn bant(b: pb::Bant) -> Bant {
+    Bant {
         budget: bant_status(b.budget.as_ref()),
         authority: bant_status(b.authority.as_ref()),
         need: bant_status(b.need.as_ref()),
         timeline: bant_status(b.timeline.as_ref()),
-    };
+    }
+}
+
+/// A request lead to a domain lead. Paths are relative to the lead.
+pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
+    let profile = profile(l.profile.unwrap_or_default());
+    let bant = bant(l.bant.unwrap_or_default());
     let activities = l
         .activities
         .into_iter()
@@ -118,7 +126,8 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
     })
 }
 
-fn stage(s: Stage) -> pb::Stage {
+/// A domain stage to its enum.
+pub fn stage(s: Stage) -> pb::Stage {
     match s {
         Stage::Nurturing => pb::Stage::Nurturing,
         Stage::Mql => pb::Stage::Mql,
@@ -126,7 +135,8 @@ fn stage(s: Stage) -> pb::Stage {
     }
 }
 
-fn grade(g: Grade) -> pb::FitGrade {
+/// A domain grade to its enum.
+pub fn grade(g: Grade) -> pb::FitGrade {
     match g {
         Grade::A => pb::FitGrade::A,
         Grade::B => pb::FitGrade::B,

@@ -4,5 +4,8 @@
 
 pub mod codec;
 pub mod convert;
+pub mod lead_convert;
+pub mod lead_service;
+pub mod model_service;
 pub mod scoring_service;
 pub mod status;

@@ -1,13 +1,11 @@
 //! `leadscore.v1.ScoringService`: thin handlers over [`Scorer`].
 
-use std::sync::Arc;
-
-use arc_swap::ArcSwap;
 use tonic::{Request, Response, Status};
 
 use super::convert;
 use super::status::ApiError;
 use crate::lead::{FieldError, limits};
+use crate::lifecycle::SharedScorer;
 use crate::pb::v1 as pb;
 use crate::pb::v1::scoring_service_server::ScoringService;
 use crate::scoring::Scorer;
@@ -19,12 +17,12 @@ const BLOCKING_BATCH: usize = 64;
 #[derive(Debug, Clone)]
 pub struct ScoringApi {
     /// The active model + rules, swappable without a restart.
-    scorer: Arc<ArcSwap<Scorer>>,
+    scorer: SharedScorer,
 }
 
 impl ScoringApi {
     /// A service scoring with whatever `scorer` holds at each request.
-    pub fn new(scorer: Arc<ArcSwap<Scorer>>) -> ScoringApi {
+    pub fn new(scorer: SharedScorer) -> ScoringApi {
         ScoringApi { scorer }
     }
 }

@@ -3,6 +3,8 @@
 use tonic::Status;
 
 use crate::lead::FieldError;
+use crate::lifecycle::LifecycleError;
+use crate::store::StoreError;
 
 /// Errors the gRPC services report.
 #[derive(Debug, thiserror::Error)]
@@ -10,17 +12,53 @@ pub enum ApiError {
     /// A request field breaks a rule; the path names it.
     #[error(transparent)]
     InvalidField(#[from] FieldError),
+    /// The lead store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A model could not be listed or activated.
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
     /// A blocking task failed (panicked or was cancelled).
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+fn invalid(f: &FieldError) -> Status {
+    Status::invalid_argument(format!("{}: {}", f.field, f.reason))
+}
+
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         match e {
-            ApiError::InvalidField(f) => {
-                Status::invalid_argument(format!("{}: {}", f.field, f.reason))
+            ApiError::InvalidField(f) | ApiError::Store(StoreError::InvalidField(f)) => invalid(&f),
+            ApiError::Store(e @ StoreError::NotFound(_)) => Status::not_found(e.to_string()),
+            ApiError::Store(StoreError::FailedPrecondition(msg)) => {
+                Status::failed_precondition(msg)
             }
+            ApiError::Store(e @ (StoreError::Sqlite(_) | StoreError::Postgres(_))) => {
+                tracing::error!(error = %e, "store failed");
+                Status::unavailable(e.to_string())
+            }
+            ApiError::Store(
+                e @ (StoreError::BadUrl { .. }
+                | StoreError::Corrupt(_)
+                | StoreError::Aborted(_)
+                | StoreError::Export(_)),
+            ) => {
+                tracing::error!(error = %e, "store failed");
+                Status::internal(e.to_string())
+            }
+            ApiError::Lifecycle(e @ LifecycleError::UnknownVersion(_)) => {
+                Status::not_found(e.to_string())
+            }
+            ApiError::Lifecycle(e @ LifecycleError::InvalidModel { .. }) => {
+                Status::failed_precondition(e.to_string())
+            }
+            ApiError::Lifecycle(
+                e @ (LifecycleError::Registry(_)
+                | LifecycleError::Rules(_)
+                | LifecycleError::Pin { .. }),
+            ) => Status::internal(e.to_string()),
             ApiError::Internal(msg) => Status::internal(msg),
         }
     }

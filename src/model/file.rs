@@ -198,3 +198,43 @@ impl ModelFile {
         Ok(())
     }
 }
+
+/// One bin of a calibration table: predicted vs observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationBin {
+    /// Lower edge of the predicted-probability bin.
+    pub lower: f64,
+    /// Upper edge.
+    pub upper: f64,
+    /// Mean predicted probability in the bin.
+    pub predicted_mean: f64,
+    /// Observed won rate in the bin.
+    pub observed_rate: f64,
+    /// Leads in the bin.
+    pub count: u64,
+}
+
+/// The metrics a model card shows, read from the free-form `metrics`
+/// section (absent fields are zero / empty: older or hand-made files).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct HeadlineMetrics {
+    /// Test ROC AUC.
+    #[serde(default)]
+    pub auc: f64,
+    /// Test log-loss.
+    #[serde(default)]
+    pub log_loss: f64,
+    /// Test Brier score.
+    #[serde(default)]
+    pub brier: f64,
+    /// Test calibration table.
+    #[serde(default)]
+    pub calibration: Vec<CalibrationBin>,
+}
+
+impl ModelFile {
+    /// Headline metrics of the `metrics` section.
+    pub fn headline_metrics(&self) -> HeadlineMetrics {
+        serde_json::from_value(self.metrics.clone()).unwrap_or_default()
+    }
+}

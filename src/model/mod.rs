@@ -4,12 +4,15 @@
 //! - [`file`]: the on-disk JSON format and its validation.
 //! - [`linear`]: a loaded model turned into raw-unit weights that explain
 //!   every score term by term.
-//! - [`registry`]: finding the newest valid model in a directory.
+//! - [`registry`]: which files of a directory are model candidates.
 
 pub mod file;
 pub mod linear;
 pub mod registry;
 
-pub use file::{MODEL_FORMAT, ModelFile, ModelFileError, PointsScale, Standardization};
+pub use file::{
+    CalibrationBin, HeadlineMetrics, MODEL_FORMAT, ModelFile, ModelFileError, PointsScale,
+    Standardization,
+};
 pub use linear::{Explanation, LinearModel, Term};
-pub use registry::{RegistryError, load_newest};
+pub use registry::RegistryError;

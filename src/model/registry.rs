@@ -1,13 +1,8 @@
-//! Finding the model to serve in a models directory.
-//!
-//! Every `*.json` file is a candidate. Invalid ones (half-written, corrupt,
-//! from another format) are skipped with a logged reason; the newest valid
-//! version wins.
+//! Where model files live: every `*.json` file of the models directory is a
+//! candidate (the training job writes `<version>.json` atomically; its temp
+//! files have another extension).
 
 use std::path::{Path, PathBuf};
-
-use super::file::{ModelFile, ModelFileError};
-use super::linear::LinearModel;
 
 /// Why no model could be served.
 #[derive(Debug, thiserror::Error)]
@@ -33,11 +28,8 @@ pub enum RegistryError {
     },
 }
 
-/// A candidate file and the outcome of loading it.
-pub type Candidate = (PathBuf, Result<ModelFile, ModelFileError>);
-
-/// Model files in `dir`, each loaded or refused, sorted by path.
-pub fn scan(dir: &Path) -> Result<Vec<Candidate>, RegistryError> {
+/// Candidate model files in `dir`, sorted by path.
+pub fn model_paths(dir: &Path) -> Result<Vec<PathBuf>, RegistryError> {
     let entries = std::fs::read_dir(dir).map_err(|source| RegistryError::ListDir {
         dir: dir.to_owned(),
         source,
@@ -47,35 +39,5 @@ pub fn scan(dir: &Path) -> Result<Vec<Candidate>, RegistryError> {
         .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
         .collect();
     paths.sort();
-    Ok(paths
-        .into_iter()
-        .map(|p| {
-            let m = ModelFile::load(&p);
-            (p, m)
-        })
-        .collect())
-}
-
-/// Loads the newest valid model of `dir`, logging every refused file.
-pub fn load_newest(dir: &Path) -> Result<LinearModel, RegistryError> {
-    let mut best: Option<ModelFile> = None;
-    let mut skipped = 0;
-    for (path, loaded) in scan(dir)? {
-        match loaded {
-            Ok(m) => {
-                if best.as_ref().is_none_or(|b| m.version > b.version) {
-                    best = Some(m);
-                }
-            }
-            Err(e) => {
-                skipped += 1;
-                tracing::warn!(file = %path.display(), error = %e, "model file refused");
-            }
-        }
-    }
-    best.map(LinearModel::new)
-        .ok_or(RegistryError::NoValidModel {
-            dir: dir.to_owned(),
-            skipped,
-        })
+    Ok(paths)
 }

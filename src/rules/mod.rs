@@ -117,6 +117,29 @@ pub struct SqlRules {
     pub min_bant_met: usize,
 }
 
+/// Follow-up deadline of accepted SQLs when the rules file names none.
+pub const DEFAULT_FOLLOW_UP_HOURS: u32 = 48;
+
+/// Owners of the leads from some countries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Territory {
+    /// Country codes or names, lower case, as the profiles carry them.
+    pub countries: Vec<String>,
+    /// Owners, served round-robin.
+    pub owners: Vec<String>,
+}
+
+/// Automatic assignment of new SQLs and the sales side of the agreement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignmentRules {
+    /// Hours an owner has to follow up an accepted SQL.
+    pub follow_up_hours: u32,
+    /// Territories by country, first match wins.
+    pub territories: Vec<Territory>,
+    /// Owners (round-robin) of SQLs no territory claims; empty leaves them unassigned.
+    pub default_owners: Vec<String>,
+}
+
 /// The whole rules file, checked.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -136,4 +159,6 @@ pub struct Rules {
     pub mql: MqlRules,
     /// SQL rules.
     pub sql: SqlRules,
+    /// Assignment of new SQLs and follow-up deadlines (`[assignment]`, optional).
+    pub assignment: AssignmentRules,
 }

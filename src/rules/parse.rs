@@ -8,7 +8,10 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use super::conditions::{Condition, ProfileField, Test};
-use super::{Disqualifier, FitRule, Grade, GradeBands, MqlRules, RoleRule, Rules, SqlRules};
+use super::{
+    AssignmentRules, DEFAULT_FOLLOW_UP_HOURS, Disqualifier, FitRule, Grade, GradeBands, MqlRules,
+    RoleRule, Rules, SqlRules, Territory,
+};
 use crate::features::normalize_name;
 
 /// A rules file that cannot be used.
@@ -50,6 +53,26 @@ struct RawRules {
     disqualifiers: Vec<Spanned<RawCondition>>,
     mql: Spanned<RawMql>,
     sql: Spanned<RawSql>,
+    #[serde(default)]
+    assignment: RawAssignment,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAssignment {
+    #[serde(default)]
+    follow_up_hours: Option<u32>,
+    #[serde(default)]
+    territories: Vec<RawTerritory>,
+    #[serde(default)]
+    default_owners: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerritory {
+    countries: Vec<String>,
+    owners: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -248,7 +271,33 @@ impl Rules {
                 require_authority: s.require_authority,
                 min_bant_met: s.min_bant_met,
             },
+            assignment: assignment(raw.assignment),
         })
+    }
+}
+
+fn assignment(raw: RawAssignment) -> AssignmentRules {
+    let names = |v: Vec<String>| -> Vec<String> {
+        v.iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    AssignmentRules {
+        follow_up_hours: raw.follow_up_hours.unwrap_or(DEFAULT_FOLLOW_UP_HOURS),
+        territories: raw
+            .territories
+            .into_iter()
+            .map(|t| Territory {
+                countries: t
+                    .countries
+                    .iter()
+                    .map(|c| c.trim().to_lowercase())
+                    .collect(),
+                owners: names(t.owners),
+            })
+            .collect(),
+        default_owners: names(raw.default_owners),
     }
 }
 

@@ -10,11 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadscore::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
+use leadscore::lifecycle::Lifecycle;
 use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::scoring_service_client::ScoringServiceClient;
-use leadscore::rules::Rules;
-use leadscore::scoring::Scorer;
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 
@@ -91,8 +90,13 @@ pub fn write_model(dir: &Path, model: &ModelFile) {
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
-    /// Models directory (kept alive for the server's lifetime).
+    /// Models directory, also holding the server's `rules.toml` copy.
     pub models: tempfile::TempDir,
+    /// The server's model lifecycle (refresh it after changing `models`).
+    pub lifecycle: Arc<Lifecycle>,
+    /// The server's lead store (a SQLite file in `models`); tests call its
+    /// `sweep` directly instead of waiting for the timer.
+    pub book: Arc<leadscore::store::LeadBook>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<Result<(), leadscore::config::StartError>>>,
 }
@@ -102,15 +106,22 @@ impl TestServer {
     pub async fn start() -> TestServer {
         let models = tempfile::tempdir().unwrap();
         write_model(models.path(), &fixture_model("20260601T000000Z-fixture1"));
-        let model = leadscore::model::load_newest(models.path()).unwrap();
-        let rules = Rules::load(&shipped_rules()).unwrap();
-        let scorer = Scorer::new(Arc::new(model), Arc::new(rules));
+        let rules = models.path().join("rules.toml");
+        std::fs::copy(shipped_rules(), &rules).unwrap();
+        let lifecycle = Arc::new(Lifecycle::start(models.path(), &rules).unwrap());
+        let db = format!("sqlite://{}", models.path().join("leads.db").display());
+        let book = Arc::new(
+            leadscore::store::LeadBook::open(&db, lifecycle.scorer())
+                .await
+                .unwrap(),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(leadscore::server::run(
             listener,
-            scorer,
+            lifecycle.clone(),
+            book.clone(),
             Duration::from_secs(5),
             async {
                 let _ = rx.await;
@@ -119,6 +130,8 @@ impl TestServer {
         TestServer {
             addr,
             models,
+            lifecycle,
+            book,
             shutdown: Some(tx),
             handle: Some(handle),
         }

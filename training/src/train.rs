@@ -74,7 +74,7 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
         if i == 0
             && let Some(dir) = &settings.export_design
         {
-            export::write(dir, &history, &fitted, &fold.test, choice.c, &p)?;
+            export::write(dir, &history, &fitted, &fold.test, choice.c, &p, settings)?;
         }
         pooled_y.extend(fold.test.iter().map(|&r| y[r]));
         pooled_p.extend(p);

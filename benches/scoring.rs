@@ -1,0 +1,71 @@
+//! In-process scoring cost: `Scorer::score` for one lead with 200
+//! activities on a 30-activity-type model with the shipped rules, the same
+//! lead through the whole handler path (proto → domain → score → proto), and
+//! a batch of 1,000 such leads (reported per lead).
+//!
+//! Run: `cargo bench --bench scoring` (or `benches/run.sh` for everything).
+
+mod support;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use leadscore::grpc::convert;
+use leadscore::lead::Lead;
+
+const AS_OF: i64 = support::NOW * 1_000_000;
+
+fn domain(lead: leadscore::pb::v1::Lead) -> Lead {
+    convert::lead(lead).expect("fixture lead converts")
+}
+
+fn one_lead(c: &mut Criterion) {
+    let scorer = support::scorer();
+    let pb_lead = support::hot_lead("bench-heavy", support::HEAVY_ACTIVITIES);
+    let lead = domain(pb_lead.clone());
+    let mut g = c.benchmark_group("score_lead_200_activities");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("Scorer::score", |b| {
+        b.iter(|| scorer.score(black_box(&lead), AS_OF).expect("scores"))
+    });
+    g.bench_function("handler_path", |b| {
+        b.iter_batched(
+            || pb_lead.clone(),
+            |l| {
+                let score = scorer.score(&domain(l), AS_OF).expect("scores");
+                convert::lead_score(&score)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+fn batch(c: &mut Criterion) {
+    let scorer = support::scorer();
+    let leads: Vec<Lead> = (0..support::BATCH)
+        .map(|i| {
+            domain(support::hot_lead(
+                &format!("bench-{i}"),
+                support::HEAVY_ACTIVITIES,
+            ))
+        })
+        .collect();
+    let mut g = c.benchmark_group("score_batch_1000_leads_200_activities");
+    g.throughput(Throughput::Elements(support::BATCH as u64));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("Scorer::score", |b| {
+        b.iter(|| {
+            leads
+                .iter()
+                .map(|l| scorer.score(l, AS_OF).expect("scores"))
+                .collect::<Vec<_>>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, one_lead, batch);
+criterion_main!(benches);

@@ -1,0 +1,99 @@
+"""Summarizes a benches/run.sh run: h2load outputs and latency logs, server
+CPU ticks and criterion estimates become one Markdown section, printed and
+written as the "## Scoring service" section of docs/benchmarks.md (other
+sections of that file are kept).
+
+Usage: summarize.py WORKDIR MACHINE COMMAND CONNS STREAMS THREADS REPS DOC
+"""
+
+import json
+import pathlib
+import re
+import statistics
+import sys
+
+CASES = [
+    ("lead_hot", "ScoreLead, hot lead (6 activities)"),
+    ("lead_heavy", "ScoreLead, 200 activities"),
+    ("leads_1000", "ScoreLeads, 1,000 hot leads per call"),
+]
+HEADING = "## Scoring service"
+
+
+def percentile(sorted_values, q):
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def one_run(prefix):
+    out = pathlib.Path(f"{prefix}.out").read_text()
+    rps = float(re.search(r"finished in .*?, ([\d.]+) req/s", out).group(1))
+    ok, failed, errored = map(int, re.search(
+        r"(\d+) succeeded, (\d+) failed, (\d+) errored", out).groups())
+    lat = sorted(int(cols[2]) for cols in (
+        line.split("\t") for line in pathlib.Path(f"{prefix}.log").read_text().splitlines())
+        if cols[1] == "200")
+    t0, t1, hz = map(int, pathlib.Path(f"{prefix}.cpu").read_text().split())
+    return {"rps": rps, "bad": failed + errored, "p50": percentile(lat, 0.50) / 1000,
+            "p99": percentile(lat, 0.99) / 1000, "cpu_us": (t1 - t0) / hz * 1e6 / max(ok, 1)}
+
+
+def criterion(home):
+    rows = []
+    for bench in sorted(pathlib.Path(home).glob("**/new/benchmark.json")):
+        meta = json.loads(bench.read_text())
+        est = json.loads((bench.parent / "estimates.json").read_text())
+        elements = (meta.get("throughput") or {}).get("Elements", 1)
+        rows.append((meta["full_id"], est["median"]["point_estimate"] / elements))
+    return rows
+
+
+def main():
+    work, machine, command, conns, streams, threads, reps, doc = sys.argv[1:9]
+    reps = int(reps)
+    lines = [HEADING, "",
+             f"Machine: {machine}.", "",
+             f"Reproduce: `{command}` (from the repository root; root or sudo only to "
+             "install h2load). Each row: median of "
+             f"{reps} alternating runs per server, `h2load -c{conns} -m{streams} -t{threads}` "
+             "on loopback, same request bytes to both servers, both answering the same "
+             "response bytes with grpc-status 0 (checked before the runs). *bare* is "
+             "`benches/bare_tonic_server.rs`: tonic 0.14, same messages and codec, "
+             "answers precomputed (the framework's limit). Latency percentiles come from "
+             "h2load's per-request log; server CPU is the process's user+sys time per "
+             "request (/proc, 10 ms ticks). The client and both servers share the machine.",
+             "",
+             "| call | server | req/s | p50 ms | p99 ms | server CPU µs/req | real/bare req/s |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for case, label in CASES:
+        runs = {s: [one_run(f"{work}/{case}.{s}.{r}") for r in range(1, reps + 1)]
+                for s in ("bare", "real")}
+        ratio = statistics.median(
+            real["rps"] / bare["rps"] for real, bare in zip(runs["real"], runs["bare"]))
+        for s in ("bare", "real"):
+            med = {k: statistics.median(r[k] for r in runs[s]) for k in runs[s][0]}
+            bad = f" ({med['bad']:.0f} failed)" if med["bad"] else ""
+            lines.append(
+                f"| {label} | {s} | {med['rps']:,.0f}{bad} | {med['p50']:.2f} | "
+                f"{med['p99']:.2f} | {med['cpu_us']:,.0f} | "
+                + (f"**{ratio:.0%}**" if s == "real" else "") + " |")
+    lines += ["", "In-process (criterion, `benches/scoring.rs`, 30-type model, shipped "
+              "rules; median):", "", "| benchmark | per lead |", "| --- | ---: |"]
+    for name, ns in criterion(f"{work}/criterion"):
+        lines.append(f"| `{name}` | {ns / 1000:,.2f} µs |")
+    section = "\n".join(lines) + "\n"
+    print(section)
+
+    path = pathlib.Path(doc)
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    start = text.find(HEADING)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + section + (text[end:] if end >= 0 else "")
+    path.write_text(text)
+    print(f"wrote {doc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

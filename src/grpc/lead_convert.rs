@@ -1,0 +1,288 @@
+//! Conversions between `LeadService` messages and the store's types,
+//! including the list page token.
+//!
+//! A page token is the hex of `v1|rank|score bits|lead_id`: the last row of
+//! the page, which the next page starts after.
+
+use crate::features::normalize_name;
+use crate::lead::{Bant, BantStatus, FieldError, Profile};
+use crate::pb::v1 as pb;
+use crate::qualification::Stage;
+use crate::rules::Grade;
+use crate::store::ops::MAX_PAGE_SIZE;
+use crate::store::record::{
+    ChangeKind, EventOutcome, HandOff, LeadRecord, ListQuery, NewEvent, PageKey, StageChange,
+    stage_code, stage_from_code,
+};
+use crate::store::upsert::{FieldPath, LeadUpsert};
+
+use super::convert::{self, micros, timestamp};
+
+/// Page size when the request leaves it 0.
+const DEFAULT_PAGE_SIZE: usize = 50;
+
+/// A request upsert; paths are relative to the request.
+pub fn upsert(i: usize, u: pb::LeadUpsert) -> Result<LeadUpsert, FieldError> {
+    let mask = match u.update_mask {
+        Some(m) if !m.paths.is_empty() => Some(
+            m.paths
+                .iter()
+                .enumerate()
+                .map(|(j, p)| FieldPath::parse(&format!("leads[{i}].update_mask.paths[{j}]"), p))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        _ => None,
+    };
+    Ok(LeadUpsert {
+        lead_id: u.lead_id,
+        profile: convert::profile(u.profile.unwrap_or_default()),
+        bant: convert::bant(u.bant.unwrap_or_default()),
+        mask,
+    })
+}
+
+/// A request event; paths are relative to the event.
+pub fn event(e: pb::ActivityEvent) -> Result<NewEvent, FieldError> {
+    let at = e
+        .occurred_at
+        .as_ref()
+        .ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
+    Ok(NewEvent {
+        occurred_at: micros("occurred_at", at)?,
+        event_id: e.event_id,
+        lead_id: e.lead_id,
+        activity_type: normalize_name(&e.r#type),
+    })
+}
+
+/// One event's result.
+pub fn event_result(event_id: String, outcome: EventOutcome) -> pb::EventResult {
+    let (status, reason) = match outcome {
+        EventOutcome::Recorded => (pb::EventStatus::Recorded, String::new()),
+        EventOutcome::Duplicate => (pb::EventStatus::Duplicate, String::new()),
+        EventOutcome::Rejected(r) => (pb::EventStatus::Rejected, r),
+    };
+    pb::EventResult {
+        event_id,
+        status: status.into(),
+        reason,
+    }
+}
+
+fn bant_criterion(s: BantStatus) -> Option<pb::BantCriterion> {
+    let status = match s {
+        BantStatus::Unknown => return None,
+        BantStatus::Yes => pb::BantStatus::Yes,
+        BantStatus::No => pb::BantStatus::No,
+    };
+    Some(pb::BantCriterion {
+        status: status.into(),
+        value: String::new(),
+    })
+}
+
+fn profile(p: &Profile) -> pb::Profile {
+    pb::Profile {
+        job_title: p.job_title.clone(),
+        seniority: p.seniority.clone(),
+        department: p.department.clone(),
+        industry: p.industry.clone(),
+        country: p.country.clone(),
+        company_size: p.company_size,
+        annual_revenue: p.annual_revenue,
+        email_domain: p.email_domain.clone(),
+        attributes: p.attributes.clone().into_iter().collect(),
+    }
+}
+
+fn bant(b: &Bant) -> pb::Bant {
+    pb::Bant {
+        budget: bant_criterion(b.budget),
+        authority: bant_criterion(b.authority),
+        need: bant_criterion(b.need),
+        timeline: bant_criterion(b.timeline),
+    }
+}
+
+fn hand_off(h: HandOff) -> pb::HandOffStatus {
+    match h {
+        HandOff::Open => pb::HandOffStatus::Open,
+        HandOff::Accepted => pb::HandOffStatus::Accepted,
+        HandOff::Won => pb::HandOffStatus::Won,
+        HandOff::Lost => pb::HandOffStatus::Lost,
+    }
+}
+
+/// A stored lead; `score` only where the full answer was computed.
+pub fn stored_lead(l: &LeadRecord, score: Option<pb::LeadScore>) -> pb::StoredLead {
+    pb::StoredLead {
+        lead_id: l.id.clone(),
+        profile: Some(profile(&l.profile)),
+        bant: Some(bant(&l.bant)),
+        score,
+        stage: convert::stage(l.stage).into(),
+        stage_reason: l.stage_reason.clone(),
+        status: hand_off(l.hand_off).into(),
+        owner: l.owner.clone().unwrap_or_default(),
+        follow_up_due: l.follow_up_due.map(timestamp),
+        recycled_at: l.recycled_at.map(timestamp),
+        created_at: Some(timestamp(l.created_at)),
+        outcome_at: l.outcome_at.map(timestamp),
+    }
+}
+
+/// A list row.
+pub fn prioritized(l: &LeadRecord) -> pb::PrioritizedLead {
+    pb::PrioritizedLead {
+        lead_id: l.id.clone(),
+        stage: convert::stage(l.stage).into(),
+        score: l.score,
+        fit_grade: convert::grade(l.grade).into(),
+        stage_reason: l.stage_reason.clone(),
+        status: hand_off(l.hand_off).into(),
+        owner: l.owner.clone().unwrap_or_default(),
+        country: l.profile.country.clone(),
+        follow_up_due: l.follow_up_due.map(timestamp),
+    }
+}
+
+fn kind(k: ChangeKind) -> pb::StageChangeKind {
+    match k {
+        ChangeKind::ToNurturing => pb::StageChangeKind::ToNurturing,
+        ChangeKind::ToMql => pb::StageChangeKind::ToMql,
+        ChangeKind::ToSql => pb::StageChangeKind::ToSql,
+        ChangeKind::Assigned => pb::StageChangeKind::Assigned,
+        ChangeKind::Accepted => pb::StageChangeKind::Accepted,
+        ChangeKind::Recycled => pb::StageChangeKind::Recycled,
+        ChangeKind::FollowUpOverdue => pb::StageChangeKind::FollowUpOverdue,
+        ChangeKind::Won => pb::StageChangeKind::Won,
+        ChangeKind::Lost => pb::StageChangeKind::Lost,
+    }
+}
+
+/// A recorded transition.
+pub fn stage_change(c: &StageChange) -> pb::StageChange {
+    pb::StageChange {
+        cursor: u64::try_from(c.cursor).unwrap_or_default(),
+        lead_id: c.lead_id.clone(),
+        kind: kind(c.kind).into(),
+        stage: convert::stage(c.stage).into(),
+        score: c.score,
+        owner: c.owner.clone().unwrap_or_default(),
+        reason: c.reason.clone(),
+        at: Some(timestamp(c.at)),
+    }
+}
+
+fn stage_filter(field: &str, v: i32) -> Result<Stage, FieldError> {
+    match pb::Stage::try_from(v) {
+        Ok(pb::Stage::Nurturing) => Ok(Stage::Nurturing),
+        Ok(pb::Stage::Mql) => Ok(Stage::Mql),
+        Ok(pb::Stage::Sql) => Ok(Stage::Sql),
+        Ok(pb::Stage::Unspecified) | Err(_) => Err(FieldError::new(
+            field,
+            format!("unknown stage {v}; use STAGE_NURTURING, STAGE_MQL or STAGE_SQL"),
+        )),
+    }
+}
+
+fn grade_filter(field: &str, v: i32) -> Result<Grade, FieldError> {
+    match pb::FitGrade::try_from(v) {
+        Ok(pb::FitGrade::A) => Ok(Grade::A),
+        Ok(pb::FitGrade::B) => Ok(Grade::B),
+        Ok(pb::FitGrade::C) => Ok(Grade::C),
+        Ok(pb::FitGrade::D) => Ok(Grade::D),
+        Ok(pb::FitGrade::Unspecified) | Err(_) => Err(FieldError::new(
+            field,
+            format!("unknown grade {v}; use FIT_GRADE_A … FIT_GRADE_D"),
+        )),
+    }
+}
+
+fn non_empty(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// The list request as a query.
+pub fn list_query(r: pb::ListPrioritizedLeadsRequest) -> Result<ListQuery, FieldError> {
+    let stages = r
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| stage_filter(&format!("stages[{i}]"), *s))
+        .collect::<Result<_, _>>()?;
+    let grades = r
+        .grades
+        .iter()
+        .enumerate()
+        .map(|(i, g)| grade_filter(&format!("grades[{i}]"), *g))
+        .collect::<Result<_, _>>()?;
+    if !(0.0..=100.0).contains(&r.min_score) {
+        return Err(FieldError::new(
+            "min_score",
+            format!("must be between 0 and 100, got {}", r.min_score),
+        ));
+    }
+    let page_size = match r.page_size as usize {
+        0 => DEFAULT_PAGE_SIZE,
+        n if n > MAX_PAGE_SIZE => {
+            return Err(FieldError::new(
+                "page_size",
+                format!("is {n}, the limit is {MAX_PAGE_SIZE}"),
+            ));
+        }
+        n => n,
+    };
+    let after =
+        match r.page_token.as_str() {
+            "" => None,
+            t => Some(decode_token(t).ok_or_else(|| {
+                FieldError::new("page_token", "is not a token this service issued")
+            })?),
+        };
+    Ok(ListQuery {
+        stages,
+        min_score: r.min_score,
+        grades,
+        owner: non_empty(r.owner),
+        country: non_empty(r.country),
+        overdue_only: r.overdue_only,
+        include_closed: r.include_closed,
+        page_size,
+        after,
+    })
+}
+
+/// The token of the page after `last`.
+pub fn page_token(last: &LeadRecord) -> String {
+    let raw = format!(
+        "v1|{}|{:016x}|{}",
+        stage_code(last.stage),
+        last.score.to_bits(),
+        last.id
+    );
+    raw.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_token(t: &str) -> Option<PageKey> {
+    if t.len() % 2 != 0 || !t.is_ascii() {
+        return None;
+    }
+    let bytes = (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    let raw = String::from_utf8(bytes).ok()?;
+    let mut parts = raw.splitn(4, '|');
+    if parts.next()? != "v1" {
+        return None;
+    }
+    let stage = stage_from_code(parts.next()?.parse().ok()?)?;
+    let score = f64::from_bits(u64::from_str_radix(parts.next()?, 16).ok()?);
+    let lead_id = parts.next()?.to_owned();
+    score.is_finite().then_some(PageKey {
+        stage,
+        score,
+        lead_id,
+    })
+}

@@ -1,0 +1,217 @@
+//! `leadscore.v1.LeadService`: thin handlers over [`LeadBook`]: validate,
+//! convert, call, map errors.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio_stream::Stream;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use super::convert;
+use super::lead_convert as lc;
+use super::status::ApiError;
+use crate::lead::FieldError;
+use crate::pb::v1 as pb;
+use crate::pb::v1::lead_service_server::LeadService;
+use crate::store::LeadBook;
+use crate::store::ops::{HandOffAction, MAX_EVENTS};
+
+/// The lead service.
+#[derive(Debug, Clone)]
+pub struct LeadApi {
+    /// The store, kept live by the scorer.
+    book: Arc<LeadBook>,
+}
+
+impl LeadApi {
+    /// A service over `book`.
+    pub fn new(book: Arc<LeadBook>) -> LeadApi {
+        LeadApi { book }
+    }
+
+    async fn hand_off(
+        &self,
+        lead_id: String,
+        action: HandOffAction,
+    ) -> Result<Response<pb::HandOffResponse>, Status> {
+        let lead = self
+            .book
+            .hand_off(required("lead_id", lead_id)?, action, convert::now())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::HandOffResponse {
+            lead: Some(lc::stored_lead(&lead, None)),
+        }))
+    }
+}
+
+fn required(field: &str, value: String) -> Result<String, Status> {
+    if value.trim().is_empty() {
+        return Err(ApiError::from(FieldError::new(field, "is required")).into());
+    }
+    Ok(value)
+}
+
+/// The change feed as sent to a watcher.
+type ChangeStream = Pin<Box<dyn Stream<Item = Result<pb::StageChange, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl LeadService for LeadApi {
+    async fn upsert_leads(
+        &self,
+        request: Request<pb::UpsertLeadsRequest>,
+    ) -> Result<Response<pb::UpsertLeadsResponse>, Status> {
+        let upserts = request
+            .into_inner()
+            .leads
+            .into_iter()
+            .enumerate()
+            .map(|(i, u)| lc::upsert(i, u))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ApiError::from)?;
+        let leads = self
+            .book
+            .upsert_leads(upserts, convert::now())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::UpsertLeadsResponse {
+            leads: leads.iter().map(|l| lc::stored_lead(l, None)).collect(),
+        }))
+    }
+
+    async fn record_activities(
+        &self,
+        request: Request<pb::RecordActivitiesRequest>,
+    ) -> Result<Response<pb::RecordActivitiesResponse>, Status> {
+        let events = request.into_inner().events;
+        if events.len() > MAX_EVENTS {
+            let reason = format!(
+                "has {} events, the limit is {MAX_EVENTS} per call",
+                events.len()
+            );
+            return Err(ApiError::from(FieldError::new("events", reason)).into());
+        }
+        let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
+        let converted = events.into_iter().map(lc::event).collect();
+        let outcomes = self
+            .book
+            .record_activities(converted, convert::now())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::RecordActivitiesResponse {
+            results: ids
+                .into_iter()
+                .zip(outcomes)
+                .map(|(id, o)| lc::event_result(id, o))
+                .collect(),
+        }))
+    }
+
+    async fn get_lead(
+        &self,
+        request: Request<pb::GetLeadRequest>,
+    ) -> Result<Response<pb::GetLeadResponse>, Status> {
+        let id = required("lead_id", request.into_inner().lead_id)?;
+        let (detail, score) = self.book.get_lead(id).await.map_err(ApiError::from)?;
+        Ok(Response::new(pb::GetLeadResponse {
+            lead: Some(lc::stored_lead(
+                &detail.lead,
+                Some(convert::lead_score(&score)),
+            )),
+            history: detail.history.iter().map(lc::stage_change).collect(),
+        }))
+    }
+
+    async fn list_prioritized_leads(
+        &self,
+        request: Request<pb::ListPrioritizedLeadsRequest>,
+    ) -> Result<Response<pb::ListPrioritizedLeadsResponse>, Status> {
+        let query = lc::list_query(request.into_inner()).map_err(ApiError::from)?;
+        let size = query.page_size;
+        let rows = self
+            .book
+            .list(query, convert::now())
+            .await
+            .map_err(ApiError::from)?;
+        let next_page_token = match rows.last() {
+            Some(last) if rows.len() == size => lc::page_token(last),
+            _ => String::new(),
+        };
+        Ok(Response::new(pb::ListPrioritizedLeadsResponse {
+            leads: rows.iter().map(lc::prioritized).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn assign_lead(
+        &self,
+        request: Request<pb::AssignLeadRequest>,
+    ) -> Result<Response<pb::HandOffResponse>, Status> {
+        let r = request.into_inner();
+        let owner = required("owner", r.owner)?;
+        self.hand_off(r.lead_id, HandOffAction::Assign(owner)).await
+    }
+
+    async fn accept_lead(
+        &self,
+        request: Request<pb::AcceptLeadRequest>,
+    ) -> Result<Response<pb::HandOffResponse>, Status> {
+        let r = request.into_inner();
+        let owner = (!r.owner.trim().is_empty()).then_some(r.owner);
+        self.hand_off(r.lead_id, HandOffAction::Accept(owner)).await
+    }
+
+    async fn reject_lead(
+        &self,
+        request: Request<pb::RejectLeadRequest>,
+    ) -> Result<Response<pb::HandOffResponse>, Status> {
+        let r = request.into_inner();
+        let reason = required("reason", r.reason)?;
+        self.hand_off(r.lead_id, HandOffAction::Reject(reason))
+            .await
+    }
+
+    async fn record_outcome(
+        &self,
+        request: Request<pb::RecordOutcomeRequest>,
+    ) -> Result<Response<pb::HandOffResponse>, Status> {
+        let r = request.into_inner();
+        let won = match pb::Outcome::try_from(r.outcome) {
+            Ok(pb::Outcome::Won) => true,
+            Ok(pb::Outcome::Lost) => false,
+            Ok(pb::Outcome::Unspecified) | Err(_) => {
+                let reason = "must be OUTCOME_WON or OUTCOME_LOST";
+                return Err(ApiError::from(FieldError::new("outcome", reason)).into());
+            }
+        };
+        let at = r
+            .occurred_at
+            .as_ref()
+            .ok_or_else(|| FieldError::new("occurred_at", "is required"))
+            .and_then(|t| convert::micros("occurred_at", t))
+            .map_err(ApiError::from)?;
+        self.hand_off(r.lead_id, HandOffAction::Outcome { won, at })
+            .await
+    }
+
+    type WatchStageChangesStream = ChangeStream;
+
+    async fn watch_stage_changes(
+        &self,
+        request: Request<pb::WatchStageChangesRequest>,
+    ) -> Result<Response<ChangeStream>, Status> {
+        let after = i64::try_from(request.into_inner().after_cursor).map_err(|_| {
+            ApiError::from(FieldError::new(
+                "after_cursor",
+                "is beyond the largest cursor",
+            ))
+        })?;
+        let feed = ReceiverStream::new(self.book.watch(after)).map(|c| {
+            c.map(|c| lc::stage_change(&c))
+                .map_err(|e| Status::from(ApiError::from(e)))
+        });
+        Ok(Response::new(Box::pin(feed)))
+    }
+}

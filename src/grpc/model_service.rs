@@ -1,0 +1,195 @@
+//! `leadscore.v1.ModelService`: thin handlers over [`Lifecycle`].
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use super::status::ApiError;
+use crate::features::FeatureSource;
+use crate::lifecycle::Lifecycle;
+use crate::lifecycle::catalog::Entry;
+use crate::model::{LinearModel, ModelFile};
+use crate::pb::v1 as pb;
+use crate::pb::v1::activate_model_request::Target;
+use crate::pb::v1::model_service_server::ModelService;
+
+/// The model service.
+#[derive(Debug, Clone)]
+pub struct ModelApi {
+    /// Models directory, pin and active scorer.
+    lifecycle: Arc<Lifecycle>,
+}
+
+impl ModelApi {
+    /// A service over `lifecycle`.
+    pub fn new(lifecycle: Arc<Lifecycle>) -> ModelApi {
+        ModelApi { lifecycle }
+    }
+
+    fn summary(&self, path: &std::path::Path, model: Result<&ModelFile, &str>) -> pb::ModelSummary {
+        let active = self.lifecycle.scorer().load().model.version().to_owned();
+        let pinned = self.lifecycle.pinned();
+        let file = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match model {
+            Ok(m) => {
+                let h = m.headline_metrics();
+                pb::ModelSummary {
+                    version: m.version.clone(),
+                    created_at: m.created_at.clone(),
+                    active: m.version == active,
+                    pinned: pinned.as_deref() == Some(m.version.as_str()),
+                    valid: true,
+                    refusal: String::new(),
+                    file,
+                    auc: h.auc,
+                    log_loss: h.log_loss,
+                    brier: h.brier,
+                    source: match m.features.source {
+                        FeatureSource::Events => "events",
+                        FeatureSource::Counts => "counts",
+                    }
+                    .to_owned(),
+                }
+            }
+            Err(reason) => pb::ModelSummary {
+                valid: false,
+                refusal: reason.to_owned(),
+                file,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+fn entry_summary(api: &ModelApi, e: &Entry) -> pb::ModelSummary {
+    api.summary(&e.path, e.model.as_deref().map_err(String::as_str))
+}
+
+fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
+    let model = LinearModel::new(file.clone());
+    let spec = &file.features;
+    let weights = model
+        .weights()
+        .iter()
+        .zip(&file.coefficients)
+        .enumerate()
+        .map(|(i, (&weight, &coefficient))| {
+            let activity = spec.activities.get(i);
+            pb::FeatureWeight {
+                feature: model.feature_name(i).to_owned(),
+                funnel_stage: activity
+                    .map(|a| {
+                        serde_json::to_value(a.funnel_stage)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                    })
+                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                weight,
+                standardized_coefficient: coefficient,
+                points: activity
+                    .and_then(|a| file.points.per_activity.get(&a.activity_type))
+                    .copied()
+                    .unwrap_or(0),
+            }
+        })
+        .collect();
+    let json = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    pb::ModelCard {
+        summary: Some(summary),
+        weights,
+        intercept: model.intercept(),
+        half_life_days: spec.half_life_days.unwrap_or(0.0),
+        dedupe_window_seconds: spec.dedupe_window_seconds,
+        mql_threshold: file.mql_threshold,
+        points_threshold: file.points.threshold,
+        points_per_logit: file.points.per_logit,
+        calibration: file
+            .headline_metrics()
+            .calibration
+            .into_iter()
+            .map(|b| pb::CalibrationBin {
+                lower: b.lower,
+                upper: b.upper,
+                predicted_mean: b.predicted_mean,
+                observed_rate: b.observed_rate,
+                count: b.count,
+            })
+            .collect(),
+        metrics_json: json(&file.metrics),
+        hyperparameters_json: json(&file.hyperparameters),
+        training_json: json(&file.training),
+    }
+}
+
+#[tonic::async_trait]
+impl ModelService for ModelApi {
+    async fn list_models(
+        &self,
+        _: Request<pb::ListModelsRequest>,
+    ) -> Result<Response<pb::ListModelsResponse>, Status> {
+        let l = self.lifecycle.clone();
+        let entries = tokio::task::spawn_blocking(move || {
+            l.refresh();
+            l.models()
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(Response::new(pb::ListModelsResponse {
+            models: entries.iter().map(|e| entry_summary(self, e)).collect(),
+            active_version: self.lifecycle.scorer().load().model.version().to_owned(),
+            pinned_version: self.lifecycle.pinned().unwrap_or_default(),
+        }))
+    }
+
+    async fn get_model(
+        &self,
+        request: Request<pb::GetModelRequest>,
+    ) -> Result<Response<pb::ModelCard>, Status> {
+        let version = request.into_inner().version;
+        let file = if version.is_empty() {
+            Arc::new(self.lifecycle.scorer().load().model.file().clone())
+        } else {
+            self.lifecycle.model(&version).map_err(ApiError::from)?
+        };
+        let path = self
+            .lifecycle
+            .models_dir()
+            .join(format!("{}.json", file.version));
+        Ok(Response::new(card(self.summary(&path, Ok(&file)), &file)))
+    }
+
+    async fn activate_model(
+        &self,
+        request: Request<pb::ActivateModelRequest>,
+    ) -> Result<Response<pb::ActivateModelResponse>, Status> {
+        let target = match request.into_inner().target {
+            Some(Target::Version(v)) if !v.trim().is_empty() => Some(v.trim().to_owned()),
+            Some(Target::Latest(true)) => None,
+            Some(Target::Version(_)) => {
+                return Err(
+                    ApiError::from(crate::lead::FieldError::new("version", "is empty")).into(),
+                );
+            }
+            Some(Target::Latest(false)) | None => {
+                return Err(ApiError::from(crate::lead::FieldError::new(
+                    "target",
+                    "set `version` to pin or `latest: true` to unpin",
+                ))
+                .into());
+            }
+        };
+        let l = self.lifecycle.clone();
+        let active = tokio::task::spawn_blocking(move || l.activate(target.as_deref()))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::ActivateModelResponse {
+            active_version: active,
+            pinned_version: self.lifecycle.pinned().unwrap_or_default(),
+        }))
+    }
+}

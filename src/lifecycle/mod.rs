@@ -1,0 +1,227 @@
+//! The model and rules in force, and how they change while serving.
+//!
+//! [`Lifecycle`] owns the [`SharedScorer`] every request reads. It rescans
+//! the models directory and the rules file ([`Lifecycle::refresh`], run by
+//! [`watch`] every reload interval): a new valid model becomes active, a
+//! half-written, corrupt or incompatible file is refused with a logged reason
+//! and the current model keeps serving; a rules file with an error is refused
+//! the same way. Each request takes one scorer snapshot, so no answer mixes
+//! versions.
+//!
+//! An operator may pin a version ([`Lifecycle::activate`]); the pin is a file
+//! in the models directory ([`pin`]), so it survives restarts and every
+//! replica sharing the directory follows it.
+
+pub mod catalog;
+pub mod pin;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+
+use crate::model::{LinearModel, ModelFile, RegistryError};
+use crate::rules::{Rules, RulesError};
+use crate::scoring::Scorer;
+use catalog::{Catalog, Fingerprint};
+
+/// The scorer every request reads; swapped atomically on change.
+pub type SharedScorer = Arc<ArcSwap<Scorer>>;
+
+/// Why a lifecycle operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    /// The models directory could not be read, or holds no valid model.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The rules file is unusable (at start).
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    /// No model file has this version.
+    #[error("no model with version {0:?}; ListModels shows the versions available")]
+    UnknownVersion(String),
+    /// The model file exists but is refused.
+    #[error("model {version} cannot be activated: {reason}")]
+    InvalidModel {
+        /// Version asked for.
+        version: String,
+        /// Why its file is refused.
+        reason: String,
+    },
+    /// The pin file could not be written or removed.
+    #[error("cannot update the pin file {path}: {source}")]
+    Pin {
+        /// Pin file.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Mutable view of the directory and rules file, guarded by one lock so
+/// refreshes never interleave.
+#[derive(Debug)]
+struct State {
+    /// Model files seen, with their load outcome.
+    catalog: Catalog,
+    /// Fingerprint of the rules file in force.
+    rules_fingerprint: Option<Fingerprint>,
+}
+
+/// Models directory + rules file → the scorer in force.
+#[derive(Debug)]
+pub struct Lifecycle {
+    /// Directory of model files (and the pin file).
+    models_dir: PathBuf,
+    /// Rules file.
+    rules_path: PathBuf,
+    /// What requests read.
+    scorer: SharedScorer,
+    /// Catalog and fingerprints.
+    state: Mutex<State>,
+}
+
+impl Lifecycle {
+    /// Loads the pinned (else newest) valid model and the rules; any problem
+    /// is an error, so a broken configuration never starts.
+    pub fn start(models_dir: &Path, rules_path: &Path) -> Result<Lifecycle, LifecycleError> {
+        let rules = Rules::load(rules_path)?;
+        let mut catalog = Catalog::default();
+        catalog.rescan(models_dir)?;
+        let pinned = pin::read(models_dir);
+        let file = match &pinned {
+            Some(v) => catalog.valid(v).map_err(|e| e.for_version(v))?,
+            None => catalog
+                .newest()
+                .ok_or_else(|| RegistryError::NoValidModel {
+                    dir: models_dir.to_owned(),
+                    skipped: catalog.refused_count(),
+                })?,
+        };
+        let scorer = Scorer::new(Arc::new(LinearModel::new((*file).clone())), Arc::new(rules));
+        let state = State {
+            catalog,
+            rules_fingerprint: Fingerprint::of(rules_path),
+        };
+        Ok(Lifecycle {
+            models_dir: models_dir.to_owned(),
+            rules_path: rules_path.to_owned(),
+            scorer: Arc::new(ArcSwap::from_pointee(scorer)),
+            state: Mutex::new(state),
+        })
+    }
+
+    /// The handle requests read.
+    pub fn scorer(&self) -> SharedScorer {
+        self.scorer.clone()
+    }
+
+    /// The models directory.
+    pub fn models_dir(&self) -> &Path {
+        &self.models_dir
+    }
+
+    /// The pinned version, if any.
+    pub fn pinned(&self) -> Option<String> {
+        pin::read(&self.models_dir)
+    }
+
+    /// Every model file seen, newest first, valid or not.
+    pub fn models(&self) -> Vec<catalog::Entry> {
+        self.lock().catalog.entries()
+    }
+
+    /// A valid model file by version.
+    pub fn model(&self, version: &str) -> Result<Arc<ModelFile>, LifecycleError> {
+        self.lock()
+            .catalog
+            .valid(version)
+            .map_err(|e| e.for_version(version))
+    }
+
+    /// Pins `Some(version)` or unpins (`None`: newest valid model), then
+    /// applies it. Returns the version now active.
+    pub fn activate(&self, version: Option<&str>) -> Result<String, LifecycleError> {
+        let mut state = self.lock();
+        state.catalog.rescan(&self.models_dir)?;
+        if let Some(v) = version {
+            state.catalog.valid(v).map_err(|e| e.for_version(v))?;
+        }
+        pin::write(&self.models_dir, version).map_err(|source| LifecycleError::Pin {
+            path: pin::path(&self.models_dir),
+            source,
+        })?;
+        self.apply(&mut state);
+        Ok(self.scorer.load().model.version().to_owned())
+    }
+
+    /// Rescans the directory and rules file and swaps in what changed.
+    /// Problems are logged; the current scorer keeps serving.
+    pub fn refresh(&self) {
+        let mut state = self.lock();
+        if let Err(e) = state.catalog.rescan(&self.models_dir) {
+            tracing::warn!(error = %e, "model rescan failed; keeping the current model");
+            return;
+        }
+        self.apply(&mut state);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Chooses model and rules from `state` and swaps if they differ.
+    fn apply(&self, state: &mut State) {
+        let current = self.scorer.load_full();
+        let wanted = match pin::read(&self.models_dir) {
+            Some(v) => match state.catalog.valid(&v) {
+                Ok(file) => Some(file),
+                Err(e) => {
+                    tracing::error!(version = %v, error = %e.for_version(&v), "pinned model unusable; keeping the current model");
+                    None
+                }
+            },
+            None => state.catalog.newest(),
+        };
+        let model = match wanted {
+            Some(file) if file.version != current.model.version() => {
+                Arc::new(LinearModel::new((*file).clone()))
+            }
+            _ => current.model.clone(),
+        };
+        let fingerprint = Fingerprint::of(&self.rules_path);
+        let rules = if fingerprint != state.rules_fingerprint {
+            state.rules_fingerprint = fingerprint;
+            match Rules::load(&self.rules_path) {
+                Ok(r) if r.version != current.rules.version => Arc::new(r),
+                Ok(_) => current.rules.clone(),
+                Err(e) => {
+                    tracing::error!(error = %e, "rules file refused; keeping the current rules");
+                    current.rules.clone()
+                }
+            }
+        } else {
+            current.rules.clone()
+        };
+        if !Arc::ptr_eq(&model, &current.model) || !Arc::ptr_eq(&rules, &current.rules) {
+            tracing::info!(model = model.version(), rules = %rules.version, "activated");
+            self.scorer.store(Arc::new(Scorer::new(model, rules)));
+        }
+    }
+}
+
+/// Calls [`Lifecycle::refresh`] every `interval`, forever.
+pub async fn watch(lifecycle: Arc<Lifecycle>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let l = lifecycle.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || l.refresh()).await {
+            tracing::error!(error = %e, "model refresh task failed");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The async face of the store: each call takes one scorer snapshot, runs
+//! its transaction on the blocking pool, and wakes change watchers.
+//!
+//! Watchers read the change log from their cursor on; they are woken by
+//! this process's writes and, for writes of other replicas, re-read the
+//! log every [`POLL`]. The periodic sweep is [`LeadBook::sweep`], which a
+//! timer calls with the current time (and tests call directly).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use tokio::sync::{mpsc, watch};
+
+use super::db::Database;
+use super::error::StoreError;
+use super::ops::{self, HandOffAction, SweepReport};
+use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange};
+use super::upsert::LeadUpsert;
+use crate::features::Micros;
+use crate::lead::FieldError;
+use crate::scoring::{LeadScore, Scorer};
+
+/// How often a watcher with nothing new re-reads the log (for changes
+/// recorded by other replicas).
+pub const POLL: Duration = Duration::from_millis(500);
+/// Leads per sweep transaction.
+const SWEEP_CHUNK: usize = 1_000;
+/// Changes per watcher read.
+const WATCH_BATCH: usize = 500;
+
+/// The store plus the scorer that keeps it live.
+#[derive(Debug)]
+pub struct LeadBook {
+    /// The database.
+    db: Arc<dyn Database>,
+    /// Active model and rules; swapped on reload, shared with ScoreLead.
+    scorer: Arc<ArcSwap<Scorer>>,
+    /// Bumped after every write of this process, to wake watchers.
+    written: watch::Sender<u64>,
+}
+
+impl LeadBook {
+    /// A book over `db`, scoring with whatever `scorer` holds.
+    pub fn new(db: Box<dyn Database>, scorer: Arc<ArcSwap<Scorer>>) -> LeadBook {
+        LeadBook {
+            db: Arc::from(db),
+            scorer,
+            written: watch::channel(0).0,
+        }
+    }
+
+    /// Opens the store `url` names, off the async threads.
+    pub async fn open(url: &str, scorer: Arc<ArcSwap<Scorer>>) -> Result<LeadBook, StoreError> {
+        let url = url.to_owned();
+        let db = tokio::task::spawn_blocking(move || super::open(&url))
+            .await
+            .map_err(|e| StoreError::Aborted(e.to_string()))??;
+        Ok(LeadBook::new(db, scorer))
+    }
+
+    /// The scorer handle (shared with `ScoringService`).
+    pub fn scorer(&self) -> &Arc<ArcSwap<Scorer>> {
+        &self.scorer
+    }
+
+    async fn run<R: Send + 'static>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&dyn Database, &Scorer) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let db = self.db.clone();
+        let scorer = self.scorer.load_full();
+        let out = tokio::task::spawn_blocking(move || f(db.as_ref(), &scorer))
+            .await
+            .map_err(|e| StoreError::Aborted(e.to_string()))?;
+        if write {
+            self.written.send_modify(|n| *n += 1);
+        }
+        out
+    }
+
+    /// Records a batch of events (see [`ops::record_activities`]).
+    pub async fn record_activities(
+        &self,
+        events: Vec<Result<NewEvent, FieldError>>,
+        now: Micros,
+    ) -> Result<Vec<EventOutcome>, StoreError> {
+        self.run(true, move |db, s| {
+            ops::record_activities(db, s, events, now)
+        })
+        .await
+    }
+
+    /// Creates or updates leads (see [`ops::upsert_leads`]).
+    pub async fn upsert_leads(
+        &self,
+        upserts: Vec<LeadUpsert>,
+        now: Micros,
+    ) -> Result<Vec<LeadRecord>, StoreError> {
+        self.run(true, move |db, s| ops::upsert_leads(db, s, &upserts, now))
+            .await
+    }
+
+    /// One lead, its full score answer (as `ScoreLead` gives it as of the
+    /// last re-score) and its history.
+    pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore), StoreError> {
+        self.run(false, move |db, scorer| {
+            let detail = ops::get_lead(db, &id)?;
+            let lead = super::lifecycle::scoring_lead(&detail.lead, detail.activities.clone());
+            let score = scorer.score(&lead, detail.lead.scored_at)?;
+            Ok((detail, score))
+        })
+        .await
+    }
+
+    /// One page of the prioritized list.
+    pub async fn list(&self, query: ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError> {
+        self.run(false, move |db, _| ops::list(db, &query, now))
+            .await
+    }
+
+    /// Applies a hand-off action.
+    pub async fn hand_off(
+        &self,
+        id: String,
+        action: HandOffAction,
+        now: Micros,
+    ) -> Result<LeadRecord, StoreError> {
+        self.run(true, move |db, s| ops::hand_off(db, s, &id, &action, now))
+            .await
+    }
+
+    /// Changes after `after`, at most `limit`.
+    pub async fn changes_after(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<StageChange>, StoreError> {
+        self.run(false, move |db, _| ops::changes_after(db, after, limit))
+            .await
+    }
+
+    /// Re-scores every lead as of `now` (decay, model or rules changes) and
+    /// announces overdue follow-ups, one chunk per transaction.
+    pub async fn sweep(&self, now: Micros) -> Result<SweepReport, StoreError> {
+        let mut total = SweepReport::default();
+        let mut after = String::new();
+        loop {
+            let from = after.clone();
+            let (last, report) = self
+                .run(true, move |db, s| {
+                    ops::sweep_chunk(db, s, &from, SWEEP_CHUNK, now)
+                })
+                .await?;
+            total.leads += report.leads;
+            total.changes += report.changes;
+            match last {
+                Some(last) => after = last,
+                None => return Ok(total),
+            }
+        }
+    }
+
+    /// Every change after `after`, then each new one as it is recorded,
+    /// until the receiver is dropped. An error ends the feed.
+    pub fn watch(
+        self: &Arc<Self>,
+        mut after: i64,
+    ) -> mpsc::Receiver<Result<StageChange, StoreError>> {
+        let (tx, rx) = mpsc::channel(WATCH_BATCH);
+        let book = self.clone();
+        let mut written = self.written.subscribe();
+        tokio::spawn(async move {
+            loop {
+                written.borrow_and_update();
+                let batch = match book.changes_after(after, WATCH_BATCH).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                if batch.is_empty() {
+                    tokio::select! {
+                        _ = written.changed() => {}
+                        () = tokio::time::sleep(POLL) => {}
+                        () = tx.closed() => return,
+                    }
+                    continue;
+                }
+                for change in batch {
+                    after = change.cursor;
+                    if tx.send(Ok(change)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        rx
+    }
+
+    /// Sweeps every `every`, and at once when the model or rules change,
+    /// with the time `clock` gives, forever.
+    pub async fn sweep_every(self: Arc<Self>, every: Duration, clock: fn() -> Micros) {
+        let mut timer = tokio::time::interval(every);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut check = tokio::time::interval(POLL);
+        let mut swept_with = self.scorer.load_full();
+        loop {
+            tokio::select! {
+                _ = timer.tick() => {}
+                _ = check.tick() => {
+                    if Arc::ptr_eq(&self.scorer.load_full(), &swept_with) {
+                        continue;
+                    }
+                }
+            }
+            swept_with = self.scorer.load_full();
+            match self.sweep(clock()).await {
+                Ok(r) => tracing::info!(leads = r.leads, changes = r.changes, "re-score sweep done"),
+                Err(e) => tracing::error!(error = %e, "re-score sweep failed"),
+            }
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The seam between the store's logic and a database: a transaction with
+//! the handful of statements the logic needs, and the lead row layout both
+//! backends share.
+//!
+//! [`ops`](super::ops) is written once against [`Tx`]; `sqlite` and
+//! `postgres` only translate each method into their SQL dialect. Every
+//! integer column is a 64-bit integer and every real a double in both
+//! databases, so [`Value`] and [`Row`] are the only conversions.
+
+use std::collections::BTreeMap;
+
+use super::error::StoreError;
+use super::record::{
+    HandOff, LeadRecord, ListQuery, NewEvent, StageChange, stage_code, stage_from_code,
+};
+use crate::features::Micros;
+use crate::lead::{Activity, Bant, BantStatus, Profile};
+use crate::rules::Grade;
+
+/// One statement parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// 64-bit integer (or NULL).
+    Int(Option<i64>),
+    /// Double (or NULL).
+    Real(Option<f64>),
+    /// Text (or NULL).
+    Text(Option<String>),
+}
+
+/// A result row, read by column index.
+pub trait Row {
+    /// Integer column.
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError>;
+    /// Double column.
+    fn real(&self, i: usize) -> Result<Option<f64>, StoreError>;
+    /// Text column.
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError>;
+}
+
+/// One database transaction. Every method runs inside it; nothing is
+/// visible to others before the closure given to [`Database::transaction`]
+/// returns `Ok`.
+pub trait Tx {
+    /// The lead, locked against concurrent writers until commit.
+    fn lock_lead(&mut self, id: &str) -> Result<Option<LeadRecord>, StoreError>;
+    /// Inserts a lead unless one with its id exists; whether it inserted.
+    fn insert_lead(&mut self, lead: &LeadRecord) -> Result<bool, StoreError>;
+    /// Overwrites a lead's row.
+    fn update_lead(&mut self, lead: &LeadRecord) -> Result<(), StoreError>;
+    /// Inserts events with distinct ids; for each, whether it was new.
+    fn insert_events(
+        &mut self,
+        events: &[NewEvent],
+        recorded_at: Micros,
+    ) -> Result<Vec<bool>, StoreError>;
+    /// A lead's activities at or after `since`, newest first, at most `limit`.
+    fn activities(
+        &mut self,
+        lead_id: &str,
+        since: Option<Micros>,
+        limit: usize,
+    ) -> Result<Vec<Activity>, StoreError>;
+    /// Adds `by` to a named counter (created at 0) and returns the new
+    /// value; the counter stays locked until commit.
+    fn bump_counter(&mut self, name: &str, by: i64) -> Result<i64, StoreError>;
+    /// Appends transitions (cursors already assigned).
+    fn insert_changes(&mut self, changes: &[StageChange]) -> Result<(), StoreError>;
+    /// Transitions after `after`, optionally of one lead, oldest first.
+    fn changes(
+        &mut self,
+        after: i64,
+        lead_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StageChange>, StoreError>;
+    /// Rows of a prioritized list page (see [`list_sql`](super::list_sql)).
+    fn list(&mut self, query: &ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError>;
+    /// Leads with ids greater than `after`, in id order, at most `limit`.
+    fn leads_after(&mut self, after: &str, limit: usize) -> Result<Vec<LeadRecord>, StoreError>;
+}
+
+/// A database that runs transactions.
+pub trait Database: Send + Sync + std::fmt::Debug {
+    /// Runs `f` in one transaction, committed when it returns `Ok`. A
+    /// backend may run `f` again after a serialization failure.
+    fn transaction(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
+/// Runs `f` in one transaction and returns its value.
+pub fn in_tx<R>(
+    db: &dyn Database,
+    mut f: impl FnMut(&mut dyn Tx) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    let mut out = None;
+    db.transaction(&mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| StoreError::Corrupt("transaction produced no result".into()))
+}
+
+/// Columns of the `leads` table, in [`encode_lead`] / [`decode_lead`] order.
+pub const LEAD_COLUMNS: &[&str] = &[
+    "lead_id",
+    "job_title",
+    "seniority",
+    "department",
+    "industry",
+    "country",
+    "company_size",
+    "annual_revenue",
+    "email_domain",
+    "attributes",
+    "bant_budget",
+    "bant_authority",
+    "bant_need",
+    "bant_timeline",
+    "created_at",
+    "updated_at",
+    "stage",
+    "score",
+    "grade",
+    "stage_reason",
+    "scored_at",
+    "model_version",
+    "rules_version",
+    "hand_off",
+    "owner",
+    "follow_up_due",
+    "overdue_notified",
+    "recycled_at",
+    "outcome_at",
+    "rank_stage",
+    "rank_score",
+];
+
+/// `rank_stage` of a record: SQL first in ascending order.
+pub fn rank_stage(stage: crate::qualification::Stage) -> i64 {
+    2 - i64::from(stage_code(stage))
+}
+
+fn bant_code(s: BantStatus) -> i64 {
+    match s {
+        BantStatus::Unknown => 0,
+        BantStatus::Yes => 1,
+        BantStatus::No => 2,
+    }
+}
+
+fn bant_from(c: Option<i64>) -> BantStatus {
+    match c {
+        Some(1) => BantStatus::Yes,
+        Some(2) => BantStatus::No,
+        _ => BantStatus::Unknown,
+    }
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(Some(s.to_owned()))
+}
+
+/// The row values of a lead, in [`LEAD_COLUMNS`] order.
+pub fn encode_lead(l: &LeadRecord) -> Vec<Value> {
+    let p = &l.profile;
+    let attributes = serde_json::to_string(&p.attributes).unwrap_or_else(|_| "{}".into());
+    vec![
+        text(&l.id),
+        text(&p.job_title),
+        text(&p.seniority),
+        text(&p.department),
+        text(&p.industry),
+        text(&p.country),
+        Value::Real(p.company_size),
+        Value::Real(p.annual_revenue),
+        text(&p.email_domain),
+        Value::Text(Some(attributes)),
+        Value::Int(Some(bant_code(l.bant.budget))),
+        Value::Int(Some(bant_code(l.bant.authority))),
+        Value::Int(Some(bant_code(l.bant.need))),
+        Value::Int(Some(bant_code(l.bant.timeline))),
+        Value::Int(Some(l.created_at)),
+        Value::Int(Some(l.updated_at)),
+        Value::Int(Some(i64::from(stage_code(l.stage)))),
+        Value::Real(Some(l.score)),
+        Value::Text(Some(l.grade.to_string())),
+        text(&l.stage_reason),
+        Value::Int(Some(l.scored_at)),
+        text(&l.model_version),
+        text(&l.rules_version),
+        Value::Int(Some(i64::from(l.hand_off.code()))),
+        Value::Text(l.owner.clone()),
+        Value::Int(l.follow_up_due),
+        Value::Int(Some(i64::from(l.overdue_notified))),
+        Value::Int(l.recycled_at),
+        Value::Int(l.outcome_at),
+        Value::Int(Some(rank_stage(l.stage))),
+        Value::Real(Some(-l.score)),
+    ]
+}
+
+fn required<T>(v: Option<T>, column: &str) -> Result<T, StoreError> {
+    v.ok_or_else(|| StoreError::Corrupt(format!("leads.{column} is NULL")))
+}
+
+/// A lead from a row selected with [`LEAD_COLUMNS`].
+pub fn decode_lead(r: &dyn Row) -> Result<LeadRecord, StoreError> {
+    let s = |i: usize| -> Result<String, StoreError> { Ok(r.text(i)?.unwrap_or_default()) };
+    let attributes: BTreeMap<String, String> = serde_json::from_str(&s(9)?)
+        .map_err(|e| StoreError::Corrupt(format!("leads.attributes: {e}")))?;
+    let stage_c = required(r.int(16)?, "stage")?;
+    let stage = i16::try_from(stage_c)
+        .ok()
+        .and_then(stage_from_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("leads.stage {stage_c}")))?;
+    let grade_s = s(18)?;
+    let grade = Grade::parse(&grade_s)
+        .ok_or_else(|| StoreError::Corrupt(format!("leads.grade {grade_s:?}")))?;
+    let hand_c = required(r.int(23)?, "hand_off")?;
+    let hand_off = i16::try_from(hand_c)
+        .ok()
+        .and_then(HandOff::from_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("leads.hand_off {hand_c}")))?;
+    Ok(LeadRecord {
+        id: s(0)?,
+        profile: Profile {
+            job_title: s(1)?,
+            seniority: s(2)?,
+            department: s(3)?,
+            industry: s(4)?,
+            country: s(5)?,
+            company_size: r.real(6)?,
+            annual_revenue: r.real(7)?,
+            email_domain: s(8)?,
+            attributes,
+        },
+        bant: Bant {
+            budget: bant_from(r.int(10)?),
+            authority: bant_from(r.int(11)?),
+            need: bant_from(r.int(12)?),
+            timeline: bant_from(r.int(13)?),
+        },
+        created_at: required(r.int(14)?, "created_at")?,
+        updated_at: required(r.int(15)?, "updated_at")?,
+        stage,
+        score: required(r.real(17)?, "score")?,
+        grade,
+        stage_reason: s(19)?,
+        scored_at: required(r.int(20)?, "scored_at")?,
+        model_version: s(21)?,
+        rules_version: s(22)?,
+        hand_off,
+        owner: r.text(24)?,
+        follow_up_due: r.int(25)?,
+        overdue_notified: r.int(26)? == Some(1),
+        recycled_at: r.int(27)?,
+        outcome_at: r.int(28)?,
+    })
+}
+
+/// Columns of the `stage_changes` table, in [`decode_change`] order.
+pub const CHANGE_COLUMNS: &str = "seq, lead_id, kind, stage, score, owner, reason, at";
+
+/// The row values of a change, in [`CHANGE_COLUMNS`] order.
+pub fn encode_change(c: &StageChange) -> Vec<Value> {
+    vec![
+        Value::Int(Some(c.cursor)),
+        text(&c.lead_id),
+        Value::Int(Some(i64::from(c.kind.code()))),
+        Value::Int(Some(i64::from(stage_code(c.stage)))),
+        Value::Real(Some(c.score)),
+        Value::Text(c.owner.clone()),
+        text(&c.reason),
+        Value::Int(Some(c.at)),
+    ]
+}
+
+/// A change from a row selected with [`CHANGE_COLUMNS`].
+pub fn decode_change(r: &dyn Row) -> Result<StageChange, StoreError> {
+    let kind_c = required(r.int(2)?, "kind")?;
+    let kind = i16::try_from(kind_c)
+        .ok()
+        .and_then(super::record::ChangeKind::from_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("stage_changes.kind {kind_c}")))?;
+    let stage_c = required(r.int(3)?, "stage")?;
+    let stage = i16::try_from(stage_c)
+        .ok()
+        .and_then(stage_from_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("stage_changes.stage {stage_c}")))?;
+    Ok(StageChange {
+        cursor: required(r.int(0)?, "seq")?,
+        lead_id: r.text(1)?.unwrap_or_default(),
+        kind,
+        stage,
+        score: required(r.real(4)?, "score")?,
+        owner: r.text(5)?,
+        reason: r.text(6)?.unwrap_or_default(),
+        at: required(r.int(7)?, "at")?,
+    })
+}

@@ -1,0 +1,41 @@
+//! What can go wrong in the lead store, for every backend.
+
+use crate::lead::FieldError;
+
+/// Errors of the lead store and the hand-off rules it enforces.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Input breaks a rule; the path names the field.
+    #[error(transparent)]
+    InvalidField(#[from] FieldError),
+    /// No lead has this id.
+    #[error("lead {0:?} not found")]
+    NotFound(String),
+    /// The lead is not in a state that allows the action (e.g. accepting a
+    /// lead that is not SQL).
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// The `--db` URL is not one this build understands.
+    #[error("--db {url:?}: {reason}")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong and what is accepted.
+        reason: String,
+    },
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// A stored value cannot be read back (schema drift, manual edits).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// A store call on the blocking pool panicked or was cancelled.
+    #[error("store call did not complete: {0}")]
+    Aborted(String),
+    /// Writing an export failed.
+    #[error("export: {0}")]
+    Export(String),
+}

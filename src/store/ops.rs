@@ -1,0 +1,379 @@
+//! The store's operations, written once against [`Tx`] for every backend.
+//!
+//! Each call is one transaction. Leads are locked in id order, then the
+//! round-robin counters, then the stage-change counter: every writer takes
+//! locks in that one order, so replicas sharing a PostgreSQL never deadlock,
+//! and because the change counter is taken last and held to commit, change
+//! cursors are committed in order (a watcher that has seen cursor N has
+//! seen everything before it).
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::db::{Database, Tx, in_tx};
+use super::error::StoreError;
+use super::lifecycle;
+use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange};
+use super::upsert::LeadUpsert;
+use crate::features::Micros;
+use crate::lead::{Activity, FieldError, Lead, check_len, limits};
+use crate::scoring::Scorer;
+
+/// Most events in one `RecordActivities` call.
+pub const MAX_EVENTS: usize = 10_000;
+/// Most rows of a list page.
+pub const MAX_PAGE_SIZE: usize = 1_000;
+/// Name of the counter that numbers stage changes.
+const CHANGE_COUNTER: &str = "stage_changes";
+
+/// A hand-off action on one lead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandOffAction {
+    /// Give the lead to this owner.
+    Assign(String),
+    /// The owner (if named, it must be the lead's) accepts the SQL.
+    Accept(Option<String>),
+    /// Hand the lead back, for this reason.
+    Reject(String),
+    /// Close the lead: won or lost, at this time.
+    Outcome {
+        /// Won (else lost).
+        won: bool,
+        /// When.
+        at: Micros,
+    },
+}
+
+/// What a sweep did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SweepReport {
+    /// Leads re-scored or checked.
+    pub leads: usize,
+    /// Transitions recorded.
+    pub changes: usize,
+}
+
+fn counted(tx: &mut dyn Tx, rec: &LeadRecord) -> Result<Vec<Activity>, StoreError> {
+    tx.activities(&rec.id, rec.recycled_at, limits::MAX_ACTIVITIES)
+}
+
+fn lock_or_create(tx: &mut dyn Tx, id: &str, now: Micros) -> Result<LeadRecord, StoreError> {
+    if let Some(rec) = tx.lock_lead(id)? {
+        return Ok(rec);
+    }
+    tx.insert_lead(&LeadRecord::new(id, now))?;
+    tx.lock_lead(id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("lead {id:?} vanished after insert")))
+}
+
+/// Assigns owners to new SQLs, saves the leads and numbers and appends the
+/// changes: the end of every writing transaction.
+fn finish(
+    tx: &mut dyn Tx,
+    scorer: &Scorer,
+    leads: &mut [LeadRecord],
+    mut changes: Vec<StageChange>,
+    now: Micros,
+) -> Result<(), StoreError> {
+    let rules = &scorer.rules.assignment;
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, rec) in leads.iter().enumerate() {
+        if lifecycle::needs_owner(rec)
+            && let Some((key, _)) = lifecycle::owner_group(rules, rec)
+        {
+            groups.entry(key).or_default().push(i);
+        }
+    }
+    for (key, members) in groups {
+        let last = tx.bump_counter(&key, members.len() as i64)?;
+        let first = last - members.len() as i64;
+        for (j, i) in members.into_iter().enumerate() {
+            let Some((_, owners)) = lifecycle::owner_group(rules, &leads[i]) else {
+                continue;
+            };
+            let turn = (first + j as i64).rem_euclid(owners.len() as i64) as usize;
+            let owner = owners[turn].clone();
+            let reason = format!("round-robin of {key:?}");
+            lifecycle::assign(&mut leads[i], &owner, reason, now, &mut changes)?;
+        }
+    }
+    for rec in leads.iter() {
+        tx.update_lead(rec)?;
+    }
+    if !changes.is_empty() {
+        let last = tx.bump_counter(CHANGE_COUNTER, changes.len() as i64)?;
+        let first = last - changes.len() as i64 + 1;
+        for (i, c) in changes.iter_mut().enumerate() {
+            c.cursor = first + i as i64;
+        }
+        tx.insert_changes(&changes)?;
+    }
+    Ok(())
+}
+
+fn check_event(e: &NewEvent, now: Micros) -> Result<(), FieldError> {
+    for (field, value, max) in [
+        ("event_id", &e.event_id, limits::MAX_STRING_BYTES),
+        ("lead_id", &e.lead_id, limits::MAX_LEAD_ID_BYTES),
+        ("type", &e.activity_type, limits::MAX_STRING_BYTES),
+    ] {
+        if value.trim().is_empty() {
+            return Err(FieldError::new(field, "is required"));
+        }
+        check_len(field, value, max)?;
+    }
+    if e.occurred_at > now.saturating_add(limits::MAX_FUTURE_MICROS) {
+        return Err(FieldError::new(
+            "occurred_at",
+            "is more than 1 day in the future",
+        ));
+    }
+    Ok(())
+}
+
+/// Records events durably in one transaction; one outcome per event, in
+/// order. `Err` entries are events the caller could not even convert.
+pub fn record_activities(
+    db: &dyn Database,
+    scorer: &Scorer,
+    events: Vec<Result<NewEvent, FieldError>>,
+    now: Micros,
+) -> Result<Vec<EventOutcome>, StoreError> {
+    if events.len() > MAX_EVENTS {
+        return Err(FieldError::new(
+            "events",
+            format!(
+                "has {} events, the limit is {MAX_EVENTS} per call",
+                events.len()
+            ),
+        )
+        .into());
+    }
+    let mut outcomes = Vec::with_capacity(events.len());
+    let mut fresh: Vec<(usize, NewEvent)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (i, e) in events.into_iter().enumerate() {
+        let checked = e.and_then(|e| check_event(&e, now).map(|()| e));
+        match checked {
+            Err(f) => outcomes.push(EventOutcome::Rejected(
+                f.within(&format!("events[{i}]")).to_string(),
+            )),
+            Ok(e) if !seen.insert(e.event_id.clone()) => outcomes.push(EventOutcome::Duplicate),
+            Ok(e) => {
+                outcomes.push(EventOutcome::Recorded);
+                fresh.push((i, e));
+            }
+        }
+    }
+    // One lock order for every writer: events by id, then leads by id.
+    fresh.sort_by(|a, b| a.1.event_id.cmp(&b.1.event_id));
+    let batch: Vec<NewEvent> = fresh.iter().map(|(_, e)| e.clone()).collect();
+    let inserted = in_tx(db, |tx| {
+        let inserted = tx.insert_events(&batch, now)?;
+        let touched: BTreeMap<&str, ()> = batch
+            .iter()
+            .zip(&inserted)
+            .filter(|(_, new)| **new)
+            .map(|(e, _)| (e.lead_id.as_str(), ()))
+            .collect();
+        let mut leads = Vec::with_capacity(touched.len());
+        let mut changes = Vec::new();
+        for id in touched.keys() {
+            let mut rec = lock_or_create(tx, id, now)?;
+            let activities = counted(tx, &rec)?;
+            lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
+            rec.updated_at = now;
+            leads.push(rec);
+        }
+        finish(tx, scorer, &mut leads, changes, now)?;
+        Ok(inserted)
+    })?;
+    for ((i, _), new) in fresh.iter().zip(inserted) {
+        if !new {
+            outcomes[*i] = EventOutcome::Duplicate;
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Creates or updates leads; returns them, re-scored, in request order.
+pub fn upsert_leads(
+    db: &dyn Database,
+    scorer: &Scorer,
+    upserts: &[LeadUpsert],
+    now: Micros,
+) -> Result<Vec<LeadRecord>, StoreError> {
+    if upserts.len() > limits::MAX_BATCH {
+        return Err(FieldError::new(
+            "leads",
+            format!(
+                "has {} leads, the limit is {} per call",
+                upserts.len(),
+                limits::MAX_BATCH
+            ),
+        )
+        .into());
+    }
+    for (i, u) in upserts.iter().enumerate() {
+        let lead = Lead {
+            id: u.lead_id.clone(),
+            profile: u.profile.clone(),
+            ..Lead::default()
+        };
+        lead.validate(now)
+            .map_err(|e| e.within(&format!("leads[{i}]")))?;
+    }
+    let mut by_id: BTreeMap<&str, Vec<&LeadUpsert>> = BTreeMap::new();
+    for u in upserts {
+        by_id.entry(u.lead_id.as_str()).or_default().push(u);
+    }
+    let leads = in_tx(db, |tx| {
+        let mut leads = Vec::with_capacity(by_id.len());
+        let mut changes = Vec::new();
+        for (id, updates) in &by_id {
+            let mut rec = lock_or_create(tx, id, now)?;
+            for u in updates {
+                u.apply(&mut rec.profile, &mut rec.bant);
+            }
+            let activities = counted(tx, &rec)?;
+            lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
+            rec.updated_at = now;
+            leads.push(rec);
+        }
+        finish(tx, scorer, &mut leads, changes, now)?;
+        Ok(leads)
+    })?;
+    let by_id: BTreeMap<&str, &LeadRecord> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
+    Ok(upserts
+        .iter()
+        .filter_map(|u| by_id.get(u.lead_id.as_str()).map(|l| (*l).clone()))
+        .collect())
+}
+
+/// One lead with its counted activities and history.
+pub fn get_lead(db: &dyn Database, id: &str) -> Result<LeadDetail, StoreError> {
+    in_tx(db, |tx| {
+        let lead = tx
+            .lock_lead(id)?
+            .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+        let activities = counted(tx, &lead)?;
+        let history = tx.changes(0, Some(id), usize::MAX >> 1)?;
+        Ok(LeadDetail {
+            lead,
+            activities,
+            history,
+        })
+    })
+}
+
+/// One page of the prioritized list.
+pub fn list(
+    db: &dyn Database,
+    query: &ListQuery,
+    now: Micros,
+) -> Result<Vec<LeadRecord>, StoreError> {
+    in_tx(db, |tx| tx.list(query, now))
+}
+
+/// Applies a hand-off action; returns the lead after it.
+pub fn hand_off(
+    db: &dyn Database,
+    scorer: &Scorer,
+    id: &str,
+    action: &HandOffAction,
+    now: Micros,
+) -> Result<LeadRecord, StoreError> {
+    in_tx(db, |tx| {
+        let mut rec = tx
+            .lock_lead(id)?
+            .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+        let mut changes = Vec::new();
+        match action {
+            HandOffAction::Assign(owner) => lifecycle::assign(
+                &mut rec,
+                owner,
+                "assigned by hand".into(),
+                now,
+                &mut changes,
+            )?,
+            HandOffAction::Accept(owner) => lifecycle::accept(
+                &mut rec,
+                owner.as_deref(),
+                &scorer.rules.assignment,
+                now,
+                &mut changes,
+            )?,
+            HandOffAction::Reject(reason) => {
+                let since = tx.activities(id, Some(now), limits::MAX_ACTIVITIES)?;
+                lifecycle::recycle(scorer, &mut rec, reason, since, now, &mut changes)?
+            }
+            HandOffAction::Outcome { won, at } => {
+                lifecycle::close(&mut rec, *won, *at, now, &mut changes)?
+            }
+        }
+        let mut leads = [rec];
+        finish(tx, scorer, &mut leads, changes, now)?;
+        let [rec] = leads;
+        Ok(rec)
+    })
+}
+
+/// Transitions with a cursor after `after`, oldest first.
+pub fn changes_after(
+    db: &dyn Database,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<StageChange>, StoreError> {
+    in_tx(db, |tx| tx.changes(after, None, limit))
+}
+
+/// Re-scores up to `chunk` leads with ids after `after` as of `now`
+/// (decay, changed model or rules) and announces overdue follow-ups.
+/// Returns the last id handled (`None` when there were none) and counts.
+pub fn sweep_chunk(
+    db: &dyn Database,
+    scorer: &Scorer,
+    after: &str,
+    chunk: usize,
+    now: Micros,
+) -> Result<(Option<String>, SweepReport), StoreError> {
+    in_tx(db, |tx| {
+        let ids: Vec<String> = tx
+            .leads_after(after, chunk)?
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        let mut leads = Vec::with_capacity(ids.len());
+        let mut changes = Vec::new();
+        for id in &ids {
+            let Some(mut rec) = tx.lock_lead(id)? else {
+                continue;
+            };
+            lifecycle::check_overdue(&mut rec, now, &mut changes);
+            if !rec.hand_off.closed() {
+                let activities = counted(tx, &rec)?;
+                lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
+            }
+            leads.push(rec);
+        }
+        let report = SweepReport {
+            leads: leads.len(),
+            changes: changes.len(),
+        };
+        finish(tx, scorer, &mut leads, changes, now)?;
+        Ok((ids.last().cloned(), report))
+    })
+}
+
+/// Leads with ids after `after`, in id order (export).
+pub fn leads_after(
+    db: &dyn Database,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<LeadRecord>, StoreError> {
+    in_tx(db, |tx| tx.leads_after(after, limit))
+}
+
+/// Every activity of a lead, recycled or not, newest first (export).
+pub fn all_activities(db: &dyn Database, id: &str) -> Result<Vec<Activity>, StoreError> {
+    in_tx(db, |tx| tx.activities(id, None, usize::MAX >> 1))
+}

@@ -1,0 +1,249 @@
+//! [`Tx`] for any SQL connection: the statements are written once, and a
+//! backend only supplies its placeholder spelling, its row-lock clause and
+//! how to run a statement ([`Conn`]).
+
+use std::collections::HashSet;
+
+use super::db::{
+    CHANGE_COLUMNS, LEAD_COLUMNS, Row, Tx, Value, decode_change, decode_lead, encode_change,
+    encode_lead,
+};
+use super::error::StoreError;
+use super::list_sql::list_statement;
+use super::record::{LeadRecord, ListQuery, NewEvent, StageChange};
+use crate::features::Micros;
+use crate::lead::Activity;
+
+/// Events per multi-row `INSERT` (5 parameters each, far below both
+/// databases' parameter limits).
+const EVENT_CHUNK: usize = 500;
+
+/// A connection inside an open transaction.
+pub trait Conn {
+    /// The n-th (1-based) parameter placeholder.
+    fn placeholder(n: usize) -> String;
+    /// Appended to a `SELECT` to lock its rows until commit ("" if the
+    /// transaction already excludes other writers).
+    const FOR_UPDATE: &'static str;
+    /// Runs a statement; rows affected.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
+    /// Runs a query, calling `each` per row.
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
+/// A [`Tx`] over a [`Conn`].
+#[derive(Debug)]
+pub struct SqlTx<C>(pub C);
+
+fn placeholders<C: Conn>(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(C::placeholder)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn limit(n: usize) -> Value {
+    Value::Int(Some(i64::try_from(n).unwrap_or(i64::MAX)))
+}
+
+impl<C: Conn> SqlTx<C> {
+    fn leads(&mut self, sql: &str, params: &[Value]) -> Result<Vec<LeadRecord>, StoreError> {
+        let mut out = Vec::new();
+        self.0.query(sql, params, &mut |r| {
+            out.push(decode_lead(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+impl<C: Conn> Tx for SqlTx<C> {
+    fn lock_lead(&mut self, id: &str) -> Result<Option<LeadRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM leads WHERE lead_id = {}{}",
+            LEAD_COLUMNS.join(", "),
+            C::placeholder(1),
+            C::FOR_UPDATE
+        );
+        Ok(self.leads(&sql, &[Value::Text(Some(id.to_owned()))])?.pop())
+    }
+
+    fn insert_lead(&mut self, lead: &LeadRecord) -> Result<bool, StoreError> {
+        let sql = format!(
+            "INSERT INTO leads ({}) VALUES ({}) ON CONFLICT (lead_id) DO NOTHING",
+            LEAD_COLUMNS.join(", "),
+            placeholders::<C>(1, LEAD_COLUMNS.len())
+        );
+        Ok(self.0.execute(&sql, &encode_lead(lead))? == 1)
+    }
+
+    fn update_lead(&mut self, lead: &LeadRecord) -> Result<(), StoreError> {
+        let sets: Vec<String> = LEAD_COLUMNS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| format!("{c} = {}", C::placeholder(i + 1)))
+            .collect();
+        let sql = format!(
+            "UPDATE leads SET {} WHERE lead_id = {}",
+            sets.join(", "),
+            C::placeholder(1)
+        );
+        self.0.execute(&sql, &encode_lead(lead))?;
+        Ok(())
+    }
+
+    fn insert_events(
+        &mut self,
+        events: &[NewEvent],
+        recorded_at: Micros,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut inserted: HashSet<String> = HashSet::with_capacity(events.len());
+        for chunk in events.chunks(EVENT_CHUNK) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", placeholders::<C>(i * 5 + 1, 5)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO activities (event_id, lead_id, activity_type, occurred_at, recorded_at) \
+                 VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                rows.join(", ")
+            );
+            let params: Vec<Value> = chunk
+                .iter()
+                .flat_map(|e| {
+                    [
+                        Value::Text(Some(e.event_id.clone())),
+                        Value::Text(Some(e.lead_id.clone())),
+                        Value::Text(Some(e.activity_type.clone())),
+                        Value::Int(Some(e.occurred_at)),
+                        Value::Int(Some(recorded_at)),
+                    ]
+                })
+                .collect();
+            self.0.query(&sql, &params, &mut |r| {
+                inserted.insert(r.text(0)?.unwrap_or_default());
+                Ok(())
+            })?;
+        }
+        Ok(events
+            .iter()
+            .map(|e| inserted.contains(&e.event_id))
+            .collect())
+    }
+
+    fn activities(
+        &mut self,
+        lead_id: &str,
+        since: Option<Micros>,
+        max: usize,
+    ) -> Result<Vec<Activity>, StoreError> {
+        let sql = format!(
+            "SELECT activity_type, occurred_at, event_id FROM activities \
+             WHERE lead_id = {} AND occurred_at >= {} ORDER BY occurred_at DESC LIMIT {}",
+            C::placeholder(1),
+            C::placeholder(2),
+            C::placeholder(3)
+        );
+        let params = [
+            Value::Text(Some(lead_id.to_owned())),
+            Value::Int(Some(since.unwrap_or(i64::MIN))),
+            limit(max),
+        ];
+        let mut out = Vec::new();
+        self.0.query(&sql, &params, &mut |r| {
+            out.push(Activity {
+                activity_type: r.text(0)?.unwrap_or_default(),
+                occurred_at: r.int(1)?.unwrap_or_default(),
+                event_id: r.text(2)?,
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn bump_counter(&mut self, name: &str, by: i64) -> Result<i64, StoreError> {
+        let sql = format!(
+            "INSERT INTO counters (name, value) VALUES ({}, {}) ON CONFLICT (name) \
+             DO UPDATE SET value = counters.value + excluded.value RETURNING value",
+            C::placeholder(1),
+            C::placeholder(2)
+        );
+        let mut value = None;
+        self.0.query(
+            &sql,
+            &[Value::Text(Some(name.to_owned())), Value::Int(Some(by))],
+            &mut |r| {
+                value = r.int(0)?;
+                Ok(())
+            },
+        )?;
+        value.ok_or_else(|| StoreError::Corrupt(format!("counter {name:?} returned nothing")))
+    }
+
+    fn insert_changes(&mut self, changes: &[StageChange]) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO stage_changes ({CHANGE_COLUMNS}) VALUES ({})",
+            placeholders::<C>(1, 8)
+        );
+        for c in changes {
+            self.0.execute(&sql, &encode_change(c))?;
+        }
+        Ok(())
+    }
+
+    fn changes(
+        &mut self,
+        after: i64,
+        lead_id: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<StageChange>, StoreError> {
+        let (filter, params) = match lead_id {
+            Some(id) => (
+                format!(
+                    "seq > {} AND lead_id = {}",
+                    C::placeholder(1),
+                    C::placeholder(3)
+                ),
+                vec![
+                    Value::Int(Some(after)),
+                    limit(max),
+                    Value::Text(Some(id.to_owned())),
+                ],
+            ),
+            None => (
+                format!("seq > {}", C::placeholder(1)),
+                vec![Value::Int(Some(after)), limit(max)],
+            ),
+        };
+        let sql = format!(
+            "SELECT {CHANGE_COLUMNS} FROM stage_changes WHERE {filter} ORDER BY seq LIMIT {}",
+            C::placeholder(2)
+        );
+        let mut out = Vec::new();
+        self.0.query(&sql, &params, &mut |r| {
+            out.push(decode_change(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn list(&mut self, query: &ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError> {
+        let (sql, params) = list_statement(query, now, C::placeholder);
+        self.leads(&sql, &params)
+    }
+
+    fn leads_after(&mut self, after: &str, max: usize) -> Result<Vec<LeadRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM leads WHERE lead_id > {} ORDER BY lead_id LIMIT {}",
+            LEAD_COLUMNS.join(", "),
+            C::placeholder(1),
+            C::placeholder(2)
+        );
+        self.leads(&sql, &[Value::Text(Some(after.to_owned())), limit(max)])
+    }
+}

@@ -1,0 +1,29 @@
+//! leadscore-train: learns activity weights from closed-won history with
+//! polars (data) and linfa-logistic (fit), evaluates honestly and writes
+//! the versioned `leadscore.model/v1` files the service serves. Features are
+//! computed by the service's own code (`leadscore::features`).
+//!
+//! Pipeline: [`input`] → [`design`] → [`select`] / [`fit`] → [`evaluate`] /
+//! [`threshold`] / [`points`] → [`output`] / [`report`]. [`simulate`] makes
+//! synthetic histories with known truth.
+
+pub mod cli;
+pub mod design;
+pub mod error;
+pub mod evaluate;
+pub mod export;
+pub mod fit;
+pub mod input;
+pub mod model;
+pub mod output;
+pub mod plots;
+pub mod points;
+pub mod progress;
+pub mod report;
+pub mod score;
+pub mod select;
+pub mod settings;
+pub mod simulate;
+pub mod split;
+pub mod threshold;
+pub mod train;

@@ -1,0 +1,352 @@
+//! `simulate`: an event-shape history drawn from a known model.
+//!
+//! Each lead gets a profile, an engagement level (higher for senior titles,
+//! low for students), a life from creation to outcome, and activities at
+//! per-type Poisson rates. Its outcome is drawn from the *true* model —
+//! the shared feature code with the true half-life, then true weights and
+//! intercept — so a fit can be checked against the truth. Realistic noise:
+//! bot bursts and double clicks (repeats within seconds), delivery retries
+//! (duplicate `event_id`s), unsubscribes and hard bounces, activity at and
+//! after the outcome (which must never be seen), and leads still open at
+//! export time. Writes `leads.csv`, `activities.csv` and `truth.json` (the
+//! true model as a `leadscore.model/v1` file, with the base rate).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use leadscore::features::{
+    ActivityFeature, ActivityRef, CompiledFeatures, FeatureInput, FeatureSource, FeatureSpec, FunnelStage, Micros,
+    MICROS_PER_DAY,
+};
+use leadscore::model::linear::logistic;
+use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Gamma, Poisson};
+use serde_json::json;
+
+use crate::error::{DataError, OutputError, TrainError};
+use crate::input::timestamp;
+use crate::output::write_new;
+use crate::points;
+use crate::progress;
+
+/// True weight of each activity type (per unit of `ln(1 + decayed count)`)
+/// and its base rate per day for an average lead.
+pub const TRUE_ACTIVITIES: [(&str, f64, f64); 11] = [
+    ("demo_request", 2.6, 0.003),
+    ("contact_sales", 2.1, 0.003),
+    ("free_trial", 1.7, 0.003),
+    ("pricing_page_view", 1.35, 0.008),
+    ("webinar_attended", 1.05, 0.005),
+    ("case_study_download", 0.85, 0.006),
+    ("white_paper_download", 0.65, 0.007),
+    ("email_click", 0.5, 0.02),
+    ("blog_read", 0.35, 0.03),
+    ("page_view", 0.22, 0.07),
+    ("email_open", 0.1, 0.05),
+];
+/// Negative signals: type, true weight, probability a lead has one.
+pub const TRUE_NEGATIVES: [(&str, f64, f64); 2] = [("unsubscribe", -2.0, 0.1), ("hard_bounce", -0.8, 0.08)];
+/// True decay half-life in days.
+pub const TRUE_HALF_LIFE_DAYS: f64 = 30.0;
+/// Won share among closed leads the intercept is tuned to.
+const TARGET_BASE_RATE: f64 = 0.3;
+/// First creation time: 2023-01-01T00:00:00Z.
+const START: Micros = 1_672_531_200_000_000;
+/// Leads are created over this many days; the export happens at the end.
+const SPAN_DAYS: f64 = 730.0;
+
+/// Job titles with their weight in the population and intent multiplier.
+const TITLES: [(&str, f64, f64); 11] = [
+    ("CEO", 0.04, 1.3),
+    ("VP Marketing", 0.06, 1.5),
+    ("Director of IT", 0.08, 1.3),
+    ("Head of Sales", 0.06, 1.4),
+    ("Marketing Manager", 0.14, 1.1),
+    ("IT Manager", 0.12, 1.0),
+    ("Marketing Associate", 0.14, 0.7),
+    ("Software Engineer", 0.12, 0.6),
+    ("Analyst", 0.1, 0.7),
+    ("Consultant", 0.06, 0.8),
+    ("Student", 0.08, 0.3),
+];
+/// Departments.
+const DEPARTMENTS: [&str; 7] = ["Marketing", "Sales", "IT", "Finance", "Operations", "Engineering", "Education"];
+/// Industries.
+const INDUSTRIES: [&str; 7] = ["Software", "Manufacturing", "Healthcare", "Financial Services", "Retail", "Education", "Government"];
+/// Countries (ISO-2).
+const COUNTRIES: [&str; 10] = ["US", "GB", "DE", "FR", "IN", "BR", "CA", "AU", "NL", "ES"];
+/// Company size bands.
+const SIZES: [&str; 6] = ["1-10", "11-50", "51-200", "201-1000", "1001-5000", "5000+"];
+
+/// Flags of `leadscore-train simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// Number of leads.
+    #[arg(long)]
+    pub leads: usize,
+    /// Random seed (the same seed gives the same files).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Output directory (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// One simulated activity.
+struct Event {
+    /// Index into the activity type list.
+    kind: usize,
+    /// Time, whole seconds.
+    at: Micros,
+    /// Event id.
+    id: String,
+}
+
+/// One simulated lead before its label is drawn.
+struct SimLead {
+    /// Profile columns in [`PROFILE_COLUMNS`] order.
+    profile: [String; 7],
+    /// Creation time.
+    created: Micros,
+    /// Outcome time, `None` while open at export.
+    outcome_at: Option<Micros>,
+    /// Activities (before, at and after the outcome).
+    events: Vec<Event>,
+    /// True logit without the intercept.
+    score: f64,
+}
+
+/// Profile column names.
+const PROFILE_COLUMNS: [&str; 7] = ["job_title", "department", "industry", "country", "company_size", "annual_revenue", "email_domain"];
+
+/// All activity type names, positive then negative.
+fn type_names() -> Vec<&'static str> {
+    TRUE_ACTIVITIES.iter().map(|a| a.0).chain(TRUE_NEGATIVES.iter().map(|a| a.0)).collect()
+}
+
+/// The true feature spec.
+pub fn true_spec() -> FeatureSpec {
+    FeatureSpec {
+        source: FeatureSource::Events,
+        half_life_days: Some(TRUE_HALF_LIFE_DAYS),
+        dedupe_window_seconds: 60,
+        activities: type_names()
+            .into_iter()
+            .map(|t| ActivityFeature { activity_type: t.to_owned(), funnel_stage: FunnelStage::of(t) })
+            .collect(),
+        categorical: Vec::new(),
+    }
+}
+
+/// Writes a simulated history to `args.out`.
+pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
+    if args.leads == 0 {
+        return Err(DataError::Setting("--leads must be at least 1".into()).into());
+    }
+    let step = progress::start(format!("simulating {} leads (seed {})", args.leads, args.seed));
+    let compiled = CompiledFeatures::new(true_spec());
+    let names = type_names();
+    let scores: Vec<(f64, bool)> = (0..args.leads)
+        .map(|i| {
+            let lead = generate(args.seed, i, &compiled, &names);
+            (lead.score, lead.outcome_at.is_some())
+        })
+        .collect();
+    let intercept = solve_intercept(&scores);
+    step.done(format!("intercept {intercept:.4} for a base rate of {TARGET_BASE_RATE}"));
+
+    let step = progress::start(format!("writing {}", args.out.display()));
+    std::fs::create_dir_all(&args.out).map_err(|source| OutputError::Write { path: args.out.clone(), source })?;
+    let leads_path = args.out.join("leads.csv");
+    let activities_path = args.out.join("activities.csv");
+    let mut leads_out = csv_writer(&leads_path)?;
+    let mut acts_out = csv_writer(&activities_path)?;
+    let w = |path: &Path, r: std::io::Result<()>| r.map_err(|source| OutputError::Write { path: path.to_owned(), source });
+    w(&leads_path, writeln!(leads_out, "lead_id,created_at,outcome,outcome_at,{}", PROFILE_COLUMNS.join(",")))?;
+    w(&activities_path, writeln!(acts_out, "lead_id,activity_type,occurred_at,event_id"))?;
+    let (mut won, mut closed, mut events) = (0usize, 0usize, 0usize);
+    for i in 0..args.leads {
+        let mut lead = generate(args.seed, i, &compiled, &names);
+        let mut rng = lead_rng(args.seed ^ 0x5eed, i);
+        let outcome = match lead.outcome_at {
+            None => "open",
+            Some(at) => {
+                closed += 1;
+                let is_won = rng.random::<f64>() < logistic(intercept + lead.score);
+                won += usize::from(is_won);
+                after_outcome(&mut lead, at, is_won, &mut rng, i);
+                if is_won { "won" } else { "lost" }
+            }
+        };
+        let outcome_at = lead.outcome_at.map(timestamp::format).unwrap_or_default();
+        w(&leads_path, writeln!(leads_out, "L{i:07},{},{outcome},{outcome_at},{}", timestamp::format(lead.created), lead.profile.join(",")))?;
+        for e in &lead.events {
+            w(&activities_path, writeln!(acts_out, "L{i:07},{},{},{}", names[e.kind], timestamp::format(e.at), e.id))?;
+            events += 1;
+        }
+    }
+    w(&leads_path, leads_out.flush())?;
+    w(&activities_path, acts_out.flush())?;
+    write_truth(&args.out, intercept, won, closed, args)?;
+    step.done(format!("{} leads ({closed} closed, {won} won), {events} activity rows", args.leads));
+    Ok(())
+}
+
+/// A buffered file writer.
+fn csv_writer(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, OutputError> {
+    let f = std::fs::File::create(path).map_err(|source| OutputError::Write { path: path.to_owned(), source })?;
+    Ok(std::io::BufWriter::with_capacity(1 << 20, f))
+}
+
+/// The random stream of lead `i` (independent of every other lead).
+fn lead_rng(seed: u64, i: usize) -> StdRng {
+    StdRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03))
+}
+
+/// Whole-second time `days` after `from`.
+fn after_days(from: Micros, days: f64) -> Micros {
+    let at = from + (days * MICROS_PER_DAY) as Micros;
+    at - at.rem_euclid(1_000_000)
+}
+
+/// Generates lead `i` (profile, activities up to outcome or export, true score).
+fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) -> SimLead {
+    let mut rng = lead_rng(seed, i);
+    let pick = |rng: &mut StdRng, items: &[&'static str]| items[rng.random_range(0..items.len())];
+    let mut u = rng.random::<f64>();
+    let (title, _, intent) = *TITLES.iter().find(|t| { u -= t.1; u < 0.0 }).unwrap_or(&TITLES[0]);
+    let department = match title {
+        "Student" => "Education",
+        t if t.contains("Marketing") => "Marketing",
+        t if t.contains("IT") || t.contains("Engineer") => if rng.random::<f64>() < 0.5 { "IT" } else { "Engineering" },
+        "Head of Sales" => "Sales",
+        _ => pick(&mut rng, &DEPARTMENTS),
+    };
+    let company = rng.random_range(1..3000);
+    let email_domain = if title == "Student" {
+        if rng.random::<f64>() < 0.6 { "university.edu".to_owned() } else { "gmail.com".to_owned() }
+    } else if rng.random::<f64>() < 0.12 {
+        "gmail.com".to_owned()
+    } else {
+        format!("company{company}.com")
+    };
+    let size = pick(&mut rng, &SIZES);
+    let revenue = 10f64.powf(rng.random_range(5.0..9.5)).round();
+    let profile = [
+        title.to_owned(),
+        department.to_owned(),
+        pick(&mut rng, &INDUSTRIES).to_owned(),
+        pick(&mut rng, &COUNTRIES).to_owned(),
+        size.to_owned(),
+        format!("{revenue}"),
+        email_domain,
+    ];
+
+    let created = after_days(START, rng.random::<f64>() * SPAN_DAYS);
+    let export = after_days(START, SPAN_DAYS);
+    let life = rng.random_range(5.0..200.0);
+    let outcome_at = Some(after_days(created, life)).filter(|&at| at < export);
+    let end = outcome_at.unwrap_or(export);
+    let window_days = (end - created) as f64 / MICROS_PER_DAY;
+    let engagement = Gamma::new(2.0, 0.5).expect("valid gamma").sample(&mut rng) * intent;
+    let mut events = Vec::new();
+    let push = |kind: usize, at: Micros, events: &mut Vec<Event>| {
+        let id = format!("E{i}-{}", events.len());
+        events.push(Event { kind, at, id });
+    };
+    for (kind, &(_, _, rate)) in TRUE_ACTIVITIES.iter().enumerate() {
+        let lambda = rate * engagement * window_days;
+        let n = if lambda > 0.0 { Poisson::new(lambda).expect("valid poisson").sample(&mut rng) as usize } else { 0 };
+        for _ in 0..n {
+            let at = after_days(created, rng.random::<f64>() * window_days);
+            push(kind, at.min(end - 1_000_000), &mut events);
+        }
+    }
+    for (k, &(_, _, probability)) in TRUE_NEGATIVES.iter().enumerate() {
+        if rng.random::<f64>() < probability {
+            let at = after_days(created, rng.random::<f64>() * window_days);
+            push(TRUE_ACTIVITIES.len() + k, at.min(end - 1_000_000), &mut events);
+        }
+    }
+    // Bots and double clicks: bursts of the same type within seconds.
+    if rng.random::<f64>() < 0.05 && !events.is_empty() {
+        let base = events[rng.random_range(0..events.len())].at;
+        let kind = if rng.random::<f64>() < 0.5 { 9 } else { 7 };
+        let mut at = base;
+        for _ in 0..rng.random_range(5..30) {
+            at += rng.random_range(0..2) * 1_000_000;
+            push(kind, at.min(end - 1_000_000), &mut events);
+        }
+    }
+    // Delivery retries: the same event id twice.
+    let retries: Vec<usize> = (0..events.len()).filter(|_| rng.random::<f64>() < 0.02).collect();
+    for r in retries {
+        let copy = Event { kind: events[r].kind, at: events[r].at, id: events[r].id.clone() };
+        events.push(copy);
+    }
+    let score = match outcome_at {
+        Some(at) => true_score(compiled, names, &events, at - 1),
+        None => 0.0,
+    };
+    SimLead { profile, created, outcome_at, events, score }
+}
+
+/// True logit without the intercept, computed by the shared feature code.
+fn true_score(compiled: &CompiledFeatures, names: &[&str], events: &[Event], as_of: Micros) -> f64 {
+    let refs: Vec<ActivityRef<'_>> =
+        events.iter().map(|e| ActivityRef { activity_type: names[e.kind], occurred_at: e.at, event_id: Some(&e.id) }).collect();
+    let attributes = BTreeMap::new();
+    let x = compiled.compute(&FeatureInput { activities: &refs, counts: &[], attributes: &attributes, as_of });
+    let weights = TRUE_ACTIVITIES.iter().map(|a| a.1).chain(TRUE_NEGATIVES.iter().map(|a| a.1));
+    x.values.iter().zip(weights).map(|(v, w)| v * w).sum()
+}
+
+/// Activity at and after the outcome, which training must never see.
+fn after_outcome(lead: &mut SimLead, outcome_at: Micros, won: bool, rng: &mut StdRng, i: usize) {
+    let kinds: &[usize] = if won { &[2, 9, 9, 3] } else { &[TRUE_ACTIVITIES.len(), 10] };
+    for (k, &kind) in kinds.iter().enumerate() {
+        let at = if k == 0 { outcome_at } else { after_days(outcome_at, rng.random_range(0.0..30.0)) };
+        lead.events.push(Event { kind, at, id: format!("P{i}-{k}") });
+    }
+}
+
+/// Intercept giving a mean won probability of [`TARGET_BASE_RATE`] over
+/// closed leads (bisection).
+fn solve_intercept(scores: &[(f64, bool)]) -> f64 {
+    let closed: Vec<f64> = scores.iter().filter(|s| s.1).map(|s| s.0).collect();
+    let mean_p = |b: f64| closed.iter().map(|s| logistic(b + s)).sum::<f64>() / closed.len().max(1) as f64;
+    let (mut lo, mut hi) = (-30.0, 30.0);
+    for _ in 0..100 {
+        let mid = (lo + hi) / 2.0;
+        if mean_p(mid) < TARGET_BASE_RATE { lo = mid } else { hi = mid }
+    }
+    (lo + hi) / 2.0
+}
+
+/// Writes `truth.json`: the true model as a model file.
+fn write_truth(dir: &Path, intercept: f64, won: usize, closed: usize, args: &SimulateArgs) -> Result<(), OutputError> {
+    let spec = true_spec();
+    let n = spec.activities.len();
+    let mut file = ModelFile {
+        format: MODEL_FORMAT.to_owned(),
+        version: format!("truth-seed-{}", args.seed),
+        created_at: String::new(),
+        features: spec,
+        standardization: Standardization { mean: vec![0.0; n], scale: vec![1.0; n] },
+        coefficients: TRUE_ACTIVITIES.iter().map(|a| a.1).chain(TRUE_NEGATIVES.iter().map(|a| a.1)).collect(),
+        intercept,
+        mql_threshold: 0.5,
+        points: PointsScale { per_logit: 1.0, threshold: 0, per_activity: Default::default() },
+        hyperparameters: json!({"half_life_days": TRUE_HALF_LIFE_DAYS, "seed": args.seed}),
+        metrics: serde_json::Value::Null,
+        training: json!({"leads": args.leads, "closed": closed, "won": won, "base_rate": won as f64 / closed.max(1) as f64, "target_base_rate": TARGET_BASE_RATE}),
+    };
+    points::fill(&mut file);
+    let path = dir.join("truth.json");
+    let _ = std::fs::remove_file(&path);
+    write_new(&path, &serde_json::to_vec_pretty(&file).expect("truth serializes"))
+}
