@@ -39,6 +39,14 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
     match cli.command {
         Command::Serve(config) => {
             init_logging(config.log_format);
+            let options = config.server_options()?;
+            if let (Some(path), Some(tokens)) = (&config.tokens, &options.tokens) {
+                tokio::spawn(crate::security::tokens::watch(
+                    path.clone(),
+                    tokens.clone(),
+                    config.reload_interval(),
+                ));
+            }
             let lifecycle = std::sync::Arc::new(config.load_lifecycle()?);
             let scorer = lifecycle.scorer().load_full();
             tracing::info!(
@@ -54,10 +62,10 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             let book = std::sync::Arc::new(
                 crate::store::LeadBook::open(&config.db, lifecycle.scorer()).await?,
             );
-            tokio::spawn(book.clone().sweep_every(
-                config.sweep_interval(),
-                crate::grpc::convert::now,
-            ));
+            tokio::spawn(
+                book.clone()
+                    .sweep_every(config.sweep_interval(), crate::grpc::convert::now),
+            );
             let listener =
                 tokio::net::TcpListener::bind(config.listen)
                     .await
@@ -69,7 +77,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 listener,
                 lifecycle,
                 book,
-                config.drain_timeout(),
+                options,
                 crate::server::termination_signal(),
             )
             .await

@@ -3,9 +3,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+
 use crate::lifecycle::{Lifecycle, LifecycleError};
+use crate::security::tls;
+use crate::security::tokens::TokenSet;
+use crate::server::ServerOptions;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -45,6 +51,28 @@ pub struct ServeConfig {
     /// Log format.
     #[arg(long, env = "LEADSCORE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
     pub log_format: LogFormat,
+    /// PEM certificate chain; with `--tls-key`, serves TLS.
+    #[arg(long, env = "LEADSCORE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "LEADSCORE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA; clients must present a certificate it signed (mutual TLS).
+    #[arg(long, env = "LEADSCORE_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Bearer tokens file (TOML of hashes and scopes); reloaded when it
+    /// changes. Without it every caller is allowed.
+    #[arg(long, env = "LEADSCORE_TOKENS")]
+    pub tokens: Option<PathBuf>,
+    /// Allow a non-loopback `--listen` without TLS and tokens.
+    #[arg(long, env = "LEADSCORE_ALLOW_INSECURE_REMOTE")]
+    pub allow_insecure_remote: bool,
+    /// Calls handled at once; more are refused with RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LEADSCORE_MAX_CONCURRENT_CALLS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_concurrent_calls: u64,
+    /// Deadline of each call, in seconds.
+    #[arg(long, env = "LEADSCORE_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_secs: u64,
 }
 
 /// Why the service could not start.
@@ -69,12 +97,51 @@ pub enum StartError {
     /// The gRPC server failed.
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// A non-loopback address without TLS and tokens.
+    #[error(
+        "refusing to serve {0} without TLS and tokens: set --tls-cert/--tls-key and --tokens, \
+         listen on a loopback address, or pass --allow-insecure-remote"
+    )]
+    InsecureRemote(SocketAddr),
+    /// TLS files unusable.
+    #[error(transparent)]
+    Tls(#[from] crate::security::tls::TlsError),
+    /// Tokens file unusable.
+    #[error(transparent)]
+    Tokens(#[from] crate::security::tokens::TokensError),
     /// Reflection could not be built from the descriptors.
     #[error("cannot build reflection service: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
 impl ServeConfig {
+    /// Checks the security settings and loads TLS files and tokens.
+    pub fn server_options(&self) -> Result<ServerOptions, StartError> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::server_config(
+                cert,
+                key,
+                self.tls_client_ca.as_deref(),
+            )?),
+            _ => None,
+        };
+        let tokens = match &self.tokens {
+            Some(path) => Some(Arc::new(ArcSwap::from_pointee(TokenSet::load(path)?))),
+            None => None,
+        };
+        let exposed = !self.listen.ip().is_loopback();
+        if exposed && (tls.is_none() || tokens.is_none()) && !self.allow_insecure_remote {
+            return Err(StartError::InsecureRemote(self.listen));
+        }
+        Ok(ServerOptions {
+            drain_timeout: Duration::from_secs(self.drain_timeout_secs),
+            tls,
+            tokens,
+            max_concurrent_calls: usize::try_from(self.max_concurrent_calls).unwrap_or(usize::MAX),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+        })
+    }
+
     /// Loads the model and rules this configuration names.
     pub fn load_lifecycle(&self) -> Result<Lifecycle, StartError> {
         Ok(Lifecycle::start(&self.models, &self.rules)?)
@@ -88,10 +155,5 @@ impl ServeConfig {
     /// Sweep interval as a duration.
     pub fn sweep_interval(&self) -> Duration {
         Duration::from_secs(self.sweep_interval_secs)
-    }
-
-    /// Drain timeout as a duration.
-    pub fn drain_timeout(&self) -> Duration {
-        Duration::from_secs(self.drain_timeout_secs)
     }
 }

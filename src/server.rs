@@ -4,6 +4,10 @@
 //! On shutdown the health service first reports `NOT_SERVING` (so load
 //! balancers stop sending), then the listener closes and in-flight calls
 //! finish, for at most the drain timeout.
+//!
+//! Every call passes, in order: TLS (when configured), the token and scope
+//! check ([`crate::security::auth_layer`]), the concurrency limit
+//! ([`crate::limits`]) and the per-request deadline.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,35 +16,66 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tonic::transport::{Server, ServerTlsConfig};
 
 use crate::config::StartError;
 use crate::grpc::lead_service::LeadApi;
 use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
 use crate::lifecycle::Lifecycle;
+use crate::limits::ConcurrencyLayer;
 use crate::pb;
 use crate::pb::v1::lead_service_server::LeadServiceServer;
 use crate::pb::v1::model_service_server::ModelServiceServer;
 use crate::pb::v1::scoring_service_server::ScoringServiceServer;
+use crate::security::auth_layer::{AuthLayer, SharedTokens};
 use crate::store::LeadBook;
 
 /// Largest request accepted, in bytes (a full 10,000-lead batch fits).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// How the server protects itself and its callers.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// How long in-flight calls get at shutdown.
+    pub drain_timeout: Duration,
+    /// TLS (and mutual TLS) configuration; `None` serves plaintext.
+    pub tls: Option<ServerTlsConfig>,
+    /// Known bearer tokens; `None` turns authentication off.
+    pub tokens: Option<SharedTokens>,
+    /// Calls handled at once before RESOURCE_EXHAUSTED.
+    pub max_concurrent_calls: usize,
+    /// Deadline of each call (a shorter client `grpc-timeout` wins).
+    pub request_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            drain_timeout: Duration::from_secs(10),
+            tls: None,
+            tokens: None,
+            max_concurrent_calls: 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
 
 /// Serves on `listener` until `shutdown` completes, then drains.
 pub async fn run(
     listener: TcpListener,
     lifecycle: Arc<Lifecycle>,
     book: Arc<LeadBook>,
-    drain_timeout: Duration,
+    options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    let drain_timeout = options.drain_timeout;
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<ScoringServiceServer<ScoringApi>>()
         .await;
     health.set_serving::<LeadServiceServer<LeadApi>>().await;
+    health.set_serving::<ModelServiceServer<ModelApi>>().await;
 
     // Both reflection versions: grpcurl speaks v1, many clients still v1alpha.
     let reflection = || {
@@ -65,6 +100,9 @@ pub async fn run(
                 .await;
             health.set_not_serving::<LeadServiceServer<LeadApi>>().await;
             health
+                .set_not_serving::<ModelServiceServer<ModelApi>>()
+                .await;
+            health
                 .set_service_status("", tonic_health::ServingStatus::NotServing)
                 .await;
             draining.notify_one();
@@ -74,7 +112,13 @@ pub async fn run(
         Ok(addr) => tracing::info!(%addr, "serving leadscore.v1"),
         Err(e) => tracing::warn!(error = %e, "serving leadscore.v1 on an unknown address"),
     }
-    let server = Server::builder()
+    let mut builder = Server::builder().timeout(options.request_timeout);
+    if let Some(tls) = options.tls {
+        builder = builder.tls_config(tls)?;
+    }
+    let server = builder
+        .layer(AuthLayer::new(options.tokens))
+        .layer(ConcurrencyLayer::new(options.max_concurrent_calls))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

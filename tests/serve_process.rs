@@ -98,6 +98,8 @@ fn spawn_server(models: &std::path::Path) -> (Child, String) {
         .arg(models)
         .arg("--rules")
         .arg(common::shipped_rules())
+        .arg("--db")
+        .arg(format!("sqlite://{}", models.join("leads.db").display()))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

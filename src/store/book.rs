@@ -218,7 +218,9 @@ impl LeadBook {
             }
             swept_with = self.scorer.load_full();
             match self.sweep(clock()).await {
-                Ok(r) => tracing::info!(leads = r.leads, changes = r.changes, "re-score sweep done"),
+                Ok(r) => {
+                    tracing::info!(leads = r.leads, changes = r.changes, "re-score sweep done")
+                }
                 Err(e) => tracing::error!(error = %e, "re-score sweep failed"),
             }
         }

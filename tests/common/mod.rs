@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use leadscore::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::scoring_service_client::ScoringServiceClient;
+use leadscore::server::ServerOptions;
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 
@@ -104,6 +104,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on 127.0.0.1:0 with the fixture model and the shipped rules.
     pub async fn start() -> TestServer {
+        TestServer::start_with(ServerOptions::default()).await
+    }
+
+    /// Starts a server with the given security and limit options.
+    pub async fn start_with(options: ServerOptions) -> TestServer {
         let models = tempfile::tempdir().unwrap();
         write_model(models.path(), &fixture_model("20260601T000000Z-fixture1"));
         let rules = models.path().join("rules.toml");
@@ -122,7 +127,7 @@ impl TestServer {
             listener,
             lifecycle.clone(),
             book.clone(),
-            Duration::from_secs(5),
+            options,
             async {
                 let _ = rx.await;
             },

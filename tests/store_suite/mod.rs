@@ -1,0 +1,485 @@
+//! The lead store suite every backend must pass (`store_sqlite.rs`,
+//! `store_postgres.rs` instantiate it with [`store_suite!`]).
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use leadscore::features::Micros;
+use leadscore::lead::{Bant, BantStatus, FieldError, Profile};
+use leadscore::lifecycle::Lifecycle;
+use leadscore::qualification::Stage;
+use leadscore::scoring::Scorer;
+use leadscore::store::LeadBook;
+use leadscore::store::StoreError;
+use leadscore::store::lifecycle::scoring_lead;
+use leadscore::store::ops::HandOffAction;
+use leadscore::store::record::{ChangeKind, EventOutcome, HandOff, ListQuery, NewEvent, PageKey};
+use leadscore::store::upsert::LeadUpsert;
+
+use crate::common;
+
+/// Microseconds per day.
+const DAY: Micros = 86_400_000_000;
+/// The suite's "now".
+pub const NOW: Micros = common::NOW * 1_000_000;
+
+/// The fixture model with the shipped rules.
+pub fn scorer() -> Arc<ArcSwap<Scorer>> {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_model(
+        dir.path(),
+        &common::fixture_model("20260601T000000Z-fixture1"),
+    );
+    let lifecycle = Lifecycle::start(dir.path(), &common::shipped_rules()).unwrap();
+    lifecycle.scorer()
+}
+
+/// A VP in `country` with BANT budget/authority/need: SQL once it shows intent.
+pub fn buyer(id: &str, country: &str) -> LeadUpsert {
+    LeadUpsert {
+        lead_id: id.to_owned(),
+        profile: Profile {
+            job_title: "VP Marketing".into(),
+            department: "Marketing".into(),
+            industry: "Software".into(),
+            country: country.into(),
+            company_size: Some(500.0),
+            annual_revenue: Some(20e6),
+            email_domain: "acme.com".into(),
+            ..Profile::default()
+        },
+        bant: Bant {
+            budget: BantStatus::Yes,
+            authority: BantStatus::Yes,
+            need: BantStatus::Yes,
+            timeline: BantStatus::Unknown,
+        },
+        mask: None,
+    }
+}
+
+/// Hand-raising events (`days_ago` before NOW) for `lead`.
+pub fn intent(lead: &str, tag: &str, days_ago: i64) -> Vec<Result<NewEvent, FieldError>> {
+    [
+        "demo_request",
+        "pricing_page_view",
+        "webinar_attended",
+        "contact_sales",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, t)| {
+        Ok(NewEvent {
+            event_id: format!("{lead}-{tag}-{i}"),
+            lead_id: lead.to_owned(),
+            activity_type: (*t).to_owned(),
+            occurred_at: NOW - days_ago * DAY - i as i64 * DAY,
+        })
+    })
+    .collect()
+}
+
+/// Makes an SQL lead `id` in `country`.
+pub async fn make_sql(book: &LeadBook, id: &str, country: &str) {
+    book.upsert_leads(vec![buyer(id, country)], NOW)
+        .await
+        .unwrap();
+    book.record_activities(intent(id, "a", 1), NOW)
+        .await
+        .unwrap();
+}
+
+pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<LeadBook>) {
+    let up = book
+        .upsert_leads(vec![buyer("L1", "US")], NOW)
+        .await
+        .unwrap();
+    assert_eq!(up[0].stage, Stage::Nurturing);
+    let out = book
+        .record_activities(intent("L1", "a", 1), NOW)
+        .await
+        .unwrap();
+    assert!(out.iter().all(|o| *o == EventOutcome::Recorded), "{out:?}");
+    let (detail, score) = book.get_lead("L1".into()).await.unwrap();
+    assert_eq!(detail.lead.stage, Stage::Sql);
+    assert_eq!(detail.activities.len(), 4);
+    let expected = book
+        .scorer()
+        .load()
+        .score(&scoring_lead(&detail.lead, detail.activities.clone()), NOW)
+        .unwrap();
+    assert_eq!(score, expected);
+    assert_eq!(detail.lead.score, expected.explanation.probability * 100.0);
+    let kinds: Vec<ChangeKind> = detail.history.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [ChangeKind::ToSql, ChangeKind::Assigned]);
+}
+
+pub async fn a_retried_batch_records_nothing_twice(book: Arc<LeadBook>) {
+    let mut batch = intent("L2", "a", 3);
+    batch.push(batch[0].clone());
+    let first = book.record_activities(batch.clone(), NOW).await.unwrap();
+    assert!(first[..4].iter().all(|o| *o == EventOutcome::Recorded));
+    assert_eq!(first[4], EventOutcome::Duplicate);
+    let again = book.record_activities(batch, NOW).await.unwrap();
+    assert!(
+        again.iter().all(|o| *o == EventOutcome::Duplicate),
+        "{again:?}"
+    );
+    let (detail, _) = book.get_lead("L2".into()).await.unwrap();
+    assert_eq!(
+        detail.activities.len(),
+        4,
+        "an unknown lead is created, once"
+    );
+}
+
+pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LeadBook>) {
+    let mut batch = intent("L3", "a", 1);
+    if let Ok(e) = &mut batch[1] {
+        e.activity_type.clear();
+    }
+    batch[2] = Err(FieldError::new("occurred_at", "is required"));
+    if let Ok(e) = &mut batch[3] {
+        e.occurred_at = NOW + 3 * DAY;
+    }
+    let out = book.record_activities(batch, NOW).await.unwrap();
+    assert_eq!(out[0], EventOutcome::Recorded);
+    assert_eq!(
+        out[1],
+        EventOutcome::Rejected("events[1].type: is required".into())
+    );
+    assert_eq!(
+        out[2],
+        EventOutcome::Rejected("events[2].occurred_at: is required".into())
+    );
+    assert!(matches!(&out[3], EventOutcome::Rejected(r) if r.starts_with("events[3].occurred_at")));
+    assert_eq!(
+        book.get_lead("L3".into()).await.unwrap().0.activities.len(),
+        1
+    );
+}
+
+pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc<LeadBook>) {
+    for (i, id) in ["S1", "S2", "S3"].iter().enumerate() {
+        book.upsert_leads(vec![buyer(id, "FR")], NOW).await.unwrap();
+        book.record_activities(intent(id, "a", 1 + 5 * i as i64), NOW)
+            .await
+            .unwrap();
+    }
+    for id in ["N1", "N2", "N3", "N4"] {
+        book.upsert_leads(vec![buyer(id, "JP")], NOW).await.unwrap();
+    }
+    let mut all = Vec::new();
+    let mut after: Option<PageKey> = None;
+    loop {
+        let q = ListQuery {
+            page_size: 2,
+            after: after.clone(),
+            ..ListQuery::default()
+        };
+        let page = book.list(q, NOW).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(PageKey {
+            stage: last.stage,
+            score: last.score,
+            lead_id: last.id.clone(),
+        });
+        all.extend(page);
+    }
+    let ids: Vec<&str> = all.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids.len(), 7, "{ids:?}");
+    for w in all.windows(2) {
+        let key = |l: &leadscore::store::record::LeadRecord| {
+            (std::cmp::Reverse(l.stage), -l.score, l.id.clone())
+        };
+        assert!(key(&w[0]) < key(&w[1]), "{ids:?}");
+    }
+    assert!(
+        all[..3]
+            .iter()
+            .all(|l| l.stage == Stage::Sql && !l.stage_reason.is_empty())
+    );
+    let sql_only = ListQuery {
+        stages: vec![Stage::Sql],
+        page_size: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(book.list(sql_only, NOW).await.unwrap().len(), 3);
+    let jp = ListQuery {
+        country: Some("JP".into()),
+        page_size: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(book.list(jp, NOW).await.unwrap().len(), 4);
+    let top = all[0].score;
+    let min = ListQuery {
+        min_score: top,
+        page_size: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(book.list(min, NOW).await.unwrap().len(), 1);
+    let chloe = ListQuery {
+        owner: Some("chloe".into()),
+        page_size: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(
+        book.list(chloe, NOW).await.unwrap().len(),
+        3,
+        "FR is chloe's territory"
+    );
+}
+
+pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
+    make_sql(&book, "H1", "US").await;
+    make_sql(&book, "H2", "US").await;
+    let h1 = book.get_lead("H1".into()).await.unwrap().0.lead;
+    let h2 = book.get_lead("H2".into()).await.unwrap().0.lead;
+    let owners = [h1.owner.clone().unwrap(), h2.owner.clone().unwrap()];
+    assert!(
+        owners.contains(&"ava".to_owned()) && owners.contains(&"ben".to_owned()),
+        "{owners:?}"
+    );
+
+    let accepted = book
+        .hand_off("H1".into(), HandOffAction::Accept(None), NOW)
+        .await
+        .unwrap();
+    assert_eq!(accepted.hand_off, HandOff::Accepted);
+    assert_eq!(accepted.follow_up_due, Some(NOW + 48 * 3_600_000_000));
+    let again = book
+        .hand_off("H1".into(), HandOffAction::Accept(None), NOW)
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::FailedPrecondition(_))),
+        "{again:?}"
+    );
+    book.upsert_leads(vec![buyer("M1", "US")], NOW)
+        .await
+        .unwrap();
+    let not_sql = book
+        .hand_off("M1".into(), HandOffAction::Accept(Some("ava".into())), NOW)
+        .await;
+    assert!(
+        matches!(not_sql, Err(StoreError::FailedPrecondition(_))),
+        "{not_sql:?}"
+    );
+    let unknown = book
+        .hand_off("nobody".into(), HandOffAction::Accept(None), NOW)
+        .await;
+    assert!(
+        matches!(unknown, Err(StoreError::NotFound(_))),
+        "{unknown:?}"
+    );
+
+    let later = NOW + DAY;
+    let back = book
+        .hand_off(
+            "H2".into(),
+            HandOffAction::Reject("no budget this year".into()),
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(back.stage, Stage::Nurturing);
+    assert_eq!(
+        (back.owner.as_deref(), back.recycled_at),
+        (None, Some(later))
+    );
+    // Old activity, even reported late, does not re-qualify it.
+    book.record_activities(intent("H2", "late", 3), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        book.get_lead("H2".into()).await.unwrap().0.lead.stage,
+        Stage::Nurturing
+    );
+    // New intent does.
+    book.record_activities(intent("H2", "new", -5), later + 4 * DAY)
+        .await
+        .unwrap();
+    let (h2, _) = book.get_lead("H2".into()).await.unwrap();
+    assert_eq!(h2.lead.stage, Stage::Sql);
+    let kinds: Vec<ChangeKind> = h2.history.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ChangeKind::ToSql,
+            ChangeKind::Assigned,
+            ChangeKind::Recycled,
+            ChangeKind::ToSql,
+            ChangeKind::Assigned
+        ]
+    );
+
+    let won = book
+        .hand_off(
+            "H1".into(),
+            HandOffAction::Outcome {
+                won: true,
+                at: later,
+            },
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!((won.hand_off, won.outcome_at), (HandOff::Won, Some(later)));
+    let open = ListQuery {
+        page_size: 10,
+        ..ListQuery::default()
+    };
+    assert!(
+        book.list(open, later)
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.id != "H1")
+    );
+}
+
+pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc<LeadBook>) {
+    make_sql(&book, "W1", "US").await;
+    make_sql(&book, "W2", "US").await;
+    book.hand_off("W1".into(), HandOffAction::Accept(None), NOW)
+        .await
+        .unwrap();
+    let in_3_days = NOW + 3 * DAY;
+    let report = book.sweep(in_3_days).await.unwrap();
+    assert_eq!(report.leads, 2);
+    let overdue = ListQuery {
+        overdue_only: true,
+        page_size: 10,
+        ..ListQuery::default()
+    };
+    let rows = book.list(overdue, in_3_days).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+        ["W1"]
+    );
+    book.sweep(in_3_days + DAY).await.unwrap();
+    let changes = book.changes_after(0, 1000).await.unwrap();
+    let flagged = changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::FollowUpOverdue)
+        .count();
+    assert_eq!(flagged, 1);
+    // Half a year later the hand-raise is out of its window: no longer SQL.
+    let much_later = NOW + 180 * DAY;
+    book.sweep(much_later).await.unwrap();
+    let w2 = book.get_lead("W2".into()).await.unwrap().0.lead;
+    assert_ne!(w2.stage, Stage::Sql);
+    assert_eq!(w2.scored_at, much_later);
+    let cursors: Vec<i64> = book
+        .changes_after(0, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.cursor)
+        .collect();
+    assert_eq!(
+        cursors,
+        (1..=cursors.len() as i64).collect::<Vec<_>>(),
+        "gap-free"
+    );
+    let tail = book.changes_after(2, 1000).await.unwrap();
+    assert_eq!(tail.first().map(|c| c.cursor), Some(3));
+}
+
+/// Two books on one database (two replicas) racing on the same leads.
+pub async fn two_replicas_record_each_transition_once(a: Arc<LeadBook>, b: Arc<LeadBook>) {
+    let ids: Vec<String> = (0..20).map(|i| format!("R{i:02}")).collect();
+    let ups: Vec<LeadUpsert> = ids.iter().map(|id| buyer(id, "US")).collect();
+    a.upsert_leads(ups, NOW).await.unwrap();
+    let mut tasks = Vec::new();
+    for (n, book) in [a.clone(), b.clone(), a.clone(), b.clone()]
+        .into_iter()
+        .enumerate()
+    {
+        let ids = ids.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut events = Vec::new();
+            for id in &ids {
+                events.extend(intent(id, &format!("r{}", n % 2), 1));
+            }
+            book.record_activities(events, NOW).await.unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let changes = a.changes_after(0, 10_000).await.unwrap();
+    for id in &ids {
+        let mine: Vec<ChangeKind> = changes
+            .iter()
+            .filter(|c| &c.lead_id == id)
+            .map(|c| c.kind)
+            .collect();
+        assert_eq!(mine, [ChangeKind::ToSql, ChangeKind::Assigned], "{id}");
+    }
+    let q = ListQuery {
+        page_size: 100,
+        ..ListQuery::default()
+    };
+    let la: Vec<String> = a
+        .list(q.clone(), NOW)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    let lb: Vec<String> = b
+        .list(q, NOW)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(la, lb);
+    assert_eq!(la.len(), 20);
+}
+
+/// Instantiates the suite for a backend: `$open` is an async fn returning
+/// a guard and the database URL; each test gets a fresh database.
+#[macro_export]
+macro_rules! store_suite {
+    ($open:path) => {
+        async fn book(url: &str) -> std::sync::Arc<leadscore::store::LeadBook> {
+            std::sync::Arc::new(
+                leadscore::store::LeadBook::open(url, store_suite::scorer())
+                    .await
+                    .unwrap(),
+            )
+        }
+
+        macro_rules! one {
+            ($name:ident) => {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some((_guard, url)) = $open().await else {
+                        return;
+                    };
+                    store_suite::$name(book(&url).await).await;
+                }
+            };
+        }
+
+        one!(events_keep_the_score_exactly_as_score_lead_gives_it);
+        one!(a_retried_batch_records_nothing_twice);
+        one!(a_malformed_event_rejects_that_event_only);
+        one!(the_list_is_ordered_by_stage_then_score_with_stable_pages);
+        one!(hand_off_assigns_accepts_recycles_and_closes);
+        one!(the_sweep_decays_scores_and_flags_overdue_follow_ups_once);
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn two_replicas_record_each_transition_once() {
+            let Some((_guard, url)) = $open().await else {
+                return;
+            };
+            store_suite::two_replicas_record_each_transition_once(
+                book(&url).await,
+                book(&url).await,
+            )
+            .await;
+        }
+    };
+}
