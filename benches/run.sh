@@ -27,7 +27,9 @@ exe() { # executable of target $1
     python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[1] and m.get("executable"):
+    t = m.get("target", {})
+    if t.get("name") == sys.argv[1] and m.get("executable") and \
+            (t["kind"] == ["bench"] or not m["profile"]["test"]):
         print(m["executable"])' "$1" <<<"$build_json" | tail -1
 }
 LEADSCORE=$(exe leadscore) BARE=$(exe bare_tonic_server) SCORING=$(exe scoring)
@@ -52,7 +54,7 @@ BARE_PORT=$(free_port) REAL_PORT=$(free_port)
 "$BARE" --listen "127.0.0.1:$BARE_PORT" --fixtures "$WORK" 2>"$WORK/bare.log" &
 PIDS+=($!) && declare -A PID=([bare]=$!)
 "$LEADSCORE" serve --listen "127.0.0.1:$REAL_PORT" --models "$WORK/models" \
-    --rules config/rules.toml 2>"$WORK/real.log" &
+    --rules config/rules.toml --db "sqlite://$WORK/leadscore.db" 2>"$WORK/real.log" &
 PIDS+=($!) && PID[real]=$!
 declare -A PORT=([bare]=$BARE_PORT [real]=$REAL_PORT)
 wait_port "$BARE_PORT" && wait_port "$REAL_PORT"

@@ -32,9 +32,10 @@ def one_run(prefix):
     lat = sorted(int(cols[2]) for cols in (
         line.split("\t") for line in pathlib.Path(f"{prefix}.log").read_text().splitlines())
         if cols[1] == "200")
+    data = int(re.search(r"\((\d+)\) data", out).group(1))
     t0, t1, hz = map(int, pathlib.Path(f"{prefix}.cpu").read_text().split())
     return {"rps": rps, "bad": failed + errored, "p50": percentile(lat, 0.50) / 1000,
-            "p99": percentile(lat, 0.99) / 1000, "cpu_us": (t1 - t0) / hz * 1e6 / max(ok, 1)}
+            "p99": percentile(lat, 0.99) / 1000, "bytes": data / max(ok, 1) - 5, "cpu_us": (t1 - t0) / hz * 1e6 / max(ok, 1)}
 
 
 def criterion(home):
@@ -60,10 +61,11 @@ def main():
              "`benches/bare_tonic_server.rs`: tonic 0.14, same messages and codec, "
              "answers precomputed (the framework's limit). Latency percentiles come from "
              "h2load's per-request log; server CPU is the process's user+sys time per "
-             "request (/proc, 10 ms ticks). The client and both servers share the machine.",
+             "request (/proc, 10 ms ticks); answer bytes = h2load's DATA bytes per success minus "
+             "the 5-byte frame prefix (an error answer would carry none). The client and both servers share the machine.",
              "",
-             "| call | server | req/s | p50 ms | p99 ms | server CPU µs/req | real/bare req/s |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| call | server | req/s | p50 ms | p99 ms | server CPU µs/req | answer bytes | real/bare req/s |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for case, label in CASES:
         runs = {s: [one_run(f"{work}/{case}.{s}.{r}") for r in range(1, reps + 1)]
                 for s in ("bare", "real")}
@@ -74,7 +76,7 @@ def main():
             bad = f" ({med['bad']:.0f} failed)" if med["bad"] else ""
             lines.append(
                 f"| {label} | {s} | {med['rps']:,.0f}{bad} | {med['p50']:.2f} | "
-                f"{med['p99']:.2f} | {med['cpu_us']:,.0f} | "
+                f"{med['p99']:.2f} | {med['cpu_us']:,.1f} | {med['bytes']:,.0f} | "
                 + (f"**{ratio:.0%}**" if s == "real" else "") + " |")
     lines += ["", "In-process (criterion, `benches/scoring.rs`, 30-type model, shipped "
               "rules; median):", "", "| benchmark | per lead |", "| --- | ---: |"]

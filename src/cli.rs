@@ -17,7 +17,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the gRPC service.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
+    /// Make a bearer token: prints the token (give it to the caller) and
+    /// the entry to append to the tokens file (only its hash is stored).
+    NewToken {
+        /// Who will hold the token (shown in logs and errors).
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes: score, leads:read, leads:write, models:admin.
+        #[arg(long, value_delimiter = ',', required = true, value_parser = parse_scope)]
+        scopes: Vec<crate::security::scopes::Scope>,
+    },
+}
+
+fn parse_scope(s: &str) -> Result<crate::security::scopes::Scope, String> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(|_| {
+        format!("unknown scope {s:?}; use score, leads:read, leads:write or models:admin")
+    })
 }
 
 fn init_logging(format: LogFormat) {
@@ -37,9 +53,15 @@ fn init_logging(format: LogFormat) {
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> Result<(), StartError> {
     match cli.command {
+        Command::NewToken { name, scopes } => {
+            let (token, entry) = crate::security::tokens::generate(&name, &scopes)
+                .map_err(StartError::TokenGeneration)?;
+            println!("token: {token}\n\n# append to the tokens file:\n{entry}");
+            Ok(())
+        }
         Command::Serve(config) => {
             init_logging(config.log_format);
-            let options = config.server_options()?;
+            let mut options = config.server_options()?;
             if let (Some(path), Some(tokens)) = (&config.tokens, &options.tokens) {
                 tokio::spawn(crate::security::tokens::watch(
                     path.clone(),
@@ -66,6 +88,20 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 book.clone()
                     .sweep_every(config.sweep_interval(), crate::grpc::convert::now),
             );
+            if let Some(addr) = config.metrics_listen {
+                let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Bind { addr, source })?;
+                let endpoint =
+                    crate::metrics::endpoint::serve(listener, metrics.clone(), lifecycle.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = endpoint.await {
+                        tracing::error!(error = %e, "metrics endpoint failed");
+                    }
+                });
+                options.metrics = Some(metrics);
+            }
             let listener =
                 tokio::net::TcpListener::bind(config.listen)
                     .await

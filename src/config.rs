@@ -70,6 +70,9 @@ pub struct ServeConfig {
     /// Calls handled at once; more are refused with RESOURCE_EXHAUSTED.
     #[arg(long, env = "LEADSCORE_MAX_CONCURRENT_CALLS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_concurrent_calls: u64,
+    /// Address of the Prometheus `/metrics` endpoint (off when unset).
+    #[arg(long, env = "LEADSCORE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Deadline of each call, in seconds.
     #[arg(long, env = "LEADSCORE_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_secs: u64,
@@ -106,6 +109,9 @@ pub enum StartError {
     /// TLS files unusable.
     #[error(transparent)]
     Tls(#[from] crate::security::tls::TlsError),
+    /// No random bytes for a new token.
+    #[error("cannot generate a token (reading /dev/urandom): {0}")]
+    TokenGeneration(std::io::Error),
     /// Tokens file unusable.
     #[error(transparent)]
     Tokens(#[from] crate::security::tokens::TokensError),
@@ -139,6 +145,7 @@ impl ServeConfig {
             tokens,
             max_concurrent_calls: usize::try_from(self.max_concurrent_calls).unwrap_or(usize::MAX),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
+            metrics: None,
         })
     }
 

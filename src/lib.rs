@@ -12,6 +12,7 @@ pub mod grpc;
 pub mod lead;
 pub mod lifecycle;
 pub mod limits;
+pub mod metrics;
 pub mod model;
 pub mod pb;
 pub mod qualification;

@@ -24,6 +24,8 @@ use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
 use crate::lifecycle::Lifecycle;
 use crate::limits::ConcurrencyLayer;
+use crate::metrics::Metrics;
+use crate::metrics::layer::MetricsLayer;
 use crate::pb;
 use crate::pb::v1::lead_service_server::LeadServiceServer;
 use crate::pb::v1::model_service_server::ModelServiceServer;
@@ -47,6 +49,8 @@ pub struct ServerOptions {
     pub max_concurrent_calls: usize,
     /// Deadline of each call (a shorter client `grpc-timeout` wins).
     pub request_timeout: Duration,
+    /// Where call metrics go; `None` records nothing.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl Default for ServerOptions {
@@ -57,6 +61,7 @@ impl Default for ServerOptions {
             tokens: None,
             max_concurrent_calls: 1024,
             request_timeout: Duration::from_secs(30),
+            metrics: None,
         }
     }
 }
@@ -85,9 +90,10 @@ pub async fn run(
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let scoring = ScoringServiceServer::new(ScoringApi::new(lifecycle.scorer()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let scoring =
+        ScoringServiceServer::new(ScoringApi::new(lifecycle.scorer(), options.metrics.clone()))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
 
     let draining = Arc::new(Notify::new());
     let signal = {
@@ -117,6 +123,9 @@ pub async fn run(
         builder = builder.tls_config(tls)?;
     }
     let server = builder
+        .layer(tower::util::option_layer(
+            options.metrics.clone().map(MetricsLayer::new),
+        ))
         .layer(AuthLayer::new(options.tokens))
         .layer(ConcurrencyLayer::new(options.max_concurrent_calls))
         .add_service(health_service)

@@ -265,7 +265,7 @@ pub fn page_token(last: &LeadRecord) -> String {
 }
 
 fn decode_token(t: &str) -> Option<PageKey> {
-    if t.len() % 2 != 0 || !t.is_ascii() {
+    if !t.len().is_multiple_of(2) || !t.is_ascii() {
         return None;
     }
     let bytes = (0..t.len())

@@ -5,7 +5,10 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use super::status::ApiError;
 use crate::lead::{FieldError, limits};
+use std::sync::Arc;
+
 use crate::lifecycle::SharedScorer;
+use crate::metrics::Metrics;
 use crate::pb::v1 as pb;
 use crate::pb::v1::scoring_service_server::ScoringService;
 use crate::scoring::Scorer;
@@ -18,12 +21,20 @@ const BLOCKING_BATCH: usize = 64;
 pub struct ScoringApi {
     /// The active model + rules, swappable without a restart.
     scorer: SharedScorer,
+    /// Counts leads scored, when metrics are on.
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl ScoringApi {
     /// A service scoring with whatever `scorer` holds at each request.
-    pub fn new(scorer: SharedScorer) -> ScoringApi {
-        ScoringApi { scorer }
+    pub fn new(scorer: SharedScorer, metrics: Option<Arc<Metrics>>) -> ScoringApi {
+        ScoringApi { scorer, metrics }
+    }
+
+    fn served(&self, leads: usize) {
+        if let Some(m) = &self.metrics {
+            m.scores_served.inc_by(leads as u64);
+        }
     }
 }
 
@@ -51,6 +62,7 @@ impl ScoringService for ScoringApi {
             .ok_or_else(|| ApiError::from(FieldError::new("lead", "is required")))?;
         let scorer = self.scorer.load_full();
         let score = score_one(&scorer, lead, as_of, "lead").map_err(ApiError::from)?;
+        self.served(1);
         Ok(Response::new(pb::ScoreLeadResponse { score: Some(score) }))
     }
 
@@ -84,8 +96,8 @@ impl ScoringService for ScoringApi {
         } else {
             run()
         };
-        Ok(Response::new(pb::ScoreLeadsResponse {
-            scores: scores.map_err(ApiError::from)?,
-        }))
+        let scores = scores.map_err(ApiError::from)?;
+        self.served(scores.len());
+        Ok(Response::new(pb::ScoreLeadsResponse { scores }))
     }
 }

@@ -70,9 +70,11 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reloads new or changed files and forgets deleted ones.
-    pub fn rescan(&mut self, dir: &Path) -> Result<(), RegistryError> {
+    /// Reloads new or changed files and forgets deleted ones; returns how
+    /// many new or changed files were refused.
+    pub fn rescan(&mut self, dir: &Path) -> Result<u64, RegistryError> {
         let paths = registry::model_paths(dir)?;
+        let mut refused = 0;
         self.files.retain(|p, _| paths.contains(p));
         for path in paths {
             let fingerprint = Fingerprint::of(&path);
@@ -85,12 +87,13 @@ impl Catalog {
             }
             let model = ModelFile::load(&path).map(Arc::new).map_err(|e| {
                 tracing::warn!(file = %path.display(), error = %e, "model file refused");
+                refused += 1;
                 e.to_string()
             });
             self.files
                 .insert(path.clone(), (fingerprint, Entry { path, model }));
         }
-        Ok(())
+        Ok(refused)
     }
 
     /// All entries, newest valid version first, refused files last.

@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod pin;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -80,6 +81,10 @@ pub struct Lifecycle {
     scorer: SharedScorer,
     /// Catalog and fingerprints.
     state: Mutex<State>,
+    /// Model or rules changes applied since start (metrics).
+    reloads_ok: AtomicU64,
+    /// Model or rules files refused since start (metrics).
+    reloads_failed: AtomicU64,
 }
 
 impl Lifecycle {
@@ -109,7 +114,17 @@ impl Lifecycle {
             rules_path: rules_path.to_owned(),
             scorer: Arc::new(ArcSwap::from_pointee(scorer)),
             state: Mutex::new(state),
+            reloads_ok: AtomicU64::new(0),
+            reloads_failed: AtomicU64::new(0),
         })
+    }
+
+    /// (applied, refused) reload counts since start.
+    pub fn reload_counts(&self) -> (u64, u64) {
+        (
+            self.reloads_ok.load(Ordering::Relaxed),
+            self.reloads_failed.load(Ordering::Relaxed),
+        )
     }
 
     /// The handle requests read.
@@ -144,7 +159,8 @@ impl Lifecycle {
     /// applies it. Returns the version now active.
     pub fn activate(&self, version: Option<&str>) -> Result<String, LifecycleError> {
         let mut state = self.lock();
-        state.catalog.rescan(&self.models_dir)?;
+        let refused = state.catalog.rescan(&self.models_dir)?;
+        self.reloads_failed.fetch_add(refused, Ordering::Relaxed);
         if let Some(v) = version {
             state.catalog.valid(v).map_err(|e| e.for_version(v))?;
         }
@@ -160,10 +176,13 @@ impl Lifecycle {
     /// Problems are logged; the current scorer keeps serving.
     pub fn refresh(&self) {
         let mut state = self.lock();
-        if let Err(e) = state.catalog.rescan(&self.models_dir) {
-            tracing::warn!(error = %e, "model rescan failed; keeping the current model");
-            return;
-        }
+        match state.catalog.rescan(&self.models_dir) {
+            Ok(refused) => self.reloads_failed.fetch_add(refused, Ordering::Relaxed),
+            Err(e) => {
+                tracing::warn!(error = %e, "model rescan failed; keeping the current model");
+                return;
+            }
+        };
         self.apply(&mut state);
     }
 
@@ -199,6 +218,7 @@ impl Lifecycle {
                 Ok(r) if r.version != current.rules.version => Arc::new(r),
                 Ok(_) => current.rules.clone(),
                 Err(e) => {
+                    self.reloads_failed.fetch_add(1, Ordering::Relaxed);
                     tracing::error!(error = %e, "rules file refused; keeping the current rules");
                     current.rules.clone()
                 }
@@ -207,6 +227,7 @@ impl Lifecycle {
             current.rules.clone()
         };
         if !Arc::ptr_eq(&model, &current.model) || !Arc::ptr_eq(&rules, &current.rules) {
+            self.reloads_ok.fetch_add(1, Ordering::Relaxed);
             tracing::info!(model = model.version(), rules = %rules.version, "activated");
             self.scorer.store(Arc::new(Scorer::new(model, rules)));
         }

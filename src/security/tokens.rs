@@ -166,7 +166,9 @@ pub async fn watch(
     shared: super::auth_layer::SharedTokens,
     interval: std::time::Duration,
 ) {
-    let mut seen = Fingerprint::of(&path);
+    // Starts unknown, so the first tick re-reads the file: a change made
+    // between the initial load and this task's start is never missed.
+    let mut seen = None;
     let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;

@@ -64,7 +64,12 @@ fn fit(args: &FitArgs) -> Result<(), TrainError> {
     let mut trained = train::train(history, &args.settings)?;
     let written = output::write(&args.out, &mut trained)?;
     eprintln!("{}", trained.evaluation.to_text());
-    total.done(format!("model {} written to {} (report {})", written.version, written.model.display(), written.report.display()));
+    total.done(format!(
+        "model {} written to {} (report {})",
+        written.version,
+        written.model.display(),
+        written.report.display()
+    ));
     println!("{}", written.model.display());
     Ok(())
 }

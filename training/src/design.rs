@@ -3,7 +3,9 @@
 //! [`CompiledFeatures::compute`] of the lead as the service would see it at
 //! the lead's `as_of`.
 
-use leadscore::features::{ActivityFeature, CategoricalFeature, CompiledFeatures, FeatureSource, FeatureSpec};
+use leadscore::features::{
+    ActivityFeature, CategoricalFeature, CompiledFeatures, FeatureSource, FeatureSpec,
+};
 use leadscore::model::Standardization;
 use ndarray::Array2;
 
@@ -27,7 +29,11 @@ impl Candidates {
     /// The feature spec with half-life `half_life_days`.
     pub fn spec(&self, shape: Shape, half_life_days: Option<f64>) -> FeatureSpec {
         let (source, half_life_days, dedupe_window_seconds) = match shape {
-            Shape::Events => (FeatureSource::Events, half_life_days, self.dedupe_window_seconds),
+            Shape::Events => (
+                FeatureSource::Events,
+                half_life_days,
+                self.dedupe_window_seconds,
+            ),
             Shape::Wide => (FeatureSource::Counts, None, 0),
         };
         FeatureSpec {
@@ -45,16 +51,23 @@ pub fn par_rows<T: Send>(rows: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = rows.len().div_ceil(threads).max(1024);
     std::thread::scope(|s| {
-        let handles: Vec<_> =
-            rows.chunks(chunk).map(|part| s.spawn(|| part.iter().map(|&r| f(r)).collect::<Vec<T>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("feature worker panicked")).collect()
+        let handles: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(|&r| f(r)).collect::<Vec<T>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("feature worker panicked"))
+            .collect()
     })
 }
 
 /// Raw feature matrix of `rows` (one row per lead, spec order).
 pub fn features(history: &History, compiled: &CompiledFeatures, rows: &[usize]) -> Array2<f64> {
     let width = compiled.len();
-    let values = par_rows(rows, |r| history.with_input(r, |input| compiled.compute(input).values));
+    let values = par_rows(rows, |r| {
+        history.with_input(r, |input| compiled.compute(input).values)
+    });
     Array2::from_shape_vec((rows.len(), width), values.into_iter().flatten().collect())
         .expect("every feature vector has the spec's length")
 }

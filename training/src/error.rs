@@ -35,7 +35,9 @@ pub enum InputError {
         path: PathBuf,
     },
     /// A required column is absent.
-    #[error("{path} has no column {column:?} (columns are: {available}); rename the column or pass the right name")]
+    #[error(
+        "{path} has no column {column:?} (columns are: {available}); rename the column or pass the right name"
+    )]
     MissingColumn {
         /// File that failed.
         path: PathBuf,
@@ -74,7 +76,9 @@ pub enum InputError {
         expected: &'static str,
     },
     /// A count column holds something that is not a non-negative number.
-    #[error("{path}, row {row}, column {column:?}: {value:?} is not a non-negative count; fix it or pass the column in --categorical-columns / --exclude-columns")]
+    #[error(
+        "{path}, row {row}, column {column:?}: {value:?} is not a non-negative count; fix it or pass the column in --categorical-columns / --exclude-columns"
+    )]
     BadCount {
         /// File that failed.
         path: PathBuf,
@@ -96,7 +100,9 @@ pub enum InputError {
         column: String,
     },
     /// A closed lead has no usable outcome time.
-    #[error("{path}, row {row}: lead {lead} is {outcome} but `outcome_at` is empty; fill it in or mark the lead open")]
+    #[error(
+        "{path}, row {row}: lead {lead} is {outcome} but `outcome_at` is empty; fill it in or mark the lead open"
+    )]
     MissingOutcomeTime {
         /// File that failed.
         path: PathBuf,
@@ -130,7 +136,9 @@ pub enum DataError {
         min: usize,
     },
     /// No feature survived the filters.
-    #[error("no usable feature: no activity type or category occurs in at least {min} leads; lower --min-feature-leads or check the columns")]
+    #[error(
+        "no usable feature: no activity type or category occurs in at least {min} leads; lower --min-feature-leads or check the columns"
+    )]
     NoFeatures {
         /// The `--min-feature-leads` value.
         min: usize,

@@ -40,9 +40,17 @@ pub fn write(
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let compiled = CompiledFeatures::new(fitted.spec.clone());
     let names = compiled.names();
-    let test = design::standardize(&design::features(history, &compiled, test_rows), &fitted.standardization);
+    let test = design::standardize(
+        &design::features(history, &compiled, test_rows),
+        &fitted.standardization,
+    );
     let test_y: Vec<bool> = test_rows.iter().map(|&r| history.leads[r].won).collect();
-    write_csv(&dir.join("train.csv"), &names, &fitted.design, &fitted.labels)?;
+    write_csv(
+        &dir.join("train.csv"),
+        &names,
+        &fitted.design,
+        &fitted.labels,
+    )?;
     write_csv(&dir.join("test.csv"), &names, &test, &test_y)?;
 
     let started = Instant::now();
@@ -65,10 +73,21 @@ pub fn write(
 }
 
 /// One CSV of standardized features plus the label.
-fn write_csv(path: &Path, names: &[String], z: &Array2<f64>, y: &[bool]) -> Result<(), OutputError> {
-    let err = |source| OutputError::Write { path: path.to_owned(), source };
+fn write_csv(
+    path: &Path,
+    names: &[String],
+    z: &Array2<f64>,
+    y: &[bool],
+) -> Result<(), OutputError> {
+    let err = |source| OutputError::Write {
+        path: path.to_owned(),
+        source,
+    };
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(err)?);
-    let header: Vec<String> = names.iter().map(|n| format!("\"{}\"", n.replace('"', "\"\""))).collect();
+    let header: Vec<String> = names
+        .iter()
+        .map(|n| format!("\"{}\"", n.replace('"', "\"\"")))
+        .collect();
     writeln!(out, "{},label", header.join(",")).map_err(err)?;
     for (row, &label) in z.rows().into_iter().zip(y) {
         let cells: Vec<String> = row.iter().map(|v| format!("{v:e}")).collect();

@@ -39,7 +39,13 @@ impl Coefs {
 }
 
 /// Fits `y ~ z` with inverse regularization `c`, optionally warm-started.
-pub fn fit(z: &Array2<f64>, y: &[bool], c: f64, solver: Solver, warm: Option<&Coefs>) -> Result<Coefs, FitError> {
+pub fn fit(
+    z: &Array2<f64>,
+    y: &[bool],
+    c: f64,
+    solver: Solver,
+    warm: Option<&Coefs>,
+) -> Result<Coefs, FitError> {
     let targets = Array1::from_iter(y.iter().copied());
     // linfa's +1 class: the more frequent one; on a tie, the first seen.
     let won = y.iter().filter(|v| **v).count();
@@ -56,9 +62,14 @@ pub fn fit(z: &Array2<f64>, y: &[bool], c: f64, solver: Solver, warm: Option<&Co
         params = params.initial_params(Array1::from(init));
     }
     let dataset = DatasetBase::new(z.view(), targets);
-    let fitted = params.fit(&dataset).map_err(|e| FitError::Linfa(e.to_string()))?;
+    let fitted = params
+        .fit(&dataset)
+        .map_err(|e| FitError::Linfa(e.to_string()))?;
     let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
-    Ok(Coefs { w: fitted.params().mapv(|v| sign * v), b: sign * fitted.intercept() })
+    Ok(Coefs {
+        w: fitted.params().mapv(|v| sign * v),
+        b: sign * fitted.intercept(),
+    })
 }
 
 #[cfg(test)]
@@ -70,11 +81,24 @@ mod tests {
     #[test]
     fn matches_scikit_learn_on_a_toy_set_and_predicts_the_won_class() {
         let x = ndarray::array![
-            [1.0, 0.0], [2.0, 1.0], [0.5, 2.0], [-1.0, 0.5], [-2.0, -1.0], [0.0, -2.0], [1.5, -0.5], [-0.5, 1.5],
-            [2.5, 0.0], [-1.5, -0.5]
+            [1.0, 0.0],
+            [2.0, 1.0],
+            [0.5, 2.0],
+            [-1.0, 0.5],
+            [-2.0, -1.0],
+            [0.0, -2.0],
+            [1.5, -0.5],
+            [-0.5, 1.5],
+            [2.5, 0.0],
+            [-1.5, -0.5]
         ];
-        let y = [true, true, false, true, false, false, true, false, true, true];
-        let solver = Solver { max_iterations: 1000, gradient_tolerance: 1e-10 };
+        let y = [
+            true, true, false, true, false, false, true, false, true, true,
+        ];
+        let solver = Solver {
+            max_iterations: 1000,
+            gradient_tolerance: 1e-10,
+        };
         let coefs = fit(&x, &y, 0.5, solver, None).unwrap();
         let expected = SKLEARN_TOY;
         assert!((coefs.w[0] - expected.0).abs() < 1e-3, "{coefs:?}");
@@ -83,7 +107,10 @@ mod tests {
         // Same answer with the classes the other way round in frequency.
         let flipped: Vec<bool> = y.iter().map(|v| !v).collect();
         let other = fit(&x, &flipped, 0.5, solver, Some(&coefs)).unwrap();
-        assert!((other.w[0] + expected.0).abs() < 1e-3 && (other.b + expected.2).abs() < 1e-3, "{other:?}");
+        assert!(
+            (other.w[0] + expected.0).abs() < 1e-3 && (other.b + expected.2).abs() < 1e-3,
+            "{other:?}"
+        );
     }
 
     /// scikit-learn's coef_[0], coef_[1] and intercept_ for the toy set.

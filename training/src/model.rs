@@ -42,7 +42,13 @@ pub fn fit_rows(
     let design = design::standardize(&x, &standardization);
     let labels: Vec<bool> = rows.iter().map(|&r| history.leads[r].won).collect();
     let coefs = fit::fit(&design, &labels, c, settings.solver(), None)?;
-    Ok(Fitted { spec, standardization, coefs, design, labels })
+    Ok(Fitted {
+        spec,
+        standardization,
+        coefs,
+        design,
+        labels,
+    })
 }
 
 impl Fitted {
@@ -58,7 +64,11 @@ impl Fitted {
             coefficients: self.coefs.w.to_vec(),
             intercept: self.coefs.b,
             mql_threshold,
-            points: PointsScale { per_logit: 1.0, threshold: 0, per_activity: Default::default() },
+            points: PointsScale {
+                per_logit: 1.0,
+                threshold: 0,
+                per_activity: Default::default(),
+            },
             hyperparameters: serde_json::Value::Null,
             metrics: serde_json::Value::Null,
             training: serde_json::Value::Null,

@@ -31,7 +31,10 @@ pub struct Written {
 
 /// Stamps `trained.file` with a version and writes model and report.
 pub fn write(dir: &Path, trained: &mut Trained) -> Result<Written, OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write { path: dir.to_owned(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+        path: dir.to_owned(),
+        source,
+    })?;
     let now = chrono::Utc::now();
     let file = &mut trained.file;
     file.created_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -47,25 +50,39 @@ pub fn write(dir: &Path, trained: &mut Trained) -> Result<Written, OutputError> 
     let report = report::write(dir, &version, trained)?;
     let bytes = serde_json::to_vec_pretty(&trained.file).expect("model serializes");
     write_new(&model, &bytes)?;
-    Ok(Written { version, model, report })
+    Ok(Written {
+        version,
+        model,
+        report,
+    })
 }
 
 /// Writes `bytes` to `path` atomically; fails if `path` exists.
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let err = |p: &Path| {
         let path = p.to_owned();
         move |source| OutputError::Write { path, source }
     };
     let mut f = std::fs::File::create(&tmp).map_err(err(&tmp))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(err(&tmp))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(err(&tmp))?;
     drop(f);
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
     match linked {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(OutputError::Exists { path: path.to_owned() }),
-        Err(source) => Err(OutputError::Write { path: path.to_owned(), source }),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(OutputError::Exists {
+            path: path.to_owned(),
+        }),
+        Err(source) => Err(OutputError::Write {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }

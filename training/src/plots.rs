@@ -15,7 +15,13 @@ pub struct Series<'a> {
 }
 
 /// Line chart on the unit square with a dashed diagonal (ROC, calibration).
-pub fn unit_lines(path: &Path, title: &str, x_desc: &str, y_desc: &str, series: &[Series<'_>]) -> Result<(), OutputError> {
+pub fn unit_lines(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[Series<'_>],
+) -> Result<(), OutputError> {
     draw(path, |root| {
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 20))
@@ -23,23 +29,38 @@ pub fn unit_lines(path: &Path, title: &str, x_desc: &str, y_desc: &str, series: 
             .x_label_area_size(40)
             .y_label_area_size(50)
             .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
-        chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw()?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .draw()?;
         chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.3)))?;
         for (i, s) in series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             chart
                 .draw_series(LineSeries::new(s.points.clone(), color.stroke_width(2)))?
                 .label(s.label)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                });
             chart.draw_series(s.points.iter().map(|&p| Circle::new(p, 2, color.filled())))?;
         }
-        chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw()?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE)
+            .draw()?;
         Ok(())
     })
 }
 
 /// Horizontal bar chart of labelled values (weights, lift).
-pub fn bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)]) -> Result<(), OutputError> {
+pub fn bars(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    bars: &[(String, f64)],
+) -> Result<(), OutputError> {
     let lo = bars.iter().map(|b| b.1).fold(0.0, f64::min);
     let hi = bars.iter().map(|b| b.1).fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.05).max(1e-3);
@@ -58,21 +79,37 @@ pub fn bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)]) -> R
             .y_labels(n * 2 + 1)
             .y_label_formatter(&|y| {
                 let i = y.floor() as usize;
-                if (y - i as f64 - 0.5).abs() < 1e-6 && i < n { bars[n - 1 - i].0.clone() } else { String::new() }
+                if (y - i as f64 - 0.5).abs() < 1e-6 && i < n {
+                    bars[n - 1 - i].0.clone()
+                } else {
+                    String::new()
+                }
             })
             .disable_y_mesh()
             .draw()?;
         chart.draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
             let y = (n - 1 - i) as f64;
-            let color = if *v >= 0.0 { BLUE.mix(0.7) } else { RED.mix(0.7) };
+            let color = if *v >= 0.0 {
+                BLUE.mix(0.7)
+            } else {
+                RED.mix(0.7)
+            };
             Rectangle::new([(0.0, y + 0.15), (*v, y + 0.85)], color.filled())
         }))?;
         Ok(())
     })
 }
 
+/// The SVG drawing area a chart is drawn on.
+type Canvas<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+/// Result of drawing a chart.
+type Drawn<'a> = Result<(), Box<dyn std::error::Error + 'a>>;
+
 /// Draws on a 640×480 SVG.
-fn draw(path: &Path, f: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), Box<dyn std::error::Error + '_>>) -> Result<(), OutputError> {
+fn draw(
+    path: &Path,
+    f: impl for<'a> FnOnce(Canvas<'a>) -> Drawn<'a>,
+) -> Result<(), OutputError> {
     draw_sized(path, (640, 480), f)
 }
 
@@ -80,9 +117,12 @@ fn draw(path: &Path, f: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord:
 fn draw_sized(
     path: &Path,
     size: (u32, u32),
-    f: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), Box<dyn std::error::Error + '_>>,
+    f: impl for<'a> FnOnce(Canvas<'a>) -> Drawn<'a>,
 ) -> Result<(), OutputError> {
-    let plot_err = |reason: String| OutputError::Plot { path: path.to_owned(), reason };
+    let plot_err = |reason: String| OutputError::Plot {
+        path: path.to_owned(),
+        reason,
+    };
     let root = SVGBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(e.to_string()))?;
     f(root.clone()).map_err(|e| plot_err(e.to_string()))?;

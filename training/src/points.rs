@@ -20,14 +20,27 @@ pub fn fill(file: &mut ModelFile) {
     let threshold = file.mql_threshold;
     let raw = LinearModel::new(file.clone());
     let denominator = logit(threshold) - raw.intercept();
-    let per_logit = if denominator > MIN_DENOMINATOR { 100.0 / denominator } else { FALLBACK_PER_LOGIT };
+    let per_logit = if denominator > MIN_DENOMINATOR {
+        100.0 / denominator
+    } else {
+        FALLBACK_PER_LOGIT
+    };
     let per_activity: BTreeMap<String, i64> = file
         .features
         .activities
         .iter()
         .zip(raw.weights())
-        .map(|(a, w)| (a.activity_type.clone(), (per_logit * w * std::f64::consts::LN_2).round() as i64))
+        .map(|(a, w)| {
+            (
+                a.activity_type.clone(),
+                (per_logit * w * std::f64::consts::LN_2).round() as i64,
+            )
+        })
         .collect();
-    file.points = PointsScale { per_logit, threshold: 0, per_activity };
+    file.points = PointsScale {
+        per_logit,
+        threshold: 0,
+        per_activity,
+    };
     file.points.threshold = LinearModel::new(file.clone()).points_at(threshold);
 }

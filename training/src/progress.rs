@@ -14,17 +14,19 @@ pub struct Step {
 pub fn start(what: impl Into<String>) -> Step {
     let what = what.into();
     eprintln!("… {what}");
-    Step { what, started: Instant::now() }
+    Step {
+        what,
+        started: Instant::now(),
+    }
 }
 
 impl Step {
     /// Reports the step finished, with a one-line summary and its duration.
     pub fn done(self, summary: impl std::fmt::Display) {
-        eprintln!("✓ {}: {summary} ({:.1} s)", self.what, self.started.elapsed().as_secs_f64());
-    }
-
-    /// Seconds since the step started.
-    pub fn seconds(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
+        eprintln!(
+            "✓ {}: {summary} ({:.1} s)",
+            self.what,
+            self.started.elapsed().as_secs_f64()
+        );
     }
 }

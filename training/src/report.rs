@@ -20,53 +20,176 @@ const PROFILE_VALUES_SHOWN: usize = 12;
 /// Writes the report of `trained` (already stamped with `version`).
 pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, OutputError> {
     let images = dir.join(version);
-    std::fs::create_dir_all(&images).map_err(|source| OutputError::Write { path: images.clone(), source })?;
+    std::fs::create_dir_all(&images).map_err(|source| OutputError::Write {
+        path: images.clone(),
+        source,
+    })?;
     let e = &trained.evaluation;
     let model = LinearModel::new(trained.file.clone());
     let file = model.file();
 
-    plots::unit_lines(&images.join("roc.svg"), &format!("ROC (AUC {:.3})", e.auc), "false-positive rate", "true-positive rate", &[Series { label: "model", points: e.roc.clone() }])?;
-    let calibration: Vec<(f64, f64)> = e.calibration.iter().map(|b| (b.predicted_mean, b.observed_rate)).collect();
-    plots::unit_lines(&images.join("calibration.svg"), "Calibration (test)", "mean predicted probability", "observed won rate", &[Series { label: "model", points: calibration }])?;
-    let lift: Vec<(String, f64)> = e.lift.iter().map(|d| (format!("decile {}", d.decile), d.lift)).collect();
-    plots::bars(&images.join("lift.svg"), "Lift by score decile (test)", "won rate / base rate", &lift)?;
-    let mut weights: Vec<(String, f64)> =
-        model.weights().iter().enumerate().map(|(i, w)| (model.feature_name(i).to_owned(), *w)).collect();
+    plots::unit_lines(
+        &images.join("roc.svg"),
+        &format!("ROC (AUC {:.3})", e.auc),
+        "false-positive rate",
+        "true-positive rate",
+        &[Series {
+            label: "model",
+            points: e.roc.clone(),
+        }],
+    )?;
+    let calibration: Vec<(f64, f64)> = e
+        .calibration
+        .iter()
+        .map(|b| (b.predicted_mean, b.observed_rate))
+        .collect();
+    plots::unit_lines(
+        &images.join("calibration.svg"),
+        "Calibration (test)",
+        "mean predicted probability",
+        "observed won rate",
+        &[Series {
+            label: "model",
+            points: calibration,
+        }],
+    )?;
+    let lift: Vec<(String, f64)> = e
+        .lift
+        .iter()
+        .map(|d| (format!("decile {}", d.decile), d.lift))
+        .collect();
+    plots::bars(
+        &images.join("lift.svg"),
+        "Lift by score decile (test)",
+        "won rate / base rate",
+        &lift,
+    )?;
+    let mut weights: Vec<(String, f64)> = model
+        .weights()
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (model.feature_name(i).to_owned(), *w))
+        .collect();
     weights.sort_by(|a, b| b.1.total_cmp(&a.1));
-    plots::bars(&images.join("weights.svg"), "Weight per feature (logit per unit of ln(1+count))", "raw-unit weight", &weights)?;
+    plots::bars(
+        &images.join("weights.svg"),
+        "Weight per feature (logit per unit of ln(1+count))",
+        "raw-unit weight",
+        &weights,
+    )?;
 
     let mut md = String::new();
     let t = &e.threshold;
     let _ = writeln!(md, "# Lead-scoring model `{version}`\n");
-    let _ = writeln!(md, "- Trained on {} closed leads ({} won); shape: {:?}; {} open leads skipped.", trained.history.leads.len(), trained.history.won(), trained.history.shape, trained.history.open_leads);
-    let _ = writeln!(md, "- Decay half-life: {}; L2: C = {}.", file.features.half_life_days.map_or("no decay".to_owned(), |d| format!("{d} days")), file.hyperparameters["c"]);
-    let _ = writeln!(md, "- Evaluation: {} ({} leads, {} won).", e.protocol, e.rows, e.positives);
-    let _ = writeln!(md, "- Class weighting: {}.\n", crate::train::CLASS_WEIGHTING);
-    let _ = writeln!(md, "## Test metrics\n\n| ROC AUC | log-loss | Brier | base rate |\n|---|---|---|---|\n| {:.4} | {:.4} | {:.4} | {:.4} |\n", e.auc, e.log_loss, e.brier, e.base_rate);
-    let _ = writeln!(md, "## MQL threshold\n\nProbability **{:.4}** = **{} points** ({}).\n", t.threshold, file.points.threshold, t.rule);
-    let _ = writeln!(md, "| precision | recall | F1 |\n|---|---|---|\n| {:.3} | {:.3} | {:.3} |\n", t.precision, t.recall, t.f1);
-    let _ = writeln!(md, "| | flagged MQL | not flagged |\n|---|---|---|\n| **won** | {} | {} |\n| **lost** | {} | {} |\n", t.true_positives, t.false_negatives, t.false_positives, t.true_negatives);
-    let _ = writeln!(md, "![ROC curve]({version}/roc.svg)\n![Calibration]({version}/calibration.svg)\n");
-    let _ = writeln!(md, "### Calibration (10 bins)\n\n| bin | mean predicted | observed won rate | leads |\n|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "- Trained on {} closed leads ({} won); shape: {:?}; {} open leads skipped.",
+        trained.history.leads.len(),
+        trained.history.won(),
+        trained.history.shape,
+        trained.history.open_leads
+    );
+    let _ = writeln!(
+        md,
+        "- Decay half-life: {}; L2: C = {}.",
+        file.features
+            .half_life_days
+            .map_or("no decay".to_owned(), |d| format!("{d} days")),
+        file.hyperparameters["c"]
+    );
+    let _ = writeln!(
+        md,
+        "- Evaluation: {} ({} leads, {} won).",
+        e.protocol, e.rows, e.positives
+    );
+    let _ = writeln!(
+        md,
+        "- Class weighting: {}.\n",
+        crate::train::CLASS_WEIGHTING
+    );
+    let _ = writeln!(
+        md,
+        "## Test metrics\n\n| ROC AUC | log-loss | Brier | base rate |\n|---|---|---|---|\n| {:.4} | {:.4} | {:.4} | {:.4} |\n",
+        e.auc, e.log_loss, e.brier, e.base_rate
+    );
+    let _ = writeln!(
+        md,
+        "## MQL threshold\n\nProbability **{:.4}** = **{} points** ({}).\n",
+        t.threshold, file.points.threshold, t.rule
+    );
+    let _ = writeln!(
+        md,
+        "| precision | recall | F1 |\n|---|---|---|\n| {:.3} | {:.3} | {:.3} |\n",
+        t.precision, t.recall, t.f1
+    );
+    let _ = writeln!(
+        md,
+        "| | flagged MQL | not flagged |\n|---|---|---|\n| **won** | {} | {} |\n| **lost** | {} | {} |\n",
+        t.true_positives, t.false_negatives, t.false_positives, t.true_negatives
+    );
+    let _ = writeln!(
+        md,
+        "![ROC curve]({version}/roc.svg)\n![Calibration]({version}/calibration.svg)\n"
+    );
+    let _ = writeln!(
+        md,
+        "### Calibration (10 bins)\n\n| bin | mean predicted | observed won rate | leads |\n|---|---|---|---|"
+    );
     for b in &e.calibration {
-        let _ = writeln!(md, "| {:.1}–{:.1} | {:.3} | {:.3} | {} |", b.lower, b.upper, b.predicted_mean, b.observed_rate, b.count);
+        let _ = writeln!(
+            md,
+            "| {:.1}–{:.1} | {:.3} | {:.3} | {} |",
+            b.lower, b.upper, b.predicted_mean, b.observed_rate, b.count
+        );
     }
-    let _ = writeln!(md, "\n### Lift by decile\n\n![Lift]({version}/lift.svg)\n\n| decile | leads | won | won rate | lift | cumulative capture | lowest score |\n|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "\n### Lift by decile\n\n![Lift]({version}/lift.svg)\n\n| decile | leads | won | won rate | lift | cumulative capture | lowest score |\n|---|---|---|---|---|---|---|"
+    );
     for d in &e.lift {
-        let _ = writeln!(md, "| {} | {} | {} | {:.3} | {:.2} | {:.3} | {:.3} |", d.decile, d.count, d.won, d.rate, d.lift, d.cumulative_capture, d.min_score);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.3} | {:.2} | {:.3} | {:.3} |",
+            d.decile, d.count, d.won, d.rate, d.lift, d.cumulative_capture, d.min_score
+        );
     }
-    let _ = writeln!(md, "\n## Weights and points\n\n![Weights]({version}/weights.svg)\n\nPoints per logit: {:.2}; a lead with no activity starts at the intercept (0 points).\n\n| feature | funnel stage | raw weight | points for one fresh activity |\n|---|---|---|---|", file.points.per_logit);
+    let _ = writeln!(
+        md,
+        "\n## Weights and points\n\n![Weights]({version}/weights.svg)\n\nPoints per logit: {:.2}; a lead with no activity starts at the intercept (0 points).\n\n| feature | funnel stage | raw weight | points for one fresh activity |\n|---|---|---|---|",
+        file.points.per_logit
+    );
     for (i, a) in file.features.activities.iter().enumerate() {
-        let _ = writeln!(md, "| {} | {} | {:+.4} | {} |", a.activity_type, a.funnel_stage.label(), model.weights()[i], file.points.per_activity.get(&a.activity_type).copied().unwrap_or(0));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:+.4} | {} |",
+            a.activity_type,
+            a.funnel_stage.label(),
+            model.weights()[i],
+            file.points
+                .per_activity
+                .get(&a.activity_type)
+                .copied()
+                .unwrap_or(0)
+        );
     }
     let n_act = file.features.activities.len();
     for (i, c) in file.features.categorical.iter().enumerate() {
         let w = model.weights()[n_act + i];
-        let _ = writeln!(md, "| {}={} | category | {:+.4} | {} |", c.attribute, c.value, w, (w * file.points.per_logit).round() as i64);
+        let _ = writeln!(
+            md,
+            "| {}={} | category | {:+.4} | {} |",
+            c.attribute,
+            c.value,
+            w,
+            (w * file.points.per_logit).round() as i64
+        );
     }
     md.push_str(&profile_lift(&trained.history));
     let path = dir.join(format!("{version}.md"));
-    std::fs::write(&path, md).map_err(|source| OutputError::Write { path: path.clone(), source })?;
+    std::fs::write(&path, md).map_err(|source| OutputError::Write {
+        path: path.clone(),
+        source,
+    })?;
     Ok(path)
 }
 
@@ -82,20 +205,35 @@ fn profile_lift(history: &History) -> String {
     for column in &history.profile_columns {
         let mut groups: HashMap<String, (usize, usize)> = HashMap::new();
         for lead in &history.leads {
-            let value = lead.attributes.get(column).and_then(|v| normalize_category(v)).unwrap_or_else(|| "(missing)".into());
+            let value = lead
+                .attributes
+                .get(column)
+                .and_then(|v| normalize_category(v))
+                .unwrap_or_else(|| "(missing)".into());
             let g = groups.entry(value).or_default();
             g.0 += 1;
             g.1 += usize::from(lead.won);
         }
         let mut groups: Vec<(String, (usize, usize))> = groups.into_iter().collect();
         groups.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
-        let _ = writeln!(md, "\n### {column}\n\n| value | leads | won | won rate | lift |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            md,
+            "\n### {column}\n\n| value | leads | won | won rate | lift |\n|---|---|---|---|---|"
+        );
         for (value, (n, won)) in groups.iter().take(PROFILE_VALUES_SHOWN) {
             let rate = *won as f64 / *n as f64;
-            let _ = writeln!(md, "| {value} | {n} | {won} | {rate:.3} | {:.2} |", if base > 0.0 { rate / base } else { 0.0 });
+            let _ = writeln!(
+                md,
+                "| {value} | {n} | {won} | {rate:.3} | {:.2} |",
+                if base > 0.0 { rate / base } else { 0.0 }
+            );
         }
         if groups.len() > PROFILE_VALUES_SHOWN {
-            let _ = writeln!(md, "| … {} more values | | | | |", groups.len() - PROFILE_VALUES_SHOWN);
+            let _ = writeln!(
+                md,
+                "| … {} more values | | | | |",
+                groups.len() - PROFILE_VALUES_SHOWN
+            );
         }
     }
     md

@@ -8,5 +8,9 @@ use crate::input::History;
 
 /// Probability of each of `rows`, as the service would compute it.
 pub fn predict(history: &History, model: &LinearModel, rows: &[usize]) -> Vec<f64> {
-    par_rows(rows, |r| history.with_input(r, |input| model.explain(&model.features().compute(input)).probability))
+    par_rows(rows, |r| {
+        history.with_input(r, |input| {
+            model.explain(&model.features().compute(input)).probability
+        })
+    })
 }

@@ -56,11 +56,20 @@ pub fn select(
     rows: &[usize],
     settings: &Settings,
 ) -> Result<Choice, TrainError> {
-    let step = progress::start(format!("choosing half-life and L2 strength on {} leads", rows.len()));
+    let step = progress::start(format!(
+        "choosing half-life and L2 strength on {} leads",
+        rows.len()
+    ));
     let y = history.labels();
     let times = history.outcome_times();
     let rows = split::subsample(rows, settings.selection_rows, settings.seed);
-    let inner = split::holdout(&rows, times.as_deref(), &y, settings.test_fraction, settings.seed);
+    let inner = split::holdout(
+        &rows,
+        times.as_deref(),
+        &y,
+        settings.test_fraction,
+        settings.seed,
+    );
     let y_train: Vec<bool> = inner.train.iter().map(|&r| y[r]).collect();
     let y_valid: Vec<bool> = inner.test.iter().map(|&r| y[r]).collect();
     let half_lives = match history.shape {
@@ -73,11 +82,18 @@ pub fn select(
         let x_train = design::features(history, &compiled, &inner.train);
         let standardization = design::standardization(&x_train);
         let z_train = design::standardize(&x_train, &standardization);
-        let z_valid = design::standardize(&design::features(history, &compiled, &inner.test), &standardization);
+        let z_valid = design::standardize(
+            &design::features(history, &compiled, &inner.test),
+            &standardization,
+        );
         let mut warm: Option<Coefs> = None;
         for c in settings.c_ascending() {
             let coefs = fit::fit(&z_train, &y_train, c, settings.solver(), warm.as_ref())?;
-            let p: Vec<f64> = coefs.logits(z_valid.view()).iter().map(|&l| logistic(l)).collect();
+            let p: Vec<f64> = coefs
+                .logits(z_valid.view())
+                .iter()
+                .map(|&l| logistic(l))
+                .collect();
             grid.push(GridPoint {
                 half_life_days: half_life,
                 c,
@@ -94,7 +110,8 @@ pub fn select(
         .clone();
     step.done(format!(
         "half-life {}, C {} (validation log-loss {:.4}, AUC {:.4})",
-        best.half_life_days.map_or("none".to_owned(), |d| format!("{d} days")),
+        best.half_life_days
+            .map_or("none".to_owned(), |d| format!("{d} days")),
         best.c,
         best.log_loss,
         best.auc

@@ -62,7 +62,9 @@ impl Settings {
                 "none" | "inf" | "0" => Ok(None),
                 v => match v.parse::<f64>() {
                     Ok(d) if d.is_finite() && d > 0.0 => Ok(Some(d)),
-                    _ => Err(DataError::Setting(format!("--half-lives: {h:?} is not a positive number of days or `none`"))),
+                    _ => Err(DataError::Setting(format!(
+                        "--half-lives: {h:?} is not a positive number of days or `none`"
+                    ))),
                 },
             })
             .collect()
@@ -90,7 +92,9 @@ impl Settings {
         if self.selection_rows < 100 {
             return bad("--selection-rows must be at least 100");
         }
-        if self.max_iterations == 0 || !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
+        if self.max_iterations == 0
+            || !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0)
+        {
             return bad("--max-iterations and --gradient-tolerance must be > 0");
         }
         if let Some(p) = self.target_precision
@@ -103,7 +107,10 @@ impl Settings {
 
     /// The optimizer settings.
     pub fn solver(&self) -> Solver {
-        Solver { max_iterations: self.max_iterations, gradient_tolerance: self.gradient_tolerance }
+        Solver {
+            max_iterations: self.max_iterations,
+            gradient_tolerance: self.gradient_tolerance,
+        }
     }
 
     /// The C grid in ascending order (strongest penalty first, for warm starts).

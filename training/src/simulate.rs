@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use leadscore::features::{
-    ActivityFeature, ActivityRef, CompiledFeatures, FeatureInput, FeatureSource, FeatureSpec, FunnelStage, Micros,
-    MICROS_PER_DAY,
+    ActivityFeature, ActivityRef, CompiledFeatures, FeatureInput, FeatureSource, FeatureSpec,
+    FunnelStage, MICROS_PER_DAY, Micros,
 };
 use leadscore::model::linear::logistic;
 use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
@@ -49,7 +49,8 @@ pub const TRUE_ACTIVITIES: [(&str, f64, f64); 11] = [
     ("email_open", 0.1, 0.05),
 ];
 /// Negative signals: type, true weight, probability a lead has one.
-pub const TRUE_NEGATIVES: [(&str, f64, f64); 2] = [("unsubscribe", -2.0, 0.1), ("hard_bounce", -0.8, 0.08)];
+pub const TRUE_NEGATIVES: [(&str, f64, f64); 2] =
+    [("unsubscribe", -2.0, 0.1), ("hard_bounce", -0.8, 0.08)];
 /// True decay half-life in days.
 pub const TRUE_HALF_LIFE_DAYS: f64 = 30.0;
 /// Won share among closed leads the intercept is tuned to.
@@ -74,9 +75,25 @@ const TITLES: [(&str, f64, f64); 11] = [
     ("Student", 0.08, 0.3),
 ];
 /// Departments.
-const DEPARTMENTS: [&str; 7] = ["Marketing", "Sales", "IT", "Finance", "Operations", "Engineering", "Education"];
+const DEPARTMENTS: [&str; 7] = [
+    "Marketing",
+    "Sales",
+    "IT",
+    "Finance",
+    "Operations",
+    "Engineering",
+    "Education",
+];
 /// Industries.
-const INDUSTRIES: [&str; 7] = ["Software", "Manufacturing", "Healthcare", "Financial Services", "Retail", "Education", "Government"];
+const INDUSTRIES: [&str; 7] = [
+    "Software",
+    "Manufacturing",
+    "Healthcare",
+    "Financial Services",
+    "Retail",
+    "Education",
+    "Government",
+];
 /// Countries (ISO-2).
 const COUNTRIES: [&str; 10] = ["US", "GB", "DE", "FR", "IN", "BR", "CA", "AU", "NL", "ES"];
 /// Company size bands.
@@ -121,11 +138,23 @@ struct SimLead {
 }
 
 /// Profile column names.
-const PROFILE_COLUMNS: [&str; 7] = ["job_title", "department", "industry", "country", "company_size", "annual_revenue", "email_domain"];
+const PROFILE_COLUMNS: [&str; 7] = [
+    "job_title",
+    "department",
+    "industry",
+    "country",
+    "company_size",
+    "annual_revenue",
+    "email_domain",
+];
 
 /// All activity type names, positive then negative.
 fn type_names() -> Vec<&'static str> {
-    TRUE_ACTIVITIES.iter().map(|a| a.0).chain(TRUE_NEGATIVES.iter().map(|a| a.0)).collect()
+    TRUE_ACTIVITIES
+        .iter()
+        .map(|a| a.0)
+        .chain(TRUE_NEGATIVES.iter().map(|a| a.0))
+        .collect()
 }
 
 /// The true feature spec.
@@ -136,7 +165,10 @@ pub fn true_spec() -> FeatureSpec {
         dedupe_window_seconds: 60,
         activities: type_names()
             .into_iter()
-            .map(|t| ActivityFeature { activity_type: t.to_owned(), funnel_stage: FunnelStage::of(t) })
+            .map(|t| ActivityFeature {
+                activity_type: t.to_owned(),
+                funnel_stage: FunnelStage::of(t),
+            })
             .collect(),
         categorical: Vec::new(),
     }
@@ -147,7 +179,10 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
     if args.leads == 0 {
         return Err(DataError::Setting("--leads must be at least 1".into()).into());
     }
-    let step = progress::start(format!("simulating {} leads (seed {})", args.leads, args.seed));
+    let step = progress::start(format!(
+        "simulating {} leads (seed {})",
+        args.leads, args.seed
+    ));
     let compiled = CompiledFeatures::new(true_spec());
     let names = type_names();
     let scores: Vec<(f64, bool)> = (0..args.leads)
@@ -157,17 +192,37 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
         })
         .collect();
     let intercept = solve_intercept(&scores);
-    step.done(format!("intercept {intercept:.4} for a base rate of {TARGET_BASE_RATE}"));
+    step.done(format!(
+        "intercept {intercept:.4} for a base rate of {TARGET_BASE_RATE}"
+    ));
 
     let step = progress::start(format!("writing {}", args.out.display()));
-    std::fs::create_dir_all(&args.out).map_err(|source| OutputError::Write { path: args.out.clone(), source })?;
+    std::fs::create_dir_all(&args.out).map_err(|source| OutputError::Write {
+        path: args.out.clone(),
+        source,
+    })?;
     let leads_path = args.out.join("leads.csv");
     let activities_path = args.out.join("activities.csv");
     let mut leads_out = csv_writer(&leads_path)?;
     let mut acts_out = csv_writer(&activities_path)?;
-    let w = |path: &Path, r: std::io::Result<()>| r.map_err(|source| OutputError::Write { path: path.to_owned(), source });
-    w(&leads_path, writeln!(leads_out, "lead_id,created_at,outcome,outcome_at,{}", PROFILE_COLUMNS.join(",")))?;
-    w(&activities_path, writeln!(acts_out, "lead_id,activity_type,occurred_at,event_id"))?;
+    let w = |path: &Path, r: std::io::Result<()>| {
+        r.map_err(|source| OutputError::Write {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    w(
+        &leads_path,
+        writeln!(
+            leads_out,
+            "lead_id,created_at,outcome,outcome_at,{}",
+            PROFILE_COLUMNS.join(",")
+        ),
+    )?;
+    w(
+        &activities_path,
+        writeln!(acts_out, "lead_id,activity_type,occurred_at,event_id"),
+    )?;
     let (mut won, mut closed, mut events) = (0usize, 0usize, 0usize);
     for i in 0..args.leads {
         let mut lead = generate(args.seed, i, &compiled, &names);
@@ -183,28 +238,53 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
             }
         };
         let outcome_at = lead.outcome_at.map(timestamp::format).unwrap_or_default();
-        w(&leads_path, writeln!(leads_out, "L{i:07},{},{outcome},{outcome_at},{}", timestamp::format(lead.created), lead.profile.join(",")))?;
+        w(
+            &leads_path,
+            writeln!(
+                leads_out,
+                "L{i:07},{},{outcome},{outcome_at},{}",
+                timestamp::format(lead.created),
+                lead.profile.join(",")
+            ),
+        )?;
         for e in &lead.events {
-            w(&activities_path, writeln!(acts_out, "L{i:07},{},{},{}", names[e.kind], timestamp::format(e.at), e.id))?;
+            w(
+                &activities_path,
+                writeln!(
+                    acts_out,
+                    "L{i:07},{},{},{}",
+                    names[e.kind],
+                    timestamp::format(e.at),
+                    e.id
+                ),
+            )?;
             events += 1;
         }
     }
     w(&leads_path, leads_out.flush())?;
     w(&activities_path, acts_out.flush())?;
     write_truth(&args.out, intercept, won, closed, args)?;
-    step.done(format!("{} leads ({closed} closed, {won} won), {events} activity rows", args.leads));
+    step.done(format!(
+        "{} leads ({closed} closed, {won} won), {events} activity rows",
+        args.leads
+    ));
     Ok(())
 }
 
 /// A buffered file writer.
 fn csv_writer(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, OutputError> {
-    let f = std::fs::File::create(path).map_err(|source| OutputError::Write { path: path.to_owned(), source })?;
+    let f = std::fs::File::create(path).map_err(|source| OutputError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
     Ok(std::io::BufWriter::with_capacity(1 << 20, f))
 }
 
 /// The random stream of lead `i` (independent of every other lead).
 fn lead_rng(seed: u64, i: usize) -> StdRng {
-    StdRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03))
+    StdRng::seed_from_u64(
+        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
+    )
 }
 
 /// Whole-second time `days` after `from`.
@@ -218,17 +298,33 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
     let mut rng = lead_rng(seed, i);
     let pick = |rng: &mut StdRng, items: &[&'static str]| items[rng.random_range(0..items.len())];
     let mut u = rng.random::<f64>();
-    let (title, _, intent) = *TITLES.iter().find(|t| { u -= t.1; u < 0.0 }).unwrap_or(&TITLES[0]);
+    let (title, _, intent) = *TITLES
+        .iter()
+        .find(|t| {
+            u -= t.1;
+            u < 0.0
+        })
+        .unwrap_or(&TITLES[0]);
     let department = match title {
         "Student" => "Education",
         t if t.contains("Marketing") => "Marketing",
-        t if t.contains("IT") || t.contains("Engineer") => if rng.random::<f64>() < 0.5 { "IT" } else { "Engineering" },
+        t if t.contains("IT") || t.contains("Engineer") => {
+            if rng.random::<f64>() < 0.5 {
+                "IT"
+            } else {
+                "Engineering"
+            }
+        }
         "Head of Sales" => "Sales",
         _ => pick(&mut rng, &DEPARTMENTS),
     };
     let company = rng.random_range(1..3000);
     let email_domain = if title == "Student" {
-        if rng.random::<f64>() < 0.6 { "university.edu".to_owned() } else { "gmail.com".to_owned() }
+        if rng.random::<f64>() < 0.6 {
+            "university.edu".to_owned()
+        } else {
+            "gmail.com".to_owned()
+        }
     } else if rng.random::<f64>() < 0.12 {
         "gmail.com".to_owned()
     } else {
@@ -260,7 +356,13 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
     };
     for (kind, &(_, _, rate)) in TRUE_ACTIVITIES.iter().enumerate() {
         let lambda = rate * engagement * window_days;
-        let n = if lambda > 0.0 { Poisson::new(lambda).expect("valid poisson").sample(&mut rng) as usize } else { 0 };
+        let n = if lambda > 0.0 {
+            Poisson::new(lambda)
+                .expect("valid poisson")
+                .sample(&mut rng) as usize
+        } else {
+            0
+        };
         for _ in 0..n {
             let at = after_days(created, rng.random::<f64>() * window_days);
             push(kind, at.min(end - 1_000_000), &mut events);
@@ -269,7 +371,11 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
     for (k, &(_, _, probability)) in TRUE_NEGATIVES.iter().enumerate() {
         if rng.random::<f64>() < probability {
             let at = after_days(created, rng.random::<f64>() * window_days);
-            push(TRUE_ACTIVITIES.len() + k, at.min(end - 1_000_000), &mut events);
+            push(
+                TRUE_ACTIVITIES.len() + k,
+                at.min(end - 1_000_000),
+                &mut events,
+            );
         }
     }
     // Bots and double clicks: bursts of the same type within seconds.
@@ -283,34 +389,72 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
         }
     }
     // Delivery retries: the same event id twice.
-    let retries: Vec<usize> = (0..events.len()).filter(|_| rng.random::<f64>() < 0.02).collect();
+    let retries: Vec<usize> = (0..events.len())
+        .filter(|_| rng.random::<f64>() < 0.02)
+        .collect();
     for r in retries {
-        let copy = Event { kind: events[r].kind, at: events[r].at, id: events[r].id.clone() };
+        let copy = Event {
+            kind: events[r].kind,
+            at: events[r].at,
+            id: events[r].id.clone(),
+        };
         events.push(copy);
     }
     let score = match outcome_at {
         Some(at) => true_score(compiled, names, &events, at - 1),
         None => 0.0,
     };
-    SimLead { profile, created, outcome_at, events, score }
+    SimLead {
+        profile,
+        created,
+        outcome_at,
+        events,
+        score,
+    }
 }
 
 /// True logit without the intercept, computed by the shared feature code.
 fn true_score(compiled: &CompiledFeatures, names: &[&str], events: &[Event], as_of: Micros) -> f64 {
-    let refs: Vec<ActivityRef<'_>> =
-        events.iter().map(|e| ActivityRef { activity_type: names[e.kind], occurred_at: e.at, event_id: Some(&e.id) }).collect();
+    let refs: Vec<ActivityRef<'_>> = events
+        .iter()
+        .map(|e| ActivityRef {
+            activity_type: names[e.kind],
+            occurred_at: e.at,
+            event_id: Some(&e.id),
+        })
+        .collect();
     let attributes = BTreeMap::new();
-    let x = compiled.compute(&FeatureInput { activities: &refs, counts: &[], attributes: &attributes, as_of });
-    let weights = TRUE_ACTIVITIES.iter().map(|a| a.1).chain(TRUE_NEGATIVES.iter().map(|a| a.1));
+    let x = compiled.compute(&FeatureInput {
+        activities: &refs,
+        counts: &[],
+        attributes: &attributes,
+        as_of,
+    });
+    let weights = TRUE_ACTIVITIES
+        .iter()
+        .map(|a| a.1)
+        .chain(TRUE_NEGATIVES.iter().map(|a| a.1));
     x.values.iter().zip(weights).map(|(v, w)| v * w).sum()
 }
 
 /// Activity at and after the outcome, which training must never see.
 fn after_outcome(lead: &mut SimLead, outcome_at: Micros, won: bool, rng: &mut StdRng, i: usize) {
-    let kinds: &[usize] = if won { &[2, 9, 9, 3] } else { &[TRUE_ACTIVITIES.len(), 10] };
+    let kinds: &[usize] = if won {
+        &[2, 9, 9, 3]
+    } else {
+        &[TRUE_ACTIVITIES.len(), 10]
+    };
     for (k, &kind) in kinds.iter().enumerate() {
-        let at = if k == 0 { outcome_at } else { after_days(outcome_at, rng.random_range(0.0..30.0)) };
-        lead.events.push(Event { kind, at, id: format!("P{i}-{k}") });
+        let at = if k == 0 {
+            outcome_at
+        } else {
+            after_days(outcome_at, rng.random_range(0.0..30.0))
+        };
+        lead.events.push(Event {
+            kind,
+            at,
+            id: format!("P{i}-{k}"),
+        });
     }
 }
 
@@ -318,17 +462,28 @@ fn after_outcome(lead: &mut SimLead, outcome_at: Micros, won: bool, rng: &mut St
 /// closed leads (bisection).
 fn solve_intercept(scores: &[(f64, bool)]) -> f64 {
     let closed: Vec<f64> = scores.iter().filter(|s| s.1).map(|s| s.0).collect();
-    let mean_p = |b: f64| closed.iter().map(|s| logistic(b + s)).sum::<f64>() / closed.len().max(1) as f64;
+    let mean_p =
+        |b: f64| closed.iter().map(|s| logistic(b + s)).sum::<f64>() / closed.len().max(1) as f64;
     let (mut lo, mut hi) = (-30.0, 30.0);
     for _ in 0..100 {
         let mid = (lo + hi) / 2.0;
-        if mean_p(mid) < TARGET_BASE_RATE { lo = mid } else { hi = mid }
+        if mean_p(mid) < TARGET_BASE_RATE {
+            lo = mid
+        } else {
+            hi = mid
+        }
     }
     (lo + hi) / 2.0
 }
 
 /// Writes `truth.json`: the true model as a model file.
-fn write_truth(dir: &Path, intercept: f64, won: usize, closed: usize, args: &SimulateArgs) -> Result<(), OutputError> {
+fn write_truth(
+    dir: &Path,
+    intercept: f64,
+    won: usize,
+    closed: usize,
+    args: &SimulateArgs,
+) -> Result<(), OutputError> {
     let spec = true_spec();
     let n = spec.activities.len();
     let mut file = ModelFile {
@@ -336,11 +491,22 @@ fn write_truth(dir: &Path, intercept: f64, won: usize, closed: usize, args: &Sim
         version: format!("truth-seed-{}", args.seed),
         created_at: String::new(),
         features: spec,
-        standardization: Standardization { mean: vec![0.0; n], scale: vec![1.0; n] },
-        coefficients: TRUE_ACTIVITIES.iter().map(|a| a.1).chain(TRUE_NEGATIVES.iter().map(|a| a.1)).collect(),
+        standardization: Standardization {
+            mean: vec![0.0; n],
+            scale: vec![1.0; n],
+        },
+        coefficients: TRUE_ACTIVITIES
+            .iter()
+            .map(|a| a.1)
+            .chain(TRUE_NEGATIVES.iter().map(|a| a.1))
+            .collect(),
         intercept,
         mql_threshold: 0.5,
-        points: PointsScale { per_logit: 1.0, threshold: 0, per_activity: Default::default() },
+        points: PointsScale {
+            per_logit: 1.0,
+            threshold: 0,
+            per_activity: Default::default(),
+        },
         hyperparameters: json!({"half_life_days": TRUE_HALF_LIFE_DAYS, "seed": args.seed}),
         metrics: serde_json::Value::Null,
         training: json!({"leads": args.leads, "closed": closed, "won": won, "base_rate": won as f64 / closed.max(1) as f64, "target_base_rate": TARGET_BASE_RATE}),
@@ -348,5 +514,8 @@ fn write_truth(dir: &Path, intercept: f64, won: usize, closed: usize, args: &Sim
     points::fill(&mut file);
     let path = dir.join("truth.json");
     let _ = std::fs::remove_file(&path);
-    write_new(&path, &serde_json::to_vec_pretty(&file).expect("truth serializes"))
+    write_new(
+        &path,
+        &serde_json::to_vec_pretty(&file).expect("truth serializes"),
+    )
 }

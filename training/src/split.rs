@@ -21,7 +21,10 @@ pub fn out_of_time(rows: &[usize], times: &[Micros], test_fraction: f64) -> Fold
     sorted.sort_by_key(|&r| (times[r], r));
     let n_test = ((sorted.len() as f64) * test_fraction).round() as usize;
     let test = sorted.split_off(sorted.len() - n_test.min(sorted.len()));
-    Fold { train: sorted, test }
+    Fold {
+        train: sorted,
+        test,
+    }
 }
 
 /// `k` stratified folds: each class shuffled, then dealt round-robin.
@@ -45,7 +48,13 @@ pub fn stratified(rows: &[usize], y: &[bool], k: usize, seed: u64) -> Vec<Fold> 
 
 /// One hold-out split of `rows`: out-of-time if `times` is given, else a
 /// stratified split with about `fraction` held out.
-pub fn holdout(rows: &[usize], times: Option<&[Micros]>, y: &[bool], fraction: f64, seed: u64) -> Fold {
+pub fn holdout(
+    rows: &[usize],
+    times: Option<&[Micros]>,
+    y: &[bool],
+    fraction: f64,
+    seed: u64,
+) -> Fold {
     match times {
         Some(times) => out_of_time(rows, times, fraction),
         None => {

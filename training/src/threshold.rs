@@ -40,7 +40,11 @@ pub fn at(p: &[f64], y: &[bool], threshold: f64, rule: &str) -> ThresholdMetrics
     }
     let precision = tp as f64 / (tp + fp).max(1) as f64;
     let recall = tp as f64 / (tp + fn_).max(1) as f64;
-    let f1 = if tp == 0 { 0.0 } else { 2.0 * tp as f64 / (2 * tp + fp + fn_) as f64 };
+    let f1 = if tp == 0 {
+        0.0
+    } else {
+        2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
+    };
     ThresholdMetrics {
         threshold,
         rule: rule.to_owned(),
@@ -81,10 +85,14 @@ pub fn choose(p: &[f64], y: &[bool], target_precision: Option<f64>) -> (f64, Str
     }
     let clamp = |t: f64| t.clamp(1e-6, 1.0 - 1e-6);
     match (target_precision, lowest_reaching) {
-        (Some(target), Some(t)) => (clamp(t), format!("lowest threshold with test precision >= {target}")),
-        (Some(target), None) => {
-            (clamp(best_f1.1), format!("precision {target} is never reached on the test data; maximum F1 used"))
-        }
+        (Some(target), Some(t)) => (
+            clamp(t),
+            format!("lowest threshold with test precision >= {target}"),
+        ),
+        (Some(target), None) => (
+            clamp(best_f1.1),
+            format!("precision {target} is never reached on the test data; maximum F1 used"),
+        ),
         (None, _) => (clamp(best_f1.1), "maximum F1 on the test data".to_owned()),
     }
 }
@@ -100,7 +108,15 @@ mod tests {
         let (t, _) = choose(&p, &y, None);
         assert_eq!(t, 0.6);
         let m = at(&p, &y, t, "f1");
-        assert_eq!((m.true_positives, m.false_positives, m.false_negatives, m.true_negatives), (3, 1, 1, 3));
+        assert_eq!(
+            (
+                m.true_positives,
+                m.false_positives,
+                m.false_negatives,
+                m.true_negatives
+            ),
+            (3, 1, 1, 3)
+        );
         assert_eq!(choose(&p, &y, Some(1.0)).0, 0.8);
         assert_eq!(choose(&p, &y, Some(0.7)).0, 0.6);
     }

@@ -42,19 +42,34 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
     let won = history.won();
     let lost = history.leads.len() - won;
     if won < settings.min_per_class || lost < settings.min_per_class {
-        return Err(DataError::TooFewOutcomes { won, lost, min: settings.min_per_class }.into());
+        return Err(DataError::TooFewOutcomes {
+            won,
+            lost,
+            min: settings.min_per_class,
+        }
+        .into());
     }
     let (activities, categorical) = history.candidate_features(settings.min_feature_leads);
     if activities.is_empty() && categorical.is_empty() {
-        return Err(DataError::NoFeatures { min: settings.min_feature_leads }.into());
+        return Err(DataError::NoFeatures {
+            min: settings.min_feature_leads,
+        }
+        .into());
     }
-    let candidates = Candidates { activities, categorical, dedupe_window_seconds: settings.dedupe_window_seconds };
+    let candidates = Candidates {
+        activities,
+        categorical,
+        dedupe_window_seconds: settings.dedupe_window_seconds,
+    };
     let y = history.labels();
     let all: Vec<usize> = (0..history.leads.len()).collect();
     let times = history.outcome_times();
     let (protocol, folds): (String, Vec<Fold>) = match &times {
         Some(t) => (
-            format!("out-of-time test on the newest {:.0} % of closed leads", settings.test_fraction * 100.0),
+            format!(
+                "out-of-time test on the newest {:.0} % of closed leads",
+                settings.test_fraction * 100.0
+            ),
             vec![split::out_of_time(&all, t, settings.test_fraction)],
         ),
         None => (
@@ -69,7 +84,14 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
     for (i, fold) in folds.iter().enumerate() {
         let step = progress::start(format!("evaluation split {} of {}", i + 1, folds.len()));
         let choice = select::select(&history, &candidates, &fold.train, settings)?;
-        let fitted = fit_rows(&history, &candidates, choice.half_life_days, choice.c, &fold.train, settings)?;
+        let fitted = fit_rows(
+            &history,
+            &candidates,
+            choice.half_life_days,
+            choice.c,
+            &fold.train,
+            settings,
+        )?;
         let p = score::predict(&history, &fitted.scorer(), &fold.test);
         if i == 0
             && let Some(dir) = &settings.export_design
@@ -78,7 +100,11 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
         }
         pooled_y.extend(fold.test.iter().map(|&r| y[r]));
         pooled_p.extend(p);
-        step.done(format!("{} train / {} test leads", fold.train.len(), fold.test.len()));
+        step.done(format!(
+            "{} train / {} test leads",
+            fold.train.len(),
+            fold.test.len()
+        ));
         choices.push(choice);
     }
     let (mql_threshold, rule) = threshold::choose(&pooled_p, &pooled_y, settings.target_precision);
@@ -90,18 +116,37 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
         select::select(&history, &candidates, &all, settings)?
     };
     let step = progress::start(format!("final fit on all {} closed leads", all.len()));
-    let fitted = fit_rows(&history, &candidates, final_choice.half_life_days, final_choice.c, &all, settings)?;
-    step.done(format!("{} features", fitted.spec.activities.len() + fitted.spec.categorical.len()));
+    let fitted = fit_rows(
+        &history,
+        &candidates,
+        final_choice.half_life_days,
+        final_choice.c,
+        &all,
+        settings,
+    )?;
+    step.done(format!(
+        "{} features",
+        fitted.spec.activities.len() + fitted.spec.categorical.len()
+    ));
 
     let mut file = fitted.file(mql_threshold);
     file.hyperparameters = hyperparameters(&final_choice, &choices, settings);
     file.metrics = serde_json::to_value(&evaluation).expect("metrics serialize");
     file.training = training_summary(&history, times.as_deref());
-    Ok(Trained { file, evaluation, test_rows: folds[0].test.clone(), history })
+    Ok(Trained {
+        file,
+        evaluation,
+        test_rows: folds[0].test.clone(),
+        history,
+    })
 }
 
 /// The `hyperparameters` section of the model file.
-fn hyperparameters(chosen: &Choice, per_split: &[Choice], settings: &Settings) -> serde_json::Value {
+fn hyperparameters(
+    chosen: &Choice,
+    per_split: &[Choice],
+    settings: &Settings,
+) -> serde_json::Value {
     json!({
         "half_life_days": chosen.half_life_days,
         "c": chosen.c,

@@ -29,24 +29,50 @@ fn fit_error(leads_csv: &str, acts_csv: &str, extra: &[&str]) -> String {
 #[test]
 fn too_few_outcomes_says_how_many_and_what_is_needed() {
     let e = fit_error(&leads(39, 60), ACTS, &[]);
-    assert!(e.contains("39 won and 60 lost") && e.contains("at least 40") && e.contains("--min-per-class"), "{e}");
+    assert!(
+        e.contains("39 won and 60 lost")
+            && e.contains("at least 40")
+            && e.contains("--min-per-class"),
+        "{e}"
+    );
     let e = fit_error(&leads(3, 3), ACTS, &["--min-per-class", "5"]);
-    assert!(e.contains("3 won and 3 lost") && e.contains("at least 5"), "{e}");
+    assert!(
+        e.contains("3 won and 3 lost") && e.contains("at least 5"),
+        "{e}"
+    );
 }
 
 #[test]
 fn missing_column_is_named() {
     let e = fit_error("lead_id,created_at,outcome\nl0,2024-01-01,won\n", ACTS, &[]);
-    assert!(e.contains("no column \"outcome_at\"") && e.contains("leads.csv"), "{e}");
-    let e = fit_error(&leads(1, 1), "lead_id,type,occurred_at\nl0,x,2024-01-01\n", &[]);
+    assert!(
+        e.contains("no column \"outcome_at\"") && e.contains("leads.csv"),
+        "{e}"
+    );
+    let e = fit_error(
+        &leads(1, 1),
+        "lead_id,type,occurred_at\nl0,x,2024-01-01\n",
+        &[],
+    );
     assert!(e.contains("no column \"activity_type\""), "{e}");
 }
 
 #[test]
 fn unparsable_timestamp_names_file_row_and_column() {
-    let e = fit_error(&leads(1, 1), "lead_id,activity_type,occurred_at\nl0,page_view,2024-01-02\nl1,page_view,yesterday\n", &[]);
-    assert!(e.contains("activities.csv, row 2, column \"occurred_at\"") && e.contains("\"yesterday\""), "{e}");
-    let e = fit_error("lead_id,created_at,outcome,outcome_at\nl0,2024-01-01,won,03/02/2024\n", ACTS, &[]);
+    let e = fit_error(
+        &leads(1, 1),
+        "lead_id,activity_type,occurred_at\nl0,page_view,2024-01-02\nl1,page_view,yesterday\n",
+        &[],
+    );
+    assert!(
+        e.contains("activities.csv, row 2, column \"occurred_at\"") && e.contains("\"yesterday\""),
+        "{e}"
+    );
+    let e = fit_error(
+        "lead_id,created_at,outcome,outcome_at\nl0,2024-01-01,won,03/02/2024\n",
+        ACTS,
+        &[],
+    );
     assert!(e.contains("leads.csv, row 1, column \"outcome_at\""), "{e}");
 }
 
@@ -60,14 +86,52 @@ fn empty_files_are_refused() {
 
 #[test]
 fn labels_must_be_won_lost_or_0_1() {
-    let e = fit_error("lead_id,created_at,outcome,outcome_at\nl0,2024-01-01,maybe,2024-02-01\n", ACTS, &[]);
-    assert!(e.contains("row 1, column \"outcome\"") && e.contains("\"maybe\"") && e.contains("won, lost or open"), "{e}");
+    let e = fit_error(
+        "lead_id,created_at,outcome,outcome_at\nl0,2024-01-01,maybe,2024-02-01\n",
+        ACTS,
+        &[],
+    );
+    assert!(
+        e.contains("row 1, column \"outcome\"")
+            && e.contains("\"maybe\"")
+            && e.contains("won, lost or open"),
+        "{e}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
-    let wide = common::write(dir.path(), "wide.csv", "id,converted,visits\na,1,3\nb,2,0\n");
-    let e = common::error_of(&["fit", "--wide", &wide, "--id-column", "id", "--label-column", "converted", "--out", "m"]);
-    assert!(e.contains("row 2, column \"converted\"") && e.contains("\"2\"") && e.contains("0/1 or won/lost"), "{e}");
-    let e = common::error_of(&["fit", "--wide", &wide, "--id-column", "id", "--label-column", "Converted", "--out", "m"]);
+    let wide = common::write(
+        dir.path(),
+        "wide.csv",
+        "id,converted,visits\na,1,3\nb,2,0\n",
+    );
+    let e = common::error_of(&[
+        "fit",
+        "--wide",
+        &wide,
+        "--id-column",
+        "id",
+        "--label-column",
+        "converted",
+        "--out",
+        "m",
+    ]);
+    assert!(
+        e.contains("row 2, column \"converted\"")
+            && e.contains("\"2\"")
+            && e.contains("0/1 or won/lost"),
+        "{e}"
+    );
+    let e = common::error_of(&[
+        "fit",
+        "--wide",
+        &wide,
+        "--id-column",
+        "id",
+        "--label-column",
+        "Converted",
+        "--out",
+        "m",
+    ]);
     assert!(e.contains("no column \"Converted\""), "{e}");
 }
 

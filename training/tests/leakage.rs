@@ -4,7 +4,9 @@
 
 mod common;
 
-use leadscore::features::{ActivityFeature, CompiledFeatures, FeatureSource, FeatureSpec, FunnelStage};
+use leadscore::features::{
+    ActivityFeature, CompiledFeatures, FeatureSource, FeatureSpec, FunnelStage,
+};
 use leadscore_train::design;
 use leadscore_train::input::History;
 
@@ -23,7 +25,10 @@ fn load(activities: &str) -> History {
     let dir = tempfile::tempdir().unwrap();
     let leads = common::write(dir.path(), "leads.csv", LEADS);
     let acts = common::write(dir.path(), "activities.csv", activities);
-    common::fit_args(&["--leads", &leads, "--activities", &acts, "--out", "unused"]).input.load().unwrap()
+    common::fit_args(&["--leads", &leads, "--activities", &acts, "--out", "unused"])
+        .input
+        .load()
+        .unwrap()
 }
 
 fn features(history: &History, half_life_days: Option<f64>) -> Vec<f64> {
@@ -33,12 +38,17 @@ fn features(history: &History, half_life_days: Option<f64>) -> Vec<f64> {
         dedupe_window_seconds: 60,
         activities: ["demo_request", "page_view", "free_trial"]
             .iter()
-            .map(|t| ActivityFeature { activity_type: (*t).to_owned(), funnel_stage: FunnelStage::of(t) })
+            .map(|t| ActivityFeature {
+                activity_type: (*t).to_owned(),
+                funnel_stage: FunnelStage::of(t),
+            })
             .collect(),
         categorical: vec![],
     };
     let rows: Vec<usize> = (0..history.leads.len()).collect();
-    design::features(history, &CompiledFeatures::new(spec), &rows).into_raw_vec_and_offset().0
+    design::features(history, &CompiledFeatures::new(spec), &rows)
+        .into_raw_vec_and_offset()
+        .0
 }
 
 #[test]
@@ -48,7 +58,11 @@ fn activity_at_or_after_the_outcome_never_changes_the_features() {
         "{BEFORE}a,free_trial,2024-03-01T12:00:00Z,e5\na,demo_request,2024-03-05,e6\nb,free_trial,2024-03-02T08:00:00Z,e7\n"
     ));
     for half_life in [None, Some(7.0), Some(30.0)] {
-        assert_eq!(features(&clean, half_life), features(&leaky, half_life), "half-life {half_life:?}");
+        assert_eq!(
+            features(&clean, half_life),
+            features(&leaky, half_life),
+            "half-life {half_life:?}"
+        );
     }
     // The activity one second before the outcome does count.
     let f = features(&clean, None);
@@ -58,7 +72,10 @@ fn activity_at_or_after_the_outcome_never_changes_the_features() {
 #[test]
 fn open_leads_are_not_training_rows_and_as_of_is_just_before_the_outcome() {
     let h = load(BEFORE);
-    assert_eq!(h.leads.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        h.leads.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
     assert_eq!(h.open_leads, 1);
     for lead in &h.leads {
         assert_eq!(lead.as_of, lead.outcome_at.unwrap() - 1);

@@ -31,16 +31,32 @@ fn fixture() -> &'static Fixture {
         let dir = tempfile::tempdir().unwrap();
         let sim = dir.path().join("sim");
         let sim_s = sim.display().to_string();
-        leadscore_train::cli::run(common::cli(&["simulate", "--leads", "20000", "--seed", "11", "--out", &sim_s])).unwrap();
+        leadscore_train::cli::run(common::cli(&[
+            "simulate", "--leads", "20000", "--seed", "11", "--out", &sim_s,
+        ]))
+        .unwrap();
         let leads = sim.join("leads.csv").display().to_string();
         let activities = sim.join("activities.csv").display().to_string();
         let out = dir.path().join("models").display().to_string();
         let args = common::fit_args(&[
-            "--leads", &leads, "--activities", &activities, "--out", &out, "--half-lives", HALF_LIVES, "--c-grid", "0.01,1",
+            "--leads",
+            &leads,
+            "--activities",
+            &activities,
+            "--out",
+            &out,
+            "--half-lives",
+            HALF_LIVES,
+            "--c-grid",
+            "0.01,1",
         ]);
         let trained = train::train(args.input.load().unwrap(), &args.settings).unwrap();
         let truth = LinearModel::new(ModelFile::load(&sim.join("truth.json")).unwrap());
-        Fixture { dir, trained, truth }
+        Fixture {
+            dir,
+            trained,
+            truth,
+        }
     })
 }
 
@@ -49,13 +65,25 @@ fn recovers_signs_and_order_of_the_true_weights() {
     let f = fixture();
     let fitted = LinearModel::new(f.trained.file.clone());
     let truth_of = |name: &str| {
-        let i = (0..f.truth.weights().len()).find(|&i| f.truth.feature_name(i) == name).expect("known type");
+        let i = (0..f.truth.weights().len())
+            .find(|&i| f.truth.feature_name(i) == name)
+            .expect("known type");
         f.truth.weights()[i]
     };
     let pairs: Vec<(String, f64, f64)> = (0..fitted.weights().len())
-        .map(|i| (fitted.feature_name(i).to_owned(), fitted.weights()[i], truth_of(fitted.feature_name(i))))
+        .map(|i| {
+            (
+                fitted.feature_name(i).to_owned(),
+                fitted.weights()[i],
+                truth_of(fitted.feature_name(i)),
+            )
+        })
         .collect();
-    assert_eq!(pairs.len(), f.truth.weights().len(), "every simulated type is a feature");
+    assert_eq!(
+        pairs.len(),
+        f.truth.weights().len(),
+        "every simulated type is a feature"
+    );
     for (name, w, t) in &pairs {
         assert_eq!(w.signum(), t.signum(), "{name}: fitted {w}, true {t}");
     }
@@ -63,7 +91,16 @@ fn recovers_signs_and_order_of_the_true_weights() {
     for a in &pairs {
         for b in &pairs {
             if a.2 > b.2 {
-                assert!(a.1 > b.1, "order: {} ({} true {}) vs {} ({} true {})", a.0, a.1, a.2, b.0, b.1, b.2);
+                assert!(
+                    a.1 > b.1,
+                    "order: {} ({} true {}) vs {} ({} true {})",
+                    a.0,
+                    a.1,
+                    a.2,
+                    b.0,
+                    b.1,
+                    b.2
+                );
             }
         }
     }
@@ -72,17 +109,26 @@ fn recovers_signs_and_order_of_the_true_weights() {
 #[test]
 fn recovers_the_half_life_within_one_grid_step() {
     let chosen = fixture().trained.file.features.half_life_days;
-    assert!(matches!(chosen, Some(d) if (14.0..=60.0).contains(&d)), "chose {chosen:?}, truth 30 on grid {HALF_LIVES}");
+    assert!(
+        matches!(chosen, Some(d) if (14.0..=60.0).contains(&d)),
+        "chose {chosen:?}, truth 30 on grid {HALF_LIVES}"
+    );
 }
 
 #[test]
 fn test_auc_is_within_0_01_of_the_true_model() {
     let f = fixture();
     let rows = &f.trained.test_rows;
-    let y: Vec<bool> = rows.iter().map(|&r| f.trained.history.leads[r].won).collect();
+    let y: Vec<bool> = rows
+        .iter()
+        .map(|&r| f.trained.history.leads[r].won)
+        .collect();
     let true_auc = metrics::auc(&score::predict(&f.trained.history, &f.truth, rows), &y);
     let auc = f.trained.evaluation.auc;
-    assert!((auc - true_auc).abs() <= 0.01, "fitted {auc}, true model {true_auc}");
+    assert!(
+        (auc - true_auc).abs() <= 0.01,
+        "fitted {auc}, true model {true_auc}"
+    );
     assert!(f.trained.file.mql_threshold > 0.0 && f.trained.file.mql_threshold < 1.0);
 }
 
@@ -95,17 +141,37 @@ fn written_model_loads_in_the_service_and_scores_like_training() {
     assert!(written.report.exists());
     let loaded = LinearModel::new(ModelFile::load(&written.model).unwrap());
     assert_eq!(loaded.version(), written.version);
-    assert!(written.version.len() == 25 && written.version.as_bytes()[15] == b'Z', "{}", written.version);
+    assert!(
+        written.version.len() == 25 && written.version.as_bytes()[15] == b'Z',
+        "{}",
+        written.version
+    );
 
     // Training path: shared features → standardize → coefficients.
     let file = &trained.file;
     let compiled = CompiledFeatures::new(file.features.clone());
     let rows: Vec<usize> = (0..trained.history.leads.len()).step_by(97).collect();
-    let z = design::standardize(&design::features(&trained.history, &compiled, &rows), &file.standardization);
+    let z = design::standardize(
+        &design::features(&trained.history, &compiled, &rows),
+        &file.standardization,
+    );
     for (k, &r) in rows.iter().enumerate() {
-        let logit: f64 = z.row(k).iter().zip(&file.coefficients).map(|(a, b)| a * b).sum::<f64>() + file.intercept;
-        let served = trained.history.with_input(r, |input| loaded.explain(&loaded.features().compute(input)));
-        assert!((served.probability - logistic(logit)).abs() < 1e-9, "lead {r}: {} vs {}", served.probability, logistic(logit));
+        let logit: f64 = z
+            .row(k)
+            .iter()
+            .zip(&file.coefficients)
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            + file.intercept;
+        let served = trained
+            .history
+            .with_input(r, |input| loaded.explain(&loaded.features().compute(input)));
+        assert!(
+            (served.probability - logistic(logit)).abs() < 1e-9,
+            "lead {r}: {} vs {}",
+            served.probability,
+            logistic(logit)
+        );
         let term_sum: f64 = served.intercept + served.terms.iter().map(|t| t.logit).sum::<f64>();
         assert!((term_sum - served.logit).abs() < 1e-12);
     }

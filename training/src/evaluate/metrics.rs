@@ -12,7 +12,10 @@ pub fn auc(p: &[f64], y: &[bool]) -> f64 {
     order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
     let (mut rank_sum, mut i) = (0.0, 0);
     while i < order.len() {
-        let j = i + order[i..].iter().take_while(|&&k| p[k] == p[order[i]]).count();
+        let j = i + order[i..]
+            .iter()
+            .take_while(|&&k| p[k] == p[order[i]])
+            .count();
         let mid_rank = (i + j + 1) as f64 / 2.0;
         rank_sum += mid_rank * order[i..j].iter().filter(|&&k| y[k]).count() as f64;
         i = j;
@@ -40,7 +43,11 @@ pub fn log_loss(p: &[f64], y: &[bool]) -> f64 {
 
 /// Mean squared error of the probabilities.
 pub fn brier(p: &[f64], y: &[bool]) -> f64 {
-    let total: f64 = p.iter().zip(y).map(|(&p, &y)| (p - f64::from(u8::from(y))).powi(2)).sum();
+    let total: f64 = p
+        .iter()
+        .zip(y)
+        .map(|(&p, &y)| (p - f64::from(u8::from(y))).powi(2))
+        .sum();
     total / p.len().max(1) as f64
 }
 
@@ -54,7 +61,11 @@ pub fn roc_curve(p: &[f64], y: &[bool]) -> Vec<(f64, f64)> {
     let (mut tp, mut fp) = (0.0, 0.0);
     let mut curve = vec![(0.0, 0.0)];
     for (i, &k) in order.iter().enumerate() {
-        if y[k] { tp += 1.0 } else { fp += 1.0 }
+        if y[k] {
+            tp += 1.0
+        } else {
+            fp += 1.0
+        }
         if i % step == step - 1 || i + 1 == order.len() {
             curve.push((fp / neg, tp / pos));
         }
@@ -150,7 +161,10 @@ mod tests {
 
     #[test]
     fn auc_counts_ties_as_half_and_perfect_ranking_as_one() {
-        assert_eq!(auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]), 0.75);
+        assert_eq!(
+            auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]),
+            0.75
+        );
         assert_eq!(auc(&[0.5, 0.5], &[false, true]), 0.5);
         assert_eq!(auc(&[0.1, 0.9], &[false, true]), 1.0);
     }
@@ -167,7 +181,10 @@ mod tests {
         let p: Vec<f64> = (0..95).map(|i| i as f64 / 100.0).collect();
         let y: Vec<bool> = (0..95).map(|i| i % 3 == 0).collect();
         assert_eq!(lift(&p, &y).iter().map(|d| d.count).sum::<usize>(), 95);
-        assert_eq!(calibration(&p, &y).iter().map(|b| b.count).sum::<usize>(), 95);
+        assert_eq!(
+            calibration(&p, &y).iter().map(|b| b.count).sum::<usize>(),
+            95
+        );
         assert!((lift(&p, &y).last().unwrap().cumulative_capture - 1.0).abs() < 1e-12);
     }
 }

@@ -71,16 +71,37 @@ impl Evaluation {
             "{} on {} leads ({} won, base rate {:.3})\n  ROC AUC {:.4}   log-loss {:.4}   Brier {:.4}\n  \
              MQL threshold {:.4} ({}): precision {:.3}, recall {:.3}, F1 {:.3}; \
              TP {} FP {} TN {} FN {}\n  calibration (predicted → observed, n):",
-            self.protocol, self.rows, self.positives, self.base_rate, self.auc, self.log_loss, self.brier,
-            t.threshold, t.rule, t.precision, t.recall, t.f1, t.true_positives, t.false_positives,
-            t.true_negatives, t.false_negatives
+            self.protocol,
+            self.rows,
+            self.positives,
+            self.base_rate,
+            self.auc,
+            self.log_loss,
+            self.brier,
+            t.threshold,
+            t.rule,
+            t.precision,
+            t.recall,
+            t.f1,
+            t.true_positives,
+            t.false_positives,
+            t.true_negatives,
+            t.false_negatives
         );
         for b in &self.calibration {
-            let _ = write!(s, "\n    {:.1}-{:.1}: {:.3} → {:.3} ({})", b.lower, b.upper, b.predicted_mean, b.observed_rate, b.count);
+            let _ = write!(
+                s,
+                "\n    {:.1}-{:.1}: {:.3} → {:.3} ({})",
+                b.lower, b.upper, b.predicted_mean, b.observed_rate, b.count
+            );
         }
         s.push_str("\n  lift by decile:");
         for d in &self.lift {
-            let _ = write!(s, "\n    {:>2}: rate {:.3}, lift {:.2}, cumulative capture {:.3}", d.decile, d.rate, d.lift, d.cumulative_capture);
+            let _ = write!(
+                s,
+                "\n    {:>2}: rate {:.3}, lift {:.2}, cumulative capture {:.3}",
+                d.decile, d.rate, d.lift, d.cumulative_capture
+            );
         }
         s
     }
@@ -109,9 +130,18 @@ pub fn run(args: &EvaluateArgs) -> Result<(), TrainError> {
     let rows: Vec<usize> = (0..history.leads.len()).collect();
     let p = score::predict(&history, &model, &rows);
     let protocol = format!("model {}", model.version());
-    let evaluation = Evaluation::new(&protocol, &p, &history.labels(), model.file().mql_threshold, "model's MQL threshold");
+    let evaluation = Evaluation::new(
+        &protocol,
+        &p,
+        &history.labels(),
+        model.file().mql_threshold,
+        "model's MQL threshold",
+    );
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&evaluation).expect("metrics serialize"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&evaluation).expect("metrics serialize")
+        );
     } else {
         println!("{}", evaluation.to_text());
     }

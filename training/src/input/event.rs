@@ -24,7 +24,12 @@ pub fn load(leads_path: &Path, activities_path: &Path) -> Result<History, InputE
     let step = progress::start(format!("reading {}", leads_path.display()));
     let leads_table = Table::read(leads_path)?;
     let (leads, open_leads, profile_columns) = read_leads(&leads_table)?;
-    step.done(format!("{} rows, {} closed, {} open", leads_table.rows(), leads.len(), open_leads));
+    step.done(format!(
+        "{} rows, {} closed, {} open",
+        leads_table.rows(),
+        leads.len(),
+        open_leads
+    ));
 
     let step = progress::start(format!("reading {}", activities_path.display()));
     let activities_table = Table::read(activities_path)?;
@@ -52,7 +57,11 @@ pub fn load(leads_path: &Path, activities_path: &Path) -> Result<History, InputE
 
 /// Fingerprint of a table.
 fn source(table: &Table) -> SourceFile {
-    SourceFile { path: table.path.display().to_string(), sha256: table.sha256.clone(), rows: table.rows() }
+    SourceFile {
+        path: table.path.display().to_string(),
+        sha256: table.sha256.clone(),
+        rows: table.rows(),
+    }
 }
 
 /// Closed leads, the number of open ones, and the profile columns.
@@ -66,25 +75,35 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
         .filter(|c| !LEAD_COLUMNS.contains(&c.as_str()))
         .map(|c| (normalize_name(&c), c))
         .collect();
-    let profile_values =
-        profile.iter().map(|(_, c)| table.strings(c)).collect::<Result<Vec<_>, InputError>>()?;
+    let profile_values = profile
+        .iter()
+        .map(|(_, c)| table.strings(c))
+        .collect::<Result<Vec<_>, InputError>>()?;
     let mut leads = Vec::new();
     let mut open = 0;
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (row, id) in rows_of(table, "lead_id")? {
-        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| InputError::MissingValue {
-            path: table.path.clone(),
-            row,
-            column: "lead_id".into(),
+        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
+            InputError::MissingValue {
+                path: table.path.clone(),
+                row,
+                column: "lead_id".into(),
+            }
         })?;
         if let Some(first) = seen.insert(id, row) {
             return Err(InputError::Malformed {
                 path: table.path.clone(),
-                reason: format!("lead {id:?} appears in rows {first} and {row}; keep one row per lead"),
+                reason: format!(
+                    "lead {id:?} appears in rows {first} and {row}; keep one row per lead"
+                ),
             });
         }
         required_time(table, "created_at", row, created.get(row - 1))?;
-        let outcome = outcomes.get(row - 1).unwrap_or("").trim().to_ascii_lowercase();
+        let outcome = outcomes
+            .get(row - 1)
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         let won = match outcome.as_str() {
             "won" => true,
             "lost" => false,
@@ -102,9 +121,16 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
                 });
             }
         };
-        let at = outcome_at.get(row - 1).map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-            InputError::MissingOutcomeTime { path: table.path.clone(), row, lead: id.to_owned(), outcome: outcome.clone() }
-        })?;
+        let at = outcome_at
+            .get(row - 1)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| InputError::MissingOutcomeTime {
+                path: table.path.clone(),
+                row,
+                lead: id.to_owned(),
+                outcome: outcome.clone(),
+            })?;
         let at = required_time(table, "outcome_at", row, Some(at))?;
         let attributes: BTreeMap<String, String> = profile
             .iter()
@@ -124,7 +150,11 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
             attributes,
         });
     }
-    Ok((leads, open, profile.into_iter().map(|(key, _)| key).collect()))
+    Ok((
+        leads,
+        open,
+        profile.into_iter().map(|(key, _)| key).collect(),
+    ))
 }
 
 /// Reads, groups by lead and interns the activities of closed leads.
@@ -132,9 +162,17 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
     let lead_ids = table.strings("lead_id")?;
     let types = table.strings("activity_type")?;
     let times = table.strings("occurred_at")?;
-    let event_ids = if table.has_column("event_id") { Some(table.strings("event_id")?) } else { None };
-    let index: HashMap<&str, u32> =
-        history.leads.iter().enumerate().map(|(i, l)| (l.id.as_str(), i as u32)).collect();
+    let event_ids = if table.has_column("event_id") {
+        Some(table.strings("event_id")?)
+    } else {
+        None
+    };
+    let index: HashMap<&str, u32> = history
+        .leads
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.id.as_str(), i as u32))
+        .collect();
     let mut type_index: HashMap<String, u16> = HashMap::new();
     let mut rows: Vec<(u32, u16, i64, u32)> = Vec::with_capacity(table.rows());
     for (i, ((lead, activity_type), at)) in lead_ids.into_iter().zip(types).zip(times).enumerate() {
@@ -143,9 +181,14 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
             history.skipped_activities += 1;
             continue;
         };
-        let raw_type = activity_type.map(normalize_name).filter(|t| !t.is_empty()).ok_or_else(|| {
-            InputError::MissingValue { path: table.path.clone(), row, column: "activity_type".into() }
-        })?;
+        let raw_type = activity_type
+            .map(normalize_name)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| InputError::MissingValue {
+                path: table.path.clone(),
+                row,
+                column: "activity_type".into(),
+            })?;
         let next = type_index.len();
         let t = *type_index.entry(raw_type).or_insert(next as u16);
         let at = required_time(table, "occurred_at", row, at)?;
@@ -165,7 +208,10 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
         let end = start + rows[start..].iter().take_while(|r| r.0 == lead).count();
         let mut local: HashMap<&str, u32> = HashMap::new();
         for &(_, t, at, raw_row) in &rows[start..end] {
-            let id = event_ids.and_then(|ids| ids.get(raw_row as usize)).map(str::trim).filter(|v| !v.is_empty());
+            let id = event_ids
+                .and_then(|ids| ids.get(raw_row as usize))
+                .map(str::trim)
+                .filter(|v| !v.is_empty());
             let id = match id {
                 Some(id) => {
                     let next = local.len() as u32;
@@ -188,7 +234,10 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
     for (new, (_, old)) in names.iter().enumerate() {
         remap[usize::from(*old)] = new as u16;
     }
-    arena.types.iter_mut().for_each(|t| *t = remap[usize::from(*t)]);
+    arena
+        .types
+        .iter_mut()
+        .for_each(|t| *t = remap[usize::from(*t)]);
     history.activity_types = names.into_iter().map(|(n, _)| n).collect();
     history.id_names = (0..max_ids).map(|i| i.to_string()).collect();
     history.events = arena;

@@ -20,7 +20,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use leadscore::features::{
-    ActivityFeature, ActivityRef, CategoricalFeature, FeatureInput, FunnelStage, Micros, normalize_category,
+    ActivityFeature, ActivityRef, CategoricalFeature, FeatureInput, FunnelStage, Micros,
+    normalize_category,
 };
 use serde::Serialize;
 
@@ -173,17 +174,31 @@ impl History {
             .map(|e| ActivityRef {
                 activity_type: &self.activity_types[usize::from(self.events.types[e])],
                 occurred_at: self.events.at[e],
-                event_id: self.id_names.get(self.events.ids[e] as usize).map(String::as_str),
+                event_id: self
+                    .id_names
+                    .get(self.events.ids[e] as usize)
+                    .map(String::as_str),
             })
             .collect();
-        let counts: Vec<(&str, f64)> =
-            lead.counts.iter().map(|&(t, c)| (self.activity_types[usize::from(t)].as_str(), c)).collect();
-        f(&FeatureInput { activities: &activities, counts: &counts, attributes: &lead.attributes, as_of: lead.as_of })
+        let counts: Vec<(&str, f64)> = lead
+            .counts
+            .iter()
+            .map(|&(t, c)| (self.activity_types[usize::from(t)].as_str(), c))
+            .collect();
+        f(&FeatureInput {
+            activities: &activities,
+            counts: &counts,
+            attributes: &lead.attributes,
+            as_of: lead.as_of,
+        })
     }
 
     /// Candidate features: activity types and categorical values present in
     /// at least `min_leads` leads (before `as_of`), in a stable order.
-    pub fn candidate_features(&self, min_leads: usize) -> (Vec<ActivityFeature>, Vec<CategoricalFeature>) {
+    pub fn candidate_features(
+        &self,
+        min_leads: usize,
+    ) -> (Vec<ActivityFeature>, Vec<CategoricalFeature>) {
         let mut type_leads = vec![0usize; self.activity_types.len()];
         let mut seen = vec![usize::MAX; self.activity_types.len()];
         for (i, lead) in self.leads.iter().enumerate() {
@@ -192,7 +207,12 @@ impl History {
                 .clone()
                 .filter(|&e| self.events.at[e] <= lead.as_of)
                 .map(|e| self.events.types[e])
-                .chain(lead.counts.iter().filter(|(_, c)| *c > 0.0).map(|(t, _)| *t));
+                .chain(
+                    lead.counts
+                        .iter()
+                        .filter(|(_, c)| *c > 0.0)
+                        .map(|(t, _)| *t),
+                );
             for t in present {
                 let t = usize::from(t);
                 if seen[t] != i {
@@ -206,12 +226,19 @@ impl History {
             .iter()
             .zip(&type_leads)
             .filter(|(_, n)| **n >= min_leads)
-            .map(|(t, _)| ActivityFeature { activity_type: t.clone(), funnel_stage: FunnelStage::of(t) })
+            .map(|(t, _)| ActivityFeature {
+                activity_type: t.clone(),
+                funnel_stage: FunnelStage::of(t),
+            })
             .collect();
         let mut value_leads: HashMap<(&str, String), usize> = HashMap::new();
         for lead in &self.leads {
             for key in &self.categorical_columns {
-                if let Some(v) = lead.attributes.get(key).and_then(|raw| normalize_category(raw)) {
+                if let Some(v) = lead
+                    .attributes
+                    .get(key)
+                    .and_then(|raw| normalize_category(raw))
+                {
                     *value_leads.entry((key.as_str(), v)).or_default() += 1;
                 }
             }
@@ -219,10 +246,17 @@ impl History {
         let mut categorical: Vec<CategoricalFeature> = value_leads
             .into_iter()
             .filter(|(_, n)| *n >= min_leads)
-            .map(|((attribute, value), _)| CategoricalFeature { attribute: attribute.to_owned(), value })
+            .map(|((attribute, value), _)| CategoricalFeature {
+                attribute: attribute.to_owned(),
+                value,
+            })
             .collect();
         let column_rank = |a: &str| self.categorical_columns.iter().position(|c| c == a);
-        categorical.sort_by(|a, b| column_rank(&a.attribute).cmp(&column_rank(&b.attribute)).then(a.value.cmp(&b.value)));
+        categorical.sort_by(|a, b| {
+            column_rank(&a.attribute)
+                .cmp(&column_rank(&b.attribute))
+                .then(a.value.cmp(&b.value))
+        });
         (activities, categorical)
     }
 }
@@ -232,16 +266,28 @@ pub fn rows_of<'a>(
     table: &'a table::Table,
     column: &str,
 ) -> Result<impl Iterator<Item = (usize, Option<&'a str>)> + 'a, InputError> {
-    Ok(table.strings(column)?.into_iter().enumerate().map(|(i, v)| (i + 1, v)))
+    Ok(table
+        .strings(column)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (i + 1, v)))
 }
 
 /// Parses a required timestamp cell.
-pub fn required_time(table: &table::Table, column: &str, row: usize, v: Option<&str>) -> Result<Micros, InputError> {
-    let v = v.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| InputError::MissingValue {
-        path: table.path.clone(),
-        row,
-        column: column.to_owned(),
-    })?;
+pub fn required_time(
+    table: &table::Table,
+    column: &str,
+    row: usize,
+    v: Option<&str>,
+) -> Result<Micros, InputError> {
+    let v = v
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| InputError::MissingValue {
+            path: table.path.clone(),
+            row,
+            column: column.to_owned(),
+        })?;
     timestamp::parse(v).ok_or_else(|| InputError::BadTimestamp {
         path: table.path.clone(),
         row,

@@ -25,12 +25,23 @@ impl Table {
     /// Reads `path` as CSV (`.csv`) or Parquet (`.parquet`, `.pq`).
     pub fn read(path: &Path) -> Result<Table, InputError> {
         let sha256 = file_sha256(path)?;
-        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        let malformed = |e: PolarsError| InputError::Malformed { path: path.to_owned(), reason: e.to_string() };
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let malformed = |e: PolarsError| InputError::Malformed {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
         let df = match ext.as_deref() {
             Some("csv") => {
-                if std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false) {
-                    return Err(InputError::Empty { path: path.to_owned() });
+                if std::fs::metadata(path)
+                    .map(|m| m.len() == 0)
+                    .unwrap_or(false)
+                {
+                    return Err(InputError::Empty {
+                        path: path.to_owned(),
+                    });
                 }
                 CsvReadOptions::default()
                     .with_has_header(true)
@@ -40,7 +51,10 @@ impl Table {
                     .map_err(malformed)?
             }
             Some("parquet" | "pq") => {
-                let file = File::open(path).map_err(|source| InputError::Read { path: path.to_owned(), source })?;
+                let file = File::open(path).map_err(|source| InputError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
                 let df = ParquetReader::new(file).finish().map_err(malformed)?;
                 let columns = df
                     .get_columns()
@@ -50,22 +64,40 @@ impl Table {
                     .map_err(malformed)?;
                 DataFrame::new(columns).map_err(malformed)?
             }
-            _ => return Err(InputError::UnknownFormat { path: path.to_owned() }),
+            _ => {
+                return Err(InputError::UnknownFormat {
+                    path: path.to_owned(),
+                });
+            }
         };
         if df.height() == 0 {
-            return Err(InputError::Empty { path: path.to_owned() });
+            return Err(InputError::Empty {
+                path: path.to_owned(),
+            });
         }
-        Ok(Table { path: path.to_owned(), df, sha256 })
+        Ok(Table {
+            path: path.to_owned(),
+            df,
+            sha256,
+        })
     }
 
     /// Column names, trimmed (exports often carry stray spaces or `\r`).
     pub fn column_names(&self) -> Vec<String> {
-        self.df.get_column_names().iter().map(|c| c.trim().to_owned()).collect()
+        self.df
+            .get_column_names()
+            .iter()
+            .map(|c| c.trim().to_owned())
+            .collect()
     }
 
     /// The string values of column `name` (matched after trimming).
     pub fn strings(&self, name: &str) -> Result<&StringChunked, InputError> {
-        let found = self.df.get_columns().iter().find(|c| c.name().trim() == name.trim());
+        let found = self
+            .df
+            .get_columns()
+            .iter()
+            .find(|c| c.name().trim() == name.trim());
         let missing = || InputError::MissingColumn {
             path: self.path.clone(),
             column: name.to_owned(),
@@ -76,7 +108,10 @@ impl Table {
 
     /// Whether column `name` exists.
     pub fn has_column(&self, name: &str) -> bool {
-        self.df.get_columns().iter().any(|c| c.name().trim() == name.trim())
+        self.df
+            .get_columns()
+            .iter()
+            .any(|c| c.name().trim() == name.trim())
     }
 
     /// Number of data rows.
@@ -87,7 +122,10 @@ impl Table {
 
 /// Hex SHA-256 of a file, streamed.
 fn file_sha256(path: &Path) -> Result<String, InputError> {
-    let read_err = |source| InputError::Read { path: path.to_owned(), source };
+    let read_err = |source| InputError::Read {
+        path: path.to_owned(),
+        source,
+    };
     let mut file = File::open(path).map_err(read_err)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];

@@ -23,20 +23,30 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
     let table = Table::read(path)?;
     let id_column = args.id_column.clone().unwrap_or_default();
     let label_column = args.label_column.clone().unwrap_or_default();
-    let (activity_columns, categorical_columns) = classify(&table, args, &id_column, &label_column)?;
+    let (activity_columns, categorical_columns) =
+        classify(&table, args, &id_column, &label_column)?;
 
-    let count_values =
-        activity_columns.iter().map(|c| table.strings(c)).collect::<Result<Vec<_>, InputError>>()?;
-    let category_values =
-        categorical_columns.iter().map(|c| table.strings(c)).collect::<Result<Vec<_>, InputError>>()?;
-    let categorical_keys: Vec<String> = categorical_columns.iter().map(|c| normalize_name(c)).collect();
+    let count_values = activity_columns
+        .iter()
+        .map(|c| table.strings(c))
+        .collect::<Result<Vec<_>, InputError>>()?;
+    let category_values = categorical_columns
+        .iter()
+        .map(|c| table.strings(c))
+        .collect::<Result<Vec<_>, InputError>>()?;
+    let categorical_keys: Vec<String> = categorical_columns
+        .iter()
+        .map(|c| normalize_name(c))
+        .collect();
     let labels = table.strings(&label_column)?;
     let mut leads = Vec::with_capacity(table.rows());
     for (row, id) in rows_of(&table, &id_column)? {
-        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| InputError::MissingValue {
-            path: table.path.clone(),
-            row,
-            column: id_column.clone(),
+        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
+            InputError::MissingValue {
+                path: table.path.clone(),
+                row,
+                column: id_column.clone(),
+            }
         })?;
         let raw_label = labels.get(row - 1).unwrap_or("");
         let won = match raw_label.trim().to_ascii_lowercase().as_str() {
@@ -78,7 +88,15 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
                 normalize_category(v).map(|_| (key.clone(), v.to_owned()))
             })
             .collect();
-        leads.push(Lead { id: id.to_owned(), won, outcome_at: None, as_of: 0, events: 0..0, counts, attributes });
+        leads.push(Lead {
+            id: id.to_owned(),
+            won,
+            outcome_at: None,
+            as_of: 0,
+            events: 0..0,
+            counts,
+            attributes,
+        });
     }
     step.done(format!(
         "{} rows, {} count columns, {} categorical columns",
@@ -94,7 +112,11 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
         activity_types: activity_columns.iter().map(|c| normalize_name(c)).collect(),
         categorical_columns: categorical_keys.clone(),
         profile_columns: categorical_keys,
-        sources: vec![SourceFile { path: table.path.display().to_string(), sha256: table.sha256.clone(), rows: table.rows() }],
+        sources: vec![SourceFile {
+            path: table.path.display().to_string(),
+            sha256: table.sha256.clone(),
+            rows: table.rows(),
+        }],
         open_leads: 0,
         skipped_activities: 0,
     })
@@ -107,7 +129,12 @@ fn classify(
     id_column: &str,
     label_column: &str,
 ) -> Result<(Vec<String>, Vec<String>), InputError> {
-    for c in args.activity_columns.iter().chain(&args.categorical_columns).chain(&args.exclude_columns) {
+    for c in args
+        .activity_columns
+        .iter()
+        .chain(&args.categorical_columns)
+        .chain(&args.exclude_columns)
+    {
         table.strings(c)?;
     }
     let listed = |c: &str, list: &[String]| list.iter().any(|l| l.trim() == c);

@@ -1,0 +1,240 @@
+//! `LeadService` over a real socket: ingest, get, list, hand-off, the
+//! change feed resumed from a cursor, and bad input named by field.
+
+mod common;
+
+use leadscore::pb::v1 as pb;
+use leadscore::pb::v1::lead_service_client::LeadServiceClient;
+use tonic::Code;
+use tonic::transport::Channel;
+
+async fn client(server: &common::TestServer) -> LeadServiceClient<Channel> {
+    LeadServiceClient::new(server.channel().await)
+}
+
+fn events(lead: &str) -> Vec<pb::ActivityEvent> {
+    common::hot_lead(lead)
+        .activities
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| pb::ActivityEvent {
+            event_id: format!("{lead}-{i}"),
+            lead_id: lead.to_owned(),
+            r#type: a.r#type,
+            occurred_at: Some(prost_types::Timestamp {
+                seconds: a.occurred_at.unwrap().seconds - common::NOW + now_secs(),
+                nanos: 0,
+            }),
+        })
+        .collect()
+}
+
+fn now_secs() -> i64 {
+    leadscore::grpc::convert::now() / 1_000_000
+}
+
+async fn make_sql(c: &mut LeadServiceClient<Channel>, id: &str) {
+    let hot = common::hot_lead(id);
+    c.upsert_leads(pb::UpsertLeadsRequest {
+        leads: vec![pb::LeadUpsert {
+            lead_id: id.into(),
+            profile: hot.profile,
+            bant: hot.bant,
+            update_mask: None,
+        }],
+    })
+    .await
+    .unwrap();
+    c.record_activities(pb::RecordActivitiesRequest { events: events(id) })
+        .await
+        .unwrap();
+}
+
+fn assert_invalid(status: tonic::Status, code: Code, field: &str) {
+    assert_eq!(status.code(), code, "{status:?}");
+    assert!(status.message().contains(field), "{status:?} names {field}");
+}
+
+#[tokio::test]
+async fn a_lead_goes_from_events_to_sql_to_accepted_and_the_feed_resumes() {
+    let server = common::TestServer::start().await;
+    let mut c = client(&server).await;
+    make_sql(&mut c, "g1").await;
+    let got = c
+        .get_lead(pb::GetLeadRequest {
+            lead_id: "g1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let lead = got.lead.unwrap();
+    assert_eq!(lead.stage, pb::Stage::Sql as i32);
+    let score = lead.score.unwrap();
+    assert_eq!(score.stage, pb::Stage::Sql as i32);
+    assert_eq!(
+        lead.owner, "ava",
+        "US is ava and ben's territory, ava first"
+    );
+
+    let page = c
+        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
+            stages: vec![pb::Stage::Sql as i32],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.leads.len(), 1);
+    assert!(!page.leads[0].stage_reason.is_empty());
+
+    let accepted = c
+        .accept_lead(pb::AcceptLeadRequest {
+            lead_id: "g1".into(),
+            owner: "ava".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .lead
+        .unwrap();
+    assert_eq!(accepted.status, pb::HandOffStatus::Accepted as i32);
+    assert!(accepted.follow_up_due.is_some());
+
+    let mut feed = c
+        .watch_stage_changes(pb::WatchStageChangesRequest { after_cursor: 0 })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut kinds = Vec::new();
+    for _ in 0..3 {
+        kinds.push(feed.message().await.unwrap().unwrap());
+    }
+    let k: Vec<i32> = kinds.iter().map(|c| c.kind).collect();
+    use pb::StageChangeKind as K;
+    assert_eq!(k, [K::ToSql as i32, K::Assigned as i32, K::Accepted as i32]);
+    drop(feed);
+    // Reconnect after the second change: the third comes again, then new ones live.
+    let mut feed = c
+        .watch_stage_changes(pb::WatchStageChangesRequest {
+            after_cursor: kinds[1].cursor,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        feed.message().await.unwrap().unwrap().cursor,
+        kinds[2].cursor
+    );
+    c.record_outcome(pb::RecordOutcomeRequest {
+        lead_id: "g1".into(),
+        outcome: pb::Outcome::Won as i32,
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: now_secs(),
+            nanos: 0,
+        }),
+    })
+    .await
+    .unwrap();
+    assert_eq!(feed.message().await.unwrap().unwrap().kind, K::Won as i32);
+}
+
+#[tokio::test]
+async fn bad_input_is_named_by_field() {
+    let server = common::TestServer::start().await;
+    let mut c = client(&server).await;
+    let err = c
+        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
+            stages: vec![42],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_invalid(err, Code::InvalidArgument, "stages[0]");
+    let err = c
+        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
+            page_token: "not-a-token".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_invalid(err, Code::InvalidArgument, "page_token");
+    let err = c
+        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
+            page_size: 1001,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_invalid(err, Code::InvalidArgument, "page_size");
+    make_sql(&mut c, "b1").await;
+    let err = c
+        .reject_lead(pb::RejectLeadRequest {
+            lead_id: "b1".into(),
+            reason: " ".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_invalid(err, Code::InvalidArgument, "reason");
+    c.upsert_leads(pb::UpsertLeadsRequest {
+        leads: vec![pb::LeadUpsert {
+            lead_id: "cold".into(),
+            ..Default::default()
+        }],
+    })
+    .await
+    .unwrap();
+    let err = c
+        .accept_lead(pb::AcceptLeadRequest {
+            lead_id: "cold".into(),
+            owner: "ava".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    let err = c
+        .get_lead(pb::GetLeadRequest {
+            lead_id: "nobody".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+    let err = c
+        .upsert_leads(pb::UpsertLeadsRequest {
+            leads: vec![pb::LeadUpsert {
+                lead_id: "m".into(),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["profile.shoe_size".into()],
+                }),
+                ..Default::default()
+            }],
+        })
+        .await
+        .unwrap_err();
+    assert_invalid(err, Code::InvalidArgument, "leads[0].update_mask.paths[0]");
+
+    let mut batch = events("e1");
+    batch[1].occurred_at = None;
+    batch[2].r#type.clear();
+    let results = c
+        .record_activities(pb::RecordActivitiesRequest { events: batch })
+        .await
+        .unwrap()
+        .into_inner()
+        .results;
+    let status: Vec<i32> = results.iter().map(|r| r.status).collect();
+    let (ok, bad) = (
+        pb::EventStatus::Recorded as i32,
+        pb::EventStatus::Rejected as i32,
+    );
+    assert_eq!(status, [ok, bad, bad, ok, ok, ok]);
+    assert!(
+        results[1].reason.starts_with("events[1].occurred_at"),
+        "{:?}",
+        results[1]
+    );
+    assert!(
+        results[2].reason.starts_with("events[2].type"),
+        "{:?}",
+        results[2]
+    );
+}
