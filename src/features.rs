@@ -113,6 +113,16 @@ impl FunnelStage {
 /// Canonical form of an activity type or attribute key: trimmed, lower
 /// case, runs of whitespace and dashes turned into one `_`.
 pub fn normalize_name(raw: &str) -> String {
+    let already_normal = !raw.is_empty()
+        && !raw.starts_with('_')
+        && !raw.ends_with('_')
+        && !raw.contains("__")
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if already_normal {
+        return raw.to_owned();
+    }
     let mut out = String::with_capacity(raw.len());
     let mut pending_sep = false;
     for c in raw.trim().chars() {
@@ -294,11 +304,25 @@ impl CompiledFeatures {
         let mut values = vec![0.0; self.len()];
         let mut unscored: BTreeMap<String, f64> = BTreeMap::new();
 
-        for (activity_type, weight) in self.cleaned_weights(input) {
-            match self.activity_index.get(activity_type) {
-                Some(&i) => values[i] += weight,
-                None => *unscored.entry(activity_type.to_owned()).or_default() += 1.0,
+        // Clean: drop future activities and repeated event ids, then split
+        // into known types (by feature index, cheap to sort) and unknown ones.
+        let mut seen_ids: HashSet<&str> = HashSet::new();
+        let mut known: Vec<(usize, Micros)> = Vec::with_capacity(input.activities.len());
+        let mut unknown: Vec<(&str, Micros)> = Vec::new();
+        for a in input.activities {
+            if a.occurred_at > input.as_of || a.event_id.is_some_and(|id| !seen_ids.insert(id)) {
+                continue;
             }
+            match self.activity_index.get(a.activity_type) {
+                Some(&i) => known.push((i, a.occurred_at)),
+                None => unknown.push((a.activity_type, a.occurred_at)),
+            }
+        }
+        for (i, at) in self.debounced(known) {
+            values[i] += (-self.decay_rate * (input.as_of - at) as f64).exp();
+        }
+        for (activity_type, _) in self.debounced(unknown) {
+            *unscored.entry(activity_type.to_owned()).or_default() += 1.0;
         }
         for &(activity_type, count) in input.counts {
             match self.activity_index.get(activity_type) {
@@ -323,35 +347,20 @@ impl CompiledFeatures {
         }
     }
 
-    /// Activities that survive cleaning, each with its decay weight.
-    fn cleaned_weights<'a>(&self, input: &FeatureInput<'a>) -> Vec<(&'a str, f64)> {
-        let mut seen_ids: HashSet<&str> = HashSet::new();
-        let mut kept: Vec<&ActivityRef<'a>> = input
-            .activities
-            .iter()
-            .filter(|a| a.occurred_at <= input.as_of)
-            .filter(|a| a.event_id.is_none_or(|id| seen_ids.insert(id)))
-            .collect();
-        kept.sort_by(|a, b| {
-            a.activity_type
-                .cmp(b.activity_type)
-                .then(a.occurred_at.cmp(&b.occurred_at))
-        });
+    /// Sorts (type, time) pairs and drops repeats of a type closer than the
+    /// dedupe window to the last one kept (bots, double clicks).
+    fn debounced<T: Ord + Copy>(&self, mut events: Vec<(T, Micros)>) -> Vec<(T, Micros)> {
+        events.sort_unstable();
         let window = i64::from(self.spec.dedupe_window_seconds) * 1_000_000;
-        let mut out = Vec::with_capacity(kept.len());
-        let mut last: Option<(&str, Micros)> = None;
-        for a in kept {
-            if let Some((t, at)) = last
-                && t == a.activity_type
-                && a.occurred_at - at < window
-            {
-                continue;
+        let mut last: Option<(T, Micros)> = None;
+        events.retain(|&(t, at)| {
+            let repeat = last.is_some_and(|(lt, lat)| lt == t && at - lat < window);
+            if !repeat {
+                last = Some((t, at));
             }
-            last = Some((a.activity_type, a.occurred_at));
-            let age = (input.as_of - a.occurred_at) as f64;
-            out.push((a.activity_type, (-self.decay_rate * age).exp()));
-        }
-        out
+            !repeat
+        });
+        events
     }
 }
 

@@ -142,10 +142,10 @@ impl FieldError {
 }
 
 /// Checks a string's length.
-pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
+pub fn check_len(field: impl std::fmt::Display, value: &str, max: usize) -> Result<(), FieldError> {
     if value.len() > max {
         return Err(FieldError::new(
-            field,
+            field.to_string(),
             format!("is {} bytes long, the limit is {max}", value.len()),
         ));
     }
@@ -177,8 +177,8 @@ fn check_attributes(field: &str, attributes: &BTreeMap<String, String>) -> Resul
         if k.is_empty() {
             return Err(FieldError::new(field, "has an empty key"));
         }
-        check_len(&format!("{field}[{k:?}]"), k, limits::MAX_KEY_BYTES)?;
-        check_len(&format!("{field}[{k:?}]"), v, limits::MAX_STRING_BYTES)?;
+        check_len(format_args!("{field}[{k:?}]"), k, limits::MAX_KEY_BYTES)?;
+        check_len(format_args!("{field}[{k:?}]"), v, limits::MAX_STRING_BYTES)?;
     }
     Ok(())
 }
@@ -222,13 +222,13 @@ impl Lead {
                 ));
             }
             check_len(
-                &format!("activities[{i}].type"),
+                format_args!("activities[{i}].type"),
                 &a.activity_type,
                 limits::MAX_STRING_BYTES,
             )?;
             if let Some(id) = &a.event_id {
                 check_len(
-                    &format!("activities[{i}].event_id"),
+                    format_args!("activities[{i}].event_id"),
                     id,
                     limits::MAX_STRING_BYTES,
                 )?;

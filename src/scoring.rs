@@ -112,35 +112,13 @@ impl Scorer {
     }
 
     fn contribution(&self, t: &crate::model::Term) -> Contribution {
-        let spec = self.model.features().spec();
-        let label = match spec.activities.get(t.feature) {
-            Some(a) => format!(
-                "{} ({})",
-                humanize(&a.activity_type),
-                a.funnel_stage.label()
-            ),
-            None => {
-                let c = &spec.categorical[t.feature - spec.activities.len()];
-                format!("{} = {}", humanize(&c.attribute), c.value)
-            }
-        };
         Contribution {
             feature: self.model.feature_name(t.feature).to_owned(),
-            label,
+            label: self.model.feature_label(t.feature).to_owned(),
             value: t.value,
             weight: t.weight,
             logit: t.logit,
             points: t.points,
         }
-    }
-}
-
-/// `demo_request` → `Demo request`.
-fn humanize(name: &str) -> String {
-    let spaced = name.replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => spaced,
     }
 }

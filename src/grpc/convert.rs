@@ -18,17 +18,22 @@ use crate::scoring::{Contribution, LeadScore};
 const TOP_FACTORS: usize = 3;
 
 /// Timestamp to microseconds since the epoch.
-pub fn micros(field: &str, t: &Timestamp) -> Result<Micros, FieldError> {
+pub fn micros(field: impl std::fmt::Display, t: &Timestamp) -> Result<Micros, FieldError> {
     if !(0..1_000_000_000).contains(&t.nanos) {
         return Err(FieldError::new(
-            field,
+            field.to_string(),
             format!("nanos {} must be in [0, 1e9)", t.nanos),
         ));
     }
     t.seconds
         .checked_mul(1_000_000)
         .and_then(|s| s.checked_add(i64::from(t.nanos / 1000)))
-        .ok_or_else(|| FieldError::new(field, format!("seconds {} is out of range", t.seconds)))
+        .ok_or_else(|| {
+            FieldError::new(
+                field.to_string(),
+                format!("seconds {} is out of range", t.seconds),
+            )
+        })
 }
 
 /// Microseconds since the epoch to a timestamp.
@@ -103,7 +108,7 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
                 .ok_or_else(|| {
                     FieldError::new(format!("activities[{i}].occurred_at"), "is required")
                 })
-                .and_then(|t| micros(&format!("activities[{i}].occurred_at"), t))?;
+                .and_then(|t| micros(format_args!("activities[{i}].occurred_at"), t))?;
             Ok(Activity {
                 activity_type: normalize_name(&a.r#type),
                 occurred_at,

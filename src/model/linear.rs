@@ -54,6 +54,18 @@ pub struct LinearModel {
     intercept: f64,
     /// Feature names, in feature order.
     names: Vec<String>,
+    /// Human labels ("Demo request (BOFU)"), in feature order.
+    labels: Vec<String>,
+}
+
+/// `demo_request` → `Demo request`.
+fn humanize(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
 }
 
 /// The logistic function.
@@ -80,12 +92,26 @@ impl LinearModel {
         let intercept = file.intercept - shift;
         let features = CompiledFeatures::new(file.features.clone());
         let names = features.names();
+        let spec = features.spec();
+        let activity_labels = spec.activities.iter().map(|a| {
+            format!(
+                "{} ({})",
+                humanize(&a.activity_type),
+                a.funnel_stage.label()
+            )
+        });
+        let categorical_labels = spec
+            .categorical
+            .iter()
+            .map(|c| format!("{} = {}", humanize(&c.attribute), c.value));
+        let labels = activity_labels.chain(categorical_labels).collect();
         LinearModel {
             file,
             features,
             weights,
             intercept,
             names,
+            labels,
         }
     }
 
@@ -107,6 +133,11 @@ impl LinearModel {
     /// Name of feature `i` (`activity:TYPE` or `attribute:KEY=VALUE`).
     pub fn feature_name(&self, i: usize) -> &str {
         &self.names[i]
+    }
+
+    /// Human label of feature `i` ("Demo request (BOFU)", "Last activity = sms sent").
+    pub fn feature_label(&self, i: usize) -> &str {
+        &self.labels[i]
     }
 
     /// Raw-unit weights, in feature order.
