@@ -32,9 +32,9 @@ def generate_stubs(out: pathlib.Path) -> None:
     sys.path.insert(0, str(out))
 
 
-def start_server(binary: str):
+def start_server(binary: str, db_dir: str):
     proc = subprocess.Popen(
-        [binary, "serve", "--listen", "127.0.0.1:0", "--log-format", "json",
+        [binary, "serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--db", f"sqlite://{db_dir}/leads.db",
          "--models", str(ROOT / "models"), "--rules", str(ROOT / "config/rules.toml")],
         stderr=subprocess.PIPE, text=True,
     )
@@ -62,7 +62,7 @@ def main() -> None:
         from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
         from leadscore.v1 import scoring_pb2 as pb, scoring_pb2_grpc as rpc
 
-        proc, addr = start_server(binary)
+        proc, addr = start_server(binary, gen)
         try:
             channel = grpc.insecure_channel(addr)
             stub = rpc.ScoringServiceStub(channel)
