@@ -100,6 +100,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                         tracing::error!(error = %e, "metrics endpoint failed");
                     }
                 });
+                book.set_metrics(metrics.clone());
                 options.metrics = Some(metrics);
             }
             let listener =

@@ -38,6 +38,7 @@ async fn counters_move_after_calls() {
         ..Default::default()
     })
     .await;
+    server.book.set_metrics(metrics.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let metrics_addr = listener.local_addr().unwrap();
     tokio::spawn(leadscore::metrics::endpoint::serve(
@@ -58,7 +59,21 @@ async fn counters_move_after_calls() {
     };
     client.score_leads(batch).await.unwrap();
 
+    let mut leads =
+        leadscore::pb::v1::lead_service_client::LeadServiceClient::new(server.channel().await);
+    leads
+        .list_prioritized_leads(leadscore::pb::v1::ListPrioritizedLeadsRequest::default())
+        .await
+        .unwrap();
+
     let after = scrape(metrics_addr).await;
+    assert_eq!(
+        value(
+            &after,
+            "leadscore_store_operation_seconds_count{operation=\"list\"}"
+        ),
+        1.0
+    );
     let ok =
         "leadscore_grpc_calls_total{method=\"/leadscore.v1.ScoringService/ScoreLead\",code=\"OK\"}";
     let bad = "leadscore_grpc_calls_total{method=\"/leadscore.v1.ScoringService/ScoreLead\",code=\"INVALIDARGUMENT\"}";

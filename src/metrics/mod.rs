@@ -5,7 +5,7 @@
 //! - [`endpoint`]: the HTTP listener serving `GET /metrics`.
 //!
 //! Labels never carry tokens or personal data: only method names, status
-//! codes, stage transition kinds and versions.
+//! codes, store operations and versions.
 
 pub mod endpoint;
 pub mod layer;
@@ -44,13 +44,6 @@ pub struct VersionLabels {
     pub rules_version: String,
 }
 
-/// Labels of a stage transition.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-pub struct TransitionLabels {
-    /// `to_mql`, `to_sql`, `accepted`, `recycled`, …
-    pub kind: String,
-}
-
 /// Labels of a store operation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct StoreLabels {
@@ -69,8 +62,6 @@ pub struct Metrics {
     pub latency: Family<MethodLabels, Histogram>,
     /// Leads scored (a batch counts each lead).
     pub scores_served: Counter,
-    /// Stage transitions recorded, by kind.
-    pub transitions: Family<TransitionLabels, Counter>,
     /// Store operation latency, seconds.
     pub store_latency: Family<StoreLabels, Histogram>,
     /// Active model and rules versions (value 1 for the active pair).
@@ -100,7 +91,6 @@ impl Metrics {
             latency_histogram as fn() -> Histogram,
         );
         let scores_served = Counter::default();
-        let transitions = Family::<TransitionLabels, Counter>::default();
         let store_latency = Family::<StoreLabels, Histogram>::new_with_constructor(
             latency_histogram as fn() -> Histogram,
         );
@@ -118,11 +108,6 @@ impl Metrics {
             latency.clone(),
         );
         registry.register("scores_served", "Leads scored", scores_served.clone());
-        registry.register(
-            "stage_transitions",
-            "Stage transitions recorded, by kind",
-            transitions.clone(),
-        );
         registry.register(
             "store_operation_seconds",
             "Lead store operation latency",
@@ -148,7 +133,6 @@ impl Metrics {
             calls,
             latency,
             scores_served,
-            transitions,
             store_latency,
             versions,
             reloads_ok,

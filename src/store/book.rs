@@ -19,6 +19,7 @@ use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, S
 use super::upsert::LeadUpsert;
 use crate::features::Micros;
 use crate::lead::FieldError;
+use crate::metrics::{Metrics, StoreLabels};
 use crate::scoring::{LeadScore, Scorer};
 
 /// How often a watcher with nothing new re-reads the log (for changes
@@ -38,6 +39,8 @@ pub struct LeadBook {
     scorer: Arc<ArcSwap<Scorer>>,
     /// Bumped after every write of this process, to wake watchers.
     written: watch::Sender<u64>,
+    /// Store latency metrics, when the metrics endpoint is on.
+    metrics: std::sync::OnceLock<Arc<Metrics>>,
 }
 
 impl LeadBook {
@@ -47,6 +50,7 @@ impl LeadBook {
             db: Arc::from(db),
             scorer,
             written: watch::channel(0).0,
+            metrics: std::sync::OnceLock::new(),
         }
     }
 
@@ -59,6 +63,11 @@ impl LeadBook {
         Ok(LeadBook::new(db, scorer))
     }
 
+    /// Records store operation latency into `metrics` from now on.
+    pub fn set_metrics(&self, metrics: Arc<Metrics>) {
+        let _ = self.metrics.set(metrics);
+    }
+
     /// The scorer handle (shared with `ScoringService`).
     pub fn scorer(&self) -> &Arc<ArcSwap<Scorer>> {
         &self.scorer
@@ -66,14 +75,24 @@ impl LeadBook {
 
     async fn run<R: Send + 'static>(
         &self,
+        operation: &'static str,
         write: bool,
         f: impl FnOnce(&dyn Database, &Scorer) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let db = self.db.clone();
         let scorer = self.scorer.load_full();
+        let started = std::time::Instant::now();
         let out = tokio::task::spawn_blocking(move || f(db.as_ref(), &scorer))
             .await
             .map_err(|e| StoreError::Aborted(e.to_string()))?;
+        if let Some(m) = self.metrics.get() {
+            let labels = StoreLabels {
+                operation: operation.to_owned(),
+            };
+            m.store_latency
+                .get_or_create(&labels)
+                .observe(started.elapsed().as_secs_f64());
+        }
         if write {
             self.written.send_modify(|n| *n += 1);
         }
@@ -86,7 +105,7 @@ impl LeadBook {
         events: Vec<Result<NewEvent, FieldError>>,
         now: Micros,
     ) -> Result<Vec<EventOutcome>, StoreError> {
-        self.run(true, move |db, s| {
+        self.run("record_activities", true, move |db, s| {
             ops::record_activities(db, s, events, now)
         })
         .await
@@ -98,14 +117,16 @@ impl LeadBook {
         upserts: Vec<LeadUpsert>,
         now: Micros,
     ) -> Result<Vec<LeadRecord>, StoreError> {
-        self.run(true, move |db, s| ops::upsert_leads(db, s, &upserts, now))
-            .await
+        self.run("upsert_leads", true, move |db, s| {
+            ops::upsert_leads(db, s, &upserts, now)
+        })
+        .await
     }
 
     /// One lead, its full score answer (as `ScoreLead` gives it as of the
     /// last re-score) and its history.
     pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore), StoreError> {
-        self.run(false, move |db, scorer| {
+        self.run("get_lead", false, move |db, scorer| {
             let detail = ops::get_lead(db, &id)?;
             let lead = super::lifecycle::scoring_lead(&detail.lead, detail.activities.clone());
             let score = scorer.score(&lead, detail.lead.scored_at)?;
@@ -116,7 +137,7 @@ impl LeadBook {
 
     /// One page of the prioritized list.
     pub async fn list(&self, query: ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError> {
-        self.run(false, move |db, _| ops::list(db, &query, now))
+        self.run("list", false, move |db, _| ops::list(db, &query, now))
             .await
     }
 
@@ -127,8 +148,10 @@ impl LeadBook {
         action: HandOffAction,
         now: Micros,
     ) -> Result<LeadRecord, StoreError> {
-        self.run(true, move |db, s| ops::hand_off(db, s, &id, &action, now))
-            .await
+        self.run("hand_off", true, move |db, s| {
+            ops::hand_off(db, s, &id, &action, now)
+        })
+        .await
     }
 
     /// Changes after `after`, at most `limit`.
@@ -137,8 +160,10 @@ impl LeadBook {
         after: i64,
         limit: usize,
     ) -> Result<Vec<StageChange>, StoreError> {
-        self.run(false, move |db, _| ops::changes_after(db, after, limit))
-            .await
+        self.run("changes_after", false, move |db, _| {
+            ops::changes_after(db, after, limit)
+        })
+        .await
     }
 
     /// Re-scores every lead as of `now` (decay, model or rules changes) and
@@ -149,7 +174,7 @@ impl LeadBook {
         loop {
             let from = after.clone();
             let (last, report) = self
-                .run(true, move |db, s| {
+                .run("sweep", true, move |db, s| {
                     ops::sweep_chunk(db, s, &from, SWEEP_CHUNK, now)
                 })
                 .await?;
