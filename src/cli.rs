@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::client::connect::ClientArgs;
+use crate::client::{ClientError, commands};
 use crate::config::{LogFormat, ServeConfig, StartError};
 
 /// leadscore: explainable, decaying, learned lead scores over gRPC.
@@ -18,6 +20,35 @@ pub struct Cli {
 pub enum Command {
     /// Run the gRPC service.
     Serve(Box<ServeConfig>),
+    /// Score a lead from proto3 JSON (a `leadscore.v1.Lead` or a whole
+    /// `ScoreLeadRequest`; `-` reads stdin) and show score, reasons and
+    /// contributions.
+    Score {
+        /// JSON file, or `-` for stdin.
+        #[arg(long, default_value = "-")]
+        file: std::path::PathBuf,
+        /// Connection and output settings.
+        #[command(flatten)]
+        client: Box<ClientArgs>,
+    },
+    /// Read stored leads.
+    Leads {
+        /// What to read.
+        #[command(subcommand)]
+        command: LeadsCommand,
+        /// Connection and output settings.
+        #[command(flatten)]
+        client: Box<ClientArgs>,
+    },
+    /// List, inspect and activate models.
+    Models {
+        /// What to do.
+        #[command(subcommand)]
+        command: ModelsCommand,
+        /// Connection and output settings.
+        #[command(flatten)]
+        client: Box<ClientArgs>,
+    },
     /// Make a bearer token: prints the token (give it to the caller) and
     /// the entry to append to the tokens file (only its hash is stored).
     NewToken {
@@ -28,12 +59,100 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', required = true, value_parser = parse_scope)]
         scopes: Vec<crate::security::scopes::Scope>,
     },
+    /// Write the lead store as the training job's input: `leads.csv` and
+    /// `activities.csv` in `--out` (each replaced atomically).
+    Export {
+        /// Lead store: `sqlite://PATH` or `postgres://…`.
+        #[arg(long, env = "LEADSCORE_DB", default_value = "sqlite://leadscore.db")]
+        db: String,
+        /// Directory to write the two files into (created if missing).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 fn parse_scope(s: &str) -> Result<crate::security::scopes::Scope, String> {
     serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(|_| {
         format!("unknown scope {s:?}; use score, leads:read, leads:write or models:admin")
     })
+}
+
+/// Stage filter of `leads top`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StageArg {
+    /// Nurturing.
+    Nurturing,
+    /// Marketing qualified.
+    Mql,
+    /// Sales qualified.
+    Sql,
+}
+
+impl From<StageArg> for crate::pb::v1::Stage {
+    fn from(s: StageArg) -> Self {
+        match s {
+            StageArg::Nurturing => crate::pb::v1::Stage::Nurturing,
+            StageArg::Mql => crate::pb::v1::Stage::Mql,
+            StageArg::Sql => crate::pb::v1::Stage::Sql,
+        }
+    }
+}
+
+/// `leadscore leads …`.
+#[derive(Debug, Subcommand)]
+pub enum LeadsCommand {
+    /// The prioritized list (stage, then score).
+    Top {
+        /// Only these stages (repeatable).
+        #[arg(long, value_enum)]
+        stage: Vec<StageArg>,
+        /// How many rows (at most 1,000).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// One lead: score, stage, reasons, contributions, history.
+    Show {
+        /// Lead id.
+        id: String,
+    },
+}
+
+/// `leadscore models …`.
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Every model file, active and pinned marked, refused ones with why.
+    List,
+    /// A model card (default: the active model).
+    Show {
+        /// Version to show.
+        version: Option<String>,
+    },
+    /// Pin a version (rollback), or `--latest` to unpin.
+    Activate {
+        /// Version to pin.
+        #[arg(required_unless_present = "latest")]
+        version: Option<String>,
+        /// Unpin: serve the newest valid model.
+        #[arg(long, conflicts_with = "version")]
+        latest: bool,
+    },
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The service could not start or run.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// A client command failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// Prints a client command's answer.
+fn emit(answer: Result<String, ClientError>) -> Result<(), CliError> {
+    print!("{}", answer?);
+    Ok(())
 }
 
 fn init_logging(format: LogFormat) {
@@ -50,74 +169,130 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// `leadscore export`: progress on stderr every 10,000 leads, then a summary.
+async fn export(db: String, out: std::path::PathBuf) -> Result<(), StartError> {
+    use crate::store::StoreError;
+    let summary = tokio::task::spawn_blocking(move || {
+        let store = crate::store::open(&db)?;
+        let mut reported = 0;
+        let summary = crate::store::export::export(store.as_ref(), &out, &mut |done| {
+            if done.leads >= reported + 10_000 {
+                reported = done.leads;
+                eprintln!(
+                    "exported {} leads, {} activities…",
+                    done.leads, done.activities
+                );
+            }
+        })?;
+        Ok::<_, StoreError>((summary, out))
+    })
+    .await
+    .map_err(|e| StoreError::Aborted(e.to_string()))??;
+    let (summary, out) = summary;
+    eprintln!(
+        "wrote {} leads to {} and {} activities to {}",
+        summary.leads,
+        out.join("leads.csv").display(),
+        summary.activities,
+        out.join("activities.csv").display()
+    );
+    Ok(())
+}
+
 /// Runs the parsed command.
-pub async fn run(cli: Cli) -> Result<(), StartError> {
+pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Score { file, client } => emit(commands::score(&client, &file).await),
+        Command::Leads {
+            command: LeadsCommand::Top { stage, limit },
+            client,
+        } => {
+            let stages: Vec<_> = stage.into_iter().map(Into::into).collect();
+            emit(commands::top(&client, &stages, limit).await)
+        }
+        Command::Leads {
+            command: LeadsCommand::Show { id },
+            client,
+        } => emit(commands::show_lead(&client, &id).await),
+        Command::Models {
+            command: ModelsCommand::List,
+            client,
+        } => emit(commands::list_models(&client).await),
+        Command::Models {
+            command: ModelsCommand::Show { version },
+            client,
+        } => emit(commands::show_model(&client, version.as_deref()).await),
+        Command::Models {
+            command: ModelsCommand::Activate { version, .. },
+            client,
+        } => emit(commands::activate(&client, version.as_deref()).await),
         Command::NewToken { name, scopes } => {
             let (token, entry) = crate::security::tokens::generate(&name, &scopes)
                 .map_err(StartError::TokenGeneration)?;
             println!("token: {token}\n\n# append to the tokens file:\n{entry}");
             Ok(())
         }
-        Command::Serve(config) => {
-            init_logging(config.log_format);
-            let mut options = config.server_options()?;
-            if let (Some(path), Some(tokens)) = (&config.tokens, &options.tokens) {
-                tokio::spawn(crate::security::tokens::watch(
-                    path.clone(),
-                    tokens.clone(),
-                    config.reload_interval(),
-                ));
-            }
-            let lifecycle = std::sync::Arc::new(config.load_lifecycle()?);
-            let scorer = lifecycle.scorer().load_full();
-            tracing::info!(
-                model = scorer.model.version(),
-                rules = %scorer.rules.version,
-                pinned = ?lifecycle.pinned(),
-                "loaded model and rules"
-            );
-            tokio::spawn(crate::lifecycle::watch(
-                lifecycle.clone(),
-                config.reload_interval(),
-            ));
-            let book = std::sync::Arc::new(
-                crate::store::LeadBook::open(&config.db, lifecycle.scorer()).await?,
-            );
-            tokio::spawn(
-                book.clone()
-                    .sweep_every(config.sweep_interval(), crate::grpc::convert::now),
-            );
-            if let Some(addr) = config.metrics_listen {
-                let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
-                let listener = tokio::net::TcpListener::bind(addr)
-                    .await
-                    .map_err(|source| StartError::Bind { addr, source })?;
-                let endpoint =
-                    crate::metrics::endpoint::serve(listener, metrics.clone(), lifecycle.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = endpoint.await {
-                        tracing::error!(error = %e, "metrics endpoint failed");
-                    }
-                });
-                book.set_metrics(metrics.clone());
-                options.metrics = Some(metrics);
-            }
-            let listener =
-                tokio::net::TcpListener::bind(config.listen)
-                    .await
-                    .map_err(|source| StartError::Bind {
-                        addr: config.listen,
-                        source,
-                    })?;
-            crate::server::run(
-                listener,
-                lifecycle,
-                book,
-                options,
-                crate::server::termination_signal(),
-            )
-            .await
-        }
+        Command::Export { db, out } => Ok(export(db, out).await?),
+        Command::Serve(config) => Ok(serve(*config).await?),
     }
+}
+
+/// `leadscore serve`: everything validated before the port is bound.
+async fn serve(config: ServeConfig) -> Result<(), StartError> {
+    init_logging(config.log_format);
+    let mut options = config.server_options()?;
+    if let (Some(path), Some(tokens)) = (&config.tokens, &options.tokens) {
+        tokio::spawn(crate::security::tokens::watch(
+            path.clone(),
+            tokens.clone(),
+            config.reload_interval(),
+        ));
+    }
+    let lifecycle = std::sync::Arc::new(config.load_lifecycle()?);
+    let scorer = lifecycle.scorer().load_full();
+    tracing::info!(
+        model = scorer.model.version(),
+        rules = %scorer.rules.version,
+        pinned = ?lifecycle.pinned(),
+        "loaded model and rules"
+    );
+    tokio::spawn(crate::lifecycle::watch(
+        lifecycle.clone(),
+        config.reload_interval(),
+    ));
+    let book =
+        std::sync::Arc::new(crate::store::LeadBook::open(&config.db, lifecycle.scorer()).await?);
+    tokio::spawn(
+        book.clone()
+            .sweep_every(config.sweep_interval(), crate::grpc::convert::now),
+    );
+    if let Some(addr) = config.metrics_listen {
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let endpoint =
+            crate::metrics::endpoint::serve(listener, metrics.clone(), lifecycle.clone());
+        tokio::spawn(async move {
+            if let Err(e) = endpoint.await {
+                tracing::error!(error = %e, "metrics endpoint failed");
+            }
+        });
+        book.set_metrics(metrics.clone());
+        options.metrics = Some(metrics);
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    crate::server::run(
+        listener,
+        lifecycle,
+        book,
+        options,
+        crate::server::termination_signal(),
+    )
+    .await
 }

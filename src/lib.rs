@@ -6,6 +6,7 @@
 //! at the edge, [`server`] runs it and [`cli`] / [`config`] start it.
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod features;
 pub mod grpc;

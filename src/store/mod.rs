@@ -7,6 +7,7 @@
 //!   pure functions; [`ops`]: the operations, written once against the
 //!   [`db::Tx`] seam; [`book`]: the async face the service uses, with the
 //!   change feed and the periodic sweep.
+//! - [`export`]: the store as the training job's CSV input.
 //! - Backends: [`sqlite`] (an embedded file, the default) and [`postgres`]
 //!   (shared by several replicas). Both run the same statements
 //!   ([`sql_tx`], [`list_sql`]) and versioned migrations from
@@ -21,6 +22,7 @@
 pub mod book;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod lifecycle;
 pub mod list_sql;
 pub mod ops;

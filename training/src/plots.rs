@@ -106,10 +106,7 @@ type Canvas<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 type Drawn<'a> = Result<(), Box<dyn std::error::Error + 'a>>;
 
 /// Draws on a 640×480 SVG.
-fn draw(
-    path: &Path,
-    f: impl for<'a> FnOnce(Canvas<'a>) -> Drawn<'a>,
-) -> Result<(), OutputError> {
+fn draw(path: &Path, f: impl for<'a> FnOnce(Canvas<'a>) -> Drawn<'a>) -> Result<(), OutputError> {
     draw_sized(path, (640, 480), f)
 }
 

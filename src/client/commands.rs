@@ -1,0 +1,145 @@
+//! One function per client subcommand; each prints its answer.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::connect::ClientArgs;
+use super::{ClientError, json, render};
+use crate::pb::v1 as pb;
+use crate::pb::v1::activate_model_request::Target;
+use crate::pb::v1::lead_service_client::LeadServiceClient;
+use crate::pb::v1::model_service_client::ModelServiceClient;
+use crate::pb::v1::scoring_service_client::ScoringServiceClient;
+
+fn read_input(file: &Path) -> Result<String, ClientError> {
+    let mut text = String::new();
+    let result = if file == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text).map(drop)
+    } else {
+        std::fs::read_to_string(file).map(|t| text = t)
+    };
+    result.map_err(|e| ClientError::Input(format!("cannot read {}: {e}", file.display())))?;
+    Ok(text)
+}
+
+/// `leadscore score --file F`: the file holds a `leadscore.v1.Lead` or a
+/// whole `leadscore.v1.ScoreLeadRequest` (with `as_of`), in proto3 JSON.
+pub async fn score(args: &ClientArgs, file: &Path) -> Result<String, ClientError> {
+    let text = read_input(file)?;
+    let is_request = serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| ClientError::Input(format!("{} is not JSON: {e}", file.display())))?
+        .get("lead")
+        .is_some();
+    let request = if is_request {
+        json::parse::<pb::ScoreLeadRequest>("leadscore.v1.ScoreLeadRequest", &text)?
+    } else {
+        pb::ScoreLeadRequest {
+            lead: Some(json::parse("leadscore.v1.Lead", &text)?),
+            as_of: None,
+        }
+    };
+    let mut client = ScoringServiceClient::new(args.connect().await?);
+    let score = client
+        .score_lead(request)
+        .await?
+        .into_inner()
+        .score
+        .unwrap_or_default();
+    Ok(if args.json {
+        json::render("leadscore.v1.LeadScore", &score)
+    } else {
+        render::score(&score)
+    })
+}
+
+/// `leadscore leads top`: the prioritized list.
+pub async fn top(
+    args: &ClientArgs,
+    stages: &[pb::Stage],
+    limit: u32,
+) -> Result<String, ClientError> {
+    let mut client = LeadServiceClient::new(args.connect().await?);
+    let request = pb::ListPrioritizedLeadsRequest {
+        stages: stages.iter().map(|s| *s as i32).collect(),
+        page_size: limit,
+        ..Default::default()
+    };
+    let answer = client.list_prioritized_leads(request).await?.into_inner();
+    Ok(if args.json {
+        json::render("leadscore.v1.ListPrioritizedLeadsResponse", &answer)
+    } else {
+        render::leads(&answer.leads)
+    })
+}
+
+/// `leadscore leads show ID`.
+pub async fn show_lead(args: &ClientArgs, id: &str) -> Result<String, ClientError> {
+    let mut client = LeadServiceClient::new(args.connect().await?);
+    let answer = client
+        .get_lead(pb::GetLeadRequest {
+            lead_id: id.to_owned(),
+        })
+        .await?
+        .into_inner();
+    Ok(if args.json {
+        json::render("leadscore.v1.GetLeadResponse", &answer)
+    } else {
+        render::lead(&answer)
+    })
+}
+
+/// `leadscore models list`.
+pub async fn list_models(args: &ClientArgs) -> Result<String, ClientError> {
+    let mut client = ModelServiceClient::new(args.connect().await?);
+    let answer = client
+        .list_models(pb::ListModelsRequest {})
+        .await?
+        .into_inner();
+    Ok(if args.json {
+        json::render("leadscore.v1.ListModelsResponse", &answer)
+    } else {
+        render::models(&answer)
+    })
+}
+
+/// `leadscore models show [VERSION]` (default: the active model).
+pub async fn show_model(args: &ClientArgs, version: Option<&str>) -> Result<String, ClientError> {
+    let mut client = ModelServiceClient::new(args.connect().await?);
+    let request = pb::GetModelRequest {
+        version: version.unwrap_or_default().to_owned(),
+    };
+    let card = client.get_model(request).await?.into_inner();
+    Ok(if args.json {
+        json::render("leadscore.v1.ModelCard", &card)
+    } else {
+        render::card(&card)
+    })
+}
+
+/// `leadscore models activate VERSION` or `--latest`.
+pub async fn activate(args: &ClientArgs, version: Option<&str>) -> Result<String, ClientError> {
+    let mut client = ModelServiceClient::new(args.connect().await?);
+    let target = match version {
+        Some(v) => Target::Version(v.to_owned()),
+        None => Target::Latest(true),
+    };
+    let answer = client
+        .activate_model(pb::ActivateModelRequest {
+            target: Some(target),
+        })
+        .await?
+        .into_inner();
+    Ok(if args.json {
+        json::render("leadscore.v1.ActivateModelResponse", &answer)
+    } else {
+        format!(
+            "active: {}  pinned: {}\n",
+            answer.active_version,
+            if answer.pinned_version.is_empty() {
+                "(none: newest wins)"
+            } else {
+                &answer.pinned_version
+            }
+        )
+    })
+}

@@ -1,0 +1,45 @@
+//! proto3 JSON for any `leadscore.v1` message, through the service's own
+//! descriptor set (so the CLI's JSON is exactly what any other proto3 JSON
+//! client reads and writes).
+
+use std::sync::OnceLock;
+
+use prost::Message;
+use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
+
+use super::ClientError;
+
+fn pool() -> &'static DescriptorPool {
+    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        DescriptorPool::decode(crate::pb::FILE_DESCRIPTOR_SET)
+            .expect("the embedded descriptor set is valid")
+    })
+}
+
+fn descriptor(full_name: &str) -> prost_reflect::MessageDescriptor {
+    pool()
+        .get_message_by_name(full_name)
+        .expect("message names used by the CLI exist")
+}
+
+/// Parses proto3 JSON as message `full_name` (e.g. `leadscore.v1.Lead`).
+pub fn parse<M: Message + Default>(full_name: &str, json: &str) -> Result<M, ClientError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let dynamic = DynamicMessage::deserialize(descriptor(full_name), &mut de)
+        .and_then(|m| de.end().map(|()| m))
+        .map_err(|e| ClientError::Input(format!("not a valid {full_name} in proto3 JSON: {e}")))?;
+    M::decode(dynamic.encode_to_vec().as_slice()).map_err(|e| ClientError::Input(e.to_string()))
+}
+
+/// Prints `msg` as pretty proto3 JSON (enum names, defaults skipped).
+pub fn render<M: Message>(full_name: &str, msg: &M) -> String {
+    let dynamic = DynamicMessage::decode(descriptor(full_name), msg.encode_to_vec().as_slice())
+        .expect("a message re-decodes with its own descriptor");
+    let mut out = serde_json::Serializer::pretty(Vec::new());
+    let options = SerializeOptions::new();
+    dynamic
+        .serialize_with_options(&mut out, &options)
+        .expect("serializing to memory cannot fail");
+    String::from_utf8(out.into_inner()).expect("serde_json writes UTF-8")
+}

@@ -1,0 +1,194 @@
+//! Human-readable output: a score with its reasons and contributions, the
+//! prioritized list, model lists and cards.
+
+use std::fmt::Write;
+
+use crate::pb::v1 as pb;
+
+fn stage(s: i32) -> &'static str {
+    match pb::Stage::try_from(s) {
+        Ok(pb::Stage::Sql) => "SQL",
+        Ok(pb::Stage::Mql) => "MQL",
+        Ok(pb::Stage::Nurturing) => "nurturing",
+        Ok(pb::Stage::Unspecified) | Err(_) => "?",
+    }
+}
+
+fn grade(g: i32) -> &'static str {
+    match pb::FitGrade::try_from(g) {
+        Ok(pb::FitGrade::A) => "A",
+        Ok(pb::FitGrade::B) => "B",
+        Ok(pb::FitGrade::C) => "C",
+        Ok(pb::FitGrade::D) => "D",
+        Ok(pb::FitGrade::Unspecified) | Err(_) => "?",
+    }
+}
+
+/// A score answer: headline, verdicts, contributions that add up.
+pub fn score(s: &pb::LeadScore) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "lead {}  stage {}  score {:.1}  grade {} ({} fit points)  seniority {}{}",
+        s.lead_id,
+        stage(s.stage),
+        s.score,
+        grade(s.fit_grade),
+        s.fit_points,
+        s.seniority,
+        if s.decision_maker {
+            " (decision-maker)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(out, "model {}  rules {}", s.model_version, s.rules_version);
+    let _ = writeln!(out, "\ncriteria:");
+    for v in &s.verdicts {
+        let _ = writeln!(out, "  [{}] {}", if v.met { "x" } else { " " }, v.reason);
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<44} {:>9} {:>9} {:>7}",
+        "contribution", "value", "logit", "points"
+    );
+    let _ = writeln!(
+        out,
+        "{:<44} {:>9} {:>9.4} {:>7}",
+        "baseline (intercept)", "", s.intercept, ""
+    );
+    for c in &s.contributions {
+        let _ = writeln!(
+            out,
+            "{:<44} {:>9.4} {:>9.4} {:>7}",
+            c.label, c.value, c.logit, c.points
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<44} {:>9} {:>9.4} {:>7}   (MQL at {} points)",
+        "= logit / behavior points", "", s.logit, s.behavior_points, s.points_threshold
+    );
+    for u in &s.unscored {
+        let _ = writeln!(
+            out,
+            "unscored: {} x{} (the model does not know this type)",
+            u.r#type, u.count
+        );
+    }
+    out
+}
+
+/// The prioritized list as a table.
+pub fn leads(rows: &[pb::PrioritizedLead]) -> String {
+    let mut out = format!(
+        "{:>4}  {:<20} {:<10} {:>6} {:>5}  {:<12} {:<7} {}\n",
+        "#", "lead", "stage", "score", "grade", "owner", "country", "why"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<20} {:<10} {:>6.1} {:>5}  {:<12} {:<7} {}",
+            i + 1,
+            r.lead_id,
+            stage(r.stage),
+            r.score,
+            grade(r.fit_grade),
+            r.owner,
+            r.country,
+            r.stage_reason
+        );
+    }
+    out
+}
+
+/// A stored lead with its history.
+pub fn lead(l: &pb::GetLeadResponse) -> String {
+    let Some(lead) = &l.lead else {
+        return String::new();
+    };
+    let mut out = format!(
+        "owner {}  stage reason: {}\n",
+        if lead.owner.is_empty() {
+            "-"
+        } else {
+            &lead.owner
+        },
+        lead.stage_reason
+    );
+    if let Some(s) = &lead.score {
+        out.push_str(&score(s));
+    }
+    if !l.history.is_empty() {
+        let _ = writeln!(out, "\nhistory:");
+        for c in &l.history {
+            let _ = writeln!(
+                out,
+                "  #{} {:?} {}",
+                c.cursor,
+                pb::StageChangeKind::try_from(c.kind).unwrap_or_default(),
+                c.reason
+            );
+        }
+    }
+    out
+}
+
+/// The model list.
+pub fn models(list: &pb::ListModelsResponse) -> String {
+    let mut out = format!(
+        "{:<28} {:<22} {:>6} {:>7}  {:<7} {}\n",
+        "version", "created", "auc", "source", "state", ""
+    );
+    for m in &list.models {
+        if !m.valid {
+            let _ = writeln!(out, "{:<28} refused: {}", m.file, m.refusal);
+            continue;
+        }
+        let state = match (m.active, m.pinned) {
+            (true, true) => "active, pinned",
+            (true, false) => "active",
+            (false, true) => "pinned",
+            (false, false) => "",
+        };
+        let _ = writeln!(
+            out,
+            "{:<28} {:<22} {:>6.3} {:>7}  {}",
+            m.version, m.created_at, m.auc, m.source, state
+        );
+    }
+    out
+}
+
+/// A model card.
+pub fn card(c: &pb::ModelCard) -> String {
+    let s = c.summary.clone().unwrap_or_default();
+    let mut out = format!(
+        "model {} ({}), AUC {:.3}, log-loss {:.3}, Brier {:.3}\nhalf-life {} days, MQL threshold {:.3} = {} points\n\n",
+        s.version,
+        s.created_at,
+        s.auc,
+        s.log_loss,
+        s.brier,
+        if c.half_life_days > 0.0 {
+            format!("{:.0}", c.half_life_days)
+        } else {
+            "∞ (no decay)".into()
+        },
+        c.mql_threshold,
+        c.points_threshold
+    );
+    let _ = writeln!(
+        out,
+        "{:<44} {:<12} {:>9} {:>7}",
+        "feature", "stage", "weight", "points"
+    );
+    for w in &c.weights {
+        let _ = writeln!(
+            out,
+            "{:<44} {:<12} {:>9.4} {:>7}",
+            w.feature, w.funnel_stage, w.weight, w.points
+        );
+    }
+    out
+}

@@ -1,0 +1,194 @@
+//! `leadscore export`: the store as the training job's event shape (see
+//! `training/src/input/event.rs`), so closed leads become training rows.
+//!
+//! - `leads.csv`: `lead_id, created_at, outcome (won / lost / open),
+//!   outcome_at` (empty while open), then the profile columns
+//!   [`PROFILE_COLUMNS`] (numbers empty when unknown).
+//! - `activities.csv`: `lead_id, activity_type, occurred_at, event_id`,
+//!   every activity ever recorded (recycled or not), oldest first per lead.
+//!
+//! Times are RFC 3339 in UTC (`2026-06-01T00:00:00Z`, microseconds when
+//! not whole seconds). Each file is written to `NAME.tmp` beside it,
+//! fsynced and renamed over `NAME`, so a reader never sees half a file.
+//! Leads are read in id order, a page per transaction (a live store is
+//! not frozen for the export).
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use super::db::Database;
+use super::error::StoreError;
+use super::ops;
+use super::record::{HandOff, LeadRecord};
+use crate::features::Micros;
+
+/// Profile columns of `leads.csv`, after `lead_id, created_at, outcome, outcome_at`.
+pub const PROFILE_COLUMNS: [&str; 8] = [
+    "job_title",
+    "seniority",
+    "department",
+    "industry",
+    "country",
+    "company_size",
+    "annual_revenue",
+    "email_domain",
+];
+/// Columns of `activities.csv`.
+pub const ACTIVITY_COLUMNS: [&str; 4] = ["lead_id", "activity_type", "occurred_at", "event_id"];
+/// Leads read per transaction.
+const PAGE: usize = 1_000;
+
+/// Rows written so far (progress) or in all (the summary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExportSummary {
+    /// Rows of `leads.csv`.
+    pub leads: usize,
+    /// Rows of `activities.csv`.
+    pub activities: usize,
+}
+
+/// RFC 3339 UTC text of a time: seconds, or microseconds when not whole.
+pub fn rfc3339(at: Micros) -> String {
+    let (secs, micros) = (at.div_euclid(1_000_000), at.rem_euclid(1_000_000));
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s) = (sod / 3_600, sod % 3_600 / 60, sod % 60);
+    let fraction = if micros == 0 {
+        String::new()
+    } else {
+        format!(".{micros:06}")
+    };
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}{fraction}Z")
+}
+
+/// A file being written as `NAME.tmp`, renamed to `NAME` once complete.
+struct AtomicCsv {
+    /// Final path.
+    path: PathBuf,
+    /// Temporary path beside it.
+    tmp: PathBuf,
+    /// CSV writer on the temporary file.
+    out: csv::Writer<BufWriter<File>>,
+}
+
+fn failed(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Export(format!("writing {}: {e}", path.display()))
+}
+
+impl AtomicCsv {
+    fn create(dir: &Path, name: &str, header: &[&str]) -> Result<AtomicCsv, StoreError> {
+        let path = dir.join(name);
+        let tmp = dir.join(format!("{name}.tmp"));
+        let file = File::create(&tmp).map_err(|e| failed(&tmp, e))?;
+        let mut out = csv::Writer::from_writer(BufWriter::new(file));
+        out.write_record(header).map_err(|e| failed(&tmp, e))?;
+        Ok(AtomicCsv { path, tmp, out })
+    }
+
+    fn row<I: AsRef<[u8]>>(
+        &mut self,
+        fields: impl IntoIterator<Item = I>,
+    ) -> Result<(), StoreError> {
+        self.out
+            .write_record(fields)
+            .map_err(|e| failed(&self.tmp, e))
+    }
+
+    /// Flushes and fsyncs the temporary file (the rename comes later).
+    fn finish(self) -> Result<(PathBuf, PathBuf), StoreError> {
+        let AtomicCsv { path, tmp, out } = self;
+        let file = out
+            .into_inner()
+            .map_err(|e| failed(&tmp, e.error()))?
+            .into_inner()
+            .map_err(|e| failed(&tmp, e.error()))?;
+        file.sync_all().map_err(|e| failed(&tmp, e))?;
+        Ok((tmp, path))
+    }
+}
+
+fn number(v: Option<f64>) -> String {
+    v.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn lead_row(l: &LeadRecord) -> Vec<String> {
+    let outcome = match l.hand_off {
+        HandOff::Won => "won",
+        HandOff::Lost => "lost",
+        HandOff::Open | HandOff::Accepted => "open",
+    };
+    let outcome_at = match (l.hand_off.closed(), l.outcome_at) {
+        (true, Some(at)) => rfc3339(at),
+        _ => String::new(),
+    };
+    let p = &l.profile;
+    vec![
+        l.id.clone(),
+        rfc3339(l.created_at),
+        outcome.to_owned(),
+        outcome_at,
+        p.job_title.clone(),
+        p.seniority.clone(),
+        p.department.clone(),
+        p.industry.clone(),
+        p.country.clone(),
+        number(p.company_size),
+        number(p.annual_revenue),
+        p.email_domain.clone(),
+    ]
+}
+
+/// Writes `leads.csv` and `activities.csv` of every lead in `db` into
+/// `dir` (created if missing). `progress` is called after each page of
+/// leads with the rows written so far.
+pub fn export(
+    db: &dyn Database,
+    dir: &Path,
+    progress: &mut dyn FnMut(ExportSummary),
+) -> Result<ExportSummary, StoreError> {
+    std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
+    let header: Vec<&str> = ["lead_id", "created_at", "outcome", "outcome_at"]
+        .into_iter()
+        .chain(PROFILE_COLUMNS)
+        .collect();
+    let mut leads = AtomicCsv::create(dir, "leads.csv", &header)?;
+    let mut activities = AtomicCsv::create(dir, "activities.csv", &ACTIVITY_COLUMNS)?;
+    let mut done = ExportSummary::default();
+    let mut after = String::new();
+    loop {
+        let page = ops::leads_after(db, &after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id.clone();
+        for lead in &page {
+            leads.row(lead_row(lead))?;
+            let mut acts = ops::all_activities(db, &lead.id)?;
+            acts.reverse();
+            for a in &acts {
+                let event_id = a.event_id.as_deref().unwrap_or("");
+                let at = rfc3339(a.occurred_at);
+                activities.row([lead.id.as_str(), &a.activity_type, &at, event_id])?;
+            }
+            done.leads += 1;
+            done.activities += acts.len();
+        }
+        progress(done);
+    }
+    let files = [leads.finish()?, activities.finish()?];
+    for (tmp, path) in files {
+        std::fs::rename(&tmp, &path).map_err(|e| failed(&path, e))?;
+    }
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(done)
+}

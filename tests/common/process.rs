@@ -1,0 +1,92 @@
+//! A real `leadscore serve` process on 127.0.0.1:0, found through its JSON
+//! log line `serving leadscore.v1`; killed (SIGKILL) when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use leadscore::pb::v1::lead_service_client::LeadServiceClient;
+use tonic::transport::Channel;
+
+/// A models directory with the fixture model and a copy of the shipped rules
+/// (`rules.toml` inside it).
+pub fn fixture_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    super::write_model(
+        dir.path(),
+        &super::fixture_model("20260601T000000Z-fixture1"),
+    );
+    std::fs::copy(super::shipped_rules(), dir.path().join("rules.toml")).unwrap();
+    dir
+}
+
+/// A running `leadscore serve`.
+pub struct ServeProcess {
+    /// The process.
+    pub child: Child,
+    /// `host:port` it logged.
+    pub addr: String,
+}
+
+impl ServeProcess {
+    /// Starts `leadscore serve` with the models and rules of `fixture`
+    /// (see [`fixture_dir`]) on the lead store `db`, and waits until it
+    /// logs that it serves.
+    pub fn spawn(fixture: &Path, db: &str) -> ServeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .arg("--models")
+            .arg(fixture)
+            .arg("--rules")
+            .arg(fixture.join("rules.toml"))
+            .args(["--db", db])
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("leadscore serve exited before serving")
+                .unwrap();
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if v["fields"]["message"] == "serving leadscore.v1" {
+                break v["fields"]["addr"].as_str().unwrap().to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        ServeProcess { child, addr }
+    }
+
+    /// A connected channel.
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    /// A `LeadService` client.
+    pub async fn leads(&self) -> LeadServiceClient<Channel> {
+        LeadServiceClient::new(self.channel().await)
+            .max_decoding_message_size(64 << 20)
+            .max_encoding_message_size(64 << 20)
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

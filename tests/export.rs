@@ -1,0 +1,213 @@
+//! `leadscore export` on a real SQLite store filled through the store API:
+//! the files parse back (csv crate) into exactly what was stored, in the
+//! training job's event shape, and replace earlier exports whole.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use leadscore::features::Micros;
+use leadscore::lead::{Bant, BantStatus, Profile};
+use leadscore::lifecycle::Lifecycle;
+use leadscore::store::db::Database;
+use leadscore::store::export::{ACTIVITY_COLUMNS, ExportSummary, PROFILE_COLUMNS, export, rfc3339};
+use leadscore::store::ops::{self, HandOffAction};
+use leadscore::store::record::NewEvent;
+use leadscore::store::upsert::LeadUpsert;
+
+/// The tests' "now" in microseconds (2026-06-01T00:00:00Z).
+const NOW: Micros = common::NOW * 1_000_000;
+/// A day in microseconds.
+const DAY: Micros = 86_400_000_000;
+
+fn upsert(id: &str, profile: Profile) -> LeadUpsert {
+    LeadUpsert {
+        lead_id: id.to_owned(),
+        profile,
+        bant: Bant {
+            budget: BantStatus::Yes,
+            authority: BantStatus::Yes,
+            need: BantStatus::Yes,
+            timeline: BantStatus::Unknown,
+        },
+        mask: None,
+    }
+}
+
+fn event(id: &str, lead: &str, kind: &str, at: Micros) -> NewEvent {
+    NewEvent {
+        event_id: id.to_owned(),
+        lead_id: lead.to_owned(),
+        activity_type: kind.to_owned(),
+        occurred_at: at,
+    }
+}
+
+/// Fills a store: a won lead (quoted title, fractional-second events), a
+/// lost one, an open one without profile, created by its event alone.
+fn fill(db: &dyn Database) -> Vec<NewEvent> {
+    let models = common::process::fixture_dir();
+    let lifecycle = Lifecycle::start(models.path(), &models.path().join("rules.toml")).unwrap();
+    let scorer = lifecycle.scorer().load_full();
+    let won = Profile {
+        job_title: "VP, \"Growth\"".into(),
+        department: "Marketing".into(),
+        industry: "Software".into(),
+        country: "US".into(),
+        company_size: Some(500.0),
+        annual_revenue: Some(20e6),
+        email_domain: "acme.com".into(),
+        ..Profile::default()
+    };
+    let lost = Profile {
+        job_title: "Analyst".into(),
+        country: "DE".into(),
+        company_size: Some(12.5),
+        ..Profile::default()
+    };
+    ops::upsert_leads(
+        db,
+        &scorer,
+        &[upsert("won", won), upsert("lost", lost)],
+        NOW,
+    )
+    .unwrap();
+    let events = vec![
+        event("e1", "won", "demo_request", NOW - 2 * DAY + 7),
+        event("e2", "won", "pricing_page_view", NOW - 3 * DAY),
+        event("e3", "won", "contact_sales", NOW - DAY - 500_000),
+        event("e4", "lost", "blog_read", NOW - 10 * DAY),
+        event("e5", "open", "webinar_attended", NOW - 5 * DAY),
+    ];
+    let outcomes =
+        ops::record_activities(db, &scorer, events.iter().cloned().map(Ok).collect(), NOW).unwrap();
+    assert_eq!(outcomes.len(), events.len());
+    for (id, won) in [("won", true), ("lost", false)] {
+        let action = HandOffAction::Outcome { won, at: NOW - 1 };
+        ops::hand_off(db, &scorer, id, &action, NOW).unwrap();
+    }
+    events
+}
+
+fn read(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+fn check_files(dir: &Path, events: &[NewEvent]) {
+    let (header, leads) = read(&dir.join("leads.csv"));
+    let mut expected_header = vec!["lead_id", "created_at", "outcome", "outcome_at"];
+    expected_header.extend(PROFILE_COLUMNS);
+    assert_eq!(header, expected_header);
+    let at = |s: &str| s.to_owned();
+    let created = rfc3339(NOW);
+    let closed = rfc3339(NOW - 1);
+    #[rustfmt::skip]
+    let expected: Vec<Vec<String>> = vec![
+        ["lost", &created, "lost", &closed, "Analyst", "", "", "", "DE", "12.5", "", ""].map(at).to_vec(),
+        ["open", &created, "open", "", "", "", "", "", "", "", "", ""].map(at).to_vec(),
+        ["won", &created, "won", &closed, "VP, \"Growth\"", "", "Marketing", "Software", "US", "500", "20000000", "acme.com"].map(at).to_vec(),
+    ];
+    assert_eq!(leads, expected);
+
+    let (header, activities) = read(&dir.join("activities.csv"));
+    assert_eq!(header, ACTIVITY_COLUMNS);
+    let got: BTreeSet<Vec<String>> = activities.into_iter().collect();
+    let want: BTreeSet<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            let t = rfc3339(e.occurred_at);
+            [&*e.lead_id, &*e.activity_type, &*t, &*e.event_id]
+                .map(at)
+                .to_vec()
+        })
+        .collect();
+    assert_eq!(got, want);
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn times_are_rfc3339_utc() {
+    assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    assert_eq!(rfc3339(NOW), "2026-06-01T00:00:00Z");
+    assert_eq!(
+        rfc3339(1_709_210_096_000_007),
+        "2024-02-29T12:34:56.000007Z"
+    );
+    assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999999Z");
+    assert_eq!(rfc3339(951_782_400_000_000), "2000-02-29T00:00:00Z");
+}
+
+#[test]
+fn the_export_parses_back_into_what_was_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = leadscore::store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("leads.db").display()
+    ))
+    .unwrap();
+    let events = fill(db.as_ref());
+    let out = dir.path().join("out");
+    let mut pages = Vec::new();
+    let summary = export(db.as_ref(), &out, &mut |p| pages.push(p)).unwrap();
+    assert_eq!(
+        summary,
+        ExportSummary {
+            leads: 3,
+            activities: 5
+        }
+    );
+    assert_eq!(pages, [summary]);
+    check_files(&out, &events);
+
+    // A second export (here by the binary) replaces the files whole.
+    std::fs::write(out.join("leads.csv"), "stale").unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_leadscore"))
+        .args(["export", "--db"])
+        .arg(format!(
+            "sqlite://{}",
+            dir.path().join("leads.db").display()
+        ))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("wrote 3 leads") && stderr.contains("5 activities"),
+        "{stderr}"
+    );
+    check_files(&out, &events);
+}
+
+#[test]
+fn an_unwritable_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_leadscore"))
+        .args(["export", "--db"])
+        .arg(format!(
+            "sqlite://{}",
+            dir.path().join("leads.db").display()
+        ))
+        .arg("--out")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(stderr.contains("not-a-dir"), "{stderr}");
+}
