@@ -168,6 +168,11 @@ pub struct ActivityFeature {
     pub activity_type: String,
     /// Funnel stage, shown in explanations and used by SQL rules.
     pub funnel_stage: FunnelStage,
+    /// The (decayed) count is divided by this before `ln(1 + x)`, so a
+    /// column in seconds and one in visits get comparable diminishing
+    /// returns. Absent means 1 (activity counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<f64>,
 }
 
 /// A one-hot indicator: `attribute` has value `value`.
@@ -330,8 +335,8 @@ impl CompiledFeatures {
                 None => *unscored.entry(activity_type.to_owned()).or_default() += count,
             }
         }
-        for v in &mut values[..self.spec.activities.len()] {
-            *v = v.ln_1p();
+        for (v, a) in values.iter_mut().zip(&self.spec.activities) {
+            *v = (*v / a.unit.unwrap_or(1.0)).ln_1p();
         }
         for (key, raw) in input.attributes {
             let Some(by_value) = self.categorical_index.get(key) else {
@@ -379,10 +384,12 @@ mod tests {
                 ActivityFeature {
                     activity_type: "demo_request".into(),
                     funnel_stage: FunnelStage::Bofu,
+                    unit: None,
                 },
                 ActivityFeature {
                     activity_type: "blog_read".into(),
                     funnel_stage: FunnelStage::Tofu,
+                    unit: None,
                 },
             ],
             categorical: vec![CategoricalFeature {

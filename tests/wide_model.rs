@@ -21,6 +21,7 @@ fn counts_and_attributes_feed_a_wide_model() {
         .map(|t| ActivityFeature {
             activity_type: (*t).into(),
             funnel_stage: FunnelStage::Unclassified,
+            unit: None,
         })
         .collect();
     file.features.categorical = vec![

@@ -92,6 +92,7 @@ pub fn model_file() -> ModelFile {
                 .map(|t| ActivityFeature {
                     activity_type: (*t).to_owned(),
                     funnel_stage: FunnelStage::of(t),
+                    unit: None,
                 })
                 .collect(),
             categorical: vec![],

@@ -173,6 +173,17 @@ impl ModelFile {
                 "features.half_life_days {h} must be finite and > 0"
             ));
         }
+        if let Some(a) = self
+            .features
+            .activities
+            .iter()
+            .find(|a| a.unit.is_some_and(|u| !(u.is_finite() && u > 0.0)))
+        {
+            return Err(format!(
+                "activity {:?}: unit must be finite and > 0",
+                a.activity_type
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         for a in &self.features.activities {
             if normalize_name(&a.activity_type) != a.activity_type

@@ -64,6 +64,7 @@ pub fn fixture_model(version: &str) -> ModelFile {
                 .map(|(t, _)| ActivityFeature {
                     activity_type: (*t).to_owned(),
                     funnel_stage: FunnelStage::of(t),
+                    unit: None,
                 })
                 .collect(),
             categorical: vec![],

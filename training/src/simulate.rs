@@ -168,6 +168,7 @@ pub fn true_spec() -> FeatureSpec {
             .map(|t| ActivityFeature {
                 activity_type: t.to_owned(),
                 funnel_stage: FunnelStage::of(t),
+                unit: None,
             })
             .collect(),
         categorical: Vec::new(),

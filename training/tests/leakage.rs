@@ -41,6 +41,7 @@ fn features(history: &History, half_life_days: Option<f64>) -> Vec<f64> {
             .map(|t| ActivityFeature {
                 activity_type: (*t).to_owned(),
                 funnel_stage: FunnelStage::of(t),
+                unit: None,
             })
             .collect(),
         categorical: vec![],

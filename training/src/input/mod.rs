@@ -224,11 +224,13 @@ impl History {
         let activities = self
             .activity_types
             .iter()
+            .enumerate()
             .zip(&type_leads)
             .filter(|(_, n)| **n >= min_leads)
-            .map(|(t, _)| ActivityFeature {
+            .map(|((i, t), _)| ActivityFeature {
                 activity_type: t.clone(),
                 funnel_stage: FunnelStage::of(t),
+                unit: self.count_unit(i),
             })
             .collect();
         let mut value_leads: HashMap<(&str, String), usize> = HashMap::new();
@@ -294,4 +296,25 @@ pub fn required_time(
         column: column.to_owned(),
         value: v.to_owned(),
     })
+}
+
+impl History {
+    /// Unit of a pre-aggregated count column (wide shape): the median of
+    /// its positive values, so `ln(1 + x / unit)` gives a column in seconds
+    /// the same diminishing returns as one in visits. `None` (unit 1) for
+    /// event-shape types, which have no counts.
+    fn count_unit(&self, activity_type: usize) -> Option<f64> {
+        let mut positive: Vec<f64> = self
+            .leads
+            .iter()
+            .flat_map(|l| l.counts.iter())
+            .filter(|(t, c)| usize::from(*t) == activity_type && *c > 0.0)
+            .map(|(_, c)| *c)
+            .collect();
+        if positive.is_empty() {
+            return None;
+        }
+        positive.sort_by(f64::total_cmp);
+        Some(positive[positive.len() / 2])
+    }
 }
