@@ -3,8 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+use common::process::ServeProcess;
 
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -84,46 +85,19 @@ fn a_bad_listen_address_is_refused_by_the_flag_parser() {
     assert!(err.contains("--listen"), "{err}");
 }
 
-/// Starts the binary on port 0 and returns it with the address it logged.
-fn spawn_server(models: &std::path::Path) -> (Child, String) {
-    let mut child = leadscore()
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--models",
-        ])
-        .arg(models)
-        .arg("--rules")
-        .arg(common::shipped_rules())
-        .arg("--db")
-        .arg(format!("sqlite://{}", models.join("leads.db").display()))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("server exited before serving").unwrap();
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if v["fields"]["message"] == "serving leadscore.v1" {
-            break v["fields"]["addr"].as_str().unwrap().to_owned();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, addr)
+/// Starts the binary on port 0 with the fixture model, a SQLite store in
+/// the same temp dir and a fast reload interval.
+fn spawn_server() -> (tempfile::TempDir, ServeProcess) {
+    let dir = common::process::fixture_dir();
+    let db = format!("sqlite://{}", dir.path().join("leads.db").display());
+    let server = ServeProcess::spawn_with(dir.path(), &db, &["--reload-interval-ms", "20"]);
+    (dir, server)
 }
 
 #[tokio::test]
 async fn it_serves_health_and_exits_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    common::write_model(
-        dir.path(),
-        &common::fixture_model("20260601T000000Z-fixture1"),
-    );
-    let (mut child, addr) = spawn_server(dir.path());
+    let (_dir, server) = spawn_server();
+    let addr = server.addr.clone();
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
@@ -151,7 +125,7 @@ async fn it_serves_health_and_exits_cleanly_on_sigterm() {
         .unwrap();
     assert_eq!(s.model_version, "20260601T000000Z-fixture1");
 
-    let pid = child.id().to_string();
+    let pid = server.child.id().to_string();
     assert!(
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -159,7 +133,8 @@ async fn it_serves_health_and_exits_cleanly_on_sigterm() {
             .unwrap()
             .success()
     );
-    let status = tokio::task::spawn_blocking(move || child.wait())
+    let mut server = server;
+    let status = tokio::task::spawn_blocking(move || server.child.wait())
         .await
         .unwrap()
         .unwrap();
@@ -168,12 +143,8 @@ async fn it_serves_health_and_exits_cleanly_on_sigterm() {
 
 #[tokio::test]
 async fn the_running_process_picks_up_a_new_model_file_by_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    common::write_model(
-        dir.path(),
-        &common::fixture_model("20260601T000000Z-fixture1"),
-    );
-    let (mut child, addr) = spawn_server(dir.path());
+    let (dir, server) = spawn_server();
+    let addr = server.addr.clone();
     let mut client = leadscore::pb::v1::scoring_service_client::ScoringServiceClient::connect(
         format!("http://{addr}"),
     )
@@ -199,6 +170,5 @@ async fn the_running_process_picks_up_a_new_model_file_by_itself() {
         );
         tokio::task::yield_now().await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(server);
 }

@@ -33,6 +33,11 @@ impl ServeProcess {
     /// (see [`fixture_dir`]) on the lead store `db`, and waits until it
     /// logs that it serves.
     pub fn spawn(fixture: &Path, db: &str) -> ServeProcess {
+        ServeProcess::spawn_with(fixture, db, &[])
+    }
+
+    /// Like [`ServeProcess::spawn`], with `extra` flags for `serve`.
+    pub fn spawn_with(fixture: &Path, db: &str, extra: &[&str]) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--models")
@@ -40,6 +45,7 @@ impl ServeProcess {
             .arg("--rules")
             .arg(fixture.join("rules.toml"))
             .args(["--db", db])
+            .args(extra)
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .spawn()
