@@ -45,57 +45,63 @@ pub enum FunnelStage {
     Unclassified,
 }
 
+/// Top-of-funnel types of the built-in catalog (normalized names).
+const TOFU: &[&str] = &[
+    "blog_read",
+    "page_view",
+    "social_engagement",
+    "email_open",
+    "email_opened",
+    "ad_click",
+    "website_visit",
+    "newsletter_signup",
+];
+/// Middle-of-funnel types.
+const MOFU: &[&str] = &[
+    "webinar_attended",
+    "webinar_registration",
+    "case_study_download",
+    "white_paper_download",
+    "whitepaper_download",
+    "comparison_sheet_download",
+    "email_click",
+    "email_link_clicked",
+    "event_attended",
+    "product_tour",
+];
+/// Bottom-of-funnel types (hand-raises and buying signals).
+const BOFU: &[&str] = &[
+    "pricing_page_view",
+    "demo_request",
+    "contact_sales",
+    "free_trial",
+    "trial_signup",
+    "quote_request",
+];
+/// Types that signal against buying.
+const NEGATIVE: &[&str] = &[
+    "unsubscribe",
+    "unsubscribed",
+    "hard_bounce",
+    "email_bounced",
+    "spam_report",
+];
+
+/// The built-in catalog: every known activity type with its funnel stage.
+pub const CATALOG: &[(FunnelStage, &[&str])] = &[
+    (FunnelStage::Tofu, TOFU),
+    (FunnelStage::Mofu, MOFU),
+    (FunnelStage::Bofu, BOFU),
+    (FunnelStage::Negative, NEGATIVE),
+];
+
 impl FunnelStage {
     /// Stage of a (normalized) activity type in the built-in catalog.
     pub fn of(activity_type: &str) -> FunnelStage {
-        const TOFU: &[&str] = &[
-            "blog_read",
-            "page_view",
-            "social_engagement",
-            "email_open",
-            "email_opened",
-            "ad_click",
-            "website_visit",
-            "newsletter_signup",
-        ];
-        const MOFU: &[&str] = &[
-            "webinar_attended",
-            "webinar_registration",
-            "case_study_download",
-            "white_paper_download",
-            "whitepaper_download",
-            "comparison_sheet_download",
-            "email_click",
-            "email_link_clicked",
-            "event_attended",
-            "product_tour",
-        ];
-        const BOFU: &[&str] = &[
-            "pricing_page_view",
-            "demo_request",
-            "contact_sales",
-            "free_trial",
-            "trial_signup",
-            "quote_request",
-        ];
-        const NEGATIVE: &[&str] = &[
-            "unsubscribe",
-            "unsubscribed",
-            "hard_bounce",
-            "email_bounced",
-            "spam_report",
-        ];
-        if BOFU.contains(&activity_type) {
-            FunnelStage::Bofu
-        } else if MOFU.contains(&activity_type) {
-            FunnelStage::Mofu
-        } else if TOFU.contains(&activity_type) {
-            FunnelStage::Tofu
-        } else if NEGATIVE.contains(&activity_type) {
-            FunnelStage::Negative
-        } else {
-            FunnelStage::Unclassified
-        }
+        CATALOG
+            .iter()
+            .find(|(_, types)| types.contains(&activity_type))
+            .map_or(FunnelStage::Unclassified, |(stage, _)| *stage)
     }
 
     /// Short upper-case label used in explanations.

@@ -25,40 +25,14 @@ pub const HEAVY_ACTIVITIES: usize = 200;
 /// Leads in a batch.
 pub const BATCH: usize = 1_000;
 
-/// The 30 activity types of the benchmark model (the built-in catalog plus
-/// one unclassified type).
-pub const TYPES: [&str; 30] = [
-    "blog_read",
-    "page_view",
-    "social_engagement",
-    "email_open",
-    "email_opened",
-    "ad_click",
-    "website_visit",
-    "newsletter_signup",
-    "webinar_attended",
-    "webinar_registration",
-    "case_study_download",
-    "white_paper_download",
-    "whitepaper_download",
-    "comparison_sheet_download",
-    "email_click",
-    "email_link_clicked",
-    "event_attended",
-    "product_tour",
-    "pricing_page_view",
-    "demo_request",
-    "contact_sales",
-    "free_trial",
-    "trial_signup",
-    "quote_request",
-    "unsubscribe",
-    "unsubscribed",
-    "hard_bounce",
-    "email_bounced",
-    "spam_report",
-    "partner_referral",
-];
+/// The 30 activity types of the benchmark model: the built-in catalog plus
+/// one unclassified type.
+pub static TYPES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let catalog = leadscore::features::CATALOG
+        .iter()
+        .flat_map(|(_, types)| types.iter().copied());
+    catalog.chain(["partner_referral"]).collect()
+});
 
 /// The shipped rules file.
 pub fn shipped_rules() -> PathBuf {
