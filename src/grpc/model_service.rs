@@ -7,7 +7,6 @@ use tonic::{Request, Response, Status};
 use super::status::ApiError;
 use crate::features::FeatureSource;
 use crate::lifecycle::Lifecycle;
-use crate::lifecycle::catalog::Entry;
 use crate::model::{LinearModel, ModelFile};
 use crate::pb::v1 as pb;
 use crate::pb::v1::activate_model_request::Target;
@@ -26,46 +25,52 @@ impl ModelApi {
         ModelApi { lifecycle }
     }
 
-    fn summary(&self, path: &std::path::Path, model: Result<&ModelFile, &str>) -> pb::ModelSummary {
+    /// The active version and the pin, read once per call.
+    fn versions(&self) -> (String, Option<String>) {
         let active = self.lifecycle.scorer().load().model.version().to_owned();
-        let pinned = self.lifecycle.pinned();
-        let file = path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match model {
-            Ok(m) => {
-                let h = m.headline_metrics();
-                pb::ModelSummary {
-                    version: m.version.clone(),
-                    created_at: m.created_at.clone(),
-                    active: m.version == active,
-                    pinned: pinned.as_deref() == Some(m.version.as_str()),
-                    valid: true,
-                    refusal: String::new(),
-                    file,
-                    auc: h.auc,
-                    log_loss: h.log_loss,
-                    brier: h.brier,
-                    source: match m.features.source {
-                        FeatureSource::Events => "events",
-                        FeatureSource::Counts => "counts",
-                    }
-                    .to_owned(),
-                }
-            }
-            Err(reason) => pb::ModelSummary {
-                valid: false,
-                refusal: reason.to_owned(),
-                file,
-                ..Default::default()
-            },
-        }
+        (active, self.lifecycle.pinned())
     }
 }
 
-fn entry_summary(api: &ModelApi, e: &Entry) -> pb::ModelSummary {
-    api.summary(&e.path, e.model.as_deref().map_err(String::as_str))
+/// The summary of one model file, given the active version and the pin.
+fn summary(
+    path: &std::path::Path,
+    model: Result<&ModelFile, &str>,
+    active: &str,
+    pinned: Option<&str>,
+) -> pb::ModelSummary {
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match model {
+        Ok(m) => {
+            let h = m.headline_metrics();
+            pb::ModelSummary {
+                version: m.version.clone(),
+                created_at: m.created_at.clone(),
+                active: m.version == active,
+                pinned: pinned == Some(m.version.as_str()),
+                valid: true,
+                refusal: String::new(),
+                file,
+                auc: h.auc,
+                log_loss: h.log_loss,
+                brier: h.brier,
+                source: match m.features.source {
+                    FeatureSource::Events => "events",
+                    FeatureSource::Counts => "counts",
+                }
+                .to_owned(),
+            }
+        }
+        Err(reason) => pb::ModelSummary {
+            valid: false,
+            refusal: reason.to_owned(),
+            file,
+            ..Default::default()
+        },
+    }
 }
 
 fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
@@ -138,10 +143,22 @@ impl ModelService for ModelApi {
         })
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let (active, pinned) = self.versions();
+        let models = entries
+            .iter()
+            .map(|e| {
+                summary(
+                    &e.path,
+                    e.model.as_deref().map_err(String::as_str),
+                    &active,
+                    pinned.as_deref(),
+                )
+            })
+            .collect();
         Ok(Response::new(pb::ListModelsResponse {
-            models: entries.iter().map(|e| entry_summary(self, e)).collect(),
-            active_version: self.lifecycle.scorer().load().model.version().to_owned(),
-            pinned_version: self.lifecycle.pinned().unwrap_or_default(),
+            models,
+            active_version: active,
+            pinned_version: pinned.unwrap_or_default(),
         }))
     }
 
@@ -159,7 +176,9 @@ impl ModelService for ModelApi {
             .lifecycle
             .models_dir()
             .join(format!("{}.json", file.version));
-        Ok(Response::new(card(self.summary(&path, Ok(&file)), &file)))
+        let (active, pinned) = self.versions();
+        let summary = summary(&path, Ok(&file), &active, pinned.as_deref());
+        Ok(Response::new(card(summary, &file)))
     }
 
     async fn activate_model(
