@@ -90,6 +90,15 @@ pub fn write_model(dir: &Path, model: &ModelFile) {
     std::fs::write(path, serde_json::to_vec_pretty(model).unwrap()).unwrap();
 }
 
+/// A plaintext channel to `addr` (`host:port`).
+pub async fn connect(addr: &str) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
 /// A running server; dropped or [`TestServer::stop`]ped, it shuts down.
 pub struct TestServer {
     /// Where it listens.
@@ -148,11 +157,7 @@ impl TestServer {
 
     /// A connected channel.
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap()
+        connect(&self.addr.to_string()).await
     }
 
     /// A scoring client.

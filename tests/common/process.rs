@@ -70,11 +70,7 @@ impl ServeProcess {
 
     /// A connected channel.
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap()
+        super::connect(&self.addr).await
     }
 
     /// A `LeadService` client.
