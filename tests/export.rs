@@ -83,7 +83,7 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
     ];
     let outcomes =
         ops::record_activities(db, &scorer, events.iter().cloned().map(Ok).collect(), NOW).unwrap();
-    assert_eq!(outcomes.len(), events.len());
+    assert_eq!(outcomes.value.len(), events.len());
     for (id, won) in [("won", true), ("lost", false)] {
         let action = HandOffAction::Outcome { won, at: NOW - 1 };
         ops::hand_off(db, &scorer, id, &action, NOW).unwrap();

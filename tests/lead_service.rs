@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::{hot_events as events, make_sql};
+
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::lead_service_client::LeadServiceClient;
 use tonic::Code;
@@ -10,44 +12,6 @@ use tonic::transport::Channel;
 
 async fn client(server: &common::TestServer) -> LeadServiceClient<Channel> {
     LeadServiceClient::new(server.channel().await)
-}
-
-fn events(lead: &str) -> Vec<pb::ActivityEvent> {
-    common::hot_lead(lead)
-        .activities
-        .into_iter()
-        .enumerate()
-        .map(|(i, a)| pb::ActivityEvent {
-            event_id: format!("{lead}-{i}"),
-            lead_id: lead.to_owned(),
-            r#type: a.r#type,
-            occurred_at: Some(prost_types::Timestamp {
-                seconds: a.occurred_at.unwrap().seconds - common::NOW + now_secs(),
-                nanos: 0,
-            }),
-        })
-        .collect()
-}
-
-fn now_secs() -> i64 {
-    leadscore::grpc::convert::now() / 1_000_000
-}
-
-async fn make_sql(c: &mut LeadServiceClient<Channel>, id: &str) {
-    let hot = common::hot_lead(id);
-    c.upsert_leads(pb::UpsertLeadsRequest {
-        leads: vec![pb::LeadUpsert {
-            lead_id: id.into(),
-            profile: hot.profile,
-            bant: hot.bant,
-            update_mask: None,
-        }],
-    })
-    .await
-    .unwrap();
-    c.record_activities(pb::RecordActivitiesRequest { events: events(id) })
-        .await
-        .unwrap();
 }
 
 fn assert_invalid(status: tonic::Status, code: Code, field: &str) {
@@ -129,7 +93,7 @@ async fn a_lead_goes_from_events_to_sql_to_accepted_and_the_feed_resumes() {
         lead_id: "g1".into(),
         outcome: pb::Outcome::Won as i32,
         occurred_at: Some(prost_types::Timestamp {
-            seconds: now_secs(),
+            seconds: leadscore::grpc::convert::now() / 1_000_000,
             nanos: 0,
         }),
     })

@@ -88,3 +88,73 @@ async fn a_real_server_at_its_limit_answers_resource_exhausted() {
         err.message()
     );
 }
+
+/// Peak resident memory (VmHWM) of process `pid`, bytes.
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status");
+    kib * 1024
+}
+
+#[tokio::test]
+async fn a_burst_of_large_calls_keeps_the_server_memory_bounded() {
+    const BURST: usize = 48;
+    let fixture = common::process::fixture_dir();
+    let db = format!("sqlite://{}", fixture.path().join("burst.db").display());
+    let server = common::process::ServeProcess::spawn_with(
+        fixture.path(),
+        &db,
+        &["--max-concurrent-calls", "2"],
+    );
+    let pid = server.child.id();
+    let client = leadscore::pb::v1::scoring_service_client::ScoringServiceClient::new(
+        server.channel().await,
+    )
+    .max_encoding_message_size(64 << 20)
+    .max_decoding_message_size(64 << 20);
+    let big = leadscore::pb::v1::ScoreLeadsRequest {
+        leads: (0..5_000).map(|i| hot_lead(&format!("b{i}"))).collect(),
+        as_of: Some(ago(0.0)),
+    };
+
+    let before = peak_rss(pid);
+    client.clone().score_leads(big.clone()).await.unwrap();
+    let one_call = peak_rss(pid) - before;
+
+    let calls: Vec<_> = (0..BURST)
+        .map(|_| {
+            let (mut c, r) = (client.clone(), big.clone());
+            tokio::spawn(async move { c.score_leads(r).await.map(drop) })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for call in calls {
+        codes.push(call.await.unwrap().map_err(|s| s.code()).err());
+    }
+    let burst = peak_rss(pid) - before;
+
+    let refused = codes
+        .iter()
+        .filter(|c| **c == Some(Code::ResourceExhausted))
+        .count();
+    assert!(refused > 0, "the burst met the limit: {codes:?}");
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.is_none() || *c == Some(Code::ResourceExhausted)),
+        "only OK or RESOURCE_EXHAUSTED: {codes:?}"
+    );
+    // At most 2 calls run at once, so the peak stays near that of a couple
+    // of calls; unbounded, 48 decoded 5,000-lead requests would need ~48x.
+    assert!(
+        burst <= 4 * one_call + (32 << 20),
+        "peak grew {} MiB in the burst vs {} MiB for one call",
+        burst >> 20,
+        one_call >> 20
+    );
+    client.clone().score_leads(big).await.unwrap();
+}

@@ -65,6 +65,7 @@ async fn counters_move_after_calls() {
         .list_prioritized_leads(leadscore::pb::v1::ListPrioritizedLeadsRequest::default())
         .await
         .unwrap();
+    make_sql(&mut leads, "t1").await;
 
     let after = scrape(metrics_addr).await;
     assert_eq!(
@@ -88,4 +89,10 @@ async fn counters_move_after_calls() {
         1.0
     );
     assert_eq!(value(&after, "leadscore_reloads_failed_total"), 0.0);
+    assert_eq!(
+        value(&after, "leadscore_stage_transitions_total{kind=\"to_sql\"}"),
+        1.0,
+        "the lead made SQL once"
+    );
+    assert!(!after.contains("kind=\"accepted\""), "{after}");
 }

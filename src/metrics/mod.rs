@@ -51,6 +51,13 @@ pub struct StoreLabels {
     pub operation: String,
 }
 
+/// Labels of a stage transition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct TransitionLabels {
+    /// Kind (`to_mql`, `to_sql`, `accepted`, `recycled`, …).
+    pub kind: String,
+}
+
 /// Every series the service exports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -64,6 +71,9 @@ pub struct Metrics {
     pub scores_served: Counter,
     /// Store operation latency, seconds.
     pub store_latency: Family<StoreLabels, Histogram>,
+    /// Stage transitions this process committed, by kind (each replica
+    /// counts its own, so the sum over replicas is the store's total).
+    pub stage_transitions: Family<TransitionLabels, Counter>,
     /// Active model and rules versions (value 1 for the active pair).
     versions: Family<VersionLabels, Gauge>,
     /// Model and rules reloads that succeeded.
@@ -94,6 +104,7 @@ impl Metrics {
         let store_latency = Family::<StoreLabels, Histogram>::new_with_constructor(
             latency_histogram as fn() -> Histogram,
         );
+        let stage_transitions = Family::<TransitionLabels, Counter>::default();
         let versions = Family::<VersionLabels, Gauge>::default();
         let reloads_ok = Counter::default();
         let reloads_failed = Counter::default();
@@ -112,6 +123,11 @@ impl Metrics {
             "store_operation_seconds",
             "Lead store operation latency",
             store_latency.clone(),
+        );
+        registry.register(
+            "stage_transitions",
+            "Stage transitions committed by this process, by kind",
+            stage_transitions.clone(),
         );
         registry.register(
             "active_versions",
@@ -134,6 +150,7 @@ impl Metrics {
             latency,
             scores_served,
             store_latency,
+            stage_transitions,
             versions,
             reloads_ok,
             reloads_failed,

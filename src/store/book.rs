@@ -14,12 +14,12 @@ use tokio::sync::{mpsc, watch};
 
 use super::db::Database;
 use super::error::StoreError;
-use super::ops::{self, HandOffAction, SweepReport};
+use super::ops::{self, Committed, HandOffAction, SweepReport};
 use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange};
 use super::upsert::LeadUpsert;
 use crate::features::Micros;
 use crate::lead::FieldError;
-use crate::metrics::{Metrics, StoreLabels};
+use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
 use crate::scoring::{LeadScore, Scorer};
 
 /// How often a watcher with nothing new re-reads the log (for changes
@@ -73,10 +73,10 @@ impl LeadBook {
         &self.scorer
     }
 
-    async fn run<R: Send + 'static>(
+    /// Runs a reading operation on the blocking pool, timing it.
+    async fn read<R: Send + 'static>(
         &self,
         operation: &'static str,
-        write: bool,
         f: impl FnOnce(&dyn Database, &Scorer) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let db = self.db.clone();
@@ -93,10 +93,28 @@ impl LeadBook {
                 .get_or_create(&labels)
                 .observe(started.elapsed().as_secs_f64());
         }
-        if write {
-            self.written.send_modify(|n| *n += 1);
-        }
         out
+    }
+
+    /// Runs a writing operation: counts the transitions it committed and
+    /// wakes this process's watchers.
+    async fn write<R: Send + 'static>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&dyn Database, &Scorer) -> Result<Committed<R>, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let out = self.read(operation, f).await;
+        self.written.send_modify(|n| *n += 1);
+        let committed = out?;
+        if let Some(m) = self.metrics.get() {
+            for kind in &committed.transitions {
+                let labels = TransitionLabels {
+                    kind: kind.name().to_owned(),
+                };
+                m.stage_transitions.get_or_create(&labels).inc();
+            }
+        }
+        Ok(committed.value)
     }
 
     /// Records a batch of events (see [`ops::record_activities`]).
@@ -105,7 +123,7 @@ impl LeadBook {
         events: Vec<Result<NewEvent, FieldError>>,
         now: Micros,
     ) -> Result<Vec<EventOutcome>, StoreError> {
-        self.run("record_activities", true, move |db, s| {
+        self.write("record_activities", move |db, s| {
             ops::record_activities(db, s, events, now)
         })
         .await
@@ -117,7 +135,7 @@ impl LeadBook {
         upserts: Vec<LeadUpsert>,
         now: Micros,
     ) -> Result<Vec<LeadRecord>, StoreError> {
-        self.run("upsert_leads", true, move |db, s| {
+        self.write("upsert_leads", move |db, s| {
             ops::upsert_leads(db, s, &upserts, now)
         })
         .await
@@ -126,7 +144,7 @@ impl LeadBook {
     /// One lead, its full score answer (as `ScoreLead` gives it as of the
     /// last re-score) and its history.
     pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore), StoreError> {
-        self.run("get_lead", false, move |db, scorer| {
+        self.read("get_lead", move |db, scorer| {
             let detail = ops::get_lead(db, &id)?;
             let lead = super::lifecycle::scoring_lead(&detail.lead, detail.activities.clone());
             let score = scorer.score(&lead, detail.lead.scored_at)?;
@@ -137,7 +155,7 @@ impl LeadBook {
 
     /// One page of the prioritized list.
     pub async fn list(&self, query: ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError> {
-        self.run("list", false, move |db, _| ops::list(db, &query, now))
+        self.read("list", move |db, _| ops::list(db, &query, now))
             .await
     }
 
@@ -148,7 +166,7 @@ impl LeadBook {
         action: HandOffAction,
         now: Micros,
     ) -> Result<LeadRecord, StoreError> {
-        self.run("hand_off", true, move |db, s| {
+        self.write("hand_off", move |db, s| {
             ops::hand_off(db, s, &id, &action, now)
         })
         .await
@@ -160,7 +178,7 @@ impl LeadBook {
         after: i64,
         limit: usize,
     ) -> Result<Vec<StageChange>, StoreError> {
-        self.run("changes_after", false, move |db, _| {
+        self.read("changes_after", move |db, _| {
             ops::changes_after(db, after, limit)
         })
         .await
@@ -174,7 +192,7 @@ impl LeadBook {
         loop {
             let from = after.clone();
             let (last, report) = self
-                .run("sweep", true, move |db, s| {
+                .write("sweep", move |db, s| {
                     ops::sweep_chunk(db, s, &from, SWEEP_CHUNK, now)
                 })
                 .await?;

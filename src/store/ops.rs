@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashSet};
 use super::db::{Database, Tx, in_tx};
 use super::error::StoreError;
 use super::lifecycle;
-use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange};
+use super::record::{
+    ChangeKind, EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange,
+};
 use super::upsert::LeadUpsert;
 use crate::features::Micros;
 use crate::lead::{Activity, FieldError, Lead, check_len, limits};
@@ -43,6 +45,17 @@ pub enum HandOffAction {
     },
 }
 
+/// What a writing operation returns: its value and the kinds of the
+/// transitions its committed transaction recorded (taken from the run
+/// that committed, so a retried transaction is counted once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Committed<T> {
+    /// The operation's answer.
+    pub value: T,
+    /// Transitions recorded, in cursor order.
+    pub transitions: Vec<ChangeKind>,
+}
+
 /// What a sweep did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SweepReport {
@@ -66,14 +79,15 @@ fn lock_or_create(tx: &mut dyn Tx, id: &str, now: Micros) -> Result<LeadRecord, 
 }
 
 /// Assigns owners to new SQLs, saves the leads and numbers and appends the
-/// changes: the end of every writing transaction.
+/// changes: the end of every writing transaction. Returns the kinds of the
+/// changes appended.
 fn finish(
     tx: &mut dyn Tx,
     scorer: &Scorer,
     leads: &mut [LeadRecord],
     mut changes: Vec<StageChange>,
     now: Micros,
-) -> Result<(), StoreError> {
+) -> Result<Vec<ChangeKind>, StoreError> {
     let rules = &scorer.rules.assignment;
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, rec) in leads.iter().enumerate() {
@@ -107,7 +121,7 @@ fn finish(
         }
         tx.insert_changes(&changes)?;
     }
-    Ok(())
+    Ok(changes.iter().map(|c| c.kind).collect())
 }
 
 fn check_event(e: &NewEvent, now: Micros) -> Result<(), FieldError> {
@@ -137,7 +151,7 @@ pub fn record_activities(
     scorer: &Scorer,
     events: Vec<Result<NewEvent, FieldError>>,
     now: Micros,
-) -> Result<Vec<EventOutcome>, StoreError> {
+) -> Result<Committed<Vec<EventOutcome>>, StoreError> {
     if events.len() > MAX_EVENTS {
         return Err(FieldError::new(
             "events",
@@ -167,7 +181,7 @@ pub fn record_activities(
     // One lock order for every writer: events by id, then leads by id.
     fresh.sort_by(|a, b| a.1.event_id.cmp(&b.1.event_id));
     let batch: Vec<NewEvent> = fresh.iter().map(|(_, e)| e.clone()).collect();
-    let inserted = in_tx(db, |tx| {
+    let (inserted, transitions) = in_tx(db, |tx| {
         let inserted = tx.insert_events(&batch, now)?;
         let touched: BTreeMap<&str, ()> = batch
             .iter()
@@ -184,15 +198,18 @@ pub fn record_activities(
             rec.updated_at = now;
             leads.push(rec);
         }
-        finish(tx, scorer, &mut leads, changes, now)?;
-        Ok(inserted)
+        let transitions = finish(tx, scorer, &mut leads, changes, now)?;
+        Ok((inserted, transitions))
     })?;
     for ((i, _), new) in fresh.iter().zip(inserted) {
         if !new {
             outcomes[*i] = EventOutcome::Duplicate;
         }
     }
-    Ok(outcomes)
+    Ok(Committed {
+        value: outcomes,
+        transitions,
+    })
 }
 
 /// Creates or updates leads; returns them, re-scored, in request order.
@@ -201,7 +218,7 @@ pub fn upsert_leads(
     scorer: &Scorer,
     upserts: &[LeadUpsert],
     now: Micros,
-) -> Result<Vec<LeadRecord>, StoreError> {
+) -> Result<Committed<Vec<LeadRecord>>, StoreError> {
     if upserts.len() > limits::MAX_BATCH {
         return Err(FieldError::new(
             "leads",
@@ -226,7 +243,7 @@ pub fn upsert_leads(
     for u in upserts {
         by_id.entry(u.lead_id.as_str()).or_default().push(u);
     }
-    let leads = in_tx(db, |tx| {
+    let (leads, transitions) = in_tx(db, |tx| {
         let mut leads = Vec::with_capacity(by_id.len());
         let mut changes = Vec::new();
         for (id, updates) in &by_id {
@@ -239,14 +256,17 @@ pub fn upsert_leads(
             rec.updated_at = now;
             leads.push(rec);
         }
-        finish(tx, scorer, &mut leads, changes, now)?;
-        Ok(leads)
+        let transitions = finish(tx, scorer, &mut leads, changes, now)?;
+        Ok((leads, transitions))
     })?;
     let by_id: BTreeMap<&str, &LeadRecord> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
-    Ok(upserts
-        .iter()
-        .filter_map(|u| by_id.get(u.lead_id.as_str()).map(|l| (*l).clone()))
-        .collect())
+    Ok(Committed {
+        value: upserts
+            .iter()
+            .filter_map(|u| by_id.get(u.lead_id.as_str()).map(|l| (*l).clone()))
+            .collect(),
+        transitions,
+    })
 }
 
 /// One lead with its counted activities and history.
@@ -281,7 +301,7 @@ pub fn hand_off(
     id: &str,
     action: &HandOffAction,
     now: Micros,
-) -> Result<LeadRecord, StoreError> {
+) -> Result<Committed<LeadRecord>, StoreError> {
     in_tx(db, |tx| {
         let mut rec = tx
             .lock_lead(id)?
@@ -311,9 +331,9 @@ pub fn hand_off(
             }
         }
         let mut leads = [rec];
-        finish(tx, scorer, &mut leads, changes, now)?;
-        let [rec] = leads;
-        Ok(rec)
+        let transitions = finish(tx, scorer, &mut leads, changes, now)?;
+        let [value] = leads;
+        Ok(Committed { value, transitions })
     })
 }
 
@@ -335,7 +355,7 @@ pub fn sweep_chunk(
     after: &str,
     chunk: usize,
     now: Micros,
-) -> Result<(Option<String>, SweepReport), StoreError> {
+) -> Result<Committed<(Option<String>, SweepReport)>, StoreError> {
     in_tx(db, |tx| {
         let ids: Vec<String> = tx
             .leads_after(after, chunk)?
@@ -359,8 +379,11 @@ pub fn sweep_chunk(
             leads: leads.len(),
             changes: changes.len(),
         };
-        finish(tx, scorer, &mut leads, changes, now)?;
-        Ok((ids.last().cloned(), report))
+        let transitions = finish(tx, scorer, &mut leads, changes, now)?;
+        Ok(Committed {
+            value: (ids.last().cloned(), report),
+            transitions,
+        })
     })
 }
 

@@ -203,6 +203,21 @@ impl ChangeKind {
             .and_then(|i| ChangeKind::ALL.get(i).copied())
     }
 
+    /// Snake-case name (metric labels, logs).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::ToNurturing => "to_nurturing",
+            ChangeKind::ToMql => "to_mql",
+            ChangeKind::ToSql => "to_sql",
+            ChangeKind::Assigned => "assigned",
+            ChangeKind::Accepted => "accepted",
+            ChangeKind::Recycled => "recycled",
+            ChangeKind::FollowUpOverdue => "follow_up_overdue",
+            ChangeKind::Won => "won",
+            ChangeKind::Lost => "lost",
+        }
+    }
+
     /// The change into `stage`.
     pub fn to_stage(stage: Stage) -> ChangeKind {
         match stage {

@@ -15,6 +15,7 @@ use leadscore::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelSta
 use leadscore::lifecycle::Lifecycle;
 use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use leadscore::pb::v1 as pb;
+use leadscore::pb::v1::lead_service_client::LeadServiceClient;
 use leadscore::pb::v1::scoring_service_client::ScoringServiceClient;
 use leadscore::server::ServerOptions;
 use tokio::sync::oneshot;
@@ -237,4 +238,46 @@ pub fn request(lead: pb::Lead) -> pb::ScoreLeadRequest {
         lead: Some(lead),
         as_of: Some(ago(0.0)),
     }
+}
+
+/// The activities of [`hot_lead`] as store events with ids `{lead}-{i}`,
+/// shifted so that they end at the real current time (the store refuses
+/// events from the future and decays from its own clock).
+pub fn hot_events(lead: &str) -> Vec<pb::ActivityEvent> {
+    let shift = leadscore::grpc::convert::now() / 1_000_000 - NOW;
+    hot_lead(lead)
+        .activities
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| pb::ActivityEvent {
+            event_id: format!("{lead}-{i}"),
+            lead_id: lead.to_owned(),
+            r#type: a.r#type,
+            occurred_at: Some(prost_types::Timestamp {
+                seconds: a.occurred_at.unwrap().seconds + shift,
+                nanos: 0,
+            }),
+        })
+        .collect()
+}
+
+/// Makes `id` an SQL in the store: the hot lead's profile and BANT, then
+/// its events.
+pub async fn make_sql(c: &mut LeadServiceClient<Channel>, id: &str) {
+    let hot = hot_lead(id);
+    c.upsert_leads(pb::UpsertLeadsRequest {
+        leads: vec![pb::LeadUpsert {
+            lead_id: id.into(),
+            profile: hot.profile,
+            bant: hot.bant,
+            update_mask: None,
+        }],
+    })
+    .await
+    .unwrap();
+    c.record_activities(pb::RecordActivitiesRequest {
+        events: hot_events(id),
+    })
+    .await
+    .unwrap();
 }
