@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod evaluation;
 pub mod features;
 pub mod grpc;
 pub mod lead;

@@ -17,11 +17,11 @@ use serde_json::json;
 
 use crate::design;
 use crate::error::{OutputError, TrainError};
-use crate::evaluate::metrics;
 use crate::fit;
 use crate::input::History;
 use crate::model::Fitted;
 use crate::settings::Settings;
+use leadscore::evaluation as metrics;
 
 /// Writes the export of `fitted` (trained with `c`) and its test rows.
 pub fn write(

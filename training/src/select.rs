@@ -14,12 +14,12 @@ use serde::Serialize;
 
 use crate::design::{self, Candidates};
 use crate::error::TrainError;
-use crate::evaluate::metrics;
 use crate::fit::{self, Coefs};
 use crate::input::{History, Shape};
 use crate::progress;
 use crate::settings::Settings;
 use crate::split;
+use leadscore::evaluation as metrics;
 
 /// One evaluated grid point.
 #[derive(Debug, Clone, Serialize)]

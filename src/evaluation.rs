@@ -1,7 +1,13 @@
 //! Probability-quality metrics: ROC AUC, log-loss, Brier score, a 10-bin
 //! calibration table and lift by decile.
+//!
+//! One implementation for the training job's test report and the running
+//! service's pipeline health, so "AUC" or "calibration" means the same
+//! thing in a model card and in a live check.
 
 use serde::Serialize;
+
+pub use crate::model::CalibrationBin;
 
 /// Probabilities are clipped to `[EPS, 1 - EPS]` inside the log-loss.
 const EPS: f64 = 1e-15;
@@ -73,21 +79,6 @@ pub fn roc_curve(p: &[f64], y: &[bool]) -> Vec<(f64, f64)> {
     curve
 }
 
-/// One bin of the calibration table.
-#[derive(Debug, Clone, Serialize)]
-pub struct CalibrationBin {
-    /// Lower edge of the predicted-probability bin.
-    pub lower: f64,
-    /// Upper edge.
-    pub upper: f64,
-    /// Mean predicted probability in the bin.
-    pub predicted_mean: f64,
-    /// Observed won rate in the bin.
-    pub observed_rate: f64,
-    /// Leads in the bin.
-    pub count: usize,
-}
-
 /// 10 equal-width bins of predicted probability (empty bins left out).
 pub fn calibration(p: &[f64], y: &[bool]) -> Vec<CalibrationBin> {
     let mut sums = [(0.0f64, 0.0f64, 0usize); 10];
@@ -105,7 +96,7 @@ pub fn calibration(p: &[f64], y: &[bool]) -> Vec<CalibrationBin> {
             upper: (b + 1) as f64 / 10.0,
             predicted_mean: sp / n as f64,
             observed_rate: sy / n as f64,
-            count: n,
+            count: n as u64,
         })
         .collect()
 }
@@ -181,10 +172,7 @@ mod tests {
         let p: Vec<f64> = (0..95).map(|i| i as f64 / 100.0).collect();
         let y: Vec<bool> = (0..95).map(|i| i % 3 == 0).collect();
         assert_eq!(lift(&p, &y).iter().map(|d| d.count).sum::<usize>(), 95);
-        assert_eq!(
-            calibration(&p, &y).iter().map(|b| b.count).sum::<usize>(),
-            95
-        );
+        assert_eq!(calibration(&p, &y).iter().map(|b| b.count).sum::<u64>(), 95);
         assert!((lift(&p, &y).last().unwrap().cumulative_capture - 1.0).abs() < 1e-12);
     }
 }
