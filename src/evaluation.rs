@@ -102,7 +102,7 @@ pub fn calibration(p: &[f64], y: &[bool]) -> Vec<CalibrationBin> {
 }
 
 /// One decile of leads ranked by score (decile 1 = highest scores).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decile {
     /// 1 to 10.
     pub decile: usize,

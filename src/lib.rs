@@ -17,6 +17,7 @@ pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod pb;
+pub mod pipeline_health;
 pub mod qualification;
 pub mod rules;
 pub mod scoring;

@@ -62,12 +62,34 @@ pub struct Scorer {
     pub model: Arc<LinearModel>,
     /// The rules.
     pub rules: Arc<Rules>,
+    /// A second model scoring alongside, to be compared on outcomes before
+    /// it is trusted; it never decides a stage.
+    pub shadow: Option<Arc<LinearModel>>,
 }
 
 impl Scorer {
-    /// A scorer of `model` with `rules`.
+    /// A scorer of `model` with `rules`, without a shadow.
     pub fn new(model: Arc<LinearModel>, rules: Arc<Rules>) -> Scorer {
-        Scorer { model, rules }
+        Scorer {
+            model,
+            rules,
+            shadow: None,
+        }
+    }
+
+    /// The same scorer with `shadow` scoring alongside.
+    pub fn with_shadow(mut self, shadow: Option<Arc<LinearModel>>) -> Scorer {
+        self.shadow = shadow;
+        self
+    }
+
+    /// The shadow model's version and probability for `lead` as of
+    /// `as_of` (features computed the shadow's way), if there is a shadow.
+    /// The lead must already have passed validation ([`Scorer::score`]).
+    pub fn shadow_probability(&self, lead: &Lead, as_of: Micros) -> Option<(String, f64)> {
+        let m = self.shadow.as_ref()?;
+        let x = lead.with_feature_input(as_of, |input| m.features().compute(input));
+        Some((m.version().to_owned(), m.explain(&x).probability))
     }
 
     /// MQL threshold in force: the rules' override, else the model's.

@@ -51,9 +51,9 @@ impl From<ApiError> for Status {
             ApiError::Lifecycle(e @ LifecycleError::UnknownVersion(_)) => {
                 Status::not_found(e.to_string())
             }
-            ApiError::Lifecycle(e @ LifecycleError::InvalidModel { .. }) => {
-                Status::failed_precondition(e.to_string())
-            }
+            ApiError::Lifecycle(
+                e @ (LifecycleError::InvalidModel { .. } | LifecycleError::ShadowIsActive(_)),
+            ) => Status::failed_precondition(e.to_string()),
             ApiError::Lifecycle(
                 e @ (LifecycleError::Registry(_)
                 | LifecycleError::Rules(_)

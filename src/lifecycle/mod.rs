@@ -8,9 +8,12 @@
 //! the same way. Each request takes one scorer snapshot, so no answer mixes
 //! versions.
 //!
-//! An operator may pin a version ([`Lifecycle::activate`]); the pin is a file
-//! in the models directory ([`pin`]), so it survives restarts and every
-//! replica sharing the directory follows it.
+//! An operator may pin a version ([`Lifecycle::activate`]) and name a
+//! shadow model ([`Lifecycle::set_shadow`]) that scores alongside the active
+//! one without deciding anything; both choices are files in the models
+//! directory ([`pin`]), so they survive restarts and every replica sharing
+//! the directory follows them. Activating the shadow's version promotes it:
+//! the shadow choice is cleared.
 
 pub mod catalog;
 pub mod pin;
@@ -26,6 +29,7 @@ use crate::model::{LinearModel, ModelFile, RegistryError};
 use crate::rules::{Rules, RulesError};
 use crate::scoring::Scorer;
 use catalog::{Catalog, Fingerprint};
+use pin::Slot;
 
 /// The scorer every request reads; swapped atomically on change.
 pub type SharedScorer = Arc<ArcSwap<Scorer>>;
@@ -42,6 +46,9 @@ pub enum LifecycleError {
     /// No model file has this version.
     #[error("no model with version {0:?}; ListModels shows the versions available")]
     UnknownVersion(String),
+    /// The shadow asked for is the active model.
+    #[error("model {0} is the active model; a shadow must be another version")]
+    ShadowIsActive(String),
     /// The model file exists but is refused.
     #[error("model {version} cannot be activated: {reason}")]
     InvalidModel {
@@ -50,10 +57,10 @@ pub enum LifecycleError {
         /// Why its file is refused.
         reason: String,
     },
-    /// The pin file could not be written or removed.
-    #[error("cannot update the pin file {path}: {source}")]
+    /// A version file could not be written or removed.
+    #[error("cannot update {path}: {source}")]
     Pin {
-        /// Pin file.
+        /// The version file.
         path: PathBuf,
         /// Underlying error.
         source: std::io::Error,
@@ -94,7 +101,7 @@ impl Lifecycle {
         let rules = Rules::load(rules_path)?;
         let mut catalog = Catalog::default();
         catalog.rescan(models_dir)?;
-        let pinned = pin::read(models_dir);
+        let pinned = pin::read(models_dir, Slot::Pinned);
         let file = match &pinned {
             Some(v) => catalog.valid(v).map_err(|e| e.for_version(v))?,
             None => catalog
@@ -104,7 +111,15 @@ impl Lifecycle {
                     skipped: catalog.refused_count(),
                 })?,
         };
-        let scorer = Scorer::new(Arc::new(LinearModel::new((*file).clone())), Arc::new(rules));
+        let shadow = pin::read(models_dir, Slot::Shadow).and_then(|v| match catalog.valid(&v) {
+            Ok(file) => Some(Arc::new(LinearModel::new((*file).clone()))),
+            Err(e) => {
+                tracing::error!(version = %v, error = %e.for_version(&v), "shadow model unusable; starting without a shadow");
+                None
+            }
+        });
+        let scorer = Scorer::new(Arc::new(LinearModel::new((*file).clone())), Arc::new(rules))
+            .with_shadow(shadow);
         let state = State {
             catalog,
             rules_fingerprint: Fingerprint::of(rules_path),
@@ -139,7 +154,12 @@ impl Lifecycle {
 
     /// The pinned version, if any.
     pub fn pinned(&self) -> Option<String> {
-        pin::read(&self.models_dir)
+        pin::read(&self.models_dir, Slot::Pinned)
+    }
+
+    /// The shadow version chosen, if any.
+    pub fn shadow(&self) -> Option<String> {
+        pin::read(&self.models_dir, Slot::Shadow)
     }
 
     /// Every model file seen, newest first, valid or not.
@@ -164,12 +184,41 @@ impl Lifecycle {
         if let Some(v) = version {
             state.catalog.valid(v).map_err(|e| e.for_version(v))?;
         }
-        pin::write(&self.models_dir, version).map_err(|source| LifecycleError::Pin {
-            path: pin::path(&self.models_dir),
-            source,
-        })?;
+        self.write_slot(Slot::Pinned, version)?;
+        if version.is_some() && self.shadow().as_deref() == version {
+            self.write_slot(Slot::Shadow, None)?;
+        }
         self.apply(&mut state);
         Ok(self.scorer.load().model.version().to_owned())
+    }
+
+    /// Names `Some(version)` as the shadow model, or clears it, then
+    /// applies it. Returns the shadow version now in force.
+    pub fn set_shadow(&self, version: Option<&str>) -> Result<Option<String>, LifecycleError> {
+        let mut state = self.lock();
+        let refused = state.catalog.rescan(&self.models_dir)?;
+        self.reloads_failed.fetch_add(refused, Ordering::Relaxed);
+        if let Some(v) = version {
+            state.catalog.valid(v).map_err(|e| e.for_version(v))?;
+            if self.scorer.load().model.version() == v {
+                return Err(LifecycleError::ShadowIsActive(v.to_owned()));
+            }
+        }
+        self.write_slot(Slot::Shadow, version)?;
+        self.apply(&mut state);
+        Ok(self
+            .scorer
+            .load()
+            .shadow
+            .as_ref()
+            .map(|m| m.version().to_owned()))
+    }
+
+    fn write_slot(&self, slot: Slot, version: Option<&str>) -> Result<(), LifecycleError> {
+        pin::write(&self.models_dir, slot, version).map_err(|source| LifecycleError::Pin {
+            path: pin::path(&self.models_dir, slot),
+            source,
+        })
     }
 
     /// Rescans the directory and rules file and swaps in what changed.
@@ -195,7 +244,7 @@ impl Lifecycle {
     /// Chooses model and rules from `state` and swaps if they differ.
     fn apply(&self, state: &mut State) {
         let current = self.scorer.load_full();
-        let wanted = match pin::read(&self.models_dir) {
+        let wanted = match pin::read(&self.models_dir, Slot::Pinned) {
             Some(v) => match state.catalog.valid(&v) {
                 Ok(file) => Some(file),
                 Err(e) => {
@@ -210,6 +259,19 @@ impl Lifecycle {
                 Arc::new(LinearModel::new((*file).clone()))
             }
             _ => current.model.clone(),
+        };
+        let shadow = match pin::read(&self.models_dir, Slot::Shadow) {
+            None => None,
+            Some(v) if current.shadow.as_ref().is_some_and(|m| m.version() == v) => {
+                current.shadow.clone()
+            }
+            Some(v) => match state.catalog.valid(&v) {
+                Ok(file) => Some(Arc::new(LinearModel::new((*file).clone()))),
+                Err(e) => {
+                    tracing::error!(version = %v, error = %e.for_version(&v), "shadow model unusable; keeping the current shadow");
+                    current.shadow.clone()
+                }
+            },
         };
         let fingerprint = Fingerprint::of(&self.rules_path);
         let rules = if fingerprint != state.rules_fingerprint {
@@ -226,10 +288,20 @@ impl Lifecycle {
         } else {
             current.rules.clone()
         };
-        if !Arc::ptr_eq(&model, &current.model) || !Arc::ptr_eq(&rules, &current.rules) {
+        let same_shadow = match (&shadow, &current.shadow) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !Arc::ptr_eq(&model, &current.model)
+            || !Arc::ptr_eq(&rules, &current.rules)
+            || !same_shadow
+        {
             self.reloads_ok.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(model = model.version(), rules = %rules.version, "activated");
-            self.scorer.store(Arc::new(Scorer::new(model, rules)));
+            let shadow_version = shadow.as_ref().map(|m| m.version().to_owned());
+            tracing::info!(model = model.version(), rules = %rules.version, shadow = ?shadow_version, "activated");
+            self.scorer
+                .store(Arc::new(Scorer::new(model, rules).with_shadow(shadow)));
         }
     }
 }

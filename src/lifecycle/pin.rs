@@ -1,34 +1,54 @@
-//! The pin file: `<models>/pinned-version`, holding one version string.
-//! Written atomically (temp file, fsync, rename); absent means "newest".
+//! The version files in the models directory: `pinned-version` (the
+//! operator's pin; absent means "newest") and `shadow-version` (the model
+//! scoring alongside the active one; absent means none). Each holds one
+//! version string and is written atomically (temp file, fsync, rename), so
+//! the choice survives restarts and every replica sharing the directory
+//! follows it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Name of the pin file inside the models directory.
-pub const PIN_FILE: &str = "pinned-version";
-
-/// Path of the pin file.
-pub fn path(models_dir: &Path) -> PathBuf {
-    models_dir.join(PIN_FILE)
+/// Which choice a version file records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The pinned active model.
+    Pinned,
+    /// The shadow model.
+    Shadow,
 }
 
-/// The pinned version, if the pin file exists and is not empty.
-pub fn read(models_dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path(models_dir)).ok()?;
+impl Slot {
+    /// File name inside the models directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Slot::Pinned => "pinned-version",
+            Slot::Shadow => "shadow-version",
+        }
+    }
+}
+
+/// Path of a version file.
+pub fn path(models_dir: &Path, slot: Slot) -> PathBuf {
+    models_dir.join(slot.file_name())
+}
+
+/// The version a file names, if it exists and is not empty.
+pub fn read(models_dir: &Path, slot: Slot) -> Option<String> {
+    let text = std::fs::read_to_string(path(models_dir, slot)).ok()?;
     let v = text.trim();
     (!v.is_empty()).then(|| v.to_owned())
 }
 
-/// Pins `Some(version)` or removes the pin.
-pub fn write(models_dir: &Path, version: Option<&str>) -> std::io::Result<()> {
-    let target = path(models_dir);
+/// Records `Some(version)` or removes the file.
+pub fn write(models_dir: &Path, slot: Slot, version: Option<&str>) -> std::io::Result<()> {
+    let target = path(models_dir, slot);
     match version {
         None => match std::fs::remove_file(&target) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         },
         Some(v) => {
-            let tmp = models_dir.join(format!(".{PIN_FILE}.tmp"));
+            let tmp = models_dir.join(format!(".{}.tmp", slot.file_name()));
             let mut f = std::fs::File::create(&tmp)?;
             writeln!(f, "{v}")?;
             f.sync_all()?;

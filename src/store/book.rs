@@ -20,6 +20,7 @@ use super::upsert::LeadUpsert;
 use crate::features::Micros;
 use crate::lead::FieldError;
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
+use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
 use crate::scoring::{LeadScore, Scorer};
 
 /// How often a watcher with nothing new re-reads the log (for changes
@@ -168,6 +169,27 @@ impl LeadBook {
     ) -> Result<LeadRecord, StoreError> {
         self.write("hand_off", move |db, s| {
             ops::hand_off(db, s, &id, &action, now)
+        })
+        .await
+    }
+
+    /// Pipeline health of the window `[from, to)`: the active model (and
+    /// the shadow, if named) judged on the outcomes they scored.
+    pub async fn pipeline_health(
+        &self,
+        from: Micros,
+        to: Micros,
+        thresholds: HealthThresholds,
+    ) -> Result<PipelineHealth, StoreError> {
+        self.read("pipeline_health", move |db, scorer| {
+            let facts = ops::pipeline_facts(db, from, to)?;
+            let shadow = scorer.shadow.as_ref().map(|m| m.version());
+            Ok(pipeline_health::assess(
+                &facts,
+                scorer.model.version(),
+                shadow,
+                &thresholds,
+            ))
         })
         .await
     }

@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 
 use super::error::StoreError;
 use super::record::{
-    HandOff, LeadRecord, ListQuery, NewEvent, StageChange, stage_code, stage_from_code,
+    HandOff, LeadRecord, ListQuery, NewEvent, ShadowScore, StageChange, stage_code, stage_from_code,
 };
 use crate::features::Micros;
 use crate::lead::{Activity, Bant, BantStatus, Profile};
+use crate::pipeline_health::PipelineFacts;
 use crate::rules::Grade;
 
 /// One statement parameter.
@@ -75,6 +76,8 @@ pub trait Tx {
     ) -> Result<Vec<StageChange>, StoreError>;
     /// Rows of a prioritized list page (see [`list_sql`](super::list_sql)).
     fn list(&mut self, query: &ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError>;
+    /// Pipeline health's facts of the window `[from, to)`.
+    fn pipeline_facts(&mut self, from: Micros, to: Micros) -> Result<PipelineFacts, StoreError>;
     /// Leads with ids greater than `after`, in id order, at most `limit`.
     fn leads_after(&mut self, after: &str, limit: usize) -> Result<Vec<LeadRecord>, StoreError>;
 }
@@ -135,6 +138,8 @@ pub const LEAD_COLUMNS: &[&str] = &[
     "outcome_at",
     "rank_stage",
     "rank_score",
+    "shadow_score",
+    "shadow_model_version",
 ];
 
 /// `rank_stage` of a record: SQL first in ascending order.
@@ -198,6 +203,8 @@ pub fn encode_lead(l: &LeadRecord) -> Vec<Value> {
         Value::Int(l.outcome_at),
         Value::Int(Some(rank_stage(l.stage))),
         Value::Real(Some(-l.score)),
+        Value::Real(l.shadow.as_ref().map(|s| s.score)),
+        Value::Text(l.shadow.as_ref().map(|s| s.model_version.clone())),
     ]
 }
 
@@ -257,6 +264,13 @@ pub fn decode_lead(r: &dyn Row) -> Result<LeadRecord, StoreError> {
         overdue_notified: r.int(26)? == Some(1),
         recycled_at: r.int(27)?,
         outcome_at: r.int(28)?,
+        shadow: match (r.real(31)?, r.text(32)?) {
+            (Some(score), Some(model_version)) => Some(ShadowScore {
+                score,
+                model_version,
+            }),
+            _ => None,
+        },
     })
 }
 

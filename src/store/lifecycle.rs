@@ -4,7 +4,7 @@
 //! caller holds the lead's row lock, so each transition is decided once.
 
 use super::error::StoreError;
-use super::record::{ChangeKind, HandOff, LeadRecord, StageChange};
+use super::record::{ChangeKind, HandOff, LeadRecord, ShadowScore, StageChange};
 use crate::features::Micros;
 use crate::lead::{Activity, Lead};
 use crate::qualification::{Qualification, Stage};
@@ -63,7 +63,14 @@ fn apply_score(
     activities: Vec<Activity>,
     now: Micros,
 ) -> Result<LeadScore, StoreError> {
-    let score = scorer.score(&scoring_lead(rec, activities), now)?;
+    let lead = scoring_lead(rec, activities);
+    let score = scorer.score(&lead, now)?;
+    rec.shadow = scorer
+        .shadow_probability(&lead, now)
+        .map(|(model_version, p)| ShadowScore {
+            score: p * 100.0,
+            model_version,
+        });
     rec.stage = score.qualification.stage;
     rec.score = score.explanation.probability * 100.0;
     rec.grade = score.fit.grade;
@@ -74,7 +81,9 @@ fn apply_score(
     Ok(score)
 }
 
-/// Re-scores `rec`; a changed stage of an unclosed lead is a transition.
+/// Re-scores an open `rec`; a changed stage is a transition. A closed lead
+/// keeps the score it had when its outcome was recorded: that is the
+/// prediction pipeline health judges against the outcome.
 pub fn rescore(
     scorer: &Scorer,
     rec: &mut LeadRecord,
@@ -82,9 +91,12 @@ pub fn rescore(
     now: Micros,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), StoreError> {
+    if rec.hand_off.closed() {
+        return Ok(());
+    }
     let before = rec.stage;
     apply_score(scorer, rec, activities, now)?;
-    if rec.stage != before && !rec.hand_off.closed() {
+    if rec.stage != before {
         changes.push(change(
             rec,
             ChangeKind::to_stage(rec.stage),

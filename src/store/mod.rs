@@ -7,7 +7,8 @@
 //!   pure functions; [`ops`]: the operations, written once against the
 //!   [`db::Tx`] seam; [`book`]: the async face the service uses, with the
 //!   change feed and the periodic sweep.
-//! - [`export`]: the store as the training job's CSV input.
+//! - [`export`]: the store as the training job's CSV input;
+//!   [`health_sql`]: the facts pipeline health judges.
 //! - Backends: [`sqlite`] (an embedded file, the default) and [`postgres`]
 //!   (shared by several replicas). Both run the same statements
 //!   ([`sql_tx`], [`list_sql`]) and versioned migrations from
@@ -23,6 +24,7 @@ pub mod book;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod health_sql;
 pub mod lifecycle;
 pub mod list_sql;
 pub mod ops;

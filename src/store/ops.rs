@@ -18,6 +18,7 @@ use super::record::{
 use super::upsert::LeadUpsert;
 use crate::features::Micros;
 use crate::lead::{Activity, FieldError, Lead, check_len, limits};
+use crate::pipeline_health::PipelineFacts;
 use crate::scoring::Scorer;
 
 /// Most events in one `RecordActivities` call.
@@ -399,4 +400,13 @@ pub fn leads_after(
 /// Every activity of a lead, recycled or not, newest first (export).
 pub fn all_activities(db: &dyn Database, id: &str) -> Result<Vec<Activity>, StoreError> {
     in_tx(db, |tx| tx.activities(id, None, usize::MAX >> 1))
+}
+
+/// Pipeline health's facts of the window `[from, to)`, one snapshot.
+pub fn pipeline_facts(
+    db: &dyn Database,
+    from: Micros,
+    to: Micros,
+) -> Result<PipelineFacts, StoreError> {
+    in_tx(db, |tx| tx.pipeline_facts(from, to))
 }

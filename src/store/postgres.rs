@@ -20,7 +20,13 @@ use super::error::StoreError;
 use super::sql_tx::{Conn, SqlTx};
 
 /// Schema versions, applied in order at open.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_leads.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_leads.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_shadow_and_health.sql"),
+    ),
+];
 /// Advisory lock key that serializes migrations of replicas starting together.
 const MIGRATION_LOCK: i64 = 0x6c65_6164_7363_6f72;
 /// Attempts of a transaction that hits a serialization failure or deadlock.

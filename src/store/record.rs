@@ -102,6 +102,19 @@ pub struct LeadRecord {
     pub recycled_at: Option<Micros>,
     /// When the lead was won or lost.
     pub outcome_at: Option<Micros>,
+    /// The shadow model's score of the last re-score, if one was named;
+    /// stored so pipeline health can compare it with the active model's
+    /// on the same outcomes. It never decides a stage.
+    pub shadow: Option<ShadowScore>,
+}
+
+/// A shadow model's score of a lead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShadowScore {
+    /// Score (0..100).
+    pub score: f64,
+    /// Shadow model version.
+    pub model_version: String,
 }
 
 impl LeadRecord {
@@ -126,6 +139,7 @@ impl LeadRecord {
             overdue_notified: false,
             recycled_at: None,
             outcome_at: None,
+            shadow: None,
         }
     }
 }

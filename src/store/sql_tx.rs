@@ -13,6 +13,7 @@ use super::list_sql::list_statement;
 use super::record::{LeadRecord, ListQuery, NewEvent, StageChange};
 use crate::features::Micros;
 use crate::lead::Activity;
+use crate::pipeline_health::PipelineFacts;
 
 /// Events per multi-row `INSERT` (5 parameters each, far below both
 /// databases' parameter limits).
@@ -235,6 +236,10 @@ impl<C: Conn> Tx for SqlTx<C> {
     fn list(&mut self, query: &ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError> {
         let (sql, params) = list_statement(query, now, C::placeholder);
         self.leads(&sql, &params)
+    }
+
+    fn pipeline_facts(&mut self, from: Micros, to: Micros) -> Result<PipelineFacts, StoreError> {
+        super::health_sql::pipeline_facts(&mut self.0, from, to)
     }
 
     fn leads_after(&mut self, after: &str, max: usize) -> Result<Vec<LeadRecord>, StoreError> {

@@ -19,7 +19,13 @@ use super::error::StoreError;
 use super::sql_tx::{Conn, SqlTx};
 
 /// Schema versions, applied in order at open.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_leads.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_leads.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_shadow_and_health.sql"),
+    ),
+];
 
 /// A SQLite file.
 #[derive(Debug)]

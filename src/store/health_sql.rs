@@ -1,0 +1,137 @@
+//! The statements behind pipeline health: one window's facts
+//! ([`PipelineFacts`]) read in the caller's transaction, so every figure
+//! of a report comes from the same snapshot. Written once for both
+//! backends, like [`sql_tx`](super::sql_tx).
+
+use super::db::Value;
+use super::error::StoreError;
+use super::record::{ChangeKind, HandOff};
+use super::sql_tx::Conn;
+use crate::features::Micros;
+use crate::pipeline_health::{Funnel, PipelineFacts, ScoredOutcome};
+
+/// Hand-back reasons reported, most frequent first.
+const MAX_REASONS: i64 = 20;
+
+fn kind(k: ChangeKind) -> i16 {
+    k.code()
+}
+
+fn count<C: Conn>(conn: &mut C, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+    let mut n = 0;
+    conn.query(sql, params, &mut |r| {
+        n = r.int(0)?.unwrap_or(0);
+        Ok(())
+    })?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The facts of the window `[from, to)`.
+pub fn pipeline_facts<C: Conn>(
+    conn: &mut C,
+    from: Micros,
+    to: Micros,
+) -> Result<PipelineFacts, StoreError> {
+    let (p1, p2, p3) = (C::placeholder(1), C::placeholder(2), C::placeholder(3));
+    let window = [Value::Int(Some(from)), Value::Int(Some(to))];
+
+    let mut outcomes = Vec::new();
+    let sql = format!(
+        "SELECT hand_off, score, model_version, shadow_score, shadow_model_version FROM leads \
+         WHERE outcome_at >= {p1} AND outcome_at < {p2}"
+    );
+    conn.query(&sql, &window, &mut |r| {
+        outcomes.push(ScoredOutcome {
+            won: r.int(0)? == Some(i64::from(HandOff::Won.code())),
+            probability: r.real(1)?.unwrap_or(0.0) / 100.0,
+            model_version: r.text(2)?.unwrap_or_default(),
+            shadow: match (r.real(3)?, r.text(4)?) {
+                (Some(s), Some(v)) => Some((s / 100.0, v)),
+                _ => None,
+            },
+        });
+        Ok(())
+    })?;
+
+    let (mql, sql_, accepted, won, lost) = (
+        kind(ChangeKind::ToMql),
+        kind(ChangeKind::ToSql),
+        kind(ChangeKind::Accepted),
+        kind(ChangeKind::Won),
+        kind(ChangeKind::Lost),
+    );
+    let sql = format!(
+        "SELECT COUNT(*), COALESCE(SUM(s), 0), COALESCE(SUM(a), 0), COALESCE(SUM(w), 0), \
+         COALESCE(SUM(l), 0) FROM (\
+           SELECT lead_id, \
+             MAX(CASE WHEN kind = {sql_} THEN 1 ELSE 0 END) AS s, \
+             MAX(CASE WHEN kind = {accepted} THEN 1 ELSE 0 END) AS a, \
+             MAX(CASE WHEN kind = {won} THEN 1 ELSE 0 END) AS w, \
+             MAX(CASE WHEN kind = {lost} THEN 1 ELSE 0 END) AS l \
+           FROM stage_changes WHERE at >= {p1} AND lead_id IN (\
+             SELECT lead_id FROM stage_changes \
+             WHERE kind IN ({mql}, {sql_}) AND at >= {p1} AND at < {p2}) \
+           GROUP BY lead_id) AS cohort"
+    );
+    let mut funnel = Funnel::default();
+    conn.query(&sql, &window, &mut |r| {
+        let n = |i| -> Result<u64, StoreError> {
+            Ok(u64::try_from(r.int(i)?.unwrap_or(0)).unwrap_or(0))
+        };
+        funnel = Funnel {
+            qualified: n(0)?,
+            reached_sql: n(1)?,
+            accepted: n(2)?,
+            won: n(3)?,
+            lost: n(4)?,
+        };
+        Ok(())
+    })?;
+
+    let of_kind = |k: ChangeKind| {
+        [
+            Value::Int(Some(from)),
+            Value::Int(Some(to)),
+            Value::Int(Some(i64::from(k.code()))),
+        ]
+    };
+    let in_window = format!("FROM stage_changes WHERE at >= {p1} AND at < {p2} AND kind = {p3}");
+    let sqls = count(
+        conn,
+        &format!("SELECT COUNT(DISTINCT lead_id) {in_window}"),
+        &of_kind(ChangeKind::ToSql),
+    )?;
+    let overdue_announced = count(
+        conn,
+        &format!("SELECT COUNT(*) {in_window}"),
+        &of_kind(ChangeKind::FollowUpOverdue),
+    )?;
+    let mut hand_back_reasons = Vec::new();
+    let sql = format!(
+        "SELECT reason, COUNT(*) {in_window} GROUP BY reason ORDER BY COUNT(*) DESC, reason \
+         LIMIT {MAX_REASONS}"
+    );
+    conn.query(&sql, &of_kind(ChangeKind::Recycled), &mut |r| {
+        let n = u64::try_from(r.int(1)?.unwrap_or(0)).unwrap_or(0);
+        hand_back_reasons.push((r.text(0)?.unwrap_or_default(), n));
+        Ok(())
+    })?;
+    let overdue_open = count(
+        conn,
+        &format!("SELECT COUNT(*) FROM leads WHERE hand_off = {p1} AND follow_up_due < {p2}"),
+        &[
+            Value::Int(Some(i64::from(HandOff::Accepted.code()))),
+            Value::Int(Some(to)),
+        ],
+    )?;
+    Ok(PipelineFacts {
+        from,
+        to,
+        outcomes,
+        funnel,
+        sqls,
+        hand_back_reasons,
+        overdue_announced,
+        overdue_open,
+    })
+}
