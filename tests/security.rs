@@ -30,6 +30,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("ListModels", "any"),
     ("GetModel", "any"),
     ("ActivateModel", "models:admin"),
+    ("SetShadowModel", "models:admin"),
     ("GetPipelineHealth", "leads:read"),
 ];
 

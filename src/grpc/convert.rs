@@ -44,6 +44,17 @@ pub fn timestamp(at: Micros) -> Timestamp {
     }
 }
 
+/// A calibration bin (model card and pipeline health).
+pub fn calibration_bin(b: &crate::model::CalibrationBin) -> pb::CalibrationBin {
+    pb::CalibrationBin {
+        lower: b.lower,
+        upper: b.upper,
+        predicted_mean: b.predicted_mean,
+        observed_rate: b.observed_rate,
+        count: b.count,
+    }
+}
+
 /// `as_of` of a request, defaulting to now.
 pub fn as_of(t: Option<&Timestamp>) -> Result<Micros, FieldError> {
     match t {

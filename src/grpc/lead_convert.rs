@@ -128,6 +128,12 @@ pub fn stored_lead(l: &LeadRecord, score: Option<pb::LeadScore>) -> pb::StoredLe
         recycled_at: l.recycled_at.map(timestamp),
         created_at: Some(timestamp(l.created_at)),
         outcome_at: l.outcome_at.map(timestamp),
+        shadow_score: l.shadow.as_ref().map_or(0.0, |s| s.score),
+        shadow_model_version: l
+            .shadow
+            .as_ref()
+            .map(|s| s.model_version.clone())
+            .unwrap_or_default(),
     }
 }
 

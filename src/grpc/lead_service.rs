@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use super::lead_convert as lc;
+use super::pipeline_convert;
 use super::status::ApiError;
 use crate::lead::FieldError;
 use crate::pb::v1 as pb;
@@ -107,6 +108,19 @@ impl LeadService for LeadApi {
                 .map(|(id, o)| lc::event_result(id, o))
                 .collect(),
         }))
+    }
+
+    async fn get_pipeline_health(
+        &self,
+        request: Request<pb::GetPipelineHealthRequest>,
+    ) -> Result<Response<pb::PipelineHealth>, Status> {
+        let q = pipeline_convert::health_query(request.get_ref()).map_err(ApiError::from)?;
+        let health = self
+            .book
+            .pipeline_health(q.from, q.to, q.thresholds)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pipeline_convert::pipeline_health(&health)))
     }
 
     async fn get_lead(

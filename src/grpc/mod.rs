@@ -7,5 +7,6 @@ pub mod convert;
 pub mod lead_convert;
 pub mod lead_service;
 pub mod model_service;
+pub mod pipeline_convert;
 pub mod scoring_service;
 pub mod status;

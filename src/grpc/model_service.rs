@@ -11,6 +11,7 @@ use crate::model::{LinearModel, ModelFile};
 use crate::pb::v1 as pb;
 use crate::pb::v1::activate_model_request::Target;
 use crate::pb::v1::model_service_server::ModelService;
+use crate::pb::v1::set_shadow_model_request::Target as ShadowTarget;
 
 /// The model service.
 #[derive(Debug, Clone)]
@@ -25,19 +26,32 @@ impl ModelApi {
         ModelApi { lifecycle }
     }
 
-    /// The active version and the pin, read once per call.
-    fn versions(&self) -> (String, Option<String>) {
-        let active = self.lifecycle.scorer().load().model.version().to_owned();
-        (active, self.lifecycle.pinned())
+    /// The active version, the pin and the shadow, read once per call.
+    fn choices(&self) -> Choices {
+        Choices {
+            active: self.lifecycle.scorer().load().model.version().to_owned(),
+            pinned: self.lifecycle.pinned(),
+            shadow: self.lifecycle.shadow(),
+        }
     }
 }
 
-/// The summary of one model file, given the active version and the pin.
+/// Which versions an operator's choices name right now.
+#[derive(Debug, Clone)]
+struct Choices {
+    /// Serving (deciding stages).
+    active: String,
+    /// Pinned, if any.
+    pinned: Option<String>,
+    /// Shadow, if any.
+    shadow: Option<String>,
+}
+
+/// The summary of one model file, given the operator's choices.
 fn summary(
     path: &std::path::Path,
     model: Result<&ModelFile, &str>,
-    active: &str,
-    pinned: Option<&str>,
+    choices: &Choices,
 ) -> pb::ModelSummary {
     let file = path
         .file_name()
@@ -49,8 +63,9 @@ fn summary(
             pb::ModelSummary {
                 version: m.version.clone(),
                 created_at: m.created_at.clone(),
-                active: m.version == active,
-                pinned: pinned == Some(m.version.as_str()),
+                active: m.version == choices.active,
+                pinned: choices.pinned.as_deref() == Some(m.version.as_str()),
+                shadow: choices.shadow.as_deref() == Some(m.version.as_str()),
                 valid: true,
                 refusal: String::new(),
                 file,
@@ -115,14 +130,8 @@ fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
         calibration: file
             .headline_metrics()
             .calibration
-            .into_iter()
-            .map(|b| pb::CalibrationBin {
-                lower: b.lower,
-                upper: b.upper,
-                predicted_mean: b.predicted_mean,
-                observed_rate: b.observed_rate,
-                count: b.count,
-            })
+            .iter()
+            .map(super::convert::calibration_bin)
             .collect(),
         metrics_json: json(&file.metrics),
         hyperparameters_json: json(&file.hyperparameters),
@@ -143,22 +152,22 @@ impl ModelService for ModelApi {
         })
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let (active, pinned) = self.versions();
+        let choices = self.choices();
         let models = entries
             .iter()
             .map(|e| {
                 summary(
                     &e.path,
                     e.model.as_deref().map_err(String::as_str),
-                    &active,
-                    pinned.as_deref(),
+                    &choices,
                 )
             })
             .collect();
         Ok(Response::new(pb::ListModelsResponse {
             models,
-            active_version: active,
-            pinned_version: pinned.unwrap_or_default(),
+            active_version: choices.active,
+            pinned_version: choices.pinned.unwrap_or_default(),
+            shadow_version: choices.shadow.unwrap_or_default(),
         }))
     }
 
@@ -176,8 +185,7 @@ impl ModelService for ModelApi {
             .lifecycle
             .models_dir()
             .join(format!("{}.json", file.version));
-        let (active, pinned) = self.versions();
-        let summary = summary(&path, Ok(&file), &active, pinned.as_deref());
+        let summary = summary(&path, Ok(&file), &self.choices());
         Ok(Response::new(card(summary, &file)))
     }
 
@@ -209,6 +217,38 @@ impl ModelService for ModelApi {
         Ok(Response::new(pb::ActivateModelResponse {
             active_version: active,
             pinned_version: self.lifecycle.pinned().unwrap_or_default(),
+            shadow_version: self.lifecycle.shadow().unwrap_or_default(),
+        }))
+    }
+
+    async fn set_shadow_model(
+        &self,
+        request: Request<pb::SetShadowModelRequest>,
+    ) -> Result<Response<pb::SetShadowModelResponse>, Status> {
+        let target = match request.into_inner().target {
+            Some(ShadowTarget::Version(v)) if !v.trim().is_empty() => Some(v.trim().to_owned()),
+            Some(ShadowTarget::Clear(true)) => None,
+            Some(ShadowTarget::Version(_)) => {
+                return Err(
+                    ApiError::from(crate::lead::FieldError::new("version", "is empty")).into(),
+                );
+            }
+            Some(ShadowTarget::Clear(false)) | None => {
+                return Err(ApiError::from(crate::lead::FieldError::new(
+                    "target",
+                    "set `version` to name a shadow or `clear: true` to stop shadow scoring",
+                ))
+                .into());
+            }
+        };
+        let l = self.lifecycle.clone();
+        let shadow = tokio::task::spawn_blocking(move || l.set_shadow(target.as_deref()))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::SetShadowModelResponse {
+            shadow_version: shadow.unwrap_or_default(),
+            active_version: self.choices().active,
         }))
     }
 }

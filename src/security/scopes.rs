@@ -14,7 +14,7 @@ pub enum Scope {
     /// Writing leads, activities, hand-offs and outcomes.
     #[serde(rename = "leads:write")]
     LeadsWrite,
-    /// Activating (pinning) models.
+    /// Activating (pinning) models and naming the shadow model.
     #[serde(rename = "models:admin")]
     ModelsAdmin,
 }
@@ -48,11 +48,8 @@ pub fn requirement(path: &str) -> Requirement {
             Requirement::Scope(Scope::LeadsRead)
         }
         "leadscore.v1.LeadService" => Requirement::Scope(Scope::LeadsWrite),
-        "leadscore.v1.ModelService" if method == "ActivateModel" => {
+        "leadscore.v1.ModelService" if method == "ActivateModel" || method == "SetShadowModel" => {
             Requirement::Scope(Scope::ModelsAdmin)
-        }
-        "leadscore.v1.ModelService" if method == "GetPipelineHealth" => {
-            Requirement::Scope(Scope::LeadsRead)
         }
         _ => Requirement::Authenticated,
     }
