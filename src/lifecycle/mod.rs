@@ -288,6 +288,8 @@ impl Lifecycle {
         } else {
             current.rules.clone()
         };
+        // Scoring the active model twice says nothing.
+        let shadow = shadow.filter(|s| s.version() != model.version());
         let same_shadow = match (&shadow, &current.shadow) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             (None, None) => true,
