@@ -40,7 +40,18 @@ pub enum Command {
         #[command(flatten)]
         client: Box<ClientArgs>,
     },
-    /// List, inspect and activate models.
+    /// Pipeline health: does the score still predict outcomes? The
+    /// funnel, the active (and shadow) model judged on recorded outcomes,
+    /// hand-backs, overdue follow-ups, and a stale verdict in words.
+    Health {
+        /// Window: the last this many days.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// Connection and output settings.
+        #[command(flatten)]
+        client: Box<ClientArgs>,
+    },
+    /// List, inspect, activate and shadow models.
     Models {
         /// What to do.
         #[command(subcommand)]
@@ -136,6 +147,15 @@ pub enum ModelsCommand {
         #[arg(long, conflicts_with = "version")]
         latest: bool,
     },
+    /// Name a shadow model (scores alongside, never decides), or `--clear`.
+    Shadow {
+        /// Version to score alongside the active model.
+        #[arg(required_unless_present = "clear")]
+        version: Option<String>,
+        /// Stop shadow scoring.
+        #[arg(long, conflicts_with = "version")]
+        clear: bool,
+    },
 }
 
 /// Why a command failed.
@@ -226,6 +246,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             command: ModelsCommand::Activate { version, .. },
             client,
         } => emit(commands::activate(&client, version.as_deref()).await),
+        Command::Models {
+            command: ModelsCommand::Shadow { version, .. },
+            client,
+        } => emit(commands::shadow(&client, version.as_deref()).await),
+        Command::Health { days, client } => emit(commands::health(&client, days).await),
         Command::NewToken { name, scopes } => {
             let (token, entry) = crate::security::tokens::generate(&name, &scopes)
                 .map_err(StartError::TokenGeneration)?;

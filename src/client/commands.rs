@@ -10,6 +10,7 @@ use crate::pb::v1::activate_model_request::Target;
 use crate::pb::v1::lead_service_client::LeadServiceClient;
 use crate::pb::v1::model_service_client::ModelServiceClient;
 use crate::pb::v1::scoring_service_client::ScoringServiceClient;
+use crate::pb::v1::set_shadow_model_request::Target as ShadowTarget;
 
 fn read_input(file: &Path) -> Result<String, ClientError> {
     let mut text = String::new();
@@ -141,5 +142,53 @@ pub async fn activate(args: &ClientArgs, version: Option<&str>) -> Result<String
                 &answer.pinned_version
             }
         )
+    })
+}
+
+/// `leadscore models shadow VERSION` or `--clear`.
+pub async fn shadow(args: &ClientArgs, version: Option<&str>) -> Result<String, ClientError> {
+    let mut client = ModelServiceClient::new(args.connect().await?);
+    let target = match version {
+        Some(v) => ShadowTarget::Version(v.to_owned()),
+        None => ShadowTarget::Clear(true),
+    };
+    let answer = client
+        .set_shadow_model(pb::SetShadowModelRequest {
+            target: Some(target),
+        })
+        .await?
+        .into_inner();
+    Ok(if args.json {
+        json::render("leadscore.v1.SetShadowModelResponse", &answer)
+    } else {
+        format!(
+            "active: {}  shadow: {}\n",
+            answer.active_version,
+            if answer.shadow_version.is_empty() {
+                "(none)"
+            } else {
+                &answer.shadow_version
+            }
+        )
+    })
+}
+
+/// `leadscore health [--days N]`.
+pub async fn health(args: &ClientArgs, days: u32) -> Result<String, ClientError> {
+    let mut client = LeadServiceClient::new(args.connect().await?);
+    let to = crate::grpc::convert::now();
+    let from = to - i64::from(days) * 86_400_000_000;
+    let answer = client
+        .get_pipeline_health(pb::GetPipelineHealthRequest {
+            from: Some(crate::grpc::convert::timestamp(from)),
+            to: Some(crate::grpc::convert::timestamp(to)),
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    Ok(if args.json {
+        json::render("leadscore.v1.PipelineHealth", &answer)
+    } else {
+        render::health(&answer)
     })
 }

@@ -1,5 +1,5 @@
 //! Human-readable output: a score with its reasons and contributions, the
-//! prioritized list, model lists and cards.
+//! prioritized list, model lists and cards, pipeline health.
 
 use std::fmt::Write;
 
@@ -145,12 +145,16 @@ pub fn models(list: &pb::ListModelsResponse) -> String {
             let _ = writeln!(out, "{:<28} refused: {}", m.file, m.refusal);
             continue;
         }
-        let state = match (m.active, m.pinned) {
-            (true, true) => "active, pinned",
-            (true, false) => "active",
-            (false, true) => "pinned",
-            (false, false) => "",
-        };
+        let state: Vec<&str> = [
+            (m.active, "active"),
+            (m.pinned, "pinned"),
+            (m.shadow, "shadow"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
+        let state = state.join(", ");
         let _ = writeln!(
             out,
             "{:<28} {:<22} {:>6.3} {:>7}  {}",
@@ -189,6 +193,79 @@ pub fn card(c: &pb::ModelCard) -> String {
             "{:<44} {:<12} {:>9.4} {:>7}",
             w.feature, w.funnel_stage, w.weight, w.points
         );
+    }
+    out
+}
+
+fn model_health(out: &mut String, title: &str, m: &pb::ModelHealth) {
+    let _ = writeln!(
+        out,
+        "\n{title} {}: {} outcomes ({} won), AUC {:.3}, log-loss {:.3}, calibration gap {:.3}, rank correlation {:.2}{}",
+        m.model_version,
+        m.outcomes,
+        m.won,
+        m.auc,
+        m.log_loss,
+        m.calibration_error,
+        m.rank_correlation,
+        if m.stale { "  STALE" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "  {:<7} {:>6} {:>5} {:>11} {:>6}",
+        "decile", "leads", "won", "conversion", "lift"
+    );
+    for d in &m.deciles {
+        let _ = writeln!(
+            out,
+            "  {:<7} {:>6} {:>5} {:>10.1}% {:>6.2}",
+            d.decile,
+            d.leads,
+            d.won,
+            d.conversion_rate * 100.0,
+            d.lift
+        );
+    }
+}
+
+/// A pipeline health report.
+pub fn health(h: &pb::PipelineHealth) -> String {
+    let mut out = String::new();
+    for line in &h.summary {
+        let _ = writeln!(out, "{line}");
+    }
+    let f = h.funnel.unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nfunnel: qualified {} -> SQL {} ({:.0}%) -> accepted {} ({:.0}%) -> won {} ({:.0}%), lost {}",
+        f.qualified,
+        f.reached_sql,
+        f.sql_rate * 100.0,
+        f.accepted,
+        f.accept_rate * 100.0,
+        f.won,
+        f.win_rate * 100.0,
+        f.lost
+    );
+    if let Some(b) = &h.hand_back {
+        let _ = writeln!(
+            out,
+            "handed back: {} of {} SQLs ({:.0}%)",
+            b.handed_back,
+            b.sqls,
+            b.share * 100.0
+        );
+        for r in &b.reasons {
+            let _ = writeln!(out, "  {:>5}  {}", r.count, r.reason);
+        }
+    }
+    let _ = writeln!(out, "follow-ups overdue now: {}", h.overdue_open);
+    if let Some(m) = &h.active {
+        model_health(&mut out, "active", m);
+    }
+    if let (Some(a), Some(s)) = (&h.active_on_shadow_outcomes, &h.shadow) {
+        model_health(&mut out, "active (shadow's outcomes)", a);
+        model_health(&mut out, "shadow", s);
     }
     out
 }

@@ -111,6 +111,18 @@ def main() -> None:
                 check(e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("lead.lead_id"),
                       "empty lead id is INVALID_ARGUMENT naming lead.lead_id")
 
+            from leadscore.v1 import leads_pb2_grpc, pipeline_pb2
+            pipeline = leads_pb2_grpc.LeadServiceStub(channel).GetPipelineHealth(pipeline_pb2.GetPipelineHealthRequest())
+            check(pipeline.active.model_version == s.model_version and not pipeline.stale,
+                  "pipeline health judges the active model (no outcomes yet: not stale)")
+            try:
+                leads_pb2_grpc.LeadServiceStub(channel).GetPipelineHealth(
+                    pipeline_pb2.GetPipelineHealthRequest(min_outcomes=1))
+                check(False, "min_outcomes 1 is rejected")
+            except grpc.RpcError as e:
+                check(e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("min_outcomes"),
+                      "a bad threshold is INVALID_ARGUMENT naming min_outcomes")
+
             health = health_pb2_grpc.HealthStub(channel)
             for service in ["", "leadscore.v1.ScoringService"]:
                 status = health.Check(health_pb2.HealthCheckRequest(service=service)).status
