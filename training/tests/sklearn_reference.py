@@ -50,6 +50,8 @@ def main():
     parser.add_argument("--workdir", help="keep files here instead of a temp dir")
     parser.add_argument("--compare-only", metavar="DESIGN_DIR",
                         help="skip simulate/fit; compare on an existing --export-design directory")
+    parser.add_argument("--json-out", metavar="FILE",
+                        help="also write the comparison's figures (fit times, AUCs, agreement) as JSON")
     parser.add_argument("--fit-flags", default="--half-lives none,30 --c-grid 0.1,1",
                         help="extra flags for fit (a small grid keeps CI fast)")
     args = parser.parse_args()
@@ -59,7 +61,7 @@ def main():
     sim, models, design = (os.path.join(work, d) for d in ("sim", "models", "design"))
 
     if args.compare_only:
-        return compare(args.compare_only)
+        return compare(args.compare_only, args.json_out)
     t0 = time.time()
     run(binary + ["simulate", "--leads", str(args.leads), "--seed", str(args.seed), "--out", sim])
     t1 = time.time()
@@ -67,10 +69,10 @@ def main():
                   "--out", models, "--export-design", design] + shlex.split(args.fit_flags))
     t2 = time.time()
     print(f"simulate {t1 - t0:.1f} s, fit end-to-end {t2 - t1:.1f} s")
-    return compare(design)
+    return compare(design, args.json_out)
 
 
-def compare(design):
+def compare(design, json_out=None):
     ours = json.load(open(os.path.join(design, "fit.json")))
     x_train, y_train = load(os.path.join(design, "train.csv"))
     x_test, y_test = load(os.path.join(design, "test.csv"))
@@ -82,10 +84,12 @@ def compare(design):
     sk_auc = roc_auc_score(y_test, ref.predict_proba(x_test)[:, 1])
 
     failures = []
+    max_rel = 0.0
     names = ours["feature_names"] + ["(intercept)"]
     print(f"{'feature':40s} {'leadscore':>12s} {'sklearn':>12s} {'rel diff':>10s}")
     for name, a, b in zip(names, our_coef, sk_coef):
         rel = abs(a - b) / max(abs(b), 1e-12)
+        max_rel = max(max_rel, rel)
         flag = "" if abs(a - b) <= COEF_RTOL * abs(b) + 1e-9 else "  <-- disagrees"
         if flag:
             failures.append(f"{name}: {a} vs {b}")
@@ -100,6 +104,12 @@ def compare(design):
     print(f"fit time on the same {x_train.shape[0]} x {x_train.shape[1]} design: "
           f"leadscore (linfa-logistic) {ours['fit_seconds']:.3f} s; scikit-learn {sk_seconds:.3f} s at tol 1e-10, "
           f"{sk_default_seconds:.3f} s at its default tol 1e-4 (AUC {sk_default_auc:.6f})")
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"rows": x_train.shape[0], "columns": x_train.shape[1],
+                       "linfa_seconds": ours["fit_seconds"], "sklearn_seconds": sk_seconds,
+                       "sklearn_default_seconds": sk_default_seconds, "auc_leadscore": ours["test_auc"],
+                       "auc_sklearn": sk_auc, "max_coefficient_rel_diff": max_rel}, f)
     if failures:
         print("DISAGREEMENT:\n  " + "\n  ".join(failures), file=sys.stderr)
         return 1
