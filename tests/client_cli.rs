@@ -190,15 +190,27 @@ async fn models_list_show_and_activate() {
     assert!(ok, "{err}");
     assert!(out.contains("shadow: 20260701T000000Z-fixture2"), "{out}");
     let (_, out, _) = leadscore(args(&server, &["models", "list"])).await;
-    assert!(out.contains("active, pinned") && out.contains("shadow"), "{out}");
+    assert!(
+        out.contains("active, pinned") && out.contains("shadow"),
+        "{out}"
+    );
     let (ok, out, err) = leadscore(args(&server, &["health"])).await;
     assert!(ok, "{err}");
-    assert!(out.contains("funnel: qualified 0") && out.contains("only 0 outcomes"), "{out}");
+    assert!(
+        out.contains("funnel: qualified 0") && out.contains("only 0 outcomes"),
+        "{out}"
+    );
     let (ok, out, _) = leadscore(args(&server, &["health", "--days", "7", "--json"])).await;
     assert!(ok);
     let health: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(health["active"]["modelVersion"], "20260601T000000Z-fixture1");
-    assert_eq!(health["shadow"]["modelVersion"], "20260701T000000Z-fixture2");
+    assert_eq!(
+        health["active"]["modelVersion"],
+        "20260601T000000Z-fixture1"
+    );
+    assert_eq!(
+        health["shadow"]["modelVersion"],
+        "20260701T000000Z-fixture2"
+    );
     let (ok, out, _) = leadscore(args(&server, &["models", "shadow", "--clear"])).await;
     assert!(ok && out.contains("shadow: (none)"), "{out}");
 
