@@ -82,16 +82,20 @@ def main():
               "rules; median):", "", "| benchmark | per lead |", "| --- | ---: |"]
     for name, ns in criterion(f"{work}/criterion"):
         lines.append(f"| `{name}` | {ns / 1000:,.2f} µs |")
-    section = "\n".join(lines) + "\n"
-    print(section)
+    write_section(doc, HEADING, "\n".join(lines) + "\n")
 
+
+def write_section(doc, heading, section):
+    """Prints `section` and puts it in place of the `heading` section of
+    `doc` (appended when missing); the other sections are kept."""
+    print(section)
     path = pathlib.Path(doc)
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    start = text.find(HEADING)
+    start = text.find(heading)
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(HEADING))
+        end = text.find("\n## ", start + len(heading))
         text = text[:start] + section + (text[end:] if end >= 0 else "")
     path.write_text(text)
     print(f"wrote {doc}", file=sys.stderr)

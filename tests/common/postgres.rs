@@ -43,24 +43,26 @@ pub async fn fresh_database() -> Option<(Fresh, String)> {
         eprintln!("skipped: LEADSCORE_TEST_POSTGRES_URL is not set");
         return None;
     };
+    let fresh = tokio::task::spawn_blocking(move || create_database(&admin_url))
+        .await
+        .unwrap();
+    Some(fresh)
+}
+
+/// Creates a fresh database on the server `admin_url` names (the role
+/// needs CREATEDB); dropped with the returned guard. Blocking.
+pub fn create_database(admin_url: &str) -> (Fresh, String) {
     let name = format!(
         "leadscore_t{}_{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     );
-    let (admin, n) = (admin_url.clone(), name.clone());
-    tokio::task::spawn_blocking(move || {
-        let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap_or_else(|e| {
-            panic!("cannot connect to LEADSCORE_TEST_POSTGRES_URL (is PostgreSQL running?): {e}")
-        });
-        c.batch_execute(&format!("CREATE DATABASE {n}"))
-            .unwrap_or_else(|e| panic!("CREATE DATABASE (the role needs CREATEDB): {e}"));
-    })
-    .await
-    .unwrap();
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(b, _)| b);
+    let mut c = postgres::Client::connect(admin_url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL (is it running?): {e}"));
+    c.batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap_or_else(|e| panic!("CREATE DATABASE (the role needs CREATEDB): {e}"));
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
     let url = format!("{base}/{name}");
-    Some((Fresh { admin_url, name }, url))
+    let admin_url = admin_url.to_owned();
+    (Fresh { admin_url, name }, url)
 }
