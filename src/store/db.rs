@@ -80,6 +80,14 @@ pub trait Tx {
     fn pipeline_facts(&mut self, from: Micros, to: Micros) -> Result<PipelineFacts, StoreError>;
     /// Leads with ids greater than `after`, in id order, at most `limit`.
     fn leads_after(&mut self, after: &str, limit: usize) -> Result<Vec<LeadRecord>, StoreError>;
+    /// Every activity (recycled or not) of the leads with ids in
+    /// (`after`, `through`], with its lead id: by lead id, then oldest
+    /// first, ties by event id. One statement for a page of leads (export).
+    fn activities_between(
+        &mut self,
+        after: &str,
+        through: &str,
+    ) -> Result<Vec<(String, Activity)>, StoreError>;
 }
 
 /// A database that runs transactions.

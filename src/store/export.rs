@@ -5,13 +5,14 @@
 //!   outcome_at` (empty while open), then the profile columns
 //!   [`PROFILE_COLUMNS`] (numbers empty when unknown).
 //! - `activities.csv`: `lead_id, activity_type, occurred_at, event_id`,
-//!   every activity ever recorded (recycled or not), oldest first per lead.
+//!   every activity ever recorded (recycled or not), oldest first per lead
+//!   (ties by event id).
 //!
 //! Times are RFC 3339 in UTC (`2026-06-01T00:00:00Z`, microseconds when
 //! not whole seconds). Each file is written to `NAME.tmp` beside it,
 //! fsynced and renamed over `NAME`, so a reader never sees half a file.
-//! Leads are read in id order, a page per transaction (a live store is
-//! not frozen for the export).
+//! Leads are read in id order, a page per transaction with the page's
+//! activities in one statement (a live store is not frozen for the export).
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -166,14 +167,12 @@ pub fn export(
     let mut done = ExportSummary::default();
     let mut after = String::new();
     loop {
-        let page = ops::leads_after(db, &after, PAGE)?;
-        let Some(last) = page.last() else { break };
+        let page = ops::export_page(db, &after, PAGE)?;
+        let Some((last, _)) = page.last() else { break };
         after = last.id.clone();
-        for lead in &page {
+        for (lead, acts) in &page {
             leads.row(lead_row(lead))?;
-            let mut acts = ops::all_activities(db, &lead.id)?;
-            acts.reverse();
-            for a in &acts {
+            for a in acts {
                 let event_id = a.event_id.as_deref().unwrap_or("");
                 let at = rfc3339(a.occurred_at);
                 activities.row([lead.id.as_str(), &a.activity_type, &at, event_id])?;

@@ -388,18 +388,31 @@ pub fn sweep_chunk(
     })
 }
 
-/// Leads with ids after `after`, in id order (export).
-pub fn leads_after(
+/// Up to `limit` leads with ids after `after`, in id order, each with
+/// every activity it ever had (recycled or not), oldest first, ties by
+/// event id: one page of the export, read in one transaction.
+pub fn export_page(
     db: &dyn Database,
     after: &str,
     limit: usize,
-) -> Result<Vec<LeadRecord>, StoreError> {
-    in_tx(db, |tx| tx.leads_after(after, limit))
-}
-
-/// Every activity of a lead, recycled or not, newest first (export).
-pub fn all_activities(db: &dyn Database, id: &str) -> Result<Vec<Activity>, StoreError> {
-    in_tx(db, |tx| tx.activities(id, None, usize::MAX >> 1))
+) -> Result<Vec<(LeadRecord, Vec<Activity>)>, StoreError> {
+    in_tx(db, |tx| {
+        let leads = tx.leads_after(after, limit)?;
+        let Some(last) = leads.last() else {
+            return Ok(Vec::new());
+        };
+        let mut by_lead: BTreeMap<String, Vec<Activity>> = BTreeMap::new();
+        for (lead_id, activity) in tx.activities_between(after, &last.id)? {
+            by_lead.entry(lead_id).or_default().push(activity);
+        }
+        Ok(leads
+            .into_iter()
+            .map(|l| {
+                let activities = by_lead.remove(&l.id).unwrap_or_default();
+                (l, activities)
+            })
+            .collect())
+    })
 }
 
 /// Pipeline health's facts of the window `[from, to)`, one snapshot.

@@ -137,6 +137,34 @@ impl<C: Conn> Tx for SqlTx<C> {
             .collect())
     }
 
+    fn activities_between(
+        &mut self,
+        after: &str,
+        through: &str,
+    ) -> Result<Vec<(String, Activity)>, StoreError> {
+        let sql = format!(
+            "SELECT lead_id, activity_type, occurred_at, event_id FROM activities \
+             WHERE lead_id > {} AND lead_id <= {} ORDER BY lead_id, occurred_at, event_id",
+            C::placeholder(1),
+            C::placeholder(2)
+        );
+        let params = [
+            Value::Text(Some(after.to_owned())),
+            Value::Text(Some(through.to_owned())),
+        ];
+        let mut out = Vec::new();
+        self.0.query(&sql, &params, &mut |r| {
+            let activity = Activity {
+                activity_type: r.text(1)?.unwrap_or_default(),
+                occurred_at: r.int(2)?.unwrap_or_default(),
+                event_id: r.text(3)?,
+            };
+            out.push((r.text(0)?.unwrap_or_default(), activity));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     fn activities(
         &mut self,
         lead_id: &str,
