@@ -74,7 +74,11 @@ fn lock_or_create(tx: &mut dyn Tx, id: &str, now: Micros) -> Result<LeadRecord, 
     if let Some(rec) = tx.lock_lead(id)? {
         return Ok(rec);
     }
-    tx.insert_lead(&LeadRecord::new(id, now))?;
+    // The row just inserted is this record, locked until commit: no re-read.
+    let fresh = LeadRecord::new(id, now);
+    if tx.insert_lead(&fresh)? {
+        return Ok(fresh);
+    }
     tx.lock_lead(id)?
         .ok_or_else(|| StoreError::Corrupt(format!("lead {id:?} vanished after insert")))
 }

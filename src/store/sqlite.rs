@@ -11,6 +11,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use rusqlite::config::DbConfig;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -42,6 +43,10 @@ impl SqliteDb {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.set_prepared_statement_cache_capacity(64);
+        // Plans never depend on bound values: without this, a statement with
+        // a range on a bound parameter is re-prepared whenever the value
+        // changes (every lead's activity read was re-prepared).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         migrate(&mut conn)?;
         Ok(SqliteDb {
             conn: Mutex::new(conn),
