@@ -7,7 +7,7 @@
 //! stays put.
 
 use super::db::{LEAD_COLUMNS, Value, rank_stage};
-use super::record::{HandOff, ListQuery, stage_code};
+use super::record::{HandOff, ListQuery};
 use crate::features::Micros;
 
 /// SQL text and parameters; `placeholder(n)` spells the n-th (1-based).
@@ -34,9 +34,11 @@ pub fn list_statement(
         let list: Vec<String> = q
             .stages
             .iter()
-            .map(|s| arg(Value::Int(Some(i64::from(stage_code(*s))))))
+            .map(|s| arg(Value::Int(Some(rank_stage(*s)))))
             .collect();
-        conditions.push(format!("stage IN ({})", list.join(", ")));
+        // On `rank_stage` (not `stage`), so the priority index seeks to the
+        // stages instead of scanning the others.
+        conditions.push(format!("rank_stage IN ({})", list.join(", ")));
     }
     if q.min_score > 0.0 {
         conditions.push(format!("score >= {}", arg(Value::Real(Some(q.min_score)))));
