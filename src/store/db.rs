@@ -80,9 +80,16 @@ pub trait Tx {
     fn pipeline_facts(&mut self, from: Micros, to: Micros) -> Result<PipelineFacts, StoreError>;
     /// Leads with ids greater than `after`, in id order, at most `limit`.
     fn leads_after(&mut self, after: &str, limit: usize) -> Result<Vec<LeadRecord>, StoreError>;
+    /// Like [`Tx::leads_after`], each lead locked until commit (sweep).
+    fn lock_leads_after(
+        &mut self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<LeadRecord>, StoreError>;
     /// Every activity (recycled or not) of the leads with ids in
     /// (`after`, `through`], with its lead id: by lead id, then oldest
-    /// first, ties by event id. One statement for a page of leads (export).
+    /// first, ties by event id. One statement for a page of leads (export,
+    /// sweep).
     fn activities_between(
         &mut self,
         after: &str,

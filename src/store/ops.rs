@@ -70,6 +70,26 @@ fn counted(tx: &mut dyn Tx, rec: &LeadRecord) -> Result<Vec<Activity>, StoreErro
     tx.activities(&rec.id, rec.recycled_at, limits::MAX_ACTIVITIES)
 }
 
+/// Activities as [`Tx::activities_between`] reads them, grouped by lead.
+fn activities_by_lead(rows: Vec<(String, Activity)>) -> BTreeMap<String, Vec<Activity>> {
+    let mut by_lead: BTreeMap<String, Vec<Activity>> = BTreeMap::new();
+    for (lead_id, activity) in rows {
+        by_lead.entry(lead_id).or_default().push(activity);
+    }
+    by_lead
+}
+
+/// What [`counted`] reads, from all of a lead's activities oldest first:
+/// those at or after `since`, newest first, at most the limit.
+fn counted_of(mut all: Vec<Activity>, since: Option<Micros>) -> Vec<Activity> {
+    if let Some(since) = since {
+        all.retain(|a| a.occurred_at >= since);
+    }
+    all.reverse();
+    all.truncate(limits::MAX_ACTIVITIES);
+    all
+}
+
 fn lock_or_create(tx: &mut dyn Tx, id: &str, now: Micros) -> Result<LeadRecord, StoreError> {
     if let Some(rec) = tx.lock_lead(id)? {
         return Ok(rec);
@@ -362,20 +382,21 @@ pub fn sweep_chunk(
     now: Micros,
 ) -> Result<Committed<(Option<String>, SweepReport)>, StoreError> {
     in_tx(db, |tx| {
-        let ids: Vec<String> = tx
-            .leads_after(after, chunk)?
-            .into_iter()
-            .map(|l| l.id)
-            .collect();
-        let mut leads = Vec::with_capacity(ids.len());
+        let locked = tx.lock_leads_after(after, chunk)?;
+        let Some(last) = locked.last().map(|l| l.id.clone()) else {
+            return Ok(Committed {
+                value: (None, SweepReport::default()),
+                transitions: Vec::new(),
+            });
+        };
+        let mut by_lead = activities_by_lead(tx.activities_between(after, &last)?);
+        let mut leads = Vec::with_capacity(locked.len());
         let mut changes = Vec::new();
-        for id in &ids {
-            let Some(mut rec) = tx.lock_lead(id)? else {
-                continue;
-            };
+        for mut rec in locked {
             lifecycle::check_overdue(&mut rec, now, &mut changes);
             if !rec.hand_off.closed() {
-                let activities = counted(tx, &rec)?;
+                let all = by_lead.remove(&rec.id).unwrap_or_default();
+                let activities = counted_of(all, rec.recycled_at);
                 lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
             }
             leads.push(rec);
@@ -386,7 +407,7 @@ pub fn sweep_chunk(
         };
         let transitions = finish(tx, scorer, &mut leads, changes, now)?;
         Ok(Committed {
-            value: (ids.last().cloned(), report),
+            value: (Some(last), report),
             transitions,
         })
     })
@@ -405,10 +426,7 @@ pub fn export_page(
         let Some(last) = leads.last() else {
             return Ok(Vec::new());
         };
-        let mut by_lead: BTreeMap<String, Vec<Activity>> = BTreeMap::new();
-        for (lead_id, activity) in tx.activities_between(after, &last.id)? {
-            by_lead.entry(lead_id).or_default().push(activity);
-        }
+        let mut by_lead = activities_by_lead(tx.activities_between(after, &last.id)?);
         Ok(leads
             .into_iter()
             .map(|l| {

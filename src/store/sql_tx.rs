@@ -61,6 +61,23 @@ impl<C: Conn> SqlTx<C> {
         })?;
         Ok(out)
     }
+
+    /// Leads after `after` in id order, at most `max`, with `lock` (a
+    /// row-lock clause or "") appended.
+    fn leads_from(
+        &mut self,
+        after: &str,
+        max: usize,
+        lock: &str,
+    ) -> Result<Vec<LeadRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM leads WHERE lead_id > {} ORDER BY lead_id LIMIT {}{lock}",
+            LEAD_COLUMNS.join(", "),
+            C::placeholder(1),
+            C::placeholder(2)
+        );
+        self.leads(&sql, &[Value::Text(Some(after.to_owned())), limit(max)])
+    }
 }
 
 impl<C: Conn> Tx for SqlTx<C> {
@@ -173,7 +190,8 @@ impl<C: Conn> Tx for SqlTx<C> {
     ) -> Result<Vec<Activity>, StoreError> {
         let sql = format!(
             "SELECT activity_type, occurred_at, event_id FROM activities \
-             WHERE lead_id = {} AND occurred_at >= {} ORDER BY occurred_at DESC LIMIT {}",
+             WHERE lead_id = {} AND occurred_at >= {} ORDER BY occurred_at DESC, event_id DESC \
+             LIMIT {}",
             C::placeholder(1),
             C::placeholder(2),
             C::placeholder(3)
@@ -271,12 +289,10 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn leads_after(&mut self, after: &str, max: usize) -> Result<Vec<LeadRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM leads WHERE lead_id > {} ORDER BY lead_id LIMIT {}",
-            LEAD_COLUMNS.join(", "),
-            C::placeholder(1),
-            C::placeholder(2)
-        );
-        self.leads(&sql, &[Value::Text(Some(after.to_owned())), limit(max)])
+        self.leads_from(after, max, "")
+    }
+
+    fn lock_leads_after(&mut self, after: &str, max: usize) -> Result<Vec<LeadRecord>, StoreError> {
+        self.leads_from(after, max, C::FOR_UPDATE)
     }
 }
