@@ -10,14 +10,14 @@
 //! is run again.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, LazyLock, Mutex};
 
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
 
 use super::db::{Database, Row, Tx, Value};
 use super::error::StoreError;
-use super::sql_tx::{Conn, SqlTx};
+use super::sql_tx::{Conn, SqlTx, Statements};
 
 /// Schema versions, applied in order at open.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -259,6 +259,12 @@ impl Conn for &mut PgConn<'_> {
 
     fn placeholder(n: usize) -> String {
         format!("${n}")
+    }
+
+    fn statements() -> &'static Statements {
+        static STATEMENTS: LazyLock<Statements> =
+            LazyLock::new(Statements::new::<&'static mut PgConn<'static>>);
+        &STATEMENTS
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {

@@ -26,6 +26,8 @@ pub trait Conn {
     /// Appended to a `SELECT` to lock its rows until commit ("" if the
     /// transaction already excludes other writers).
     const FOR_UPDATE: &'static str;
+    /// This dialect's [`Statements`], built once (see [`Statements::new`]).
+    fn statements() -> &'static Statements;
     /// Runs a statement; rows affected.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
     /// Runs a query, calling `each` per row.
@@ -35,6 +37,74 @@ pub trait Conn {
         params: &[Value],
         each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+}
+
+/// The statements run once or more per lead, spelled once per dialect:
+/// formatting them on every call was a tenth of a `RecordActivities`
+/// profile.
+#[derive(Debug)]
+pub struct Statements {
+    /// [`Tx::lock_lead`].
+    lock_lead: String,
+    /// [`Tx::insert_lead`].
+    insert_lead: String,
+    /// [`Tx::update_lead`].
+    update_lead: String,
+    /// [`Tx::activities`].
+    activities: String,
+    /// [`Tx::insert_events`] of a full chunk of [`EVENT_CHUNK`] events.
+    insert_event_chunk: String,
+}
+
+impl Statements {
+    /// The statements in `C`'s dialect.
+    pub fn new<C: Conn>() -> Statements {
+        let sets: Vec<String> = LEAD_COLUMNS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| format!("{c} = {}", C::placeholder(i + 1)))
+            .collect();
+        Statements {
+            lock_lead: format!(
+                "SELECT {} FROM leads WHERE lead_id = {}{}",
+                LEAD_COLUMNS.join(", "),
+                C::placeholder(1),
+                C::FOR_UPDATE
+            ),
+            insert_lead: format!(
+                "INSERT INTO leads ({}) VALUES ({}) ON CONFLICT (lead_id) DO NOTHING",
+                LEAD_COLUMNS.join(", "),
+                placeholders::<C>(1, LEAD_COLUMNS.len())
+            ),
+            update_lead: format!(
+                "UPDATE leads SET {} WHERE lead_id = {}",
+                sets.join(", "),
+                C::placeholder(1)
+            ),
+            activities: format!(
+                "SELECT activity_type, occurred_at, event_id FROM activities \
+                 WHERE lead_id = {} AND occurred_at >= {} ORDER BY occurred_at DESC, event_id DESC \
+                 LIMIT {}",
+                C::placeholder(1),
+                C::placeholder(2),
+                C::placeholder(3)
+            ),
+            insert_event_chunk: insert_events_sql::<C>(EVENT_CHUNK),
+        }
+    }
+}
+
+/// Inserts `n` events, returning the ids of those that were new.
+fn insert_events_sql<C: Conn>(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("({})", placeholders::<C>(i * 5 + 1, 5)))
+        .collect();
+    format!(
+        "INSERT INTO activities (event_id, lead_id, activity_type, occurred_at, recorded_at) \
+         VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        rows.join(", ")
+    )
 }
 
 /// A [`Tx`] over a [`Conn`].
@@ -82,37 +152,18 @@ impl<C: Conn> SqlTx<C> {
 
 impl<C: Conn> Tx for SqlTx<C> {
     fn lock_lead(&mut self, id: &str) -> Result<Option<LeadRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM leads WHERE lead_id = {}{}",
-            LEAD_COLUMNS.join(", "),
-            C::placeholder(1),
-            C::FOR_UPDATE
-        );
-        Ok(self.leads(&sql, &[Value::Text(Some(id.to_owned()))])?.pop())
+        let sql = &C::statements().lock_lead;
+        Ok(self.leads(sql, &[Value::Text(Some(id.to_owned()))])?.pop())
     }
 
     fn insert_lead(&mut self, lead: &LeadRecord) -> Result<bool, StoreError> {
-        let sql = format!(
-            "INSERT INTO leads ({}) VALUES ({}) ON CONFLICT (lead_id) DO NOTHING",
-            LEAD_COLUMNS.join(", "),
-            placeholders::<C>(1, LEAD_COLUMNS.len())
-        );
-        Ok(self.0.execute(&sql, &encode_lead(lead))? == 1)
+        let sql = &C::statements().insert_lead;
+        Ok(self.0.execute(sql, &encode_lead(lead))? == 1)
     }
 
     fn update_lead(&mut self, lead: &LeadRecord) -> Result<(), StoreError> {
-        let sets: Vec<String> = LEAD_COLUMNS
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(i, c)| format!("{c} = {}", C::placeholder(i + 1)))
-            .collect();
-        let sql = format!(
-            "UPDATE leads SET {} WHERE lead_id = {}",
-            sets.join(", "),
-            C::placeholder(1)
-        );
-        self.0.execute(&sql, &encode_lead(lead))?;
+        self.0
+            .execute(&C::statements().update_lead, &encode_lead(lead))?;
         Ok(())
     }
 
@@ -123,14 +174,13 @@ impl<C: Conn> Tx for SqlTx<C> {
     ) -> Result<Vec<bool>, StoreError> {
         let mut inserted: HashSet<String> = HashSet::with_capacity(events.len());
         for chunk in events.chunks(EVENT_CHUNK) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", placeholders::<C>(i * 5 + 1, 5)))
-                .collect();
-            let sql = format!(
-                "INSERT INTO activities (event_id, lead_id, activity_type, occurred_at, recorded_at) \
-                 VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-                rows.join(", ")
-            );
+            let partial;
+            let sql = if chunk.len() == EVENT_CHUNK {
+                &C::statements().insert_event_chunk
+            } else {
+                partial = insert_events_sql::<C>(chunk.len());
+                &partial
+            };
             let params: Vec<Value> = chunk
                 .iter()
                 .flat_map(|e| {
@@ -143,7 +193,7 @@ impl<C: Conn> Tx for SqlTx<C> {
                     ]
                 })
                 .collect();
-            self.0.query(&sql, &params, &mut |r| {
+            self.0.query(sql, &params, &mut |r| {
                 inserted.insert(r.text(0)?.unwrap_or_default());
                 Ok(())
             })?;
@@ -188,21 +238,14 @@ impl<C: Conn> Tx for SqlTx<C> {
         since: Option<Micros>,
         max: usize,
     ) -> Result<Vec<Activity>, StoreError> {
-        let sql = format!(
-            "SELECT activity_type, occurred_at, event_id FROM activities \
-             WHERE lead_id = {} AND occurred_at >= {} ORDER BY occurred_at DESC, event_id DESC \
-             LIMIT {}",
-            C::placeholder(1),
-            C::placeholder(2),
-            C::placeholder(3)
-        );
+        let sql = &C::statements().activities;
         let params = [
             Value::Text(Some(lead_id.to_owned())),
             Value::Int(Some(since.unwrap_or(i64::MIN))),
             limit(max),
         ];
         let mut out = Vec::new();
-        self.0.query(&sql, &params, &mut |r| {
+        self.0.query(sql, &params, &mut |r| {
             out.push(Activity {
                 activity_type: r.text(0)?.unwrap_or_default(),
                 occurred_at: r.int(1)?.unwrap_or_default(),

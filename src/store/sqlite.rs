@@ -9,7 +9,7 @@
 //! thousands of durable events per second possible.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value as SqlValue;
@@ -17,7 +17,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use super::db::{Database, Row, Tx, Value};
 use super::error::StoreError;
-use super::sql_tx::{Conn, SqlTx};
+use super::sql_tx::{Conn, SqlTx, Statements};
 
 /// Schema versions, applied in order at open.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -122,6 +122,12 @@ impl Conn for SqliteConn<'_> {
 
     fn placeholder(n: usize) -> String {
         format!("?{n}")
+    }
+
+    fn statements() -> &'static Statements {
+        static STATEMENTS: LazyLock<Statements> =
+            LazyLock::new(Statements::new::<SqliteConn<'static>>);
+        &STATEMENTS
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
