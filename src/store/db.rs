@@ -45,6 +45,9 @@ pub trait Row {
 pub trait Tx {
     /// The lead, locked against concurrent writers until commit.
     fn lock_lead(&mut self, id: &str) -> Result<Option<LeadRecord>, StoreError>;
+    /// The leads among `ids` (ascending, distinct) that exist, locked until
+    /// commit, in id order: a few statements for a whole batch.
+    fn lock_leads(&mut self, ids: &[&str]) -> Result<Vec<LeadRecord>, StoreError>;
     /// Inserts a lead unless one with its id exists; whether it inserted.
     fn insert_lead(&mut self, lead: &LeadRecord) -> Result<bool, StoreError>;
     /// Overwrites a lead's row.
@@ -80,6 +83,10 @@ pub trait Tx {
     fn pipeline_facts(&mut self, from: Micros, to: Micros) -> Result<PipelineFacts, StoreError>;
     /// Leads with ids greater than `after`, in id order, at most `limit`.
     fn leads_after(&mut self, after: &str, limit: usize) -> Result<Vec<LeadRecord>, StoreError>;
+    /// Every activity (recycled or not) of the leads `ids` (ascending,
+    /// distinct), with its lead id: by lead id, then oldest first, ties by
+    /// event id. A few statements for a whole batch.
+    fn activities_of(&mut self, ids: &[&str]) -> Result<Vec<(String, Activity)>, StoreError>;
     /// Like [`Tx::leads_after`], each lead locked until commit (sweep).
     fn lock_leads_after(
         &mut self,

@@ -70,7 +70,8 @@ fn counted(tx: &mut dyn Tx, rec: &LeadRecord) -> Result<Vec<Activity>, StoreErro
     tx.activities(&rec.id, rec.recycled_at, limits::MAX_ACTIVITIES)
 }
 
-/// Activities as [`Tx::activities_between`] reads them, grouped by lead.
+/// Activities as [`Tx::activities_between`] / [`Tx::activities_of`] read
+/// them, grouped by lead.
 fn activities_by_lead(rows: Vec<(String, Activity)>) -> BTreeMap<String, Vec<Activity>> {
     let mut by_lead: BTreeMap<String, Vec<Activity>> = BTreeMap::new();
     for (lead_id, activity) in rows {
@@ -91,9 +92,15 @@ fn counted_of(mut all: Vec<Activity>, since: Option<Micros>) -> Vec<Activity> {
 }
 
 fn lock_or_create(tx: &mut dyn Tx, id: &str, now: Micros) -> Result<LeadRecord, StoreError> {
-    if let Some(rec) = tx.lock_lead(id)? {
-        return Ok(rec);
+    match tx.lock_lead(id)? {
+        Some(rec) => Ok(rec),
+        None => create(tx, id, now),
     }
+}
+
+/// A new lead `id`, inserted and locked (or, when another writer inserted
+/// it first, that one, locked).
+fn create(tx: &mut dyn Tx, id: &str, now: Micros) -> Result<LeadRecord, StoreError> {
     // The row just inserted is this record, locked until commit: no re-read.
     let fresh = LeadRecord::new(id, now);
     if tx.insert_lead(&fresh)? {
@@ -214,14 +221,27 @@ pub fn record_activities(
             .filter(|(_, new)| **new)
             .map(|(e, _)| (e.lead_id.as_str(), ()))
             .collect();
-        let mut leads = Vec::with_capacity(touched.len());
+        // Existing leads locked in id order, then new ones inserted in id order.
+        let ids: Vec<&str> = touched.into_keys().collect();
+        let mut existing: BTreeMap<String, LeadRecord> = tx
+            .lock_leads(&ids)?
+            .into_iter()
+            .map(|l| (l.id.clone(), l))
+            .collect();
+        let mut leads = Vec::with_capacity(ids.len());
+        for id in &ids {
+            leads.push(match existing.remove(*id) {
+                Some(rec) => rec,
+                None => create(tx, id, now)?,
+            });
+        }
+        let mut by_lead = activities_by_lead(tx.activities_of(&ids)?);
         let mut changes = Vec::new();
-        for id in touched.keys() {
-            let mut rec = lock_or_create(tx, id, now)?;
-            let activities = counted(tx, &rec)?;
-            lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
+        for rec in &mut leads {
+            let all = by_lead.remove(&rec.id).unwrap_or_default();
+            let activities = counted_of(all, rec.recycled_at);
+            lifecycle::rescore(scorer, rec, activities, now, &mut changes)?;
             rec.updated_at = now;
-            leads.push(rec);
         }
         let transitions = finish(tx, scorer, &mut leads, changes, now)?;
         Ok((inserted, transitions))

@@ -19,6 +19,11 @@ use crate::pipeline_health::PipelineFacts;
 /// databases' parameter limits).
 const EVENT_CHUNK: usize = 500;
 
+/// Lead ids per `IN (…)` list of [`Tx::lock_leads`] and
+/// [`Tx::activities_of`]; a shorter list repeats its last id, so each
+/// dialect prepares one statement of each.
+const ID_CHUNK: usize = 200;
+
 /// A connection inside an open transaction.
 pub trait Conn {
     /// The n-th (1-based) parameter placeholder.
@@ -54,6 +59,10 @@ pub struct Statements {
     activities: String,
     /// [`Tx::insert_events`] of a full chunk of [`EVENT_CHUNK`] events.
     insert_event_chunk: String,
+    /// [`Tx::lock_leads`] of [`ID_CHUNK`] ids.
+    lock_leads: String,
+    /// [`Tx::activities_of`] of [`ID_CHUNK`] ids.
+    activities_of: String,
 }
 
 impl Statements {
@@ -91,6 +100,17 @@ impl Statements {
                 C::placeholder(3)
             ),
             insert_event_chunk: insert_events_sql::<C>(EVENT_CHUNK),
+            lock_leads: format!(
+                "SELECT {} FROM leads WHERE lead_id IN ({}) ORDER BY lead_id{}",
+                LEAD_COLUMNS.join(", "),
+                placeholders::<C>(1, ID_CHUNK),
+                C::FOR_UPDATE
+            ),
+            activities_of: format!(
+                "SELECT lead_id, activity_type, occurred_at, event_id FROM activities \
+                 WHERE lead_id IN ({}) ORDER BY lead_id, occurred_at, event_id",
+                placeholders::<C>(1, ID_CHUNK)
+            ),
         }
     }
 }
@@ -105,6 +125,29 @@ fn insert_events_sql<C: Conn>(n: usize) -> String {
          VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
         rows.join(", ")
     )
+}
+
+/// `ids` in [`ID_CHUNK`]-long parameter lists, the last padded with its
+/// last id (`IN` ignores the repeats).
+fn id_chunks(ids: &[&str]) -> impl Iterator<Item = Vec<Value>> {
+    ids.chunks(ID_CHUNK).map(|chunk| {
+        let last = chunk[chunk.len() - 1];
+        chunk
+            .iter()
+            .chain(std::iter::repeat_n(&last, ID_CHUNK - chunk.len()))
+            .map(|id| Value::Text(Some((*id).to_owned())))
+            .collect()
+    })
+}
+
+/// An activity row selected as `lead_id, activity_type, occurred_at, event_id`.
+fn lead_activity(r: &dyn Row) -> Result<(String, Activity), StoreError> {
+    let activity = Activity {
+        activity_type: r.text(1)?.unwrap_or_default(),
+        occurred_at: r.int(2)?.unwrap_or_default(),
+        event_id: r.text(3)?,
+    };
+    Ok((r.text(0)?.unwrap_or_default(), activity))
 }
 
 /// A [`Tx`] over a [`Conn`].
@@ -154,6 +197,26 @@ impl<C: Conn> Tx for SqlTx<C> {
     fn lock_lead(&mut self, id: &str) -> Result<Option<LeadRecord>, StoreError> {
         let sql = &C::statements().lock_lead;
         Ok(self.leads(sql, &[Value::Text(Some(id.to_owned()))])?.pop())
+    }
+
+    fn lock_leads(&mut self, ids: &[&str]) -> Result<Vec<LeadRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for params in id_chunks(ids) {
+            out.extend(self.leads(&C::statements().lock_leads, &params)?);
+        }
+        Ok(out)
+    }
+
+    fn activities_of(&mut self, ids: &[&str]) -> Result<Vec<(String, Activity)>, StoreError> {
+        let mut out = Vec::new();
+        for params in id_chunks(ids) {
+            self.0
+                .query(&C::statements().activities_of, &params, &mut |r| {
+                    out.push(lead_activity(r)?);
+                    Ok(())
+                })?;
+        }
+        Ok(out)
     }
 
     fn insert_lead(&mut self, lead: &LeadRecord) -> Result<bool, StoreError> {
@@ -221,12 +284,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         ];
         let mut out = Vec::new();
         self.0.query(&sql, &params, &mut |r| {
-            let activity = Activity {
-                activity_type: r.text(1)?.unwrap_or_default(),
-                occurred_at: r.int(2)?.unwrap_or_default(),
-                event_id: r.text(3)?,
-            };
-            out.push((r.text(0)?.unwrap_or_default(), activity));
+            out.push(lead_activity(r)?);
             Ok(())
         })?;
         Ok(out)
