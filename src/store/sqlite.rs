@@ -42,6 +42,13 @@ impl SqliteDb {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // 64 MiB of page cache (SQLite's default is 2 MiB): at a million
+        // leads the priority index alone is ~40 MiB, and every re-score
+        // moves a lead in it; a small cache re-reads its pages from the OS
+        // for every lead. Checkpoints every 64 MiB of WAL instead of 4 MiB,
+        // so an index page rewritten by many commits is copied back once.
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.set_prepared_statement_cache_capacity(64);
         // Plans never depend on bound values: without this, a statement with
         // a range on a bound parameter is re-prepared whenever the value
