@@ -25,8 +25,14 @@ for line in sys.stdin:
         print(m["executable"])' | tail -1)
 
 RESULTS=$(mktemp)
-trap 'rm -f "$RESULTS"' EXIT INT TERM
-"$STORE_LOAD" >"$RESULTS"
+LOAD_PID=
+# On INT / TERM store_load kills its servers and removes its files and database.
+trap '[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null; wait; rm -f "$RESULTS"' EXIT
+trap 'exit 130' INT TERM
+"$STORE_LOAD" >"$RESULTS" &
+LOAD_PID=$!
+wait "$LOAD_PID"
+LOAD_PID=
 
 MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), \
 $(lscpu | sed -n 's/^Model name: *//p' | head -1); $(uname -sr); $(rustc --version)"

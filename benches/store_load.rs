@@ -311,6 +311,23 @@ async fn bench(backend: &str, db_url: &str, load: &Load) -> serde_json::Value {
 
 #[tokio::main]
 async fn main() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    // Interrupted, the run is dropped: servers killed, files and the
+    // PostgreSQL database removed.
+    let stopped = tokio::select! {
+        () = run() => None,
+        _ = tokio::signal::ctrl_c() => Some("interrupted"),
+        _ = term.recv() => Some("terminated"),
+    };
+    if let Some(why) = stopped {
+        eprintln!("== {why}; cleaned up");
+        std::process::exit(130);
+    }
+}
+
+/// SQLite, then PostgreSQL when configured; one JSON line each on stdout.
+async fn run() {
     let load = Load::from_env();
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.path().join("leads.db").display());
