@@ -140,11 +140,12 @@ async fn record(server: &ServeProcess, load: &Load) -> serde_json::Value {
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let began = Instant::now();
-    let mut workers = Vec::new();
+    // A JoinSet: dropped (run interrupted), it stops the workers.
+    let mut workers = tokio::task::JoinSet::new();
     for _ in 0..load.conns {
         let mut client = server.leads().await;
         let (next, done, load) = (next.clone(), done.clone(), load.clone());
-        workers.push(tokio::spawn(async move {
+        workers.spawn(async move {
             let mut latencies = Vec::new();
             let mut events = 0;
             loop {
@@ -173,11 +174,11 @@ async fn record(server: &ServeProcess, load: &Load) -> serde_json::Value {
                     eprintln!("   {finished}/{} calls", load.calls());
                 }
             }
-        }));
+        });
     }
     let (mut latencies, mut events) = (Vec::new(), 0);
-    for w in workers {
-        let (l, e) = w.await.expect("a load worker panicked");
+    while let Some(w) = workers.join_next().await {
+        let (l, e) = w.expect("a load worker panicked");
         latencies.extend(l);
         events += e;
     }
