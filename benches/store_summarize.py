@@ -9,7 +9,7 @@ import json
 import pathlib
 import sys
 
-from summarize import write_section
+from summarize import record_figures, write_section
 
 HEADING = "## Lead store"
 BACKENDS = ["SQLite", "PostgreSQL"]
@@ -73,6 +73,11 @@ def main():
             lambda r: f"{r['memory_after_list']['hwm_mib']:,.0f} MiB"),
     ]
     write_section(doc, HEADING, "\n".join(lines) + "\n")
+    record_figures(doc, "store", machine, command, {"backends": [
+        {"backend": b, "leads": r["leads"], "events_per_second": r["record"]["events_per_sec"],
+         "list_p99_ms": r["list_default"]["p99_ms"], "sweep_seconds": r["sweep"]["seconds"],
+         "rss_mb": r["memory_after_list"]["rss_mib"]}
+        for b, r in ((b, runs[b]) for b in BACKENDS if b in runs)]})
 
 
 if __name__ == "__main__":

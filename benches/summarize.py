@@ -6,6 +6,7 @@ sections of that file are kept).
 Usage: summarize.py WORKDIR MACHINE COMMAND CONNS STREAMS THREADS REPS DOC
 """
 
+import datetime
 import json
 import pathlib
 import re
@@ -66,33 +67,47 @@ def main():
              "",
              "| call | server | req/s | p50 ms | p99 ms | server CPU µs/req | answer bytes | real/bare req/s |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    cases = []
     for case, label in CASES:
         runs = {s: [one_run(f"{work}/{case}.{s}.{r}") for r in range(1, reps + 1)]
                 for s in ("bare", "real")}
         ratio = statistics.median(
             real["rps"] / bare["rps"] for real, bare in zip(runs["real"], runs["bare"]))
+        meds = {}
         for s in ("bare", "real"):
-            med = {k: statistics.median(r[k] for r in runs[s]) for k in runs[s][0]}
+            med = meds[s] = {k: statistics.median(r[k] for r in runs[s]) for k in runs[s][0]}
             bad = f" ({med['bad']:.0f} failed)" if med["bad"] else ""
             lines.append(
                 f"| {label} | {s} | {med['rps']:,.0f}{bad} | {med['p50']:.2f} | "
                 f"{med['p99']:.2f} | {med['cpu_us']:,.1f} | {med['bytes']:,.0f} | "
                 + (f"**{ratio:.0%}**" if s == "real" else "") + " |")
+        cases.append({"label": label, "ratio": ratio, "real_rps": meds["real"]["rps"],
+                      "bare_rps": meds["bare"]["rps"], "real_p99_ms": meds["real"]["p99"],
+                      "bare_p99_ms": meds["bare"]["p99"]})
     lines += ["", "In-process (criterion, `benches/scoring.rs`, 30-type model, shipped "
               "rules; median):", "", "| benchmark | per lead |", "| --- | ---: |"]
+    in_process = {}
     for name, ns in criterion(f"{work}/criterion"):
         lines.append(f"| `{name}` | {ns / 1000:,.2f} µs |")
+        in_process[name] = ns / 1000
+    record_figures(doc, "scoring", machine, command,
+                   {"cases": cases, "in_process_us_per_lead": in_process})
     write_section(doc, HEADING, "\n".join(lines) + "\n")
 
 
-def write_section(doc, heading, section):
+def write_section(doc, heading, section, first=False):
     """Prints `section` and puts it in place of the `heading` section of
-    `doc` (appended when missing); the other sections are kept."""
+    `doc` (when missing: appended, or put before every other section with
+    `first`); the other sections are kept."""
     print(section)
     path = pathlib.Path(doc)
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
     start = text.find(heading)
-    if start < 0:
+    if start < 0 and first:
+        at = text.find("\n## ")
+        at = len(text) if at < 0 else at + 1
+        text = text[:at].rstrip("\n") + "\n\n" + section + "\n" + text[at:]
+    elif start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + len(heading))
@@ -100,6 +115,16 @@ def write_section(doc, heading, section):
     path.write_text(text)
     print(f"wrote {doc}", file=sys.stderr)
 
+
+def record_figures(doc, part, machine, command, figures):
+    """Stores one part's headline `figures` (with its machine, command and
+    date) in the JSON file beside `doc`, for benches/headline.py."""
+    path = pathlib.Path(doc).with_suffix(".json")
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[part] = dict(figures, machine=machine, command=command,
+                      machine_short=machine.split(";")[0],
+                      date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 if __name__ == "__main__":
     main()

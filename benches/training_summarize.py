@@ -12,7 +12,7 @@ import pathlib
 import re
 import sys
 
-from summarize import write_section
+from summarize import record_figures, write_section
 
 HEADING = "## Training"
 
@@ -36,7 +36,7 @@ def main():
              "*choice* is feature computation plus fits for every grid point.", "",
              "| simulated history | activity rows | simulate | `fit` end to end | reading activities | choice | peak RSS of `fit` | test AUC |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    compare_rows = []
+    compare_rows, figures = [], []
     for d in sizes:
         sim_s, _ = (pathlib.Path(d, "simulate.time").read_text().split())
         fit_s, fit_kb = pathlib.Path(d, "fit.time").read_text().split()
@@ -49,16 +49,21 @@ def main():
             f"{step_seconds(log, 'choosing'):.1f} s | {int(fit_kb) / 1048576:.2f} GB | "
             f"{cmp['auc_leadscore']:.4f} |")
         compare_rows.append(cmp)
+        figures.append({"leads": int(d.name), "activity_rows": rows, "fit_seconds": float(fit_s),
+                        "peak_rss_gb": int(fit_kb) / 1048576,
+                        "reading_seconds": step_seconds(log, "reading", "activities"),
+                        "compare": cmp})
     lines += ["", "Same standardized design matrix (the fit's training rows), side by side in "
               "the same run (`training/tests/sklearn_reference.py --compare-only`):", "",
-              "| design | linfa-logistic (leadscore) | scikit-learn lbfgs, tol 1e-10 | sklearn / leadscore time | scikit-learn, default tol | AUC leadscore / sklearn | max coefficient rel. diff |",
+              "| design | linfa-logistic (leadscore) | scikit-learn lbfgs, tol 1e-10 | leadscore / sklearn time | scikit-learn, default tol | AUC leadscore / sklearn | max coefficient rel. diff |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for c in compare_rows:
         lines.append(
             f"| {c['rows']:,} × {c['columns']} | {c['linfa_seconds']:.2f} s | {c['sklearn_seconds']:.2f} s | "
-            f"**{c['sklearn_seconds'] / c['linfa_seconds']:.2f}×** | {c['sklearn_default_seconds']:.2f} s | "
+            f"**{c['linfa_seconds'] / c['sklearn_seconds']:.2f}×** | {c['sklearn_default_seconds']:.2f} s | "
             f"{c['auc_leadscore']:.6f} / {c['auc_sklearn']:.6f} | {c['max_coefficient_rel_diff']:.1e} |")
     write_section(doc, HEADING, "\n".join(lines) + "\n")
+    record_figures(doc, "training", machine, command, {"sizes": figures})
 
 
 if __name__ == "__main__":
