@@ -26,6 +26,11 @@ use leadscore::scoring::Scorer;
 use prost::Message;
 use tonic::{Request, Response, Status};
 
+/// The same allocator as the `leadscore` binary, so the two servers differ
+/// only in the work done per call.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Res<T> = Result<T, Box<dyn Error>>;
 const MAX_BYTES: usize = leadscore::server::MAX_MESSAGE_BYTES;
 /// (file, lead id or batch size) of each `ScoreLead` fixture.

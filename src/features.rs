@@ -119,14 +119,7 @@ impl FunnelStage {
 /// Canonical form of an activity type or attribute key: trimmed, lower
 /// case, runs of whitespace and dashes turned into one `_`.
 pub fn normalize_name(raw: &str) -> String {
-    let already_normal = !raw.is_empty()
-        && !raw.starts_with('_')
-        && !raw.ends_with('_')
-        && !raw.contains("__")
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if already_normal {
+    if is_normal_name(raw) {
         return raw.to_owned();
     }
     let mut out = String::with_capacity(raw.len());
@@ -143,6 +136,27 @@ pub fn normalize_name(raw: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `raw` is already in [`normalize_name`]'s canonical form.
+fn is_normal_name(raw: &str) -> bool {
+    !raw.is_empty()
+        && !raw.starts_with('_')
+        && !raw.ends_with('_')
+        && !raw.contains("__")
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// [`normalize_name`] of an owned name, reusing it when already canonical
+/// (the common case on the request path: no allocation per activity).
+pub fn into_normal_name(raw: String) -> String {
+    if is_normal_name(&raw) {
+        raw
+    } else {
+        normalize_name(&raw)
+    }
 }
 
 /// Canonical form of a categorical value: trimmed and case-folded; the

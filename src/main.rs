@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// Small-allocation heavy work (every answer is dozens of strings): mimalloc
+/// instead of glibc malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = leadscore::cli::Cli::parse();

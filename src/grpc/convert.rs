@@ -7,7 +7,7 @@
 
 use prost_types::Timestamp;
 
-use crate::features::{Micros, normalize_name};
+use crate::features::{Micros, into_normal_name};
 use crate::lead::{Activity, Bant, BantStatus, FieldError, Lead, Profile, normalize_attributes};
 use crate::pb::v1 as pb;
 use crate::qualification::{Criterion, Stage};
@@ -121,7 +121,7 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
                 })
                 .and_then(|t| micros(format_args!("activities[{i}].occurred_at"), t))?;
             Ok(Activity {
-                activity_type: normalize_name(&a.r#type),
+                activity_type: into_normal_name(a.r#type),
                 occurred_at,
                 event_id: (!a.event_id.is_empty()).then_some(a.event_id),
             })
@@ -130,7 +130,7 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
     let mut activity_counts: Vec<(String, f64)> = l
         .activity_counts
         .into_iter()
-        .map(|(t, c)| (normalize_name(&t), c))
+        .map(|(t, c)| (into_normal_name(t), c))
         .collect();
     activity_counts.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Lead {

@@ -4,7 +4,7 @@
 //! A page token is the hex of `v1|rank|score bits|lead_id`: the last row of
 //! the page, which the next page starts after.
 
-use crate::features::normalize_name;
+use crate::features::into_normal_name;
 use crate::lead::{Bant, BantStatus, FieldError, Profile};
 use crate::pb::v1 as pb;
 use crate::qualification::Stage;
@@ -51,7 +51,7 @@ pub fn event(e: pb::ActivityEvent) -> Result<NewEvent, FieldError> {
         occurred_at: micros("occurred_at", at)?,
         event_id: e.event_id,
         lead_id: e.lead_id,
-        activity_type: normalize_name(&e.r#type),
+        activity_type: into_normal_name(e.r#type),
     })
 }
 

@@ -38,14 +38,10 @@ impl ScoringApi {
     }
 }
 
-fn score_one(
-    scorer: &Scorer,
-    lead: pb::Lead,
-    as_of: i64,
-    prefix: &str,
-) -> Result<pb::LeadScore, FieldError> {
-    let lead = convert::lead(lead).map_err(|e| e.within(prefix))?;
-    let score = scorer.score(&lead, as_of).map_err(|e| e.within(prefix))?;
+/// One lead's answer; error paths are relative to the lead.
+fn score_one(scorer: &Scorer, lead: pb::Lead, as_of: i64) -> Result<pb::LeadScore, FieldError> {
+    let lead = convert::lead(lead)?;
+    let score = scorer.score(&lead, as_of)?;
     Ok(convert::lead_score(&score))
 }
 
@@ -61,7 +57,8 @@ impl ScoringService for ScoringApi {
             .lead
             .ok_or_else(|| ApiError::from(FieldError::new("lead", "is required")))?;
         let scorer = self.scorer.load_full();
-        let score = score_one(&scorer, lead, as_of, "lead").map_err(ApiError::from)?;
+        let score =
+            score_one(&scorer, lead, as_of).map_err(|e| ApiError::from(e.within("lead")))?;
         self.served(1);
         Ok(Response::new(pb::ScoreLeadResponse { score: Some(score) }))
     }
@@ -86,7 +83,9 @@ impl ScoringService for ScoringApi {
             req.leads
                 .into_iter()
                 .enumerate()
-                .map(|(i, lead)| score_one(&scorer, lead, as_of, &format!("leads[{i}]")))
+                .map(|(i, lead)| {
+                    score_one(&scorer, lead, as_of).map_err(|e| e.within(&format!("leads[{i}]")))
+                })
                 .collect::<Result<Vec<_>, FieldError>>()
         };
         let scores = if large {
