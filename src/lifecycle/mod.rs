@@ -111,15 +111,9 @@ impl Lifecycle {
                     skipped: catalog.refused_count(),
                 })?,
         };
-        let shadow = pin::read(models_dir, Slot::Shadow).and_then(|v| match catalog.valid(&v) {
-            Ok(file) => Some(Arc::new(LinearModel::new((*file).clone()))),
-            Err(e) => {
-                tracing::error!(version = %v, error = %e.for_version(&v), "shadow model unusable; starting without a shadow");
-                None
-            }
-        });
-        let scorer = Scorer::new(Arc::new(LinearModel::new((*file).clone())), Arc::new(rules))
-            .with_shadow(shadow);
+        let model = Arc::new(LinearModel::new((*file).clone()));
+        let shadow = shadow_model(models_dir, &catalog, &model, None);
+        let scorer = Scorer::new(model, Arc::new(rules)).with_shadow(shadow);
         let state = State {
             catalog,
             rules_fingerprint: Fingerprint::of(rules_path),
@@ -260,19 +254,12 @@ impl Lifecycle {
             }
             _ => current.model.clone(),
         };
-        let shadow = match pin::read(&self.models_dir, Slot::Shadow) {
-            None => None,
-            Some(v) if current.shadow.as_ref().is_some_and(|m| m.version() == v) => {
-                current.shadow.clone()
-            }
-            Some(v) => match state.catalog.valid(&v) {
-                Ok(file) => Some(Arc::new(LinearModel::new((*file).clone()))),
-                Err(e) => {
-                    tracing::error!(version = %v, error = %e.for_version(&v), "shadow model unusable; keeping the current shadow");
-                    current.shadow.clone()
-                }
-            },
-        };
+        let shadow = shadow_model(
+            &self.models_dir,
+            &state.catalog,
+            &model,
+            current.shadow.as_ref(),
+        );
         let fingerprint = Fingerprint::of(&self.rules_path);
         let rules = if fingerprint != state.rules_fingerprint {
             state.rules_fingerprint = fingerprint;
@@ -288,8 +275,6 @@ impl Lifecycle {
         } else {
             current.rules.clone()
         };
-        // Scoring the active model twice says nothing.
-        let shadow = shadow.filter(|s| s.version() != model.version());
         let same_shadow = match (&shadow, &current.shadow) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             (None, None) => true,
@@ -304,6 +289,32 @@ impl Lifecycle {
             tracing::info!(model = model.version(), rules = %rules.version, shadow = ?shadow_version, "activated");
             self.scorer
                 .store(Arc::new(Scorer::new(model, rules).with_shadow(shadow)));
+        }
+    }
+}
+
+/// The model the shadow file names, given the `active` model and the
+/// `current` shadow: the current one while its version is unchanged, none
+/// when it is the active model (scoring it twice says nothing), and the
+/// current one, logged, when its file is refused.
+fn shadow_model(
+    models_dir: &Path,
+    catalog: &Catalog,
+    active: &LinearModel,
+    current: Option<&Arc<LinearModel>>,
+) -> Option<Arc<LinearModel>> {
+    let version = pin::read(models_dir, Slot::Shadow)?;
+    if version == active.version() {
+        return None;
+    }
+    if let Some(m) = current.filter(|m| m.version() == version) {
+        return Some(m.clone());
+    }
+    match catalog.valid(&version) {
+        Ok(file) => Some(Arc::new(LinearModel::new((*file).clone()))),
+        Err(e) => {
+            tracing::error!(version = %version, error = %e.for_version(&version), "shadow model unusable; keeping the current shadow");
+            current.filter(|m| m.version() != active.version()).cloned()
         }
     }
 }
