@@ -6,7 +6,8 @@ use tonic::{Request, Response, Status};
 
 use super::status::ApiError;
 use crate::features::FeatureSource;
-use crate::lifecycle::Lifecycle;
+use crate::lead::FieldError;
+use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::model::{LinearModel, ModelFile};
 use crate::pb::v1 as pb;
 use crate::pb::v1::activate_model_request::Target;
@@ -26,12 +27,48 @@ impl ModelApi {
         ModelApi { lifecycle }
     }
 
+    /// Runs `f` on the lifecycle off the async threads (it reads the
+    /// models directory).
+    async fn blocking<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Lifecycle) -> Result<R, LifecycleError> + Send + 'static,
+    ) -> Result<R, ApiError> {
+        let l = self.lifecycle.clone();
+        tokio::task::spawn_blocking(move || f(&l))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::from)
+    }
+
     /// The active version, the pin and the shadow, read once per call.
     fn choices(&self) -> Choices {
         Choices {
             active: self.lifecycle.scorer().load().model.version().to_owned(),
             pinned: self.lifecycle.pinned(),
             shadow: self.lifecycle.shadow(),
+        }
+    }
+}
+
+/// A request's `oneof target { string version; bool <flag> }`.
+#[derive(Debug)]
+enum Choice {
+    /// `version` was set.
+    Version(String),
+    /// The flag (`latest` / `clear`) was set, or nothing (`false`).
+    Flag(bool),
+}
+
+impl Choice {
+    /// `Some(version)` (trimmed), or `None` for a set flag; an empty
+    /// version or no target is INVALID_ARGUMENT naming the field, with
+    /// `hint` saying what to set.
+    fn version(self, hint: &str) -> Result<Option<String>, ApiError> {
+        match self {
+            Choice::Version(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_owned())),
+            Choice::Version(_) => Err(FieldError::new("version", "is empty").into()),
+            Choice::Flag(true) => Ok(None),
+            Choice::Flag(false) => Err(FieldError::new("target", hint).into()),
         }
     }
 }
@@ -145,13 +182,12 @@ impl ModelService for ModelApi {
         &self,
         _: Request<pb::ListModelsRequest>,
     ) -> Result<Response<pb::ListModelsResponse>, Status> {
-        let l = self.lifecycle.clone();
-        let entries = tokio::task::spawn_blocking(move || {
-            l.refresh();
-            l.models()
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let entries = self
+            .blocking(|l| {
+                l.refresh();
+                Ok(l.models())
+            })
+            .await?;
         let choices = self.choices();
         let models = entries
             .iter()
@@ -194,26 +230,14 @@ impl ModelService for ModelApi {
         request: Request<pb::ActivateModelRequest>,
     ) -> Result<Response<pb::ActivateModelResponse>, Status> {
         let target = match request.into_inner().target {
-            Some(Target::Version(v)) if !v.trim().is_empty() => Some(v.trim().to_owned()),
-            Some(Target::Latest(true)) => None,
-            Some(Target::Version(_)) => {
-                return Err(
-                    ApiError::from(crate::lead::FieldError::new("version", "is empty")).into(),
-                );
-            }
-            Some(Target::Latest(false)) | None => {
-                return Err(ApiError::from(crate::lead::FieldError::new(
-                    "target",
-                    "set `version` to pin or `latest: true` to unpin",
-                ))
-                .into());
-            }
-        };
-        let l = self.lifecycle.clone();
-        let active = tokio::task::spawn_blocking(move || l.activate(target.as_deref()))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(ApiError::from)?;
+            Some(Target::Version(v)) => Choice::Version(v),
+            Some(Target::Latest(flag)) => Choice::Flag(flag),
+            None => Choice::Flag(false),
+        }
+        .version("set `version` to pin or `latest: true` to unpin")?;
+        let active = self
+            .blocking(move |l| l.activate(target.as_deref()))
+            .await?;
         Ok(Response::new(pb::ActivateModelResponse {
             active_version: active,
             pinned_version: self.lifecycle.pinned().unwrap_or_default(),
@@ -226,29 +250,17 @@ impl ModelService for ModelApi {
         request: Request<pb::SetShadowModelRequest>,
     ) -> Result<Response<pb::SetShadowModelResponse>, Status> {
         let target = match request.into_inner().target {
-            Some(ShadowTarget::Version(v)) if !v.trim().is_empty() => Some(v.trim().to_owned()),
-            Some(ShadowTarget::Clear(true)) => None,
-            Some(ShadowTarget::Version(_)) => {
-                return Err(
-                    ApiError::from(crate::lead::FieldError::new("version", "is empty")).into(),
-                );
-            }
-            Some(ShadowTarget::Clear(false)) | None => {
-                return Err(ApiError::from(crate::lead::FieldError::new(
-                    "target",
-                    "set `version` to name a shadow or `clear: true` to stop shadow scoring",
-                ))
-                .into());
-            }
-        };
-        let l = self.lifecycle.clone();
-        let shadow = tokio::task::spawn_blocking(move || l.set_shadow(target.as_deref()))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(ApiError::from)?;
+            Some(ShadowTarget::Version(v)) => Choice::Version(v),
+            Some(ShadowTarget::Clear(flag)) => Choice::Flag(flag),
+            None => Choice::Flag(false),
+        }
+        .version("set `version` to name a shadow or `clear: true` to stop shadow scoring")?;
+        let shadow = self
+            .blocking(move |l| l.set_shadow(target.as_deref()))
+            .await?;
         Ok(Response::new(pb::SetShadowModelResponse {
             shadow_version: shadow.unwrap_or_default(),
-            active_version: self.choices().active,
+            active_version: self.lifecycle.scorer().load().model.version().to_owned(),
         }))
     }
 }
