@@ -45,6 +45,17 @@ fn event(id: &str, lead: &str, kind: &str, at: Micros) -> NewEvent {
     }
 }
 
+/// `leadscore export --db sqlite://DB --out OUT`, run as a process.
+fn export_by_binary(db: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_leadscore"))
+        .args(["export", "--db"])
+        .arg(format!("sqlite://{}", db.display()))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// Fills a store: a won lead (quoted title, fractional-second events), a
 /// lost one, an open one without profile, created by its event alone.
 fn fill(db: &dyn Database) -> Vec<NewEvent> {
@@ -173,16 +184,7 @@ fn the_export_parses_back_into_what_was_stored() {
 
     // A second export (here by the binary) replaces the files whole.
     std::fs::write(out.join("leads.csv"), "stale").unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_leadscore"))
-        .args(["export", "--db"])
-        .arg(format!(
-            "sqlite://{}",
-            dir.path().join("leads.db").display()
-        ))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = export_by_binary(&dir.path().join("leads.db"), &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(
@@ -197,16 +199,7 @@ fn an_unwritable_directory_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "").unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_leadscore"))
-        .args(["export", "--db"])
-        .arg(format!(
-            "sqlite://{}",
-            dir.path().join("leads.db").display()
-        ))
-        .arg("--out")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let run = export_by_binary(&dir.path().join("leads.db"), &file);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success());
     assert!(stderr.contains("not-a-dir"), "{stderr}");

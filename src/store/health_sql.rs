@@ -13,10 +13,6 @@ use crate::pipeline_health::{Funnel, PipelineFacts, ScoredOutcome};
 /// Hand-back reasons reported, most frequent first.
 const MAX_REASONS: i64 = 20;
 
-fn kind(k: ChangeKind) -> i16 {
-    k.code()
-}
-
 fn count<C: Conn>(conn: &mut C, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
     let mut n = 0;
     conn.query(sql, params, &mut |r| {
@@ -54,11 +50,11 @@ pub fn pipeline_facts<C: Conn>(
     })?;
 
     let (mql, sql_, accepted, won, lost) = (
-        kind(ChangeKind::ToMql),
-        kind(ChangeKind::ToSql),
-        kind(ChangeKind::Accepted),
-        kind(ChangeKind::Won),
-        kind(ChangeKind::Lost),
+        ChangeKind::ToMql.code(),
+        ChangeKind::ToSql.code(),
+        ChangeKind::Accepted.code(),
+        ChangeKind::Won.code(),
+        ChangeKind::Lost.code(),
     );
     let sql = format!(
         "SELECT COUNT(*), COALESCE(SUM(s), 0), COALESCE(SUM(a), 0), COALESCE(SUM(w), 0), \
