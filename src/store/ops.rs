@@ -91,11 +91,35 @@ fn counted_of(mut all: Vec<Activity>, since: Option<Micros>) -> Vec<Activity> {
     all
 }
 
-fn lock_or_create(tx: &mut dyn Tx, id: &str, now: Micros) -> Result<LeadRecord, StoreError> {
-    match tx.lock_lead(id)? {
-        Some(rec) => Ok(rec),
-        None => create(tx, id, now),
+/// The leads `ids` (ascending, distinct), each with every activity it has
+/// (oldest first): the existing ones locked in id order, then the missing
+/// ones inserted in id order. A few statements for a whole batch, and one
+/// lock order for every writer.
+fn lock_or_create_all(
+    tx: &mut dyn Tx,
+    ids: &[&str],
+    now: Micros,
+) -> Result<Vec<(LeadRecord, Vec<Activity>)>, StoreError> {
+    let mut existing: BTreeMap<String, LeadRecord> = tx
+        .lock_leads(ids)?
+        .into_iter()
+        .map(|l| (l.id.clone(), l))
+        .collect();
+    let mut leads = Vec::with_capacity(ids.len());
+    for id in ids {
+        leads.push(match existing.remove(*id) {
+            Some(rec) => rec,
+            None => create(tx, id, now)?,
+        });
     }
+    let mut by_lead = activities_by_lead(tx.activities_of(ids)?);
+    Ok(leads
+        .into_iter()
+        .map(|rec| {
+            let all = by_lead.remove(&rec.id).unwrap_or_default();
+            (rec, all)
+        })
+        .collect())
 }
 
 /// A new lead `id`, inserted and locked (or, when another writer inserted
@@ -221,27 +245,14 @@ pub fn record_activities(
             .filter(|(_, new)| **new)
             .map(|(e, _)| (e.lead_id.as_str(), ()))
             .collect();
-        // Existing leads locked in id order, then new ones inserted in id order.
         let ids: Vec<&str> = touched.into_keys().collect();
-        let mut existing: BTreeMap<String, LeadRecord> = tx
-            .lock_leads(&ids)?
-            .into_iter()
-            .map(|l| (l.id.clone(), l))
-            .collect();
         let mut leads = Vec::with_capacity(ids.len());
-        for id in &ids {
-            leads.push(match existing.remove(*id) {
-                Some(rec) => rec,
-                None => create(tx, id, now)?,
-            });
-        }
-        let mut by_lead = activities_by_lead(tx.activities_of(&ids)?);
         let mut changes = Vec::new();
-        for rec in &mut leads {
-            let all = by_lead.remove(&rec.id).unwrap_or_default();
+        for (mut rec, all) in lock_or_create_all(tx, &ids, now)? {
             let activities = counted_of(all, rec.recycled_at);
-            lifecycle::rescore(scorer, rec, activities, now, &mut changes)?;
+            lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
             rec.updated_at = now;
+            leads.push(rec);
         }
         let transitions = finish(tx, scorer, &mut leads, changes, now)?;
         Ok((inserted, transitions))
@@ -288,15 +299,15 @@ pub fn upsert_leads(
     for u in upserts {
         by_id.entry(u.lead_id.as_str()).or_default().push(u);
     }
+    let ids: Vec<&str> = by_id.keys().copied().collect();
     let (leads, transitions) = in_tx(db, |tx| {
-        let mut leads = Vec::with_capacity(by_id.len());
+        let mut leads = Vec::with_capacity(ids.len());
         let mut changes = Vec::new();
-        for (id, updates) in &by_id {
-            let mut rec = lock_or_create(tx, id, now)?;
-            for u in updates {
+        for (mut rec, all) in lock_or_create_all(tx, &ids, now)? {
+            for u in by_id.get(rec.id.as_str()).into_iter().flatten() {
                 u.apply(&mut rec.profile, &mut rec.bant);
             }
-            let activities = counted(tx, &rec)?;
+            let activities = counted_of(all, rec.recycled_at);
             lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
             rec.updated_at = now;
             leads.push(rec);
