@@ -35,7 +35,7 @@ type Res<T> = Result<T, Box<dyn Error>>;
 const MAX_BYTES: usize = leadscore::server::MAX_MESSAGE_BYTES;
 /// (file, lead id or batch size) of each `ScoreLead` fixture.
 const SINGLE: [(&str, &str, usize); 2] = [
-    ("score_lead_hot.bin", "bench-hot", 6),
+    ("score_lead_hot.bin", "bench-hot", support::HOT_ACTIVITIES),
     (
         "score_lead_heavy.bin",
         "bench-heavy",
@@ -43,8 +43,6 @@ const SINGLE: [(&str, &str, usize); 2] = [
     ),
 ];
 const BATCH_FILE: &str = "score_leads_1000.bin";
-/// Activities per lead of the batch fixture (the tests' hot lead).
-const BATCH_ACTIVITIES: usize = 6;
 
 /// Canned answers, keyed by lead id (`ScoreLead`) and batch size (`ScoreLeads`).
 struct Bare {
@@ -100,14 +98,14 @@ fn write_fixtures(dir: &Path) -> Res<()> {
         let request = support::request(support::hot_lead(id, activities));
         write_framed(dir.join(file), &request)?;
     }
-    let batch = support::batch_request(support::BATCH, BATCH_ACTIVITIES);
+    let batch = support::batch_request(support::BATCH, support::HOT_ACTIVITIES);
     write_framed(dir.join(BATCH_FILE), &batch)
 }
 
 /// The real answer to `lead`, as the service's handler builds it.
 fn answer(scorer: &Scorer, lead: pb::Lead, as_of: i64) -> Res<pb::LeadScore> {
     let score = scorer.score(&convert::lead(lead)?, as_of)?;
-    Ok(convert::lead_score(&score))
+    Ok(convert::lead_score(score))
 }
 
 /// Every fixture request with the answer the real service gives it.

@@ -8,11 +8,12 @@
 # REPS times), stops them, runs the criterion bench (benches/scoring.rs),
 # prints a summary and rewrites the "## Scoring service" section of
 # docs/benchmarks.md. Knobs (environment): N (ScoreLead requests per run,
-# 200000), NB (ScoreLeads requests per run, 2000), REPS (3), THREADS (h2load
+# 100000), NB (ScoreLeads requests per run, 1000), REPS (7: the host is noisy,
+# so more, shorter alternating runs), THREADS (h2load
 # -t, 1), CONNS (-c, 16), STREAMS (-m, 32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${N:-200000} NB=${NB:-2000} REPS=${REPS:-3}
+N=${N:-100000} NB=${NB:-1000} REPS=${REPS:-7}
 THREADS=${THREADS:-1} CONNS=${CONNS:-16} STREAMS=${STREAMS:-32}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 

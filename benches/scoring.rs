@@ -1,5 +1,5 @@
-//! In-process scoring cost: `Scorer::score` for one lead with 200
-//! activities on a 30-activity-type model with the shipped rules, the same
+//! In-process scoring cost: `Scorer::score` for one lead with 6 and with
+//! 200 activities on a 30-activity-type model with the shipped rules, the same
 //! lead through the whole handler path (proto → domain → score → proto), and
 //! a batch of 1,000 such leads (reported per lead).
 //!
@@ -20,11 +20,13 @@ fn domain(lead: leadscore::pb::v1::Lead) -> Lead {
     convert::lead(lead).expect("fixture lead converts")
 }
 
-fn one_lead(c: &mut Criterion) {
+/// `Scorer::score` and the whole handler path for one lead with
+/// `activities` activities.
+fn one_lead(c: &mut Criterion, activities: usize) {
     let scorer = support::scorer();
-    let pb_lead = support::hot_lead("bench-heavy", support::HEAVY_ACTIVITIES);
+    let pb_lead = support::hot_lead("bench-lead", activities);
     let lead = domain(pb_lead.clone());
-    let mut g = c.benchmark_group("score_lead_200_activities");
+    let mut g = c.benchmark_group(format!("score_lead_{activities}_activities"));
     g.throughput(Throughput::Elements(1));
     g.bench_function("Scorer::score", |b| {
         b.iter(|| scorer.score(black_box(&lead), AS_OF).expect("scores"))
@@ -34,12 +36,18 @@ fn one_lead(c: &mut Criterion) {
             || pb_lead.clone(),
             |l| {
                 let score = scorer.score(&domain(l), AS_OF).expect("scores");
-                convert::lead_score(&score)
+                convert::lead_score(score)
             },
             BatchSize::SmallInput,
         )
     });
     g.finish();
+}
+
+/// The hot lead of the gRPC benchmark (6 activities) and the heavy one.
+fn single_leads(c: &mut Criterion) {
+    one_lead(c, support::HOT_ACTIVITIES);
+    one_lead(c, support::HEAVY_ACTIVITIES);
 }
 
 fn batch(c: &mut Criterion) {
@@ -67,5 +75,5 @@ fn batch(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_lead, batch);
+criterion_group!(benches, single_leads, batch);
 criterion_main!(benches);

@@ -21,6 +21,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use foldhash::fast::RandomState;
+
 use serde::{Deserialize, Serialize};
 
 /// Microseconds since the Unix epoch, the one time unit of the domain.
@@ -138,15 +140,19 @@ pub fn normalize_name(raw: &str) -> String {
     out
 }
 
-/// Whether `raw` is already in [`normalize_name`]'s canonical form.
+/// Whether `raw` is already in [`normalize_name`]'s canonical form. This
+/// runs for every activity of every request, so each test is a pass with
+/// no dependency from one byte to the next.
 fn is_normal_name(raw: &str) -> bool {
-    !raw.is_empty()
-        && !raw.starts_with('_')
-        && !raw.ends_with('_')
-        && !raw.contains("__")
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    let b = raw.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    first != b'_'
+        && last != b'_'
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        && !b.windows(2).any(|w| w == b"__")
 }
 
 /// [`normalize_name`] of an owned name, reusing it when already canonical
@@ -258,8 +264,9 @@ pub struct FeatureVector {
 #[derive(Debug, Clone)]
 pub struct CompiledFeatures {
     spec: FeatureSpec,
-    /// Activity type → feature index.
-    activity_index: HashMap<String, usize>,
+    /// Activity type → feature index (looked up once per activity, so a
+    /// fast hasher; the keys are the model's own, not the caller's).
+    activity_index: HashMap<String, usize, RandomState>,
     /// Attribute → (value → feature index).
     categorical_index: HashMap<String, HashMap<String, usize>>,
     /// ln(2) / half-life in microseconds, or 0 for no decay.
@@ -331,7 +338,8 @@ impl CompiledFeatures {
 
         // Clean: drop future activities and repeated event ids, then split
         // into known types (by feature index, cheap to sort) and unknown ones.
-        let mut seen_ids: HashSet<&str> = HashSet::new();
+        // foldhash is randomly seeded, so callers cannot choose colliding ids.
+        let mut seen_ids: HashSet<&str, RandomState> = HashSet::default();
         let mut known: Vec<(usize, Micros)> = Vec::with_capacity(input.activities.len());
         let mut unknown: Vec<(&str, Micros)> = Vec::new();
         for a in input.activities {
@@ -356,7 +364,10 @@ impl CompiledFeatures {
             }
         }
         for (v, a) in values.iter_mut().zip(&self.spec.activities) {
-            *v = (*v / a.unit.unwrap_or(1.0)).ln_1p();
+            // ln(1 + 0) is 0: most of a lead's features are, so skip them.
+            if *v != 0.0 {
+                *v = (*v / a.unit.unwrap_or(1.0)).ln_1p();
+            }
         }
         for (key, raw) in input.attributes {
             let Some(by_value) = self.categorical_index.get(key) else {

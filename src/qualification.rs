@@ -72,6 +72,24 @@ pub struct Behavior {
     pub threshold: f64,
 }
 
+/// A score shown with one decimal, formatted from integer tenths: `{:.1}`
+/// of an `f64` takes an exact decimal expansion, a measurable part of every
+/// answer. Halves round away from zero.
+struct OneDecimal(f64);
+
+impl std::fmt::Display for OneDecimal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round();
+        if tenths.is_nan() || tenths.abs() >= 1e15 {
+            return write!(f, "{:.1}", self.0);
+        }
+        let tenths = tenths as i64;
+        let sign = if tenths < 0 { "-" } else { "" };
+        let abs = tenths.unsigned_abs();
+        write!(f, "{sign}{}.{}", abs / 10, abs % 10)
+    }
+}
+
 /// Qualifies a lead.
 pub fn qualify(
     rules: &Rules,
@@ -101,13 +119,16 @@ pub fn qualify(
         },
         Stage::Mql,
     );
-    let (p, t) = (behavior.probability * 100.0, behavior.threshold * 100.0);
+    let (p, t) = (
+        OneDecimal(behavior.probability * 100.0),
+        OneDecimal(behavior.threshold * 100.0),
+    );
     let score_met = behavior.probability >= behavior.threshold;
     add(
         Criterion::BehaviorScore,
         score_met,
         format!(
-            "behavior score {p:.1} is {} the MQL threshold {t:.1}",
+            "behavior score {p} is {} the MQL threshold {t}",
             if score_met { "at or above" } else { "below" }
         ),
         Stage::Mql,
@@ -196,4 +217,23 @@ pub fn qualify(
         Stage::Nurturing
     };
     Qualification { stage, verdicts }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OneDecimal;
+
+    #[test]
+    fn one_decimal_formats_like_the_answers_always_did() {
+        for (x, shown) in [
+            (98.46, "98.5"),
+            (50.0, "50.0"),
+            (0.04, "0.0"),
+            (99.99, "100.0"),
+            (-1.25, "-1.3"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(OneDecimal(x).to_string(), shown, "{x}");
+        }
+    }
 }

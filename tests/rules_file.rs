@@ -61,6 +61,37 @@ fn the_shipped_rules_load_and_grade_profiles() {
 }
 
 #[test]
+fn the_first_matching_role_wins_and_lists_ignore_case() {
+    let rules = Rules::load(&common::shipped_rules()).unwrap();
+    let role = |title: &str| {
+        let profile = Profile {
+            job_title: title.into(),
+            ..Default::default()
+        };
+        rules.role(&profile).seniority
+    };
+    // Both the `vp` (2nd) and the `director` (3rd) patterns match.
+    assert_eq!(role("Director and Head of Sales"), "vp");
+    assert_eq!(role("MANAGING DIRECTOR"), "director");
+    assert_eq!(role("Sales Intern"), "student");
+    assert_eq!(role("Astronaut"), "unknown");
+    let fit = |industry: &str| {
+        let profile = Profile {
+            industry: industry.into(),
+            ..Default::default()
+        };
+        rules.assess_fit(&profile).hits
+    };
+    let target = vec![("Target industry".to_owned(), 20)];
+    assert_eq!(fit("  SaaS "), target, "ASCII, any case, trimmed");
+    assert_eq!(fit("FINANCIAL SERVICES"), target);
+    assert!(
+        fit("Software ä").is_empty(),
+        "non-ASCII text compared lower-cased"
+    );
+}
+
+#[test]
 fn the_version_is_a_hash_of_the_content() {
     let text = shipped_text();
     let a = Rules::parse("a", &text).unwrap().version;

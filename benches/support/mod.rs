@@ -22,6 +22,8 @@ pub const NOW: i64 = 1_780_272_000;
 pub const MODEL_VERSION: &str = "20260601T000000Z-bench30";
 /// Activities of the "heavy" lead.
 pub const HEAVY_ACTIVITIES: usize = 200;
+/// Activities of the "hot" lead (and of each lead of the batch).
+pub const HOT_ACTIVITIES: usize = 6;
 /// Leads in a batch.
 pub const BATCH: usize = 1_000;
 

@@ -172,10 +172,10 @@ fn criterion(c: Criterion) -> pb::Criterion {
     }
 }
 
-fn contribution(c: &Contribution) -> pb::Contribution {
+fn contribution(c: Contribution) -> pb::Contribution {
     pb::Contribution {
-        feature: c.feature.clone(),
-        label: c.label.clone(),
+        feature: c.feature,
+        label: c.label,
         value: c.value,
         weight: c.weight,
         logit: c.logit,
@@ -183,10 +183,11 @@ fn contribution(c: &Contribution) -> pb::Contribution {
     }
 }
 
-/// A domain score to its answer message.
-pub fn lead_score(s: &LeadScore) -> pb::LeadScore {
-    let e = &s.explanation;
-    let contributions: Vec<pb::Contribution> = s.contributions.iter().map(contribution).collect();
+/// A domain score to its answer message (moving its strings, not copying).
+pub fn lead_score(s: LeadScore) -> pb::LeadScore {
+    let e = s.explanation;
+    let contributions: Vec<pb::Contribution> =
+        s.contributions.into_iter().map(contribution).collect();
     let top = |positive: bool| {
         contributions
             .iter()
@@ -196,7 +197,6 @@ pub fn lead_score(s: &LeadScore) -> pb::LeadScore {
             .collect()
     };
     pb::LeadScore {
-        lead_id: s.lead_id.clone(),
         probability: e.probability,
         score: e.probability * 100.0,
         logit: e.logit,
@@ -208,9 +208,9 @@ pub fn lead_score(s: &LeadScore) -> pb::LeadScore {
         points_threshold: s.points_threshold,
         unscored: s
             .unscored
-            .iter()
+            .into_iter()
             .map(|(t, n)| pb::UnscoredActivity {
-                r#type: t.clone(),
+                r#type: t,
                 count: n.round() as u64,
             })
             .collect(),
@@ -219,30 +219,28 @@ pub fn lead_score(s: &LeadScore) -> pb::LeadScore {
         fit_rules: s
             .fit
             .hits
-            .iter()
-            .map(|(rule, points)| pb::FitRuleHit {
-                rule: rule.clone(),
-                points: *points,
-            })
+            .into_iter()
+            .map(|(rule, points)| pb::FitRuleHit { rule, points })
             .collect(),
-        seniority: s.fit.role.seniority.clone(),
+        seniority: s.fit.role.seniority,
         decision_maker: s.fit.role.decision_maker,
         disqualified: !s.fit.disqualified_by.is_empty(),
         stage: stage(s.qualification.stage).into(),
         verdicts: s
             .qualification
             .verdicts
-            .iter()
+            .into_iter()
             .map(|v| pb::Verdict {
                 criterion: criterion(v.criterion).into(),
                 met: v.met,
-                reason: v.reason.clone(),
+                reason: v.reason,
                 required_for: stage(v.required_for).into(),
             })
             .collect(),
         mql_threshold: s.mql_threshold,
-        model_version: s.model_version.clone(),
-        rules_version: s.rules_version.clone(),
+        model_version: s.model_version,
+        rules_version: s.rules_version,
         as_of: Some(timestamp(s.as_of)),
+        lead_id: s.lead_id,
     }
 }

@@ -132,7 +132,7 @@ impl LeadService for LeadApi {
         Ok(Response::new(pb::GetLeadResponse {
             lead: Some(lc::stored_lead(
                 &detail.lead,
-                Some(convert::lead_score(&score)),
+                Some(convert::lead_score(score)),
             )),
             history: detail.history.iter().map(lc::stage_change).collect(),
         }))

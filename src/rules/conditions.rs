@@ -104,6 +104,9 @@ impl Condition {
         }
         match &self.test {
             Test::Equals(v) => text.eq_ignore_ascii_case(v),
+            // The list is lower case; ASCII text (nearly all) compares without
+            // allocating a lower-cased copy.
+            Test::In(list) if text.is_ascii() => list.iter().any(|v| text.eq_ignore_ascii_case(v)),
             Test::In(list) => list.contains(&text.to_lowercase()),
             Test::Range { .. } => self.holds_number(text.parse().ok()),
             Test::Regex(re) => re.is_match(text),

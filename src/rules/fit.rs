@@ -34,10 +34,8 @@ impl Rules {
         let seniority = if !explicit.is_empty() {
             explicit
         } else {
-            self.roles
-                .iter()
-                .find(|r| r.pattern.is_match(&profile.job_title))
-                .map_or_else(|| "unknown".to_owned(), |r| r.seniority.clone())
+            (self.role_patterns.matches(&profile.job_title).iter().next())
+                .map_or_else(|| "unknown".to_owned(), |i| self.roles[i].seniority.clone())
         };
         let decision_maker = self.decision_maker_seniorities.contains(&seniority);
         RoleAssessment {

@@ -51,15 +51,19 @@ impl Grade {
 
 impl fmt::Display for Grade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self:?}")
+        f.write_str(match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+            Grade::D => "D",
+        })
     }
 }
 
-/// A title pattern that sets seniority.
+/// The seniority a job title pattern implies; the pattern itself is in
+/// [`Rules::role_patterns`] at the same index.
 #[derive(Debug, Clone)]
 pub struct RoleRule {
-    /// Case-insensitive pattern matched against the job title.
-    pub pattern: regex::Regex,
     /// Seniority it implies (normalized to lower case).
     pub seniority: String,
 }
@@ -147,6 +151,9 @@ pub struct Rules {
     pub version: String,
     /// Title patterns, first match wins.
     pub roles: Vec<RoleRule>,
+    /// The case-insensitive job title pattern of each of [`Rules::roles`],
+    /// in one automaton: every lead's title is matched in a single pass.
+    pub role_patterns: regex::RegexSet,
     /// Seniorities that make a lead a decision-maker (lower case).
     pub decision_maker_seniorities: Vec<String>,
     /// Fit point rules; every matching rule adds its points.

@@ -167,14 +167,24 @@ impl Rules {
             .roles
             .iter()
             .map(|r| {
-                let pattern = case_insensitive(&r.get_ref().pattern)
+                case_insensitive(&r.get_ref().pattern)
                     .map_err(|e| src.error(r.span().start, format!("roles: bad pattern: {e}")))?;
                 Ok(RoleRule {
-                    pattern,
                     seniority: r.get_ref().seniority.trim().to_lowercase(),
                 })
             })
             .collect::<Result<_, RulesError>>()?;
+        let role_patterns =
+            regex::RegexSetBuilder::new(raw.roles.iter().map(|r| &r.get_ref().pattern))
+                .case_insensitive(true)
+                .size_limit(raw.roles.len().max(1) << 20)
+                .build()
+                .map_err(|e| {
+                    src.error(
+                        0,
+                        format!("roles: the patterns together are too large: {e}"),
+                    )
+                })?;
 
         let fit = raw
             .fit
@@ -245,6 +255,7 @@ impl Rules {
         Ok(Rules {
             version,
             roles,
+            role_patterns,
             decision_maker_seniorities: raw
                 .decision_maker_seniorities
                 .iter()
