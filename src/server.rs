@@ -6,8 +6,8 @@
 //! finish, for at most the drain timeout.
 //!
 //! Every call passes, in order: TLS (when configured), the token and scope
-//! check ([`crate::security::auth_layer`]), the concurrency limit
-//! ([`crate::limits`]) and the per-request deadline.
+//! check when tokens are configured ([`crate::security::auth_layer`]), the
+//! concurrency limit ([`crate::limits`]) and the per-request deadline.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -130,7 +130,9 @@ pub async fn run(
         .layer(tower::util::option_layer(
             options.metrics.clone().map(MetricsLayer::new),
         ))
-        .layer(AuthLayer::new(options.tokens))
+        .layer(tower::util::option_layer(
+            options.tokens.map(AuthLayer::new),
+        ))
         .layer(ConcurrencyLayer::new(options.max_concurrent_calls))
         .add_service(health_service)
         .add_service(reflection_v1)

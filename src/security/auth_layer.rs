@@ -21,13 +21,14 @@ pub type SharedTokens = Arc<ArcSwap<TokenSet>>;
 /// Layer checking tokens; `None` disables authentication (loopback only).
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
-    /// Known tokens, or `None` when authentication is off.
-    tokens: Option<SharedTokens>,
+    /// Known tokens, reloadable.
+    tokens: SharedTokens,
 }
 
 impl AuthLayer {
-    /// A layer checking against `tokens` (`None`: everything allowed).
-    pub fn new(tokens: Option<SharedTokens>) -> AuthLayer {
+    /// A layer checking against `tokens`. With authentication off, the
+    /// server adds no layer at all (no check, no boxed future per call).
+    pub fn new(tokens: SharedTokens) -> AuthLayer {
         AuthLayer { tokens }
     }
 }
@@ -48,8 +49,8 @@ impl<S> Layer<S> for AuthLayer {
 pub struct Auth<S> {
     /// The wrapped service.
     inner: S,
-    /// Known tokens, or `None` when authentication is off.
-    tokens: Option<SharedTokens>,
+    /// Known tokens, reloadable.
+    tokens: SharedTokens,
 }
 
 /// Decides whether a call with `authorization` may reach `path`.
@@ -94,14 +95,12 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        if let Some(tokens) = &self.tokens {
-            let authorization = req
-                .headers()
-                .get(http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            if let Err(status) = check(&tokens.load(), req.uri().path(), authorization) {
-                return Box::pin(async move { Ok(status.into_http()) });
-            }
+        let authorization = req
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if let Err(status) = check(&self.tokens.load(), req.uri().path(), authorization) {
+            return Box::pin(async move { Ok(status.into_http()) });
         }
         Box::pin(self.inner.call(req))
     }
