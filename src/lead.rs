@@ -141,7 +141,8 @@ impl FieldError {
     }
 }
 
-/// Checks a string's length.
+/// Checks a string's length (inlined: it runs twice per activity).
+#[inline]
 pub fn check_len(field: impl std::fmt::Display, value: &str, max: usize) -> Result<(), FieldError> {
     if value.len() > max {
         return Err(FieldError::new(

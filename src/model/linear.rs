@@ -175,7 +175,8 @@ impl LinearModel {
                 }
             })
             .collect();
-        terms.sort_by(|a, b| {
+        // The feature index breaks ties, so an unstable sort is deterministic.
+        terms.sort_unstable_by(|a, b| {
             b.logit
                 .abs()
                 .total_cmp(&a.logit.abs())
