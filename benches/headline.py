@@ -23,7 +23,9 @@ def scoring_rows(s):
     rows = []
     for c in s["cases"]:
         rows.append((f"{c['label']}: req/s", f"{c['real_rps']:,.0f}", f"bare tonic {c['bare_rps']:,.0f}",
-                     pct(c["ratio"]) + (" (goal ≥ 90%)" if "ScoreLead" in c["label"] else "")))
+                     pct(c["ratio"])
+                     + (" (paired runs {:.0%}–{:.0%})".format(*c["ratio_range"]) if "ratio_range" in c else "")
+                     + (", goal ≥ 90%" if "ScoreLead" in c["label"] else "")))
         rows.append((f"{c['label']}: p99", f"{c['real_p99_ms']:.2f} ms", f"bare tonic {c['bare_p99_ms']:.2f} ms",
                      f"{c['real_p99_ms'] / c['bare_p99_ms']:.2f}×"))
     for name, us in s["in_process_us_per_lead"].items():
