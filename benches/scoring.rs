@@ -14,6 +14,10 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use leadscore::grpc::convert;
 use leadscore::lead::Lead;
 
+/// The `leadscore` binary's allocator, so the figures are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const AS_OF: i64 = support::NOW * 1_000_000;
 
 fn domain(lead: leadscore::pb::v1::Lead) -> Lead {

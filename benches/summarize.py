@@ -89,7 +89,7 @@ def main():
                       "real_rps": meds["real"]["rps"],
                       "bare_rps": meds["bare"]["rps"], "real_p99_ms": meds["real"]["p99"],
                       "bare_p99_ms": meds["bare"]["p99"]})
-    lines += ["", "In-process (criterion, `benches/scoring.rs`, 30-type model, shipped "
+    lines += ["", "In-process (criterion, `benches/scoring.rs`, mimalloc as in the service, 30-type model, shipped "
               "rules; median):", "", "| benchmark | per lead |", "| --- | ---: |"]
     in_process = {}
     for name, ns in criterion(f"{work}/criterion"):
