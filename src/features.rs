@@ -122,8 +122,14 @@ impl FunnelStage {
 /// case, runs of whitespace and dashes turned into one `_`.
 pub fn normalize_name(raw: &str) -> String {
     if is_normal_name(raw) {
-        return raw.to_owned();
+        raw.to_owned()
+    } else {
+        canonical_name(raw)
     }
+}
+
+/// [`normalize_name`]'s rewrite of a name that is not canonical yet.
+fn canonical_name(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut pending_sep = false;
     for c in raw.trim().chars() {
@@ -161,7 +167,7 @@ pub fn into_normal_name(raw: String) -> String {
     if is_normal_name(&raw) {
         raw
     } else {
-        normalize_name(&raw)
+        canonical_name(&raw)
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::features::{ActivityRef, FeatureInput, MICROS_PER_DAY, Micros, normalize_name};
+use crate::features::{ActivityRef, FeatureInput, MICROS_PER_DAY, Micros, into_normal_name};
 
 /// Documented input limits.
 pub mod limits {
@@ -301,11 +301,11 @@ impl Lead {
     }
 }
 
-/// Normalizes an attribute map's keys (see [`normalize_name`]).
+/// Normalizes an attribute map's keys (see [`crate::features::normalize_name`]).
 pub fn normalize_attributes(
     raw: impl IntoIterator<Item = (String, String)>,
 ) -> BTreeMap<String, String> {
     raw.into_iter()
-        .map(|(k, v)| (normalize_name(&k), v))
+        .map(|(k, v)| (into_normal_name(k), v))
         .collect()
 }

@@ -133,15 +133,7 @@ pub async fn activate(args: &ClientArgs, version: Option<&str>) -> Result<String
     Ok(if args.json {
         json::render("leadscore.v1.ActivateModelResponse", &answer)
     } else {
-        format!(
-            "active: {}  pinned: {}\n",
-            answer.active_version,
-            if answer.pinned_version.is_empty() {
-                "(none: newest wins)"
-            } else {
-                &answer.pinned_version
-            }
-        )
+        render::activated(&answer)
     })
 }
 
@@ -161,15 +153,7 @@ pub async fn shadow(args: &ClientArgs, version: Option<&str>) -> Result<String, 
     Ok(if args.json {
         json::render("leadscore.v1.SetShadowModelResponse", &answer)
     } else {
-        format!(
-            "active: {}  shadow: {}\n",
-            answer.active_version,
-            if answer.shadow_version.is_empty() {
-                "(none)"
-            } else {
-                &answer.shadow_version
-            }
-        )
+        render::shadow(&answer)
     })
 }
 

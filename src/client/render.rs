@@ -102,6 +102,29 @@ pub fn leads(rows: &[pb::PrioritizedLead]) -> String {
     out
 }
 
+/// `value`, or `placeholder` when the answer left it empty.
+fn or<'a>(value: &'a str, placeholder: &'a str) -> &'a str {
+    if value.is_empty() { placeholder } else { value }
+}
+
+/// The answer to `models activate`.
+pub fn activated(a: &pb::ActivateModelResponse) -> String {
+    format!(
+        "active: {}  pinned: {}\n",
+        a.active_version,
+        or(&a.pinned_version, "(none: newest wins)")
+    )
+}
+
+/// The answer to `models shadow`.
+pub fn shadow(a: &pb::SetShadowModelResponse) -> String {
+    format!(
+        "active: {}  shadow: {}\n",
+        a.active_version,
+        or(&a.shadow_version, "(none)")
+    )
+}
+
 /// A stored lead with its history.
 pub fn lead(l: &pb::GetLeadResponse) -> String {
     let Some(lead) = &l.lead else {
@@ -109,11 +132,7 @@ pub fn lead(l: &pb::GetLeadResponse) -> String {
     };
     let mut out = format!(
         "owner {}  stage reason: {}\n",
-        if lead.owner.is_empty() {
-            "-"
-        } else {
-            &lead.owner
-        },
+        or(&lead.owner, "-"),
         lead.stage_reason
     );
     if let Some(s) = &lead.score {
