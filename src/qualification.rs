@@ -9,6 +9,8 @@
 //! All six verdicts are always returned, met or not, so a caller can say
 //! exactly what a lead lacks.
 
+use std::fmt::Write as _;
+
 use crate::features::Micros;
 use crate::lead::{BantStatus, Lead};
 use crate::rules::{FitAssessment, Rules};
@@ -90,6 +92,15 @@ impl std::fmt::Display for OneDecimal {
     }
 }
 
+/// A verdict's sentence in one allocation sized for the longest sentence
+/// (`format!` guesses from the template, often too small, and regrows).
+fn sentence(args: std::fmt::Arguments<'_>) -> String {
+    let mut s = String::with_capacity(96);
+    // Writing to a `String` cannot fail.
+    let _ = s.write_fmt(args);
+    s
+}
+
 /// Qualifies a lead.
 pub fn qualify(
     rules: &Rules,
@@ -113,7 +124,10 @@ pub fn qualify(
         Criterion::NotDisqualified,
         !disqualified,
         if disqualified {
-            format!("disqualified: {}", fit.disqualified_by.join("; "))
+            sentence(format_args!(
+                "disqualified: {}",
+                fit.disqualified_by.join("; ")
+            ))
         } else {
             "no disqualifier applies".to_owned()
         },
@@ -127,10 +141,10 @@ pub fn qualify(
     add(
         Criterion::BehaviorScore,
         score_met,
-        format!(
+        sentence(format_args!(
             "behavior score {p} is {} the MQL threshold {t}",
             if score_met { "at or above" } else { "below" }
-        ),
+        )),
         Stage::Mql,
     );
     let min = rules.mql.min_grade;
@@ -138,12 +152,12 @@ pub fn qualify(
     add(
         Criterion::FitGrade,
         grade_met,
-        format!(
+        sentence(format_args!(
             "fit grade {} ({} points) is {} the minimum {min}",
             fit.grade,
             fit.points,
             if grade_met { "at least" } else { "below" }
-        ),
+        )),
         Stage::Mql,
     );
 
@@ -159,15 +173,15 @@ pub fn qualify(
         Criterion::HandRaise,
         hand_raise.is_some(),
         match hand_raise {
-            Some(a) => format!(
+            Some(a) => sentence(format_args!(
                 "{} within the last {} days",
                 a.activity_type, sql.hand_raise_within_days
-            ),
-            None => format!(
+            )),
+            None => sentence(format_args!(
                 "no {} in the last {} days",
                 sql.hand_raise_types.join(" or "),
                 sql.hand_raise_within_days
-            ),
+            )),
         },
         Stage::Sql,
     );
@@ -178,16 +192,19 @@ pub fn qualify(
         Criterion::Authority,
         authority_met,
         if fit.role.decision_maker {
-            format!("seniority {} is a decision-maker", fit.role.seniority)
+            sentence(format_args!(
+                "seniority {} is a decision-maker",
+                fit.role.seniority
+            ))
         } else if bant_authority {
             "BANT authority confirmed".to_owned()
         } else if !sql.require_authority {
             "authority not required by the rules".to_owned()
         } else {
-            format!(
+            sentence(format_args!(
                 "seniority {} is not a decision-maker and BANT authority is not confirmed",
                 fit.role.seniority
-            )
+            ))
         },
         Stage::Sql,
     );
@@ -197,10 +214,10 @@ pub fn qualify(
     add(
         Criterion::Bant,
         bant_met,
-        format!(
+        sentence(format_args!(
             "{met} of 4 BANT criteria met, {} required",
             sql.min_bant_met
-        ),
+        )),
         Stage::Sql,
     );
 

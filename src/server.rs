@@ -6,8 +6,8 @@
 //! finish, for at most the drain timeout.
 //!
 //! Every call passes, in order: TLS (when configured), the token and scope
-//! check when tokens are configured ([`crate::security::auth_layer`]), the
-//! concurrency limit ([`crate::limits`]) and the per-request deadline.
+//! check when tokens are configured ([`crate::security::auth_layer`]), then
+//! the concurrency limit and the per-call deadline ([`crate::limits`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use crate::grpc::lead_service::LeadApi;
 use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
 use crate::lifecycle::Lifecycle;
-use crate::limits::ConcurrencyLayer;
+use crate::limits::CallLimitsLayer;
 use crate::metrics::Metrics;
 use crate::metrics::layer::MetricsLayer;
 use crate::pb;
@@ -122,7 +122,7 @@ pub async fn run(
     // Small answers must leave at once: without TCP_NODELAY, Nagle's
     // algorithm and the peer's delayed ACK hold a lone reply ~40 ms.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let mut builder = Server::builder().timeout(options.request_timeout);
+    let mut builder = Server::builder();
     if let Some(tls) = options.tls {
         builder = builder.tls_config(tls)?;
     }
@@ -133,7 +133,10 @@ pub async fn run(
         .layer(tower::util::option_layer(
             options.tokens.map(AuthLayer::new),
         ))
-        .layer(ConcurrencyLayer::new(options.max_concurrent_calls))
+        .layer(CallLimitsLayer::new(
+            options.max_concurrent_calls,
+            options.request_timeout,
+        ))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

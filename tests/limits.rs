@@ -1,13 +1,16 @@
-//! Back-pressure: over the concurrency limit, calls are refused at once
-//! with RESOURCE_EXHAUSTED; health checks are exempt; permits come back.
+//! Per-call limits: over the concurrency limit, calls are refused at once
+//! with RESOURCE_EXHAUSTED (health checks are exempt, permits come back); a
+//! call past its deadline (the server's or the client's `grpc-timeout`)
+//! ends with DEADLINE_EXCEEDED; a malformed `grpc-timeout` is refused.
 
 mod common;
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::*;
-use leadscore::limits::ConcurrencyLayer;
+use leadscore::limits::CallLimitsLayer;
 use leadscore::server::ServerOptions;
 use tokio::sync::Notify;
 use tonic::Code;
@@ -18,9 +21,101 @@ fn req(path: &str) -> http::Request<()> {
 }
 
 fn grpc_status(r: &http::Response<tonic::body::Body>) -> Option<String> {
-    r.headers()
-        .get("grpc-status")
-        .map(|v| v.to_str().unwrap().to_owned())
+    header(r.headers(), "grpc-status")
+}
+
+fn header(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).map(|v| v.to_str().unwrap().to_owned())
+}
+
+/// A service whose `/slow` calls never finish and whose other calls
+/// answer at once.
+fn slow_or_fast()
+-> impl Service<http::Request<()>, Response = http::Response<tonic::body::Body>, Error = Infallible>
+{
+    tower::service_fn(|r: http::Request<()>| async move {
+        if r.uri().path() == "/slow" {
+            std::future::pending::<()>().await;
+        }
+        Ok::<_, Infallible>(http::Response::new(tonic::body::Body::empty()))
+    })
+}
+
+#[tokio::test]
+async fn a_call_past_the_server_deadline_ends_and_gives_its_permit_back() {
+    let mut svc = CallLimitsLayer::new(1, Duration::from_millis(20)).layer(slow_or_fast());
+    let late = svc.ready().await.unwrap().call(req("/slow")).await.unwrap();
+    assert_eq!(
+        grpc_status(&late).as_deref(),
+        Some("4"),
+        "DEADLINE_EXCEEDED is code 4"
+    );
+    let fast = svc.ready().await.unwrap().call(req("/fast")).await.unwrap();
+    assert_eq!(grpc_status(&fast), None, "the permit came back");
+}
+
+#[tokio::test]
+async fn a_shorter_client_grpc_timeout_wins() {
+    let mut svc = CallLimitsLayer::new(4, Duration::from_secs(3600)).layer(slow_or_fast());
+    let asked = http::Request::builder()
+        .uri("/slow")
+        .header("grpc-timeout", "15m")
+        .body(())
+        .unwrap();
+    let late = svc.ready().await.unwrap().call(asked).await.unwrap();
+    assert_eq!(grpc_status(&late).as_deref(), Some("4"));
+    let message = header(late.headers(), "grpc-message").unwrap();
+    assert!(message.contains("15ms"), "{message}");
+}
+
+#[tokio::test]
+async fn a_malformed_grpc_timeout_is_an_invalid_argument_naming_the_header() {
+    let mut svc = CallLimitsLayer::new(4, Duration::from_secs(3600)).layer(slow_or_fast());
+    let bad = http::Request::builder()
+        .uri("/fast")
+        .header("grpc-timeout", "soon")
+        .body(())
+        .unwrap();
+    let refused = svc.ready().await.unwrap().call(bad).await.unwrap();
+    assert_eq!(grpc_status(&refused).as_deref(), Some("3"));
+    let message = header(refused.headers(), "grpc-message").unwrap();
+    assert!(message.contains("grpc-timeout"), "{message}");
+}
+
+/// Over a real connection: a `ScoreLead` whose request body never comes
+/// waits in the handler until the server's deadline ends it.
+#[tokio::test]
+async fn a_real_server_ends_a_call_stuck_past_its_deadline() {
+    let server = TestServer::start_with(ServerOptions {
+        request_timeout: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await;
+    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    let headers_only = http::Request::post(format!(
+        "http://{}/leadscore.v1.ScoringService/ScoreLead",
+        server.addr
+    ))
+    .header("content-type", "application/grpc")
+    .header("te", "trailers")
+    .body(())
+    .unwrap();
+    let (response, _body_never_sent) = client.send_request(headers_only, false).unwrap();
+    let response = response.await.unwrap();
+    assert_eq!(
+        header(response.headers(), "grpc-status").as_deref(),
+        Some("4")
+    );
+    // The server keeps serving.
+    server
+        .client()
+        .await
+        .score_lead(request(hot_lead("after")))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -38,7 +133,7 @@ async fn the_call_over_the_limit_is_refused_and_the_permit_returns() {
             }
         })
     };
-    let mut svc = ConcurrencyLayer::new(1).layer(inner);
+    let mut svc = CallLimitsLayer::new(1, Duration::from_secs(3600)).layer(inner);
     let score = "/leadscore.v1.ScoringService/ScoreLead";
 
     let first = svc.ready().await.unwrap().call(req(score));
