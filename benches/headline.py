@@ -26,6 +26,12 @@ def scoring_rows(s):
                      pct(c["ratio"])
                      + (" (paired runs {:.0%}–{:.0%})".format(*c["ratio_range"]) if "ratio_range" in c else "")
                      + (", goal ≥ 90%" if "ScoreLead" in c["label"] else "")))
+        if "cpu_ratio" in c:
+            cpu = c.get("together_cpu_us", {})
+            rows.append((f"{c['label']}: CPU per call, both servers loaded at once",
+                         f"{cpu['real']:,.1f} µs" if cpu else "", f"bare tonic {cpu['bare']:,.1f} µs" if cpu else "bare tonic",
+                         pct(c["cpu_ratio"]) + " of bare's efficiency"
+                         + " (runs {:.0%}–{:.0%})".format(*c["cpu_ratio_range"])))
         rows.append((f"{c['label']}: p99", f"{c['real_p99_ms']:.2f} ms", f"bare tonic {c['bare_p99_ms']:.2f} ms",
                      f"{c['real_p99_ms'] / c['bare_p99_ms']:.2f}×"))
     for name, us in s["in_process_us_per_lead"].items():

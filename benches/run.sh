@@ -5,7 +5,7 @@
 # requests) to a temp dir, starts `leadscore serve` and the bare tonic server
 # (benches/bare_tonic_server.rs) on loopback, checks both answer grpc-status 0
 # with identical bytes, drives each with h2load (bare and real alternating,
-# REPS times), stops them, runs the criterion bench (benches/scoring.rs),
+# REPS times, then both at once REPS times to compare CPU per call), stops them, runs the criterion bench (benches/scoring.rs),
 # prints a summary and rewrites the "## Scoring service" section of
 # docs/benchmarks.md. Knobs (environment): N (ScoreLead requests per run,
 # 100000), NB (ScoreLeads requests per run, 1000), REPS (7: the host is noisy,
@@ -84,6 +84,16 @@ for c in "${CASES[@]}"; do
             echo "== $name $s run $r/$REPS" >&2
             load "$s" "$name" "$body" "$method" "$n" "$r"
         done
+    done
+    # Both servers under load at the same moment share whatever the host's
+    # neighbours leave, so their CPU time per call compares with far less
+    # noise than throughput of runs taken one after the other.
+    for r in $(seq "$REPS"); do
+        echo "== $name bare and real at once, run $r/$REPS" >&2
+        load bare "$name" "$body" "$method" "$n" "together.$r" &
+        bare_load=$!
+        load real "$name" "$body" "$method" "$n" "together.$r" &
+        wait "$bare_load" "$!"
     done
 done
 for p in "${PIDS[@]}"; do kill "$p"; done
