@@ -54,31 +54,31 @@ async fn a_call_past_the_server_deadline_ends_and_gives_its_permit_back() {
     assert_eq!(grpc_status(&fast), None, "the permit came back");
 }
 
-#[tokio::test]
-async fn a_shorter_client_grpc_timeout_wins() {
+/// (grpc-status, grpc-message) of a call to `path` with `grpc-timeout:
+/// value`, under a one-hour server timeout.
+async fn with_grpc_timeout(path: &str, value: &str) -> (Option<String>, String) {
     let mut svc = CallLimitsLayer::new(4, Duration::from_secs(3600)).layer(slow_or_fast());
-    let asked = http::Request::builder()
-        .uri("/slow")
-        .header("grpc-timeout", "15m")
+    let call = http::Request::builder()
+        .uri(path)
+        .header("grpc-timeout", value)
         .body(())
         .unwrap();
-    let late = svc.ready().await.unwrap().call(asked).await.unwrap();
-    assert_eq!(grpc_status(&late).as_deref(), Some("4"));
-    let message = header(late.headers(), "grpc-message").unwrap();
+    let answer = svc.ready().await.unwrap().call(call).await.unwrap();
+    let message = header(answer.headers(), "grpc-message").unwrap_or_default();
+    (grpc_status(&answer), message)
+}
+
+#[tokio::test]
+async fn a_shorter_client_grpc_timeout_wins() {
+    let (status, message) = with_grpc_timeout("/slow", "15m").await;
+    assert_eq!(status.as_deref(), Some("4"));
     assert!(message.contains("15ms"), "{message}");
 }
 
 #[tokio::test]
 async fn a_malformed_grpc_timeout_is_an_invalid_argument_naming_the_header() {
-    let mut svc = CallLimitsLayer::new(4, Duration::from_secs(3600)).layer(slow_or_fast());
-    let bad = http::Request::builder()
-        .uri("/fast")
-        .header("grpc-timeout", "soon")
-        .body(())
-        .unwrap();
-    let refused = svc.ready().await.unwrap().call(bad).await.unwrap();
-    assert_eq!(grpc_status(&refused).as_deref(), Some("3"));
-    let message = header(refused.headers(), "grpc-message").unwrap();
+    let (status, message) = with_grpc_timeout("/fast", "soon").await;
+    assert_eq!(status.as_deref(), Some("3"), "INVALID_ARGUMENT is code 3");
     assert!(message.contains("grpc-timeout"), "{message}");
 }
 
