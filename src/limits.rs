@@ -114,7 +114,7 @@ where
         };
         LimitedCall::Running {
             deadline: Deadline {
-                at: Instant::now() + timeout,
+                at: Instant::now().checked_add(timeout),
                 timeout,
                 timer: None,
             },
@@ -150,8 +150,9 @@ impl Drop for Permit {
 /// call has had to wait.
 #[derive(Debug)]
 struct Deadline {
-    /// The instant the answer is due.
-    at: Instant,
+    /// The instant the answer is due; `None` when the timeout reaches
+    /// past what an `Instant` can hold (the call never expires).
+    at: Option<Instant>,
     /// The timeout it came from, for the error message.
     timeout: Duration,
     /// Armed on the first poll that finds the call not finished.
@@ -160,7 +161,9 @@ struct Deadline {
 
 impl Deadline {
     fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let at = self.at;
+        let Some(at) = self.at else {
+            return Poll::Pending;
+        };
         let timer = self
             .timer
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));

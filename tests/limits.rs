@@ -54,6 +54,13 @@ async fn a_call_past_the_server_deadline_ends_and_gives_its_permit_back() {
     assert_eq!(grpc_status(&fast), None, "the permit came back");
 }
 
+#[tokio::test]
+async fn a_timeout_too_far_to_represent_means_no_deadline() {
+    let mut svc = CallLimitsLayer::new(1, Duration::MAX).layer(slow_or_fast());
+    let answer = svc.ready().await.unwrap().call(req("/fast")).await.unwrap();
+    assert_eq!(grpc_status(&answer), None);
+}
+
 /// (grpc-status, grpc-message) of a call to `path` with `grpc-timeout:
 /// value`, under a one-hour server timeout.
 async fn with_grpc_timeout(path: &str, value: &str) -> (Option<String>, String) {
