@@ -103,7 +103,11 @@ fn write_fixtures(dir: &Path) -> Res<()> {
 }
 
 /// The real answer to `lead`, as the service's handler builds it.
-fn answer(scorer: &Scorer, lead: pb::Lead, as_of: i64) -> Res<pb::LeadScore> {
+fn answer(
+    scorer: &Scorer,
+    lead: pb::Lead,
+    as_of: leadscore::time::Timestamp,
+) -> Res<pb::LeadScore> {
     let score = scorer.score(&convert::lead(lead)?, as_of)?;
     Ok(convert::lead_score(score))
 }

@@ -18,7 +18,10 @@ use leadscore::lead::Lead;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const AS_OF: i64 = support::NOW * 1_000_000;
+/// The time the fixtures are scored as of.
+fn as_of() -> leadscore::time::Timestamp {
+    leadscore::time::Timestamp::from_unix(support::NOW, 0).expect("a time in range")
+}
 
 fn domain(lead: leadscore::pb::v1::Lead) -> Lead {
     convert::lead(lead).expect("fixture lead converts")
@@ -33,13 +36,13 @@ fn one_lead(c: &mut Criterion, activities: usize) {
     let mut g = c.benchmark_group(format!("score_lead_{activities}_activities"));
     g.throughput(Throughput::Elements(1));
     g.bench_function("Scorer::score", |b| {
-        b.iter(|| scorer.score(black_box(&lead), AS_OF).expect("scores"))
+        b.iter(|| scorer.score(black_box(&lead), as_of()).expect("scores"))
     });
     g.bench_function("handler_path", |b| {
         b.iter_batched(
             || pb_lead.clone(),
             |l| {
-                let score = scorer.score(&domain(l), AS_OF).expect("scores");
+                let score = scorer.score(&domain(l), as_of()).expect("scores");
                 convert::lead_score(score)
             },
             BatchSize::SmallInput,
@@ -72,7 +75,7 @@ fn batch(c: &mut Criterion) {
         b.iter(|| {
             leads
                 .iter()
-                .map(|l| scorer.score(l, AS_OF).expect("scores"))
+                .map(|l| scorer.score(l, as_of()).expect("scores"))
                 .collect::<Vec<_>>()
         })
     });

@@ -136,7 +136,7 @@ fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
 
 /// Loads every lead; events/s and call latency p50 / p99 (ms).
 async fn record(server: &ServeProcess, load: &Load) -> serde_json::Value {
-    let start = leadscore::grpc::convert::now();
+    let start = leadscore::time::Timestamp::now().as_micros();
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let began = Instant::now();
@@ -241,7 +241,7 @@ async fn sweep(db_url: &str) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("reopening the store: {e}"));
     let began = Instant::now();
     let report = book
-        .sweep(leadscore::grpc::convert::now() + DAY_MICROS)
+        .sweep(leadscore::time::Timestamp::now().saturating_add(leadscore::time::Span::days(1)))
         .await
         .unwrap_or_else(|e| panic!("sweep failed: {e}"));
     let secs = began.elapsed().as_secs_f64();

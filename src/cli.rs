@@ -289,7 +289,7 @@ async fn serve(config: ServeConfig) -> Result<(), StartError> {
         std::sync::Arc::new(crate::store::LeadBook::open(&config.db, lifecycle.scorer()).await?);
     tokio::spawn(
         book.clone()
-            .sweep_every(config.sweep_interval(), crate::grpc::convert::now),
+            .sweep_every(config.sweep_interval(), crate::time::Timestamp::now),
     );
     if let Some(addr) = config.metrics_listen {
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());

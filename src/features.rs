@@ -25,11 +25,7 @@ use foldhash::fast::RandomState;
 
 use serde::{Deserialize, Serialize};
 
-/// Microseconds since the Unix epoch, the one time unit of the domain.
-pub type Micros = i64;
-
-/// Microseconds in a day.
-pub const MICROS_PER_DAY: f64 = 86_400_000_000.0;
+use crate::time::{Span, Timestamp};
 
 /// Marketing funnel stage of an activity type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,7 +243,7 @@ pub struct ActivityRef<'a> {
     /// Normalized type.
     pub activity_type: &'a str,
     /// When it happened.
-    pub occurred_at: Micros,
+    pub occurred_at: Timestamp,
     /// Caller's event id, if any, for de-duplication.
     pub event_id: Option<&'a str>,
 }
@@ -262,7 +258,7 @@ pub struct FeatureInput<'a> {
     /// Profile attributes with normalized keys.
     pub attributes: &'a BTreeMap<String, String>,
     /// Time the features are computed for.
-    pub as_of: Micros,
+    pub as_of: Timestamp,
 }
 
 /// A lead's feature vector plus what the model could not use.
@@ -305,7 +301,7 @@ impl CompiledFeatures {
                 .insert(c.value.clone(), spec.activities.len() + i);
         }
         let decay_rate = match spec.half_life_days {
-            Some(days) => std::f64::consts::LN_2 / (days * MICROS_PER_DAY),
+            Some(days) => std::f64::consts::LN_2 / Span::from_days_f64(days).as_micros() as f64,
             None => 0.0,
         };
         CompiledFeatures {
@@ -355,8 +351,8 @@ impl CompiledFeatures {
         // into known types (by feature index, cheap to sort) and unknown ones.
         // foldhash is randomly seeded, so callers cannot choose colliding ids.
         let mut seen_ids: HashSet<&str, RandomState> = HashSet::default();
-        let mut known: Vec<(usize, Micros)> = Vec::with_capacity(input.activities.len());
-        let mut unknown: Vec<(&str, Micros)> = Vec::new();
+        let mut known: Vec<(usize, Timestamp)> = Vec::with_capacity(input.activities.len());
+        let mut unknown: Vec<(&str, Timestamp)> = Vec::new();
         for a in input.activities {
             if a.occurred_at > input.as_of || a.event_id.is_some_and(|id| !seen_ids.insert(id)) {
                 continue;
@@ -367,7 +363,10 @@ impl CompiledFeatures {
             }
         }
         for (i, at) in self.debounced(known) {
-            values[i] += (-self.decay_rate * (input.as_of - at) as f64).exp();
+            // `at <= as_of` (future activities were dropped), so the age is
+            // >= 0 and the weight is in (0, 1]: never infinite.
+            let age = input.as_of.since(at).as_micros() as f64;
+            values[i] += (-self.decay_rate * age).exp();
         }
         for (activity_type, _) in self.debounced(unknown) {
             *unscored.entry(activity_type.to_owned()).or_default() += 1.0;
@@ -400,12 +399,12 @@ impl CompiledFeatures {
 
     /// Sorts (type, time) pairs and drops repeats of a type closer than the
     /// dedupe window to the last one kept (bots, double clicks).
-    fn debounced<T: Ord + Copy>(&self, mut events: Vec<(T, Micros)>) -> Vec<(T, Micros)> {
+    fn debounced<T: Ord + Copy>(&self, mut events: Vec<(T, Timestamp)>) -> Vec<(T, Timestamp)> {
         events.sort_unstable();
-        let window = i64::from(self.spec.dedupe_window_seconds) * 1_000_000;
-        let mut last: Option<(T, Micros)> = None;
+        let window = Span::seconds(i64::from(self.spec.dedupe_window_seconds));
+        let mut last: Option<(T, Timestamp)> = None;
         events.retain(|&(t, at)| {
-            let repeat = last.is_some_and(|(lt, lat)| lt == t && at - lat < window);
+            let repeat = last.is_some_and(|(lt, lat)| lt == t && at.since(lat) < window);
             if !repeat {
                 last = Some((t, at));
             }
@@ -418,6 +417,10 @@ impl CompiledFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(micros: i64) -> Timestamp {
+        Timestamp::from_micros(micros).unwrap()
+    }
 
     const DAY: i64 = 86_400_000_000;
 
@@ -449,7 +452,7 @@ mod tests {
         let t: &'static str = Box::leak(t.to_owned().into_boxed_str());
         ActivityRef {
             activity_type: t,
-            occurred_at: at,
+            occurred_at: self::at(at),
             event_id: id,
         }
     }
@@ -460,7 +463,7 @@ mod tests {
             activities: acts,
             counts: &[("blog_read", 3.0)],
             attributes: &attributes,
-            as_of,
+            as_of: at(as_of),
         })
     }
 

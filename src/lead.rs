@@ -7,10 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::features::{ActivityRef, FeatureInput, MICROS_PER_DAY, Micros, into_normal_name};
+use crate::features::{ActivityRef, FeatureInput, into_normal_name};
+use crate::time::Timestamp;
 
 /// Documented input limits.
 pub mod limits {
+    use crate::time::Span;
+
     /// Longest lead id, in bytes.
     pub const MAX_LEAD_ID_BYTES: usize = 128;
     /// Longest profile string, activity type, event id or attribute value, in bytes.
@@ -26,7 +29,10 @@ pub mod limits {
     /// Most leads in one batch.
     pub const MAX_BATCH: usize = 10_000;
     /// How far after `as_of` an activity may be dated (clock skew allowance).
-    pub const MAX_FUTURE_MICROS: i64 = 86_400_000_000;
+    pub const MAX_FUTURE: Span = Span::days(1);
+    /// Largest pre-aggregated activity count: with at most
+    /// [`MAX_ACTIVITY_COUNTS`] of them, every feature sum stays finite.
+    pub const MAX_COUNT: f64 = 1e12;
 }
 
 /// What the caller knows about one BANT criterion.
@@ -93,7 +99,7 @@ pub struct Activity {
     /// Normalized activity type.
     pub activity_type: String,
     /// When it happened.
-    pub occurred_at: Micros,
+    pub occurred_at: Timestamp,
     /// Caller's id, for de-duplication.
     pub event_id: Option<String>,
 }
@@ -186,7 +192,7 @@ fn check_attributes(field: &str, attributes: &BTreeMap<String, String>) -> Resul
 
 impl Lead {
     /// Checks the lead against [`limits`] and `as_of`.
-    pub fn validate(&self, as_of: Micros) -> Result<(), FieldError> {
+    pub fn validate(&self, as_of: Timestamp) -> Result<(), FieldError> {
         if self.id.trim().is_empty() {
             return Err(FieldError::new("lead_id", "is required"));
         }
@@ -234,8 +240,8 @@ impl Lead {
                     limits::MAX_STRING_BYTES,
                 )?;
             }
-            if a.occurred_at > as_of.saturating_add(limits::MAX_FUTURE_MICROS) {
-                let days = (a.occurred_at - as_of) as f64 / MICROS_PER_DAY;
+            if a.occurred_at > as_of.saturating_add(limits::MAX_FUTURE) {
+                let days = a.occurred_at.since(as_of).as_days_f64();
                 return Err(FieldError::new(
                     format!("activities[{i}].occurred_at"),
                     format!(
@@ -260,6 +266,12 @@ impl Lead {
             }
             check_len(&field, t, limits::MAX_STRING_BYTES)?;
             check_amount(&field, Some(*c))?;
+            if *c > limits::MAX_COUNT {
+                return Err(FieldError::new(
+                    field,
+                    format!("is {c}, the limit is {:e}", limits::MAX_COUNT),
+                ));
+            }
         }
         Ok(())
     }
@@ -287,7 +299,7 @@ impl Lead {
     /// Runs `f` with this lead's feature input as of `as_of`.
     pub fn with_feature_input<R>(
         &self,
-        as_of: Micros,
+        as_of: Timestamp,
         f: impl FnOnce(&FeatureInput<'_>) -> R,
     ) -> R {
         let activities = self.activity_refs();

@@ -24,3 +24,4 @@ pub mod scoring;
 pub mod security;
 pub mod server;
 pub mod store;
+pub mod time;

@@ -17,7 +17,7 @@
 //! between predicted and observed conversion over 10 probability bins).
 
 use crate::evaluation::{self, CalibrationBin, Decile};
-use crate::features::Micros;
+use crate::time::Timestamp;
 
 /// Outcomes a model must have scored before it is judged (default).
 pub const DEFAULT_MIN_OUTCOMES: u64 = 200;
@@ -123,12 +123,12 @@ pub struct Funnel {
 }
 
 /// What the store knows about a window.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PipelineFacts {
     /// Window start (inclusive).
-    pub from: Micros,
+    pub from: Timestamp,
     /// Window end (exclusive); also the time overdue follow-ups are judged at.
-    pub to: Micros,
+    pub to: Timestamp,
     /// Leads with an outcome in the window.
     pub outcomes: Vec<ScoredOutcome>,
     /// The window's qualification funnel.
@@ -190,9 +190,9 @@ pub struct HandBack {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineHealth {
     /// Window start.
-    pub from: Micros,
+    pub from: Timestamp,
     /// Window end.
-    pub to: Micros,
+    pub to: Timestamp,
     /// Qualification funnel.
     pub funnel: Funnel,
     /// The active model on the outcomes it scored.
@@ -479,15 +479,26 @@ mod tests {
             .collect()
     }
 
+    /// A window's facts with these outcomes and nothing else.
+    fn facts(outcomes: Vec<ScoredOutcome>) -> PipelineFacts {
+        PipelineFacts {
+            from: Timestamp::UNIX_EPOCH,
+            to: Timestamp::UNIX_EPOCH,
+            outcomes,
+            funnel: Funnel::default(),
+            sqls: 0,
+            hand_back_reasons: Vec::new(),
+            overdue_announced: 0,
+            overdue_open: 0,
+        }
+    }
+
     #[test]
     fn a_model_whose_ranking_inverted_is_stale_and_its_mirror_is_preferred() {
         // 1,000 leads with probabilities spread over (0, 1); outcomes follow
         // the mirror image: won exactly when 1 - p is high.
         let p: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
-        let facts = PipelineFacts {
-            outcomes: outcomes(&p, |i, _| i % 10 < (10 - i / 100)),
-            ..PipelineFacts::default()
-        };
+        let facts = facts(outcomes(&p, |i, _| i % 10 < (10 - i / 100)));
         let h = assess(&facts, "m1", Some("m2"), &HealthThresholds::default());
         assert!(h.stale && h.active.stale, "{:?}", h.summary);
         assert!(h.active.rank_correlation < -0.9);
@@ -503,10 +514,7 @@ mod tests {
     #[test]
     fn too_few_outcomes_are_not_judged() {
         let p = [0.9, 0.1, 0.8];
-        let facts = PipelineFacts {
-            outcomes: outcomes(&p, |_, p| p < 0.5),
-            ..PipelineFacts::default()
-        };
+        let facts = facts(outcomes(&p, |_, p| p < 0.5));
         let h = assess(&facts, "m1", None, &HealthThresholds::default());
         assert!(!h.stale);
         assert!(h.active.findings[0].contains("only 3 outcomes"));

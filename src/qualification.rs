@@ -11,9 +11,9 @@
 
 use std::fmt::Write as _;
 
-use crate::features::Micros;
 use crate::lead::{BantStatus, Lead};
 use crate::rules::{FitAssessment, Rules};
+use crate::time::{Span, Timestamp};
 
 /// Predicted stage of a lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,7 +107,7 @@ pub fn qualify(
     lead: &Lead,
     fit: &FitAssessment,
     behavior: Behavior,
-    as_of: Micros,
+    as_of: Timestamp,
 ) -> Qualification {
     let mut verdicts = Vec::with_capacity(6);
     let mut add = |criterion, met, reason: String, required_for| {
@@ -162,11 +162,11 @@ pub fn qualify(
     );
 
     let sql = &rules.sql;
-    let window = i64::from(sql.hand_raise_within_days) * 86_400_000_000;
+    let window = Span::days(i64::from(sql.hand_raise_within_days));
     let hand_raise = lead
         .activities
         .iter()
-        .filter(|a| a.occurred_at <= as_of && as_of - a.occurred_at <= window)
+        .filter(|a| a.occurred_at <= as_of && as_of.since(a.occurred_at) <= window)
         .filter(|a| sql.hand_raise_types.contains(&a.activity_type))
         .max_by_key(|a| a.occurred_at);
     add(

@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use crate::features::Micros;
 use crate::lead::{FieldError, Lead};
 use crate::model::{Explanation, LinearModel};
 use crate::qualification::{Behavior, Qualification, qualify};
 use crate::rules::{FitAssessment, Rules};
+use crate::time::Timestamp;
 
 /// One term of the answer, resolved to names a person can read.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +52,7 @@ pub struct LeadScore {
     /// Rules version used.
     pub rules_version: String,
     /// Time scored for.
-    pub as_of: Micros,
+    pub as_of: Timestamp,
 }
 
 /// A model and a rules file, used together.
@@ -86,10 +86,15 @@ impl Scorer {
     /// The shadow model's version and probability for `lead` as of
     /// `as_of` (features computed the shadow's way), if there is a shadow.
     /// The lead must already have passed validation ([`Scorer::score`]).
-    pub fn shadow_probability(&self, lead: &Lead, as_of: Micros) -> Option<(String, f64)> {
+    pub fn shadow_probability(&self, lead: &Lead, as_of: Timestamp) -> Option<(String, f64)> {
         let m = self.shadow.as_ref()?;
         let x = lead.with_feature_input(as_of, |input| m.features().compute(input));
-        Some((m.version().to_owned(), m.explain(&x).probability))
+        let explanation = m.explain(&x);
+        // A shadow never decides anything: a non-finite score is left out
+        // rather than stored.
+        explanation
+            .is_finite()
+            .then(|| (m.version().to_owned(), explanation.probability))
     }
 
     /// MQL threshold in force: the rules' override, else the model's.
@@ -101,11 +106,22 @@ impl Scorer {
     }
 
     /// Validates and scores `lead` as of `as_of`.
-    pub fn score(&self, lead: &Lead, as_of: Micros) -> Result<LeadScore, FieldError> {
+    pub fn score(&self, lead: &Lead, as_of: Timestamp) -> Result<LeadScore, FieldError> {
         lead.validate(as_of)?;
         let model = &self.model;
         let x = lead.with_feature_input(as_of, |input| model.features().compute(input));
         let explanation = model.explain(&x);
+        if !explanation.is_finite() {
+            // Bounded inputs and checked model files keep every term finite;
+            // this is the last line, so no answer or stored score is NaN.
+            return Err(FieldError::new(
+                "lead",
+                format!(
+                    "gives a non-finite logit under model {}; check its activity counts",
+                    model.version()
+                ),
+            ));
+        }
         let contributions = explanation
             .terms
             .iter()

@@ -30,7 +30,7 @@ const MAX_BATCHES: usize = 400;
 
 /// Batch `b`'s events, with ids unique across batches.
 fn batch(b: usize) -> Vec<pb::ActivityEvent> {
-    let now = leadscore::grpc::convert::now() / 1_000_000;
+    let now = leadscore::time::Timestamp::now().unix_seconds();
     let types = common::WEIGHTS;
     (0..BATCH)
         .map(|i| pb::ActivityEvent {

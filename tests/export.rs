@@ -8,19 +8,29 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use leadscore::features::Micros;
 use leadscore::lead::{Bant, BantStatus, Profile};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::store::db::Database;
-use leadscore::store::export::{ACTIVITY_COLUMNS, ExportSummary, PROFILE_COLUMNS, export, rfc3339};
+use leadscore::store::export::{ACTIVITY_COLUMNS, ExportSummary, PROFILE_COLUMNS, export};
 use leadscore::store::ops::{self, HandOffAction};
 use leadscore::store::record::NewEvent;
 use leadscore::store::upsert::LeadUpsert;
+use leadscore::time::Timestamp;
 
 /// The tests' "now" in microseconds (2026-06-01T00:00:00Z).
-const NOW: Micros = common::NOW * 1_000_000;
+const NOW: i64 = common::NOW * 1_000_000;
 /// A day in microseconds.
-const DAY: Micros = 86_400_000_000;
+const DAY: i64 = 86_400_000_000;
+
+/// The time `micros` µs after the epoch.
+fn at(micros: i64) -> Timestamp {
+    Timestamp::from_micros(micros).unwrap()
+}
+
+/// RFC 3339 text of the time `micros` µs after the epoch.
+fn rfc3339(micros: i64) -> String {
+    at(micros).to_rfc3339()
+}
 
 fn upsert(id: &str, profile: Profile) -> LeadUpsert {
     LeadUpsert {
@@ -36,12 +46,12 @@ fn upsert(id: &str, profile: Profile) -> LeadUpsert {
     }
 }
 
-fn event(id: &str, lead: &str, kind: &str, at: Micros) -> NewEvent {
+fn event(id: &str, lead: &str, kind: &str, micros: i64) -> NewEvent {
     NewEvent {
         event_id: id.to_owned(),
         lead_id: lead.to_owned(),
         activity_type: kind.to_owned(),
-        occurred_at: at,
+        occurred_at: at(micros),
     }
 }
 
@@ -82,7 +92,7 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
         db,
         &scorer,
         &[upsert("won", won), upsert("lost", lost)],
-        NOW,
+        at(NOW),
     )
     .unwrap();
     let events = vec![
@@ -92,12 +102,20 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
         event("e4", "lost", "blog_read", NOW - 10 * DAY),
         event("e5", "open", "webinar_attended", NOW - 5 * DAY),
     ];
-    let outcomes =
-        ops::record_activities(db, &scorer, events.iter().cloned().map(Ok).collect(), NOW).unwrap();
+    let outcomes = ops::record_activities(
+        db,
+        &scorer,
+        events.iter().cloned().map(Ok).collect(),
+        at(NOW),
+    )
+    .unwrap();
     assert_eq!(outcomes.value.len(), events.len());
     for (id, won) in [("won", true), ("lost", false)] {
-        let action = HandOffAction::Outcome { won, at: NOW - 1 };
-        ops::hand_off(db, &scorer, id, &action, NOW).unwrap();
+        let action = HandOffAction::Outcome {
+            won,
+            at: at(NOW - 1),
+        };
+        ops::hand_off(db, &scorer, id, &action, at(NOW)).unwrap();
     }
     events
 }
@@ -117,14 +135,14 @@ fn check_files(dir: &Path, events: &[NewEvent]) {
     let mut expected_header = vec!["lead_id", "created_at", "outcome", "outcome_at"];
     expected_header.extend(PROFILE_COLUMNS);
     assert_eq!(header, expected_header);
-    let at = |s: &str| s.to_owned();
+    let owned = |s: &str| s.to_owned();
     let created = rfc3339(NOW);
     let closed = rfc3339(NOW - 1);
     #[rustfmt::skip]
     let expected: Vec<Vec<String>> = vec![
-        ["lost", &created, "lost", &closed, "Analyst", "", "", "", "DE", "12.5", "", ""].map(at).to_vec(),
-        ["open", &created, "open", "", "", "", "", "", "", "", "", ""].map(at).to_vec(),
-        ["won", &created, "won", &closed, "VP, \"Growth\"", "", "Marketing", "Software", "US", "500", "20000000", "acme.com"].map(at).to_vec(),
+        ["lost", &created, "lost", &closed, "Analyst", "", "", "", "DE", "12.5", "", ""].map(owned).to_vec(),
+        ["open", &created, "open", "", "", "", "", "", "", "", "", ""].map(owned).to_vec(),
+        ["won", &created, "won", &closed, "VP, \"Growth\"", "", "Marketing", "Software", "US", "500", "20000000", "acme.com"].map(owned).to_vec(),
     ];
     assert_eq!(leads, expected);
 
@@ -134,9 +152,9 @@ fn check_files(dir: &Path, events: &[NewEvent]) {
     let want: BTreeSet<Vec<String>> = events
         .iter()
         .map(|e| {
-            let t = rfc3339(e.occurred_at);
+            let t = e.occurred_at.to_rfc3339();
             [&*e.lead_id, &*e.activity_type, &*t, &*e.event_id]
-                .map(at)
+                .map(owned)
                 .to_vec()
         })
         .collect();

@@ -95,7 +95,7 @@ proptest! {
             activity_counts: counts.into_iter().collect(),
         };
         let scorer = scorer();
-        match convert::lead(lead).and_then(|l| scorer.score(&l, NOW * 1_000_000)) {
+        match convert::lead(lead).and_then(|l| scorer.score(&l, common::time(NOW))) {
             Ok(s) => prop_assert!((0.0..=1.0).contains(&s.explanation.probability)),
             Err(e) => prop_assert!(!e.field.is_empty() && !e.reason.is_empty()),
         }

@@ -93,7 +93,7 @@ async fn a_lead_goes_from_events_to_sql_to_accepted_and_the_feed_resumes() {
         lead_id: "g1".into(),
         outcome: pb::Outcome::Won as i32,
         occurred_at: Some(prost_types::Timestamp {
-            seconds: leadscore::grpc::convert::now() / 1_000_000,
+            seconds: leadscore::time::Timestamp::now().unix_seconds(),
             nanos: 0,
         }),
     })

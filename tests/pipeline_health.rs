@@ -43,7 +43,8 @@ impl Rng {
 }
 
 fn ts(micros: i64) -> Option<prost_types::Timestamp> {
-    Some(leadscore::grpc::convert::timestamp(micros))
+    let at = leadscore::time::Timestamp::from_micros(micros).unwrap();
+    Some(leadscore::grpc::convert::timestamp(at))
 }
 
 /// The fixture model with every weight and the intercept negated: its
@@ -135,7 +136,7 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
     let mut c = LeadServiceClient::new(server.channel().await)
         .max_decoding_message_size(64 << 20)
         .max_encoding_message_size(64 << 20);
-    let now = leadscore::grpc::convert::now();
+    let now = leadscore::time::Timestamp::now().as_micros();
     let mut rng = Rng(7);
     ingest(&mut c, &mut rng, now).await;
 

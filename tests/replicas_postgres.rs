@@ -20,7 +20,7 @@ const LEADS: usize = 12;
 /// The hot lead's activities for `lead`, now-relative; replica `side`
 /// (0 or 1) sends every other one, under its own event ids.
 fn events(lead: &str, side: usize) -> Vec<pb::ActivityEvent> {
-    let now = leadscore::grpc::convert::now() / 1_000_000;
+    let now = leadscore::time::Timestamp::now().unix_seconds();
     common::hot_lead(lead)
         .activities
         .into_iter()

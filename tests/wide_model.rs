@@ -60,7 +60,7 @@ fn counts_and_attributes_feed_a_wide_model() {
         ],
         ..Default::default()
     };
-    let s = scorer.score(&lead, common::NOW * 1_000_000).unwrap();
+    let s = scorer.score(&lead, common::time(common::NOW)).unwrap();
     let expected = -1.0 + 0.5 * 6f64.ln() + 0.25 * 3.5f64.ln() + 1.5;
     assert!((s.explanation.logit - expected).abs() < 1e-12);
     let features: Vec<&str> = s.contributions.iter().map(|c| c.feature.as_str()).collect();

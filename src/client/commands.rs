@@ -11,6 +11,7 @@ use crate::pb::v1::lead_service_client::LeadServiceClient;
 use crate::pb::v1::model_service_client::ModelServiceClient;
 use crate::pb::v1::scoring_service_client::ScoringServiceClient;
 use crate::pb::v1::set_shadow_model_request::Target as ShadowTarget;
+use crate::time::{Span, Timestamp};
 
 fn read_input(file: &Path) -> Result<String, ClientError> {
     let mut text = String::new();
@@ -160,8 +161,8 @@ pub async fn shadow(args: &ClientArgs, version: Option<&str>) -> Result<String, 
 /// `leadscore health [--days N]`.
 pub async fn health(args: &ClientArgs, days: u32) -> Result<String, ClientError> {
     let mut client = LeadServiceClient::new(args.connect().await?);
-    let to = crate::grpc::convert::now();
-    let from = to - i64::from(days) * 86_400_000_000;
+    let to = Timestamp::now();
+    let from = to.saturating_sub(Span::days(i64::from(days)));
     let answer = client
         .get_pipeline_health(pb::GetPipelineHealthRequest {
             from: Some(crate::grpc::convert::timestamp(from)),

@@ -5,42 +5,31 @@
 //! own limits are checked by [`crate::lead::Lead::validate`]. Unknown enum
 //! values are treated as unspecified, never as errors.
 
-use prost_types::Timestamp;
+use prost_types::Timestamp as WireTimestamp;
 
-use crate::features::{Micros, into_normal_name};
+use crate::features::into_normal_name;
 use crate::lead::{Activity, Bant, BantStatus, FieldError, Lead, Profile, normalize_attributes};
 use crate::pb::v1 as pb;
 use crate::qualification::{Criterion, Stage};
 use crate::rules::Grade;
 use crate::scoring::{Contribution, LeadScore};
+use crate::time::Timestamp;
 
 /// How many strongest positive / negative terms the answer highlights.
 const TOP_FACTORS: usize = 3;
 
-/// Timestamp to microseconds since the epoch.
-pub fn micros(field: impl std::fmt::Display, t: &Timestamp) -> Result<Micros, FieldError> {
-    if !(0..1_000_000_000).contains(&t.nanos) {
-        return Err(FieldError::new(
-            field.to_string(),
-            format!("nanos {} must be in [0, 1e9)", t.nanos),
-        ));
-    }
-    t.seconds
-        .checked_mul(1_000_000)
-        .and_then(|s| s.checked_add(i64::from(t.nanos / 1000)))
-        .ok_or_else(|| {
-            FieldError::new(
-                field.to_string(),
-                format!("seconds {} is out of range", t.seconds),
-            )
-        })
+/// A wire timestamp to a domain time: years 0001–9999 and nanos in
+/// `0..=999,999,999`, as `google.protobuf.Timestamp` documents.
+pub fn time(field: impl std::fmt::Display, t: &WireTimestamp) -> Result<Timestamp, FieldError> {
+    Timestamp::from_unix(t.seconds, t.nanos)
+        .map_err(|e| FieldError::new(field.to_string(), e.to_string()))
 }
 
-/// Microseconds since the epoch to a timestamp.
-pub fn timestamp(at: Micros) -> Timestamp {
-    Timestamp {
-        seconds: at.div_euclid(1_000_000),
-        nanos: (at.rem_euclid(1_000_000) * 1000) as i32,
+/// A domain time to a wire timestamp.
+pub fn timestamp(at: Timestamp) -> WireTimestamp {
+    WireTimestamp {
+        seconds: at.unix_seconds(),
+        nanos: at.subsec_nanos(),
     }
 }
 
@@ -56,19 +45,11 @@ pub fn calibration_bin(b: &crate::model::CalibrationBin) -> pb::CalibrationBin {
 }
 
 /// `as_of` of a request, defaulting to now.
-pub fn as_of(t: Option<&Timestamp>) -> Result<Micros, FieldError> {
+pub fn as_of(t: Option<&WireTimestamp>) -> Result<Timestamp, FieldError> {
     match t {
-        Some(t) => micros("as_of", t),
-        None => Ok(now()),
+        Some(t) => time("as_of", t),
+        None => Ok(Timestamp::now()),
     }
-}
-
-/// The current time.
-pub fn now() -> Micros {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    d.as_micros() as Micros
 }
 
 fn bant_status(c: Option<&pb::BantCriterion>) -> BantStatus {
@@ -119,7 +100,7 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
                 .ok_or_else(|| {
                     FieldError::new(format!("activities[{i}].occurred_at"), "is required")
                 })
-                .and_then(|t| micros(format_args!("activities[{i}].occurred_at"), t))?;
+                .and_then(|t| time(format_args!("activities[{i}].occurred_at"), t))?;
             Ok(Activity {
                 activity_type: into_normal_name(a.r#type),
                 occurred_at,

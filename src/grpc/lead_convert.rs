@@ -16,7 +16,7 @@ use crate::store::record::{
 };
 use crate::store::upsert::{FieldPath, LeadUpsert};
 
-use super::convert::{self, micros, timestamp};
+use super::convert::{self, time, timestamp};
 
 /// Page size when the request leaves it 0.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -48,7 +48,7 @@ pub fn event(e: pb::ActivityEvent) -> Result<NewEvent, FieldError> {
         .as_ref()
         .ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
     Ok(NewEvent {
-        occurred_at: micros("occurred_at", at)?,
+        occurred_at: time("occurred_at", at)?,
         event_id: e.event_id,
         lead_id: e.lead_id,
         activity_type: into_normal_name(e.r#type),

@@ -18,6 +18,7 @@ use crate::pb::v1 as pb;
 use crate::pb::v1::lead_service_server::LeadService;
 use crate::store::LeadBook;
 use crate::store::ops::{HandOffAction, MAX_EVENTS};
+use crate::time::Timestamp;
 
 /// The lead service.
 #[derive(Debug, Clone)]
@@ -39,7 +40,7 @@ impl LeadApi {
     ) -> Result<Response<pb::HandOffResponse>, Status> {
         let lead = self
             .book
-            .hand_off(required("lead_id", lead_id)?, action, convert::now())
+            .hand_off(required("lead_id", lead_id)?, action, Timestamp::now())
             .await
             .map_err(ApiError::from)?;
         Ok(Response::new(pb::HandOffResponse {
@@ -74,7 +75,7 @@ impl LeadService for LeadApi {
             .map_err(ApiError::from)?;
         let leads = self
             .book
-            .upsert_leads(upserts, convert::now())
+            .upsert_leads(upserts, Timestamp::now())
             .await
             .map_err(ApiError::from)?;
         Ok(Response::new(pb::UpsertLeadsResponse {
@@ -98,7 +99,7 @@ impl LeadService for LeadApi {
         let converted = events.into_iter().map(lc::event).collect();
         let outcomes = self
             .book
-            .record_activities(converted, convert::now())
+            .record_activities(converted, Timestamp::now())
             .await
             .map_err(ApiError::from)?;
         Ok(Response::new(pb::RecordActivitiesResponse {
@@ -146,7 +147,7 @@ impl LeadService for LeadApi {
         let size = query.page_size;
         let rows = self
             .book
-            .list(query, convert::now())
+            .list(query, Timestamp::now())
             .await
             .map_err(ApiError::from)?;
         let next_page_token = match rows.last() {
@@ -204,7 +205,7 @@ impl LeadService for LeadApi {
             .occurred_at
             .as_ref()
             .ok_or_else(|| FieldError::new("occurred_at", "is required"))
-            .and_then(|t| convert::micros("occurred_at", t))
+            .and_then(|t| convert::time("occurred_at", t))
             .map_err(ApiError::from)?;
         self.hand_off(r.lead_id, HandOffAction::Outcome { won, at })
             .await

@@ -1,26 +1,26 @@
 //! `GetPipelineHealth` at the edge: the request checked into a window and
 //! [`HealthThresholds`], the domain report converted to protobuf.
 
-use super::convert::{micros, now, timestamp};
+use super::convert::{time, timestamp};
 use crate::evaluation::Decile;
-use crate::features::Micros;
 use crate::lead::FieldError;
 use crate::pb::v1 as pb;
 use crate::pipeline_health::{
     self, DEFAULT_CALIBRATION_MARGIN, DEFAULT_MIN_OUTCOMES, DEFAULT_MIN_RANK_CORRELATION,
     HealthThresholds, ModelHealth, PipelineHealth,
 };
+use crate::time::{Span, Timestamp};
 
 /// Default window length when `from` is not given: 90 days.
-const DEFAULT_WINDOW_MICROS: Micros = 90 * 86_400 * 1_000_000;
+const DEFAULT_WINDOW: Span = Span::days(90);
 
 /// A checked request: window and thresholds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthQuery {
     /// Window start (inclusive).
-    pub from: Micros,
+    pub from: Timestamp,
     /// Window end (exclusive).
-    pub to: Micros,
+    pub to: Timestamp,
     /// When a model is called stale.
     pub thresholds: HealthThresholds,
 }
@@ -28,12 +28,12 @@ pub struct HealthQuery {
 /// Checks a request; errors name the field.
 pub fn health_query(r: &pb::GetPipelineHealthRequest) -> Result<HealthQuery, FieldError> {
     let to = match &r.to {
-        Some(t) => micros("to", t)?,
-        None => now(),
+        Some(t) => time("to", t)?,
+        None => Timestamp::now(),
     };
     let from = match &r.from {
-        Some(t) => micros("from", t)?,
-        None => to.saturating_sub(DEFAULT_WINDOW_MICROS),
+        Some(t) => time("from", t)?,
+        None => to.saturating_sub(DEFAULT_WINDOW),
     };
     if from >= to {
         return Err(FieldError::new("from", "must be before `to`"));

@@ -12,6 +12,7 @@ use crate::metrics::Metrics;
 use crate::pb::v1 as pb;
 use crate::pb::v1::scoring_service_server::ScoringService;
 use crate::scoring::Scorer;
+use crate::time::Timestamp;
 
 /// Leads a batch scores between two yields to the runtime (a few ms of
 /// work), so a 10,000-lead call shares its worker thread with other calls
@@ -46,7 +47,11 @@ impl ScoringApi {
 }
 
 /// One lead's answer; error paths are relative to the lead.
-fn score_one(scorer: &Scorer, lead: pb::Lead, as_of: i64) -> Result<pb::LeadScore, FieldError> {
+fn score_one(
+    scorer: &Scorer,
+    lead: pb::Lead,
+    as_of: Timestamp,
+) -> Result<pb::LeadScore, FieldError> {
     let lead = convert::lead(lead)?;
     let score = scorer.score(&lead, as_of)?;
     Ok(convert::lead_score(score))

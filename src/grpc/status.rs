@@ -42,6 +42,7 @@ impl From<ApiError> for Status {
             ApiError::Store(
                 e @ (StoreError::BadUrl { .. }
                 | StoreError::Corrupt(_)
+                | StoreError::NonFinite(_)
                 | StoreError::Aborted(_)
                 | StoreError::Export(_)),
             ) => {

@@ -41,6 +41,19 @@ pub struct Explanation {
     pub points: i64,
 }
 
+impl Explanation {
+    /// Whether every number of the account is finite (no NaN, no infinity).
+    pub fn is_finite(&self) -> bool {
+        self.intercept.is_finite()
+            && self.logit.is_finite()
+            && self.probability.is_finite()
+            && self
+                .terms
+                .iter()
+                .all(|t| t.value.is_finite() && t.weight.is_finite() && t.logit.is_finite())
+    }
+}
+
 /// A validated model file with raw-unit weights and compiled features.
 #[derive(Debug, Clone)]
 pub struct LinearModel {
@@ -183,7 +196,10 @@ impl LinearModel {
                 .then(a.feature.cmp(&b.feature))
         });
         let logit = self.intercept + terms.iter().map(|t| t.logit).sum::<f64>();
-        let points = terms.iter().map(|t| t.points).sum();
+        // Saturating: a non-finite logit (refused by the scorer) must not panic here first.
+        let points = terms
+            .iter()
+            .fold(0i64, |sum, t| sum.saturating_add(t.points));
         Explanation {
             intercept: self.intercept,
             terms,

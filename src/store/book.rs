@@ -17,11 +17,11 @@ use super::error::StoreError;
 use super::ops::{self, Committed, HandOffAction, SweepReport};
 use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange};
 use super::upsert::LeadUpsert;
-use crate::features::Micros;
 use crate::lead::FieldError;
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
 use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
 use crate::scoring::{LeadScore, Scorer};
+use crate::time::Timestamp;
 
 /// How often a watcher with nothing new re-reads the log (for changes
 /// recorded by other replicas).
@@ -122,7 +122,7 @@ impl LeadBook {
     pub async fn record_activities(
         &self,
         events: Vec<Result<NewEvent, FieldError>>,
-        now: Micros,
+        now: Timestamp,
     ) -> Result<Vec<EventOutcome>, StoreError> {
         self.write("record_activities", move |db, s| {
             ops::record_activities(db, s, events, now)
@@ -134,7 +134,7 @@ impl LeadBook {
     pub async fn upsert_leads(
         &self,
         upserts: Vec<LeadUpsert>,
-        now: Micros,
+        now: Timestamp,
     ) -> Result<Vec<LeadRecord>, StoreError> {
         self.write("upsert_leads", move |db, s| {
             ops::upsert_leads(db, s, &upserts, now)
@@ -148,14 +148,25 @@ impl LeadBook {
         self.read("get_lead", move |db, scorer| {
             let detail = ops::get_lead(db, &id)?;
             let lead = super::lifecycle::scoring_lead(&detail.lead, detail.activities.clone());
-            let score = scorer.score(&lead, detail.lead.scored_at)?;
+            // Stored data passed its checks; a refusal now is the model's
+            // (a non-finite score), not the caller's.
+            let score = scorer.score(&lead, detail.lead.scored_at).map_err(|e| {
+                StoreError::FailedPrecondition(format!(
+                    "lead {:?} cannot be scored by the active model: {}",
+                    detail.lead.id, e.reason
+                ))
+            })?;
             Ok((detail, score))
         })
         .await
     }
 
     /// One page of the prioritized list.
-    pub async fn list(&self, query: ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError> {
+    pub async fn list(
+        &self,
+        query: ListQuery,
+        now: Timestamp,
+    ) -> Result<Vec<LeadRecord>, StoreError> {
         self.read("list", move |db, _| ops::list(db, &query, now))
             .await
     }
@@ -165,7 +176,7 @@ impl LeadBook {
         &self,
         id: String,
         action: HandOffAction,
-        now: Micros,
+        now: Timestamp,
     ) -> Result<LeadRecord, StoreError> {
         self.write("hand_off", move |db, s| {
             ops::hand_off(db, s, &id, &action, now)
@@ -177,8 +188,8 @@ impl LeadBook {
     /// the shadow, if named) judged on the outcomes they scored.
     pub async fn pipeline_health(
         &self,
-        from: Micros,
-        to: Micros,
+        from: Timestamp,
+        to: Timestamp,
         thresholds: HealthThresholds,
     ) -> Result<PipelineHealth, StoreError> {
         self.read("pipeline_health", move |db, scorer| {
@@ -208,7 +219,7 @@ impl LeadBook {
 
     /// Re-scores every lead as of `now` (decay, model or rules changes) and
     /// announces overdue follow-ups, one chunk per transaction.
-    pub async fn sweep(&self, now: Micros) -> Result<SweepReport, StoreError> {
+    pub async fn sweep(&self, now: Timestamp) -> Result<SweepReport, StoreError> {
         let mut total = SweepReport::default();
         let mut after = String::new();
         loop {
@@ -267,7 +278,7 @@ impl LeadBook {
 
     /// Sweeps every `every`, and at once when the model or rules change,
     /// with the time `clock` gives, forever.
-    pub async fn sweep_every(self: Arc<Self>, every: Duration, clock: fn() -> Micros) {
+    pub async fn sweep_every(self: Arc<Self>, every: Duration, clock: fn() -> Timestamp) {
         let mut timer = tokio::time::interval(every);
         timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut check = tokio::time::interval(POLL);

@@ -13,10 +13,10 @@ use super::error::StoreError;
 use super::record::{
     HandOff, LeadRecord, ListQuery, NewEvent, ShadowScore, StageChange, stage_code, stage_from_code,
 };
-use crate::features::Micros;
 use crate::lead::{Activity, Bant, BantStatus, Profile};
 use crate::pipeline_health::PipelineFacts;
 use crate::rules::Grade;
+use crate::time::Timestamp;
 
 /// One statement parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,15 @@ pub trait Row {
     fn real(&self, i: usize) -> Result<Option<f64>, StoreError>;
     /// Text column.
     fn text(&self, i: usize) -> Result<Option<String>, StoreError>;
+    /// Time column (microseconds since the epoch), checked into range.
+    fn time(&self, i: usize) -> Result<Option<Timestamp>, StoreError> {
+        self.int(i)?
+            .map(|m| {
+                Timestamp::from_micros(m)
+                    .map_err(|e| StoreError::Corrupt(format!("time column {i}: {e}")))
+            })
+            .transpose()
+    }
 }
 
 /// One database transaction. Every method runs inside it; nothing is
@@ -56,13 +65,13 @@ pub trait Tx {
     fn insert_events(
         &mut self,
         events: &[NewEvent],
-        recorded_at: Micros,
+        recorded_at: Timestamp,
     ) -> Result<Vec<bool>, StoreError>;
     /// A lead's activities at or after `since`, newest first, at most `limit`.
     fn activities(
         &mut self,
         lead_id: &str,
-        since: Option<Micros>,
+        since: Option<Timestamp>,
         limit: usize,
     ) -> Result<Vec<Activity>, StoreError>;
     /// Adds `by` to a named counter (created at 0) and returns the new
@@ -78,9 +87,13 @@ pub trait Tx {
         limit: usize,
     ) -> Result<Vec<StageChange>, StoreError>;
     /// Rows of a prioritized list page (see [`list_sql`](super::list_sql)).
-    fn list(&mut self, query: &ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError>;
+    fn list(&mut self, query: &ListQuery, now: Timestamp) -> Result<Vec<LeadRecord>, StoreError>;
     /// Pipeline health's facts of the window `[from, to)`.
-    fn pipeline_facts(&mut self, from: Micros, to: Micros) -> Result<PipelineFacts, StoreError>;
+    fn pipeline_facts(
+        &mut self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<PipelineFacts, StoreError>;
     /// Leads with ids greater than `after`, in id order, at most `limit`.
     fn leads_after(&mut self, after: &str, limit: usize) -> Result<Vec<LeadRecord>, StoreError>;
     /// Every activity (recycled or not) of the leads `ids` (ascending,
@@ -189,11 +202,30 @@ fn text(s: &str) -> Value {
     Value::Text(Some(s.to_owned()))
 }
 
-/// The row values of a lead, in [`LEAD_COLUMNS`] order.
-pub fn encode_lead(l: &LeadRecord) -> Vec<Value> {
+/// A time parameter (microseconds since the epoch).
+pub fn time(t: Option<Timestamp>) -> Value {
+    Value::Int(t.map(Timestamp::as_micros))
+}
+
+/// A score parameter: the store never writes NaN or infinity.
+fn finite(column: &str, v: f64) -> Result<Value, StoreError> {
+    if v.is_finite() {
+        Ok(Value::Real(Some(v)))
+    } else {
+        Err(StoreError::NonFinite(format!("leads.{column} = {v}")))
+    }
+}
+
+/// The row values of a lead, in [`LEAD_COLUMNS`] order; a non-finite
+/// score is refused.
+pub fn encode_lead(l: &LeadRecord) -> Result<Vec<Value>, StoreError> {
     let p = &l.profile;
     let attributes = serde_json::to_string(&p.attributes).unwrap_or_else(|_| "{}".into());
-    vec![
+    let shadow_score = match &l.shadow {
+        Some(s) => finite("shadow_score", s.score)?,
+        None => Value::Real(None),
+    };
+    Ok(vec![
         text(&l.id),
         text(&p.job_title),
         text(&p.seniority),
@@ -208,26 +240,26 @@ pub fn encode_lead(l: &LeadRecord) -> Vec<Value> {
         Value::Int(Some(bant_code(l.bant.authority))),
         Value::Int(Some(bant_code(l.bant.need))),
         Value::Int(Some(bant_code(l.bant.timeline))),
-        Value::Int(Some(l.created_at)),
-        Value::Int(Some(l.updated_at)),
+        time(Some(l.created_at)),
+        time(Some(l.updated_at)),
         Value::Int(Some(i64::from(stage_code(l.stage)))),
-        Value::Real(Some(l.score)),
+        finite("score", l.score)?,
         Value::Text(Some(l.grade.to_string())),
         text(&l.stage_reason),
-        Value::Int(Some(l.scored_at)),
+        time(Some(l.scored_at)),
         text(&l.model_version),
         text(&l.rules_version),
         Value::Int(Some(i64::from(l.hand_off.code()))),
         Value::Text(l.owner.clone()),
-        Value::Int(l.follow_up_due),
+        time(l.follow_up_due),
         Value::Int(Some(i64::from(l.overdue_notified))),
-        Value::Int(l.recycled_at),
-        Value::Int(l.outcome_at),
+        time(l.recycled_at),
+        time(l.outcome_at),
         Value::Int(Some(rank_stage(l.stage))),
         Value::Real(Some(-l.score)),
-        Value::Real(l.shadow.as_ref().map(|s| s.score)),
+        shadow_score,
         Value::Text(l.shadow.as_ref().map(|s| s.model_version.clone())),
-    ]
+    ])
 }
 
 fn required<T>(v: Option<T>, column: &str) -> Result<T, StoreError> {
@@ -271,21 +303,21 @@ pub fn decode_lead(r: &dyn Row) -> Result<LeadRecord, StoreError> {
             need: bant_from(r.int(12)?),
             timeline: bant_from(r.int(13)?),
         },
-        created_at: required(r.int(14)?, "created_at")?,
-        updated_at: required(r.int(15)?, "updated_at")?,
+        created_at: required(r.time(14)?, "created_at")?,
+        updated_at: required(r.time(15)?, "updated_at")?,
         stage,
         score: required(r.real(17)?, "score")?,
         grade,
         stage_reason: s(19)?,
-        scored_at: required(r.int(20)?, "scored_at")?,
+        scored_at: required(r.time(20)?, "scored_at")?,
         model_version: s(21)?,
         rules_version: s(22)?,
         hand_off,
         owner: r.text(24)?,
-        follow_up_due: r.int(25)?,
+        follow_up_due: r.time(25)?,
         overdue_notified: r.int(26)? == Some(1),
-        recycled_at: r.int(27)?,
-        outcome_at: r.int(28)?,
+        recycled_at: r.time(27)?,
+        outcome_at: r.time(28)?,
         shadow: match (r.real(31)?, r.text(32)?) {
             (Some(score), Some(model_version)) => Some(ShadowScore {
                 score,
@@ -309,7 +341,7 @@ pub fn encode_change(c: &StageChange) -> Vec<Value> {
         Value::Real(Some(c.score)),
         Value::Text(c.owner.clone()),
         text(&c.reason),
-        Value::Int(Some(c.at)),
+        time(Some(c.at)),
     ]
 }
 
@@ -333,6 +365,28 @@ pub fn decode_change(r: &dyn Row) -> Result<StageChange, StoreError> {
         score: required(r.real(4)?, "score")?,
         owner: r.text(5)?,
         reason: r.text(6)?.unwrap_or_default(),
-        at: required(r.int(7)?, "at")?,
+        at: required(r.time(7)?, "at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_finite_score_is_never_encoded() {
+        let mut lead = LeadRecord::new("L1", Timestamp::UNIX_EPOCH);
+        assert!(encode_lead(&lead).is_ok());
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            lead.score = bad;
+            assert!(matches!(encode_lead(&lead), Err(StoreError::NonFinite(_))));
+            lead.score = 1.0;
+            lead.shadow = Some(ShadowScore {
+                score: bad,
+                model_version: "m".into(),
+            });
+            assert!(matches!(encode_lead(&lead), Err(StoreError::NonFinite(_))));
+            lead.shadow = None;
+        }
+    }
 }

@@ -35,6 +35,9 @@ pub enum StoreError {
     /// A store call on the blocking pool panicked or was cancelled.
     #[error("store call did not complete: {0}")]
     Aborted(String),
+    /// A score to be written is NaN or infinite; the store never keeps one.
+    #[error("refused to store a non-finite value: {0}")]
+    NonFinite(String),
     /// Writing an export failed.
     #[error("export: {0}")]
     Export(String),

@@ -22,7 +22,6 @@ use super::db::Database;
 use super::error::StoreError;
 use super::ops;
 use super::record::{HandOff, LeadRecord};
-use crate::features::Micros;
 
 /// Profile columns of `leads.csv`, after `lead_id, created_at, outcome, outcome_at`.
 pub const PROFILE_COLUMNS: [&str; 8] = [
@@ -47,29 +46,6 @@ pub struct ExportSummary {
     pub leads: usize,
     /// Rows of `activities.csv`.
     pub activities: usize,
-}
-
-/// RFC 3339 UTC text of a time: seconds, or microseconds when not whole.
-pub fn rfc3339(at: Micros) -> String {
-    let (secs, micros) = (at.div_euclid(1_000_000), at.rem_euclid(1_000_000));
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s) = (sod / 3_600, sod % 3_600 / 60, sod % 60);
-    let fraction = if micros == 0 {
-        String::new()
-    } else {
-        format!(".{micros:06}")
-    };
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}{fraction}Z")
 }
 
 /// A file being written as `NAME.tmp`, renamed to `NAME` once complete.
@@ -129,13 +105,13 @@ fn lead_row(l: &LeadRecord) -> Vec<String> {
         HandOff::Open | HandOff::Accepted => "open",
     };
     let outcome_at = match (l.hand_off.closed(), l.outcome_at) {
-        (true, Some(at)) => rfc3339(at),
+        (true, Some(at)) => at.to_rfc3339(),
         _ => String::new(),
     };
     let p = &l.profile;
     vec![
         l.id.clone(),
-        rfc3339(l.created_at),
+        l.created_at.to_rfc3339(),
         outcome.to_owned(),
         outcome_at,
         p.job_title.clone(),
@@ -174,7 +150,7 @@ pub fn export(
             leads.row(lead_row(lead))?;
             for a in acts {
                 let event_id = a.event_id.as_deref().unwrap_or("");
-                let at = rfc3339(a.occurred_at);
+                let at = a.occurred_at.to_rfc3339();
                 activities.row([lead.id.as_str(), &a.activity_type, &at, event_id])?;
             }
             done.leads += 1;

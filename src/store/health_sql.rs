@@ -3,12 +3,12 @@
 //! of a report comes from the same snapshot. Written once for both
 //! backends, like [`sql_tx`](super::sql_tx).
 
-use super::db::Value;
+use super::db::{Value, time};
 use super::error::StoreError;
 use super::record::{ChangeKind, HandOff};
 use super::sql_tx::Conn;
-use crate::features::Micros;
 use crate::pipeline_health::{Funnel, PipelineFacts, ScoredOutcome};
+use crate::time::Timestamp;
 
 /// Hand-back reasons reported, most frequent first.
 const MAX_REASONS: i64 = 20;
@@ -25,11 +25,11 @@ fn count<C: Conn>(conn: &mut C, sql: &str, params: &[Value]) -> Result<u64, Stor
 /// The facts of the window `[from, to)`.
 pub fn pipeline_facts<C: Conn>(
     conn: &mut C,
-    from: Micros,
-    to: Micros,
+    from: Timestamp,
+    to: Timestamp,
 ) -> Result<PipelineFacts, StoreError> {
     let (p1, p2, p3) = (C::placeholder(1), C::placeholder(2), C::placeholder(3));
-    let window = [Value::Int(Some(from)), Value::Int(Some(to))];
+    let window = [time(Some(from)), time(Some(to))];
 
     let mut outcomes = Vec::new();
     let sql = format!(
@@ -86,8 +86,8 @@ pub fn pipeline_facts<C: Conn>(
 
     let of_kind = |k: ChangeKind| {
         [
-            Value::Int(Some(from)),
-            Value::Int(Some(to)),
+            time(Some(from)),
+            time(Some(to)),
             Value::Int(Some(i64::from(k.code()))),
         ]
     };
@@ -117,7 +117,7 @@ pub fn pipeline_facts<C: Conn>(
         &format!("SELECT COUNT(*) FROM leads WHERE hand_off = {p1} AND follow_up_due < {p2}"),
         &[
             Value::Int(Some(i64::from(HandOff::Accepted.code()))),
-            Value::Int(Some(to)),
+            time(Some(to)),
         ],
     )?;
     Ok(PipelineFacts {

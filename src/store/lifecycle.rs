@@ -5,14 +5,11 @@
 
 use super::error::StoreError;
 use super::record::{ChangeKind, HandOff, LeadRecord, ShadowScore, StageChange};
-use crate::features::Micros;
 use crate::lead::{Activity, Lead};
 use crate::qualification::{Qualification, Stage};
 use crate::rules::AssignmentRules;
 use crate::scoring::{LeadScore, Scorer};
-
-/// Microseconds in an hour.
-const MICROS_PER_HOUR: i64 = 3_600_000_000;
+use crate::time::{Span, Timestamp};
 
 /// The lead `ScoreLead` would be asked about: profile, BANT and the
 /// activities that count.
@@ -42,7 +39,7 @@ pub fn stage_reason(q: &Qualification) -> String {
     unmet.join("; ")
 }
 
-fn change(rec: &LeadRecord, kind: ChangeKind, reason: String, now: Micros) -> StageChange {
+fn change(rec: &LeadRecord, kind: ChangeKind, reason: String, now: Timestamp) -> StageChange {
     StageChange {
         cursor: 0,
         lead_id: rec.id.clone(),
@@ -61,7 +58,7 @@ fn apply_score(
     scorer: &Scorer,
     rec: &mut LeadRecord,
     activities: Vec<Activity>,
-    now: Micros,
+    now: Timestamp,
 ) -> Result<LeadScore, StoreError> {
     let lead = scoring_lead(rec, activities);
     let score = scorer.score(&lead, now)?;
@@ -88,14 +85,20 @@ pub fn rescore(
     scorer: &Scorer,
     rec: &mut LeadRecord,
     activities: Vec<Activity>,
-    now: Micros,
+    now: Timestamp,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), StoreError> {
     if rec.hand_off.closed() {
         return Ok(());
     }
     let before = rec.stage;
-    apply_score(scorer, rec, activities, now)?;
+    if let Err(e) = apply_score(scorer, rec, activities, now) {
+        // Stored data passed its checks when it was written; should it still
+        // not score (a non-finite logit), the lead keeps its last score and
+        // the rest of the batch or sweep goes on.
+        tracing::error!(lead_id = %rec.id, error = %e, "lead not re-scored; it keeps its last score");
+        return Ok(());
+    }
     if rec.stage != before {
         changes.push(change(
             rec,
@@ -139,7 +142,7 @@ pub fn assign(
     rec: &mut LeadRecord,
     owner: &str,
     reason: String,
-    now: Micros,
+    now: Timestamp,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), StoreError> {
     if rec.hand_off.closed() {
@@ -159,7 +162,7 @@ pub fn accept(
     rec: &mut LeadRecord,
     owner: Option<&str>,
     rules: &AssignmentRules,
-    now: Micros,
+    now: Timestamp,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), StoreError> {
     if rec.hand_off != HandOff::Open || rec.stage != Stage::Sql {
@@ -189,7 +192,7 @@ pub fn accept(
         _ => {}
     }
     rec.hand_off = HandOff::Accepted;
-    rec.follow_up_due = Some(now + i64::from(rules.follow_up_hours) * MICROS_PER_HOUR);
+    rec.follow_up_due = Some(now.saturating_add(Span::hours(i64::from(rules.follow_up_hours))));
     rec.overdue_notified = false;
     rec.updated_at = now;
     let reason = format!("follow up within {} hours", rules.follow_up_hours);
@@ -204,7 +207,7 @@ pub fn recycle(
     rec: &mut LeadRecord,
     reason: &str,
     activities_since_now: Vec<Activity>,
-    now: Micros,
+    now: Timestamp,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), StoreError> {
     if rec.hand_off.closed() {
@@ -228,8 +231,8 @@ pub fn recycle(
 pub fn close(
     rec: &mut LeadRecord,
     won: bool,
-    at: Micros,
-    now: Micros,
+    at: Timestamp,
+    now: Timestamp,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), StoreError> {
     if rec.hand_off.closed() {
@@ -252,13 +255,13 @@ pub fn close(
 }
 
 /// Announces, once, an accepted lead whose follow-up deadline has passed.
-pub fn check_overdue(rec: &mut LeadRecord, now: Micros, changes: &mut Vec<StageChange>) {
+pub fn check_overdue(rec: &mut LeadRecord, now: Timestamp, changes: &mut Vec<StageChange>) {
     let due = match (rec.hand_off, rec.follow_up_due) {
         (HandOff::Accepted, Some(due)) if due < now && !rec.overdue_notified => due,
         _ => return,
     };
     rec.overdue_notified = true;
-    let hours = (now - due) / MICROS_PER_HOUR;
+    let hours = now.since(due).whole_hours();
     let reason = format!("follow-up was due {hours} hour(s) ago");
     changes.push(change(rec, ChangeKind::FollowUpOverdue, reason, now));
 }

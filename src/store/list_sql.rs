@@ -6,14 +6,14 @@
 //! the same three columns, so a page never repeats or skips a row that
 //! stays put.
 
-use super::db::{LEAD_COLUMNS, Value, rank_stage};
+use super::db::{LEAD_COLUMNS, Value, rank_stage, time};
 use super::record::{HandOff, ListQuery};
-use crate::features::Micros;
+use crate::time::Timestamp;
 
 /// SQL text and parameters; `placeholder(n)` spells the n-th (1-based).
 pub fn list_statement(
     q: &ListQuery,
-    now: Micros,
+    now: Timestamp,
     placeholder: impl Fn(usize) -> String,
 ) -> (String, Vec<Value>) {
     let mut params: Vec<Value> = Vec::new();
@@ -61,7 +61,7 @@ pub fn list_statement(
         conditions.push(format!(
             "hand_off = {} AND follow_up_due < {}",
             arg(Value::Int(Some(i64::from(HandOff::Accepted.code())))),
-            arg(Value::Int(Some(now)))
+            arg(time(Some(now)))
         ));
     }
     if !q.include_closed {

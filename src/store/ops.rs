@@ -16,10 +16,10 @@ use super::record::{
     ChangeKind, EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange,
 };
 use super::upsert::LeadUpsert;
-use crate::features::Micros;
 use crate::lead::{Activity, FieldError, Lead, check_len, limits};
 use crate::pipeline_health::PipelineFacts;
 use crate::scoring::Scorer;
+use crate::time::Timestamp;
 
 /// Most events in one `RecordActivities` call.
 pub const MAX_EVENTS: usize = 10_000;
@@ -42,7 +42,7 @@ pub enum HandOffAction {
         /// Won (else lost).
         won: bool,
         /// When.
-        at: Micros,
+        at: Timestamp,
     },
 }
 
@@ -82,7 +82,7 @@ fn activities_by_lead(rows: Vec<(String, Activity)>) -> BTreeMap<String, Vec<Act
 
 /// What [`counted`] reads, from all of a lead's activities oldest first:
 /// those at or after `since`, newest first, at most the limit.
-fn counted_of(mut all: Vec<Activity>, since: Option<Micros>) -> Vec<Activity> {
+fn counted_of(mut all: Vec<Activity>, since: Option<Timestamp>) -> Vec<Activity> {
     if let Some(since) = since {
         all.retain(|a| a.occurred_at >= since);
     }
@@ -98,7 +98,7 @@ fn counted_of(mut all: Vec<Activity>, since: Option<Micros>) -> Vec<Activity> {
 fn lock_or_create_all(
     tx: &mut dyn Tx,
     ids: &[&str],
-    now: Micros,
+    now: Timestamp,
 ) -> Result<Vec<(LeadRecord, Vec<Activity>)>, StoreError> {
     let mut existing: BTreeMap<String, LeadRecord> = tx
         .lock_leads(ids)?
@@ -124,7 +124,7 @@ fn lock_or_create_all(
 
 /// A new lead `id`, inserted and locked (or, when another writer inserted
 /// it first, that one, locked).
-fn create(tx: &mut dyn Tx, id: &str, now: Micros) -> Result<LeadRecord, StoreError> {
+fn create(tx: &mut dyn Tx, id: &str, now: Timestamp) -> Result<LeadRecord, StoreError> {
     // The row just inserted is this record, locked until commit: no re-read.
     let fresh = LeadRecord::new(id, now);
     if tx.insert_lead(&fresh)? {
@@ -142,7 +142,7 @@ fn finish(
     scorer: &Scorer,
     leads: &mut [LeadRecord],
     mut changes: Vec<StageChange>,
-    now: Micros,
+    now: Timestamp,
 ) -> Result<Vec<ChangeKind>, StoreError> {
     let rules = &scorer.rules.assignment;
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -180,7 +180,7 @@ fn finish(
     Ok(changes.iter().map(|c| c.kind).collect())
 }
 
-fn check_event(e: &NewEvent, now: Micros) -> Result<(), FieldError> {
+fn check_event(e: &NewEvent, now: Timestamp) -> Result<(), FieldError> {
     for (field, value, max) in [
         ("event_id", &e.event_id, limits::MAX_STRING_BYTES),
         ("lead_id", &e.lead_id, limits::MAX_LEAD_ID_BYTES),
@@ -191,7 +191,7 @@ fn check_event(e: &NewEvent, now: Micros) -> Result<(), FieldError> {
         }
         check_len(field, value, max)?;
     }
-    if e.occurred_at > now.saturating_add(limits::MAX_FUTURE_MICROS) {
+    if e.occurred_at > now.saturating_add(limits::MAX_FUTURE) {
         return Err(FieldError::new(
             "occurred_at",
             "is more than 1 day in the future",
@@ -206,7 +206,7 @@ pub fn record_activities(
     db: &dyn Database,
     scorer: &Scorer,
     events: Vec<Result<NewEvent, FieldError>>,
-    now: Micros,
+    now: Timestamp,
 ) -> Result<Committed<Vec<EventOutcome>>, StoreError> {
     if events.len() > MAX_EVENTS {
         return Err(FieldError::new(
@@ -273,7 +273,7 @@ pub fn upsert_leads(
     db: &dyn Database,
     scorer: &Scorer,
     upserts: &[LeadUpsert],
-    now: Micros,
+    now: Timestamp,
 ) -> Result<Committed<Vec<LeadRecord>>, StoreError> {
     if upserts.len() > limits::MAX_BATCH {
         return Err(FieldError::new(
@@ -345,7 +345,7 @@ pub fn get_lead(db: &dyn Database, id: &str) -> Result<LeadDetail, StoreError> {
 pub fn list(
     db: &dyn Database,
     query: &ListQuery,
-    now: Micros,
+    now: Timestamp,
 ) -> Result<Vec<LeadRecord>, StoreError> {
     in_tx(db, |tx| tx.list(query, now))
 }
@@ -356,7 +356,7 @@ pub fn hand_off(
     scorer: &Scorer,
     id: &str,
     action: &HandOffAction,
-    now: Micros,
+    now: Timestamp,
 ) -> Result<Committed<LeadRecord>, StoreError> {
     in_tx(db, |tx| {
         let mut rec = tx
@@ -410,7 +410,7 @@ pub fn sweep_chunk(
     scorer: &Scorer,
     after: &str,
     chunk: usize,
-    now: Micros,
+    now: Timestamp,
 ) -> Result<Committed<(Option<String>, SweepReport)>, StoreError> {
     in_tx(db, |tx| {
         let locked = tx.lock_leads_after(after, chunk)?;
@@ -471,8 +471,8 @@ pub fn export_page(
 /// Pipeline health's facts of the window `[from, to)`, one snapshot.
 pub fn pipeline_facts(
     db: &dyn Database,
-    from: Micros,
-    to: Micros,
+    from: Timestamp,
+    to: Timestamp,
 ) -> Result<PipelineFacts, StoreError> {
     in_tx(db, |tx| tx.pipeline_facts(from, to))
 }

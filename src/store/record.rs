@@ -1,9 +1,9 @@
 //! The records the lead store keeps and answers with.
 
-use crate::features::Micros;
 use crate::lead::{Bant, Profile};
 use crate::qualification::Stage;
 use crate::rules::Grade;
+use crate::time::Timestamp;
 
 /// Where a lead is in the sales hand-off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,9 +73,9 @@ pub struct LeadRecord {
     /// BANT, merged from every upsert.
     pub bant: Bant,
     /// When the store first saw the lead (the training shape's `created_at`).
-    pub created_at: Micros,
+    pub created_at: Timestamp,
     /// Last change of any kind, for operators.
-    pub updated_at: Micros,
+    pub updated_at: Timestamp,
     /// Stage of the last re-score.
     pub stage: Stage,
     /// Score (0..100) of the last re-score.
@@ -85,7 +85,7 @@ pub struct LeadRecord {
     /// Why the lead is at its stage, shown in every list row.
     pub stage_reason: String,
     /// `as_of` of the last re-score, so the full answer can be reproduced.
-    pub scored_at: Micros,
+    pub scored_at: Timestamp,
     /// Model that produced the stored score (a changed model triggers re-scores).
     pub model_version: String,
     /// Rules that produced the stored stage.
@@ -95,13 +95,13 @@ pub struct LeadRecord {
     /// Sales owner, if assigned.
     pub owner: Option<String>,
     /// Follow-up deadline of an accepted lead.
-    pub follow_up_due: Option<Micros>,
+    pub follow_up_due: Option<Timestamp>,
     /// Whether the overdue follow-up was announced (announced once).
     pub overdue_notified: bool,
     /// Last hand-back; activity before it does not count.
-    pub recycled_at: Option<Micros>,
+    pub recycled_at: Option<Timestamp>,
     /// When the lead was won or lost.
-    pub outcome_at: Option<Micros>,
+    pub outcome_at: Option<Timestamp>,
     /// The shadow model's score of the last re-score, if one was named;
     /// stored so pipeline health can compare it with the active model's
     /// on the same outcomes. It never decides a stage.
@@ -119,7 +119,7 @@ pub struct ShadowScore {
 
 impl LeadRecord {
     /// A lead the store has not seen before, unscored.
-    pub fn new(id: &str, now: Micros) -> LeadRecord {
+    pub fn new(id: &str, now: Timestamp) -> LeadRecord {
         LeadRecord {
             id: id.to_owned(),
             profile: Profile::default(),
@@ -154,7 +154,7 @@ pub struct NewEvent {
     /// Normalized activity type.
     pub activity_type: String,
     /// When it happened.
-    pub occurred_at: Micros,
+    pub occurred_at: Timestamp,
 }
 
 /// What happened to one event of a batch.
@@ -260,7 +260,7 @@ pub struct StageChange {
     /// Why: stage reason, hand-back reason, assignment rule.
     pub reason: String,
     /// When it was recorded.
-    pub at: Micros,
+    pub at: Timestamp,
 }
 
 /// Position after which a list page starts (the last row of the previous page).

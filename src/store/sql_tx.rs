@@ -6,14 +6,14 @@ use std::collections::HashSet;
 
 use super::db::{
     CHANGE_COLUMNS, LEAD_COLUMNS, Row, Tx, Value, decode_change, decode_lead, encode_change,
-    encode_lead,
+    encode_lead, time,
 };
 use super::error::StoreError;
 use super::list_sql::list_statement;
 use super::record::{LeadRecord, ListQuery, NewEvent, StageChange};
-use crate::features::Micros;
 use crate::lead::Activity;
 use crate::pipeline_health::PipelineFacts;
+use crate::time::Timestamp;
 
 /// Events per multi-row `INSERT` (5 parameters each, far below both
 /// databases' parameter limits).
@@ -144,7 +144,9 @@ fn id_chunks(ids: &[&str]) -> impl Iterator<Item = Vec<Value>> {
 fn lead_activity(r: &dyn Row) -> Result<(String, Activity), StoreError> {
     let activity = Activity {
         activity_type: r.text(1)?.unwrap_or_default(),
-        occurred_at: r.int(2)?.unwrap_or_default(),
+        occurred_at: r
+            .time(2)?
+            .ok_or_else(|| StoreError::Corrupt("activities.occurred_at is NULL".into()))?,
         event_id: r.text(3)?,
     };
     Ok((r.text(0)?.unwrap_or_default(), activity))
@@ -221,19 +223,19 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn insert_lead(&mut self, lead: &LeadRecord) -> Result<bool, StoreError> {
         let sql = &C::statements().insert_lead;
-        Ok(self.0.execute(sql, &encode_lead(lead))? == 1)
+        Ok(self.0.execute(sql, &encode_lead(lead)?)? == 1)
     }
 
     fn update_lead(&mut self, lead: &LeadRecord) -> Result<(), StoreError> {
         self.0
-            .execute(&C::statements().update_lead, &encode_lead(lead))?;
+            .execute(&C::statements().update_lead, &encode_lead(lead)?)?;
         Ok(())
     }
 
     fn insert_events(
         &mut self,
         events: &[NewEvent],
-        recorded_at: Micros,
+        recorded_at: Timestamp,
     ) -> Result<Vec<bool>, StoreError> {
         let mut inserted: HashSet<String> = HashSet::with_capacity(events.len());
         for chunk in events.chunks(EVENT_CHUNK) {
@@ -251,8 +253,8 @@ impl<C: Conn> Tx for SqlTx<C> {
                         Value::Text(Some(e.event_id.clone())),
                         Value::Text(Some(e.lead_id.clone())),
                         Value::Text(Some(e.activity_type.clone())),
-                        Value::Int(Some(e.occurred_at)),
-                        Value::Int(Some(recorded_at)),
+                        time(Some(e.occurred_at)),
+                        time(Some(recorded_at)),
                     ]
                 })
                 .collect();
@@ -293,20 +295,22 @@ impl<C: Conn> Tx for SqlTx<C> {
     fn activities(
         &mut self,
         lead_id: &str,
-        since: Option<Micros>,
+        since: Option<Timestamp>,
         max: usize,
     ) -> Result<Vec<Activity>, StoreError> {
         let sql = &C::statements().activities;
         let params = [
             Value::Text(Some(lead_id.to_owned())),
-            Value::Int(Some(since.unwrap_or(i64::MIN))),
+            time(Some(since.unwrap_or(Timestamp::MIN))),
             limit(max),
         ];
         let mut out = Vec::new();
         self.0.query(sql, &params, &mut |r| {
             out.push(Activity {
                 activity_type: r.text(0)?.unwrap_or_default(),
-                occurred_at: r.int(1)?.unwrap_or_default(),
+                occurred_at: r
+                    .time(1)?
+                    .ok_or_else(|| StoreError::Corrupt("activities.occurred_at is NULL".into()))?,
                 event_id: r.text(2)?,
             });
             Ok(())
@@ -380,12 +384,16 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(out)
     }
 
-    fn list(&mut self, query: &ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError> {
+    fn list(&mut self, query: &ListQuery, now: Timestamp) -> Result<Vec<LeadRecord>, StoreError> {
         let (sql, params) = list_statement(query, now, C::placeholder);
         self.leads(&sql, &params)
     }
 
-    fn pipeline_facts(&mut self, from: Micros, to: Micros) -> Result<PipelineFacts, StoreError> {
+    fn pipeline_facts(
+        &mut self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<PipelineFacts, StoreError> {
         super::health_sql::pipeline_facts(&mut self.0, from, to)
     }
 

@@ -26,6 +26,11 @@ pub const DAY: i64 = 86_400;
 /// A fixed "now" for deterministic tests: 2026-06-01T00:00:00Z.
 pub const NOW: i64 = 1_780_272_000;
 
+/// The time `seconds` after the Unix epoch.
+pub fn time(seconds: i64) -> leadscore::time::Timestamp {
+    leadscore::time::Timestamp::from_unix(seconds, 0).unwrap()
+}
+
 /// The shipped rules file.
 pub fn shipped_rules() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules.toml")
@@ -244,7 +249,7 @@ pub fn request(lead: pb::Lead) -> pb::ScoreLeadRequest {
 /// shifted so that they end at the real current time (the store refuses
 /// events from the future and decays from its own clock).
 pub fn hot_events(lead: &str) -> Vec<pb::ActivityEvent> {
-    let shift = leadscore::grpc::convert::now() / 1_000_000 - NOW;
+    let shift = leadscore::time::Timestamp::now().unix_seconds() - NOW;
     hot_lead(lead)
         .activities
         .into_iter()

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use leadscore::features::Micros;
 use leadscore::lead::{Bant, BantStatus, FieldError, Profile};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::qualification::Stage;
@@ -15,13 +14,19 @@ use leadscore::store::lifecycle::scoring_lead;
 use leadscore::store::ops::HandOffAction;
 use leadscore::store::record::{ChangeKind, EventOutcome, HandOff, ListQuery, NewEvent, PageKey};
 use leadscore::store::upsert::LeadUpsert;
+use leadscore::time::{Span, Timestamp};
 
 use crate::common;
 
 /// Microseconds per day.
-const DAY: Micros = 86_400_000_000;
-/// The suite's "now".
-pub const NOW: Micros = common::NOW * 1_000_000;
+const DAY: i64 = 86_400_000_000;
+/// The suite's "now", in microseconds.
+pub const NOW: i64 = common::NOW * 1_000_000;
+
+/// The time `micros` µs after the epoch.
+pub fn at(micros: i64) -> Timestamp {
+    Timestamp::from_micros(micros).unwrap()
+}
 
 /// The fixture model with the shipped rules.
 pub fn scorer() -> Arc<ArcSwap<Scorer>> {
@@ -73,7 +78,7 @@ pub fn intent(lead: &str, tag: &str, days_ago: i64) -> Vec<Result<NewEvent, Fiel
             event_id: format!("{lead}-{tag}-{i}"),
             lead_id: lead.to_owned(),
             activity_type: (*t).to_owned(),
-            occurred_at: NOW - days_ago * DAY - i as i64 * DAY,
+            occurred_at: at(NOW - days_ago * DAY - i as i64 * DAY),
         })
     })
     .collect()
@@ -81,22 +86,22 @@ pub fn intent(lead: &str, tag: &str, days_ago: i64) -> Vec<Result<NewEvent, Fiel
 
 /// Makes an SQL lead `id` in `country`.
 pub async fn make_sql(book: &LeadBook, id: &str, country: &str) {
-    book.upsert_leads(vec![buyer(id, country)], NOW)
+    book.upsert_leads(vec![buyer(id, country)], at(NOW))
         .await
         .unwrap();
-    book.record_activities(intent(id, "a", 1), NOW)
+    book.record_activities(intent(id, "a", 1), at(NOW))
         .await
         .unwrap();
 }
 
 pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<LeadBook>) {
     let up = book
-        .upsert_leads(vec![buyer("L1", "US")], NOW)
+        .upsert_leads(vec![buyer("L1", "US")], at(NOW))
         .await
         .unwrap();
     assert_eq!(up[0].stage, Stage::Nurturing);
     let out = book
-        .record_activities(intent("L1", "a", 1), NOW)
+        .record_activities(intent("L1", "a", 1), at(NOW))
         .await
         .unwrap();
     assert!(out.iter().all(|o| *o == EventOutcome::Recorded), "{out:?}");
@@ -106,7 +111,10 @@ pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<Lead
     let expected = book
         .scorer()
         .load()
-        .score(&scoring_lead(&detail.lead, detail.activities.clone()), NOW)
+        .score(
+            &scoring_lead(&detail.lead, detail.activities.clone()),
+            at(NOW),
+        )
         .unwrap();
     assert_eq!(score, expected);
     assert_eq!(detail.lead.score, expected.explanation.probability * 100.0);
@@ -117,10 +125,13 @@ pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<Lead
 pub async fn a_retried_batch_records_nothing_twice(book: Arc<LeadBook>) {
     let mut batch = intent("L2", "a", 3);
     batch.push(batch[0].clone());
-    let first = book.record_activities(batch.clone(), NOW).await.unwrap();
+    let first = book
+        .record_activities(batch.clone(), at(NOW))
+        .await
+        .unwrap();
     assert!(first[..4].iter().all(|o| *o == EventOutcome::Recorded));
     assert_eq!(first[4], EventOutcome::Duplicate);
-    let again = book.record_activities(batch, NOW).await.unwrap();
+    let again = book.record_activities(batch, at(NOW)).await.unwrap();
     assert!(
         again.iter().all(|o| *o == EventOutcome::Duplicate),
         "{again:?}"
@@ -140,9 +151,9 @@ pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LeadBook>) {
     }
     batch[2] = Err(FieldError::new("occurred_at", "is required"));
     if let Ok(e) = &mut batch[3] {
-        e.occurred_at = NOW + 3 * DAY;
+        e.occurred_at = at(NOW + 3 * DAY);
     }
-    let out = book.record_activities(batch, NOW).await.unwrap();
+    let out = book.record_activities(batch, at(NOW)).await.unwrap();
     assert_eq!(out[0], EventOutcome::Recorded);
     assert_eq!(
         out[1],
@@ -161,13 +172,17 @@ pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LeadBook>) {
 
 pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc<LeadBook>) {
     for (i, id) in ["S1", "S2", "S3"].iter().enumerate() {
-        book.upsert_leads(vec![buyer(id, "FR")], NOW).await.unwrap();
-        book.record_activities(intent(id, "a", 1 + 5 * i as i64), NOW)
+        book.upsert_leads(vec![buyer(id, "FR")], at(NOW))
+            .await
+            .unwrap();
+        book.record_activities(intent(id, "a", 1 + 5 * i as i64), at(NOW))
             .await
             .unwrap();
     }
     for id in ["N1", "N2", "N3", "N4"] {
-        book.upsert_leads(vec![buyer(id, "JP")], NOW).await.unwrap();
+        book.upsert_leads(vec![buyer(id, "JP")], at(NOW))
+            .await
+            .unwrap();
     }
     let mut all = Vec::new();
     let mut after: Option<PageKey> = None;
@@ -177,7 +192,7 @@ pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc
             after: after.clone(),
             ..ListQuery::default()
         };
-        let page = book.list(q, NOW).await.unwrap();
+        let page = book.list(q, at(NOW)).await.unwrap();
         let Some(last) = page.last() else { break };
         after = Some(PageKey {
             stage: last.stage,
@@ -204,27 +219,27 @@ pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc
         page_size: 10,
         ..ListQuery::default()
     };
-    assert_eq!(book.list(sql_only, NOW).await.unwrap().len(), 3);
+    assert_eq!(book.list(sql_only, at(NOW)).await.unwrap().len(), 3);
     let jp = ListQuery {
         country: Some("JP".into()),
         page_size: 10,
         ..ListQuery::default()
     };
-    assert_eq!(book.list(jp, NOW).await.unwrap().len(), 4);
+    assert_eq!(book.list(jp, at(NOW)).await.unwrap().len(), 4);
     let top = all[0].score;
     let min = ListQuery {
         min_score: top,
         page_size: 10,
         ..ListQuery::default()
     };
-    assert_eq!(book.list(min, NOW).await.unwrap().len(), 1);
+    assert_eq!(book.list(min, at(NOW)).await.unwrap().len(), 1);
     let chloe = ListQuery {
         owner: Some("chloe".into()),
         page_size: 10,
         ..ListQuery::default()
     };
     assert_eq!(
-        book.list(chloe, NOW).await.unwrap().len(),
+        book.list(chloe, at(NOW)).await.unwrap().len(),
         3,
         "FR is chloe's territory"
     );
@@ -242,37 +257,41 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
     );
 
     let accepted = book
-        .hand_off("H1".into(), HandOffAction::Accept(None), NOW)
+        .hand_off("H1".into(), HandOffAction::Accept(None), at(NOW))
         .await
         .unwrap();
     assert_eq!(accepted.hand_off, HandOff::Accepted);
-    assert_eq!(accepted.follow_up_due, Some(NOW + 48 * 3_600_000_000));
+    assert_eq!(accepted.follow_up_due, Some(at(NOW + 48 * 3_600_000_000)));
     let again = book
-        .hand_off("H1".into(), HandOffAction::Accept(None), NOW)
+        .hand_off("H1".into(), HandOffAction::Accept(None), at(NOW))
         .await;
     assert!(
         matches!(again, Err(StoreError::FailedPrecondition(_))),
         "{again:?}"
     );
-    book.upsert_leads(vec![buyer("M1", "US")], NOW)
+    book.upsert_leads(vec![buyer("M1", "US")], at(NOW))
         .await
         .unwrap();
     let not_sql = book
-        .hand_off("M1".into(), HandOffAction::Accept(Some("ava".into())), NOW)
+        .hand_off(
+            "M1".into(),
+            HandOffAction::Accept(Some("ava".into())),
+            at(NOW),
+        )
         .await;
     assert!(
         matches!(not_sql, Err(StoreError::FailedPrecondition(_))),
         "{not_sql:?}"
     );
     let unknown = book
-        .hand_off("nobody".into(), HandOffAction::Accept(None), NOW)
+        .hand_off("nobody".into(), HandOffAction::Accept(None), at(NOW))
         .await;
     assert!(
         matches!(unknown, Err(StoreError::NotFound(_))),
         "{unknown:?}"
     );
 
-    let later = NOW + DAY;
+    let later = at(NOW + DAY);
     let back = book
         .hand_off(
             "H2".into(),
@@ -295,7 +314,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
         Stage::Nurturing
     );
     // New intent does.
-    book.record_activities(intent("H2", "new", -5), later + 4 * DAY)
+    book.record_activities(intent("H2", "new", -5), later.saturating_add(Span::days(4)))
         .await
         .unwrap();
     let (h2, _) = book.get_lead("H2".into()).await.unwrap();
@@ -340,10 +359,10 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
 pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc<LeadBook>) {
     make_sql(&book, "W1", "US").await;
     make_sql(&book, "W2", "US").await;
-    book.hand_off("W1".into(), HandOffAction::Accept(None), NOW)
+    book.hand_off("W1".into(), HandOffAction::Accept(None), at(NOW))
         .await
         .unwrap();
-    let in_3_days = NOW + 3 * DAY;
+    let in_3_days = at(NOW + 3 * DAY);
     let report = book.sweep(in_3_days).await.unwrap();
     assert_eq!(report.leads, 2);
     let overdue = ListQuery {
@@ -356,7 +375,9 @@ pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc
         rows.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
         ["W1"]
     );
-    book.sweep(in_3_days + DAY).await.unwrap();
+    book.sweep(in_3_days.saturating_add(Span::days(1)))
+        .await
+        .unwrap();
     let changes = book.changes_after(0, 1000).await.unwrap();
     let flagged = changes
         .iter()
@@ -364,7 +385,7 @@ pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc
         .count();
     assert_eq!(flagged, 1);
     // Half a year later the hand-raise is out of its window: no longer SQL.
-    let much_later = NOW + 180 * DAY;
+    let much_later = at(NOW + 180 * DAY);
     book.sweep(much_later).await.unwrap();
     let w2 = book.get_lead("W2".into()).await.unwrap().0.lead;
     assert_ne!(w2.stage, Stage::Sql);
@@ -389,7 +410,7 @@ pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc
 pub async fn two_replicas_record_each_transition_once(a: Arc<LeadBook>, b: Arc<LeadBook>) {
     let ids: Vec<String> = (0..20).map(|i| format!("R{i:02}")).collect();
     let ups: Vec<LeadUpsert> = ids.iter().map(|id| buyer(id, "US")).collect();
-    a.upsert_leads(ups, NOW).await.unwrap();
+    a.upsert_leads(ups, at(NOW)).await.unwrap();
     let mut tasks = Vec::new();
     for (n, book) in [a.clone(), b.clone(), a.clone(), b.clone()]
         .into_iter()
@@ -401,7 +422,7 @@ pub async fn two_replicas_record_each_transition_once(a: Arc<LeadBook>, b: Arc<L
             for id in &ids {
                 events.extend(intent(id, &format!("r{}", n % 2), 1));
             }
-            book.record_activities(events, NOW).await.unwrap()
+            book.record_activities(events, at(NOW)).await.unwrap()
         }));
     }
     for t in tasks {
@@ -421,14 +442,14 @@ pub async fn two_replicas_record_each_transition_once(a: Arc<LeadBook>, b: Arc<L
         ..ListQuery::default()
     };
     let la: Vec<String> = a
-        .list(q.clone(), NOW)
+        .list(q.clone(), at(NOW))
         .await
         .unwrap()
         .into_iter()
         .map(|l| l.id)
         .collect();
     let lb: Vec<String> = b
-        .list(q, NOW)
+        .list(q, at(NOW))
         .await
         .unwrap()
         .into_iter()

@@ -18,17 +18,17 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use leadscore::features::{
     ActivityFeature, ActivityRef, CompiledFeatures, FeatureInput, FeatureSource, FeatureSpec,
-    FunnelStage, MICROS_PER_DAY, Micros,
+    FunnelStage,
 };
 use leadscore::model::linear::logistic;
 use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
+use leadscore::time::{Span, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Gamma, Poisson};
 use serde_json::json;
 
 use crate::error::{DataError, OutputError, TrainError};
-use crate::input::timestamp;
 use crate::output::write_new;
 use crate::points;
 use crate::progress;
@@ -56,7 +56,7 @@ pub const TRUE_HALF_LIFE_DAYS: f64 = 30.0;
 /// Won share among closed leads the intercept is tuned to.
 const TARGET_BASE_RATE: f64 = 0.3;
 /// First creation time: 2023-01-01T00:00:00Z.
-const START: Micros = 1_672_531_200_000_000;
+const START_SECONDS: i64 = 1_672_531_200;
 /// Leads are created over this many days; the export happens at the end.
 const SPAN_DAYS: f64 = 730.0;
 
@@ -118,7 +118,7 @@ struct Event {
     /// Index into the activity type list.
     kind: usize,
     /// Time, whole seconds.
-    at: Micros,
+    at: Timestamp,
     /// Event id.
     id: String,
 }
@@ -128,9 +128,9 @@ struct SimLead {
     /// Profile columns in [`PROFILE_COLUMNS`] order.
     profile: [String; 7],
     /// Creation time.
-    created: Micros,
+    created: Timestamp,
     /// Outcome time, `None` while open at export.
-    outcome_at: Option<Micros>,
+    outcome_at: Option<Timestamp>,
     /// Activities (before, at and after the outcome).
     events: Vec<Event>,
     /// True logit without the intercept.
@@ -238,13 +238,16 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
                 if is_won { "won" } else { "lost" }
             }
         };
-        let outcome_at = lead.outcome_at.map(timestamp::format).unwrap_or_default();
+        let outcome_at = lead
+            .outcome_at
+            .map(Timestamp::to_rfc3339)
+            .unwrap_or_default();
         w(
             &leads_path,
             writeln!(
                 leads_out,
                 "L{i:07},{},{outcome},{outcome_at},{}",
-                timestamp::format(lead.created),
+                lead.created.to_rfc3339(),
                 lead.profile.join(",")
             ),
         )?;
@@ -255,7 +258,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
                     acts_out,
                     "L{i:07},{},{},{}",
                     names[e.kind],
-                    timestamp::format(e.at),
+                    e.at.to_rfc3339(),
                     e.id
                 ),
             )?;
@@ -289,9 +292,14 @@ fn lead_rng(seed: u64, i: usize) -> StdRng {
 }
 
 /// Whole-second time `days` after `from`.
-fn after_days(from: Micros, days: f64) -> Micros {
-    let at = from + (days * MICROS_PER_DAY) as Micros;
-    at - at.rem_euclid(1_000_000)
+fn after_days(from: Timestamp, days: f64) -> Timestamp {
+    let at = from.saturating_add(Span::from_days_f64(days));
+    at.saturating_sub(Span::micros(i64::from(at.subsec_nanos()) / 1000))
+}
+
+/// The first day of the simulated history.
+fn start() -> Timestamp {
+    Timestamp::from_unix(START_SECONDS, 0).expect("a time in range")
 }
 
 /// Generates lead `i` (profile, activities up to outcome or export, true score).
@@ -343,15 +351,15 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
         email_domain,
     ];
 
-    let created = after_days(START, rng.random::<f64>() * SPAN_DAYS);
-    let export = after_days(START, SPAN_DAYS);
+    let created = after_days(start(), rng.random::<f64>() * SPAN_DAYS);
+    let export = after_days(start(), SPAN_DAYS);
     let life = rng.random_range(5.0..200.0);
     let outcome_at = Some(after_days(created, life)).filter(|&at| at < export);
     let end = outcome_at.unwrap_or(export);
-    let window_days = (end - created) as f64 / MICROS_PER_DAY;
+    let window_days = end.since(created).as_days_f64();
     let engagement = Gamma::new(2.0, 0.5).expect("valid gamma").sample(&mut rng) * intent;
     let mut events = Vec::new();
-    let push = |kind: usize, at: Micros, events: &mut Vec<Event>| {
+    let push = |kind: usize, at: Timestamp, events: &mut Vec<Event>| {
         let id = format!("E{i}-{}", events.len());
         events.push(Event { kind, at, id });
     };
@@ -366,7 +374,11 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
         };
         for _ in 0..n {
             let at = after_days(created, rng.random::<f64>() * window_days);
-            push(kind, at.min(end - 1_000_000), &mut events);
+            push(
+                kind,
+                at.min(end.saturating_sub(Span::seconds(1))),
+                &mut events,
+            );
         }
     }
     for (k, &(_, _, probability)) in TRUE_NEGATIVES.iter().enumerate() {
@@ -374,7 +386,7 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
             let at = after_days(created, rng.random::<f64>() * window_days);
             push(
                 TRUE_ACTIVITIES.len() + k,
-                at.min(end - 1_000_000),
+                at.min(end.saturating_sub(Span::seconds(1))),
                 &mut events,
             );
         }
@@ -385,8 +397,12 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
         let kind = if rng.random::<f64>() < 0.5 { 9 } else { 7 };
         let mut at = base;
         for _ in 0..rng.random_range(5..30) {
-            at += rng.random_range(0..2) * 1_000_000;
-            push(kind, at.min(end - 1_000_000), &mut events);
+            at = at.saturating_add(Span::seconds(rng.random_range(0..2)));
+            push(
+                kind,
+                at.min(end.saturating_sub(Span::seconds(1))),
+                &mut events,
+            );
         }
     }
     // Delivery retries: the same event id twice.
@@ -402,7 +418,7 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
         events.push(copy);
     }
     let score = match outcome_at {
-        Some(at) => true_score(compiled, names, &events, at - 1),
+        Some(at) => true_score(compiled, names, &events, at.saturating_sub(Span::micros(1))),
         None => 0.0,
     };
     SimLead {
@@ -415,7 +431,12 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
 }
 
 /// True logit without the intercept, computed by the shared feature code.
-fn true_score(compiled: &CompiledFeatures, names: &[&str], events: &[Event], as_of: Micros) -> f64 {
+fn true_score(
+    compiled: &CompiledFeatures,
+    names: &[&str],
+    events: &[Event],
+    as_of: Timestamp,
+) -> f64 {
     let refs: Vec<ActivityRef<'_>> = events
         .iter()
         .map(|e| ActivityRef {
@@ -439,7 +460,7 @@ fn true_score(compiled: &CompiledFeatures, names: &[&str], events: &[Event], as_
 }
 
 /// Activity at and after the outcome, which training must never see.
-fn after_outcome(lead: &mut SimLead, outcome_at: Micros, won: bool, rng: &mut StdRng, i: usize) {
+fn after_outcome(lead: &mut SimLead, outcome_at: Timestamp, won: bool, rng: &mut StdRng, i: usize) {
     let kinds: &[usize] = if won {
         &[2, 9, 9, 3]
     } else {

@@ -1,7 +1,7 @@
 //! Train / test splits: out-of-time when outcome times exist, stratified
 //! otherwise. Every split is deterministic (seeded).
 
-use leadscore::features::Micros;
+use leadscore::time::Timestamp;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -16,7 +16,7 @@ pub struct Fold {
 }
 
 /// Oldest `1 - test_fraction` of `rows` by time for training, newest for test.
-pub fn out_of_time(rows: &[usize], times: &[Micros], test_fraction: f64) -> Fold {
+pub fn out_of_time(rows: &[usize], times: &[Timestamp], test_fraction: f64) -> Fold {
     let mut sorted = rows.to_vec();
     sorted.sort_by_key(|&r| (times[r], r));
     let n_test = ((sorted.len() as f64) * test_fraction).round() as usize;
@@ -50,7 +50,7 @@ pub fn stratified(rows: &[usize], y: &[bool], k: usize, seed: u64) -> Vec<Fold> 
 /// stratified split with about `fraction` held out.
 pub fn holdout(
     rows: &[usize],
-    times: Option<&[Micros]>,
+    times: Option<&[Timestamp]>,
     y: &[bool],
     fraction: f64,
     seed: u64,
@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn out_of_time_tests_on_the_newest() {
-        let times = [50, 10, 40, 20, 30];
+        let times = [50, 10, 40, 20, 30].map(|s| Timestamp::from_unix(s, 0).unwrap());
         let fold = out_of_time(&[0, 1, 2, 3, 4], &times, 0.4);
         assert_eq!(fold.train, vec![1, 3, 4]);
         assert_eq!(fold.test, vec![2, 0]);

@@ -1,15 +1,15 @@
 //! The `fit` pipeline: load → check → evaluate honestly (with nested
 //! hyper-parameter choice) → choose the MQL threshold → refit on all rows.
 
-use leadscore::features::Micros;
 use leadscore::model::ModelFile;
+use leadscore::time::Timestamp;
 use serde_json::json;
 
 use crate::design::Candidates;
 use crate::error::{DataError, TrainError};
 use crate::evaluate::Evaluation;
 use crate::export;
-use crate::input::{History, timestamp};
+use crate::input::History;
 use crate::model::fit_rows;
 use crate::progress;
 use crate::score;
@@ -169,7 +169,7 @@ fn hyperparameters(
 }
 
 /// The `training` section of the model file.
-fn training_summary(history: &History, times: Option<&[Micros]>) -> serde_json::Value {
+fn training_summary(history: &History, times: Option<&[Timestamp]>) -> serde_json::Value {
     let range = times.and_then(|t| Some((t.iter().min()?, t.iter().max()?)));
     json!({
         "shape": history.shape,
@@ -178,7 +178,7 @@ fn training_summary(history: &History, times: Option<&[Micros]>) -> serde_json::
         "open_leads_skipped": history.open_leads,
         "activities_used": history.events.at.len(),
         "activities_skipped": history.skipped_activities,
-        "outcome_date_range": range.map(|(a, b)| json!({"from": timestamp::format(*a), "to": timestamp::format(*b)})),
+        "outcome_date_range": range.map(|(a, b)| json!({"from": a.to_rfc3339(), "to": b.to_rfc3339()})),
         "leakage_rule": "features as of outcome_at - 1 microsecond; open leads are not training rows",
         "inputs": history.sources,
     })

@@ -79,6 +79,11 @@ fn open_leads_are_not_training_rows_and_as_of_is_just_before_the_outcome() {
     );
     assert_eq!(h.open_leads, 1);
     for lead in &h.leads {
-        assert_eq!(lead.as_of, lead.outcome_at.unwrap() - 1);
+        assert_eq!(
+            lead.as_of,
+            lead.outcome_at
+                .unwrap()
+                .saturating_sub(leadscore::time::Span::micros(1))
+        );
     }
 }

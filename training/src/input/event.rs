@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use leadscore::features::{normalize_category, normalize_name};
+use leadscore::time::{Span, Timestamp};
 
 use super::table::Table;
 use super::{EventArena, History, Lead, Shape, SourceFile, required_time, rows_of};
@@ -144,7 +145,7 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
             id: id.to_owned(),
             won,
             outcome_at: Some(at),
-            as_of: at - 1,
+            as_of: at.saturating_sub(Span::micros(1)),
             events: 0..0,
             counts: Vec::new(),
             attributes,
@@ -174,7 +175,7 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
         .map(|(i, l)| (l.id.as_str(), i as u32))
         .collect();
     let mut type_index: HashMap<String, u16> = HashMap::new();
-    let mut rows: Vec<(u32, u16, i64, u32)> = Vec::with_capacity(table.rows());
+    let mut rows: Vec<(u32, u16, Timestamp, u32)> = Vec::with_capacity(table.rows());
     for (i, ((lead, activity_type), at)) in lead_ids.into_iter().zip(types).zip(times).enumerate() {
         let row = i + 1;
         let Some(&lead) = lead.and_then(|l| index.get(l.trim())) else {

@@ -20,9 +20,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use leadscore::features::{
-    ActivityFeature, ActivityRef, CategoricalFeature, FeatureInput, FunnelStage, Micros,
-    normalize_category,
+    ActivityFeature, ActivityRef, CategoricalFeature, FeatureInput, FunnelStage, normalize_category,
 };
+use leadscore::time::Timestamp;
 use serde::Serialize;
 
 use crate::error::InputError;
@@ -74,9 +74,9 @@ pub struct Lead {
     /// Whether it was won.
     pub won: bool,
     /// Outcome time (event shape only).
-    pub outcome_at: Option<Micros>,
+    pub outcome_at: Option<Timestamp>,
     /// Time features are computed for (outcome − 1 µs; 0 in the wide shape).
-    pub as_of: Micros,
+    pub as_of: Timestamp,
     /// This lead's slice of [`History::events`].
     pub events: Range<usize>,
     /// Counts per index into [`History::activity_types`] (wide shape).
@@ -91,7 +91,7 @@ pub struct EventArena {
     /// Index into [`History::activity_types`].
     pub types: Vec<u16>,
     /// When it happened.
-    pub at: Vec<Micros>,
+    pub at: Vec<Timestamp>,
     /// Event id, interned per lead (index into [`History::id_names`]), or
     /// `u32::MAX` when the row had none.
     pub ids: Vec<u32>,
@@ -160,7 +160,7 @@ impl History {
     }
 
     /// Outcome times when every lead has one (enables the out-of-time test).
-    pub fn outcome_times(&self) -> Option<Vec<Micros>> {
+    pub fn outcome_times(&self) -> Option<Vec<Timestamp>> {
         self.leads.iter().map(|l| l.outcome_at).collect()
     }
 
@@ -281,7 +281,7 @@ pub fn required_time(
     column: &str,
     row: usize,
     v: Option<&str>,
-) -> Result<Micros, InputError> {
+) -> Result<Timestamp, InputError> {
     let v = v
         .map(str::trim)
         .filter(|v| !v.is_empty())

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use leadscore::features::{normalize_category, normalize_name};
+use leadscore::time::Timestamp;
 
 use super::table::Table;
 use super::{EventArena, History, InputArgs, Lead, Shape, SourceFile, rows_of};
@@ -92,7 +93,7 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
             id: id.to_owned(),
             won,
             outcome_at: None,
-            as_of: 0,
+            as_of: Timestamp::UNIX_EPOCH,
             events: 0..0,
             counts,
             attributes,
