@@ -213,8 +213,16 @@ pub fn check_attributes(
         if k.is_empty() {
             return Err(FieldError::new(field, "has an empty key"));
         }
-        check_len(format_args!("{field}[{}]", quote(k)), k, limits::MAX_KEY_BYTES)?;
-        check_len(format_args!("{field}[{}]", quote(k)), v, limits::MAX_STRING_BYTES)?;
+        check_len(
+            format_args!("{field}[{}]", quote(k)),
+            k,
+            limits::MAX_KEY_BYTES,
+        )?;
+        check_len(
+            format_args!("{field}[{}]", quote(k)),
+            v,
+            limits::MAX_STRING_BYTES,
+        )?;
     }
     Ok(())
 }

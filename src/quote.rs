@@ -46,13 +46,19 @@ mod tests {
     #[test]
     fn a_short_value_is_quoted_like_debug() {
         assert_eq!(quote("Lead \"A\"").to_string(), r#""Lead \"A\"""#);
-        assert_eq!(quote(&"x".repeat(128)).to_string(), format!("{:?}", "x".repeat(128)));
+        assert_eq!(
+            quote(&"x".repeat(128)).to_string(),
+            format!("{:?}", "x".repeat(128))
+        );
     }
 
     #[test]
     fn a_long_value_is_cut_at_a_char_boundary_with_its_length() {
         let long = format!("{}é{}", "a".repeat(127), "b".repeat(1 << 20));
         let shown = quote(&long).to_string();
-        assert_eq!(shown, format!("{:?}… ({} bytes)", "a".repeat(127), long.len()));
+        assert_eq!(
+            shown,
+            format!("{:?}… ({} bytes)", "a".repeat(127), long.len())
+        );
     }
 }

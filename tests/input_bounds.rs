@@ -100,7 +100,10 @@ async fn a_huge_lead_id_or_version_is_refused_by_its_limit_not_echoed() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound, "{err:?}");
-    assert!(err.message().contains("\"20990101T000000Z-none\""), "{err:?}");
+    assert!(
+        err.message().contains("\"20990101T000000Z-none\""),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -189,7 +192,10 @@ async fn owners_reasons_filters_and_activity_attributes_are_bounded() {
     lead.activities[0].attributes = (0..2_000).map(|i| (format!("k{i}"), "v".into())).collect();
     let score = server.client().await.score_lead(request(lead)).await;
     let message = refused(score, "lead.activities[0].attributes");
-    assert!(message.contains("has 2000 entries, the limit is 64"), "{message}");
+    assert!(
+        message.contains("has 2000 entries, the limit is 64"),
+        "{message}"
+    );
     let mut lead = hot_lead("a2");
     lead.activities[1].attributes = [("utm".to_owned(), "v".repeat(257))].into();
     let score = server.client().await.score_lead(request(lead)).await;
@@ -243,9 +249,16 @@ async fn a_lead_id_with_surrounding_whitespace_is_refused_on_every_rpc() {
     make_sql(&mut c, "WS1").await;
     let id = " WS1 ".to_owned();
 
-    let score = server.client().await.score_lead(request(hot_lead(&id))).await;
+    let score = server
+        .client()
+        .await
+        .score_lead(request(hot_lead(&id)))
+        .await;
     let message = refused(score, "lead.lead_id");
-    assert!(message.contains("leading or trailing whitespace"), "{message}");
+    assert!(
+        message.contains("leading or trailing whitespace"),
+        "{message}"
+    );
     refused(upsert(&mut c, &id).await, "leads[0].lead_id");
     let mut events = hot_events("WS1");
     events[0].lead_id = id.clone();
@@ -321,14 +334,13 @@ async fn a_page_token_only_resumes_the_filters_it_was_issued_for() {
         upsert(&mut c, id).await.unwrap();
     }
     let nurturing = pb::Stage::Nurturing as i32;
-    let list = |stages: Vec<i32>, page_size: u32, page_token: String| {
-        pb::ListPrioritizedLeadsRequest {
+    let list =
+        |stages: Vec<i32>, page_size: u32, page_token: String| pb::ListPrioritizedLeadsRequest {
             stages,
             page_size,
             page_token,
             ..Default::default()
-        }
-    };
+        };
     let first = c
         .list_prioritized_leads(list(vec![], 1, String::new()))
         .await

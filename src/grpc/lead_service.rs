@@ -67,8 +67,7 @@ fn text(field: &str, value: String) -> Result<Option<String>, Status> {
 
 /// A required [`text`] field (owner, reason).
 fn required_text(field: &str, value: String) -> Result<String, Status> {
-    text(field, value)?
-        .ok_or_else(|| ApiError::from(FieldError::new(field, "is required")).into())
+    text(field, value)?.ok_or_else(|| ApiError::from(FieldError::new(field, "is required")).into())
 }
 
 /// The change feed as sent to a watcher.

@@ -53,7 +53,10 @@ impl<S> Layer<S> for MessageLimitLayer {
     type Service = MessageLimit<S>;
 
     fn layer(&self, inner: S) -> MessageLimit<S> {
-        MessageLimit { inner, layer: *self }
+        MessageLimit {
+            inner,
+            layer: *self,
+        }
     }
 }
 
@@ -188,7 +191,14 @@ mod tests {
     #[test]
     fn messages_within_the_limit_pass_and_the_next_prefix_is_found() {
         let mut f = Framing::default();
-        let stream = [prefix(3), b"abc".to_vec(), prefix(0), prefix(4), b"ab".to_vec()].concat();
+        let stream = [
+            prefix(3),
+            b"abc".to_vec(),
+            prefix(0),
+            prefix(4),
+            b"ab".to_vec(),
+        ]
+        .concat();
         assert_eq!(f.feed(&stream, 4), Ok(()));
         assert_eq!(f.feed(b"cd", 4), Ok(()));
         assert_eq!(f.feed(&prefix(5), 4), Err(5));

@@ -7,8 +7,8 @@ use super::error::StoreError;
 use super::record::{ChangeKind, HandOff, LeadRecord, ShadowScore, StageChange};
 use crate::features::Micros;
 use crate::lead::{Activity, Lead};
-use crate::quote::quote;
 use crate::qualification::{Qualification, Stage};
+use crate::quote::quote;
 use crate::rules::AssignmentRules;
 use crate::scoring::{LeadScore, Scorer};
 
