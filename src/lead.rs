@@ -6,8 +6,10 @@
 //! caller prefixes with where the lead sits in its request.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
-use crate::features::{ActivityRef, FeatureInput, into_normal_name};
+use crate::features::{ActivityRef, FeatureInput, normalize_name};
+use crate::quote::quote;
 use crate::time::Timestamp;
 
 /// Documented input limits.
@@ -16,8 +18,12 @@ pub mod limits {
 
     /// Longest lead id, in bytes.
     pub const MAX_LEAD_ID_BYTES: usize = 128;
-    /// Longest profile string, activity type, event id or attribute value, in bytes.
+    /// Longest profile string, activity type, event id, attribute value,
+    /// owner or hand-back reason, in bytes.
     pub const MAX_STRING_BYTES: usize = 256;
+    /// Longest model version a request may name, in bytes (versions the
+    /// training job writes are 25).
+    pub const MAX_VERSION_BYTES: usize = 128;
     /// Longest attribute key, in bytes.
     pub const MAX_KEY_BYTES: usize = 64;
     /// Most attributes on a profile or an activity.
@@ -169,7 +175,36 @@ fn check_amount(field: &str, value: Option<f64>) -> Result<(), FieldError> {
     }
 }
 
-fn check_attributes(field: &str, attributes: &BTreeMap<String, String>) -> Result<(), FieldError> {
+/// Checks a lead id: required, at most [`limits::MAX_LEAD_ID_BYTES`], and
+/// without leading or trailing whitespace.
+///
+/// Surrounding whitespace is refused, not trimmed: an id is the caller's
+/// key, compared byte for byte by every later call. Trimming would
+/// silently turn `" WS1 "` into `"WS1"`, merging two keys of the source
+/// system into one lead and answering with an id the caller never sent;
+/// refusing tells the caller at once, on every RPC that takes a lead id.
+pub fn check_lead_id(field: &str, id: &str) -> Result<(), FieldError> {
+    if id.trim().is_empty() {
+        return Err(FieldError::new(field, "is required"));
+    }
+    check_len(field, id, limits::MAX_LEAD_ID_BYTES)?;
+    if id.trim() != id {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "{} has leading or trailing whitespace; ids are matched exactly, send it without",
+                quote(id)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an attribute map (profile or activity) against [`limits`].
+pub fn check_attributes(
+    field: &str,
+    attributes: &BTreeMap<String, String>,
+) -> Result<(), FieldError> {
     if attributes.len() > limits::MAX_ATTRIBUTES {
         return Err(FieldError::new(
             field,
@@ -184,8 +219,16 @@ fn check_attributes(field: &str, attributes: &BTreeMap<String, String>) -> Resul
         if k.is_empty() {
             return Err(FieldError::new(field, "has an empty key"));
         }
-        check_len(format_args!("{field}[{k:?}]"), k, limits::MAX_KEY_BYTES)?;
-        check_len(format_args!("{field}[{k:?}]"), v, limits::MAX_STRING_BYTES)?;
+        check_len(
+            format_args!("{field}[{}]", quote(k)),
+            k,
+            limits::MAX_KEY_BYTES,
+        )?;
+        check_len(
+            format_args!("{field}[{}]", quote(k)),
+            v,
+            limits::MAX_STRING_BYTES,
+        )?;
     }
     Ok(())
 }
@@ -193,10 +236,7 @@ fn check_attributes(field: &str, attributes: &BTreeMap<String, String>) -> Resul
 impl Lead {
     /// Checks the lead against [`limits`] and `as_of`.
     pub fn validate(&self, as_of: Timestamp) -> Result<(), FieldError> {
-        if self.id.trim().is_empty() {
-            return Err(FieldError::new("lead_id", "is required"));
-        }
-        check_len("lead_id", &self.id, limits::MAX_LEAD_ID_BYTES)?;
+        check_lead_id("lead_id", &self.id)?;
         let p = &self.profile;
         for (name, value) in [
             ("profile.job_title", &p.job_title),
@@ -257,7 +297,7 @@ impl Lead {
             ));
         }
         for (t, c) in &self.activity_counts {
-            let field = format!("activity_counts[{t:?}]");
+            let field = format!("activity_counts[{}]", quote(t));
             if t.is_empty() {
                 return Err(FieldError::new(
                     "activity_counts",
@@ -314,10 +354,37 @@ impl Lead {
 }
 
 /// Normalizes an attribute map's keys (see [`crate::features::normalize_name`]).
+/// Two keys that normalize alike (`"Lead Source"`, `"lead_source"`) are
+/// refused on `field`, both named: keeping either value would silently
+/// drop the other.
 pub fn normalize_attributes(
+    field: &str,
     raw: impl IntoIterator<Item = (String, String)>,
-) -> BTreeMap<String, String> {
-    raw.into_iter()
-        .map(|(k, v)| (into_normal_name(k), v))
-        .collect()
+) -> Result<BTreeMap<String, String>, FieldError> {
+    // Normalized key -> (key as sent, value), to name both keys of a collision.
+    let mut by_normal: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (key, value) in raw {
+        match by_normal.entry(normalize_name(&key)) {
+            Entry::Occupied(e) => return Err(collision(field, &e.get().0, &key, e.key())),
+            Entry::Vacant(e) => {
+                e.insert((key, value));
+            }
+        }
+    }
+    Ok(by_normal.into_iter().map(|(k, (_, v))| (k, v)).collect())
+}
+
+/// Two keys `a`, `b` both normalized to `normal` (named in a stable order,
+/// whatever order the map arrived in).
+fn collision(field: &str, a: &str, b: &str, normal: &str) -> FieldError {
+    let (first, second) = if a <= b { (a, b) } else { (b, a) };
+    FieldError::new(
+        field,
+        format!(
+            "keys {} and {} are the same attribute {} once normalized; send one",
+            quote(first),
+            quote(second),
+            quote(normal)
+        ),
+    )
 }

@@ -19,6 +19,7 @@ pub mod model;
 pub mod pb;
 pub mod pipeline_health;
 pub mod qualification;
+pub mod quote;
 pub mod rules;
 pub mod scoring;
 pub mod security;

@@ -31,6 +31,8 @@ use tokio::time::{Instant, Sleep};
 use tonic::Status;
 use tower::{Layer, Service};
 
+use crate::quote::quote;
+
 /// Layer applying [`CallLimits`] to every call.
 #[derive(Debug, Clone)]
 pub struct CallLimitsLayer {
@@ -244,7 +246,8 @@ fn client_timeout(headers: &http::HeaderMap) -> Result<Option<Duration>, Status>
     };
     let malformed = || {
         Status::invalid_argument(format!(
-            "header grpc-timeout {value:?} is not 1 to 8 digits followed by H, M, S, m, u or n"
+            "header grpc-timeout {} is not 1 to 8 digits followed by H, M, S, m, u or n",
+            quote(&String::from_utf8_lossy(value.as_bytes()))
         ))
     };
     let bytes = value.as_bytes();

@@ -21,6 +21,7 @@ use tonic::transport::{Server, ServerTlsConfig};
 
 use crate::config::StartError;
 use crate::grpc::lead_service::LeadApi;
+use crate::grpc::message_limit::MessageLimitLayer;
 use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
 use crate::lifecycle::Lifecycle;
@@ -137,6 +138,7 @@ pub async fn run(
             options.max_concurrent_calls,
             options.request_timeout,
         ))
+        .layer(MessageLimitLayer::new(MAX_MESSAGE_BYTES))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -146,7 +148,11 @@ pub async fn run(
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
-        .add_service(ModelServiceServer::new(ModelApi::new(lifecycle)))
+        .add_service(
+            ModelServiceServer::new(ModelApi::new(lifecycle))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+        )
         .serve_with_incoming_shutdown(incoming, signal);
     tokio::pin!(server);
     tokio::select! {

@@ -260,3 +260,55 @@ async fn a_burst_of_large_calls_keeps_the_server_memory_bounded() {
     );
     client.clone().score_leads(big).await.unwrap();
 }
+
+/// The status of a call to `path` on a real server whose request
+/// announces a message of `len` bytes (only the 5-byte prefix is sent: the
+/// answer must not wait for the rest).
+async fn announced(server: &TestServer, path: &str, len: u32) -> tonic::Status {
+    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    let call = http::Request::post(format!("http://{}{path}", server.addr))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .unwrap();
+    let (response, mut body) = client.send_request(call, false).unwrap();
+    let prefix = [&[0u8][..], &len.to_be_bytes()].concat();
+    body.send_data(bytes::Bytes::from(prefix), false).unwrap();
+    let response = response.await.unwrap();
+    tonic::Status::from_header_map(response.headers()).expect("a trailers-only error answer")
+}
+
+/// gRPC's status code table: "Sent or received message was larger than
+/// configured limit" is RESOURCE_EXHAUSTED, on every service.
+#[tokio::test]
+async fn a_message_over_the_limit_is_resource_exhausted_as_grpc_specifies() {
+    let server = TestServer::start().await;
+    let over = leadscore::server::MAX_MESSAGE_BYTES as u32 + 1;
+    for path in [
+        "/leadscore.v1.ScoringService/ScoreLeads",
+        "/leadscore.v1.LeadService/UpsertLeads",
+        "/leadscore.v1.ModelService/GetModel",
+    ] {
+        let status = announced(&server, path, over).await;
+        assert_eq!(status.code(), Code::ResourceExhausted, "{path}: {status:?}");
+        assert!(
+            status
+                .message()
+                .contains(&format!("is {over} bytes, the limit is 67108864 bytes")),
+            "{path}: {status:?}"
+        );
+    }
+    let health_over = leadscore::grpc::message_limit::MAX_PROTOCOL_MESSAGE_BYTES as u32 + 1;
+    let status = announced(&server, "/grpc.health.v1.Health/Check", health_over).await;
+    assert_eq!(status.code(), Code::ResourceExhausted, "health: {status:?}");
+    // The server keeps serving.
+    server
+        .client()
+        .await
+        .score_lead(request(hot_lead("after")))
+        .await
+        .unwrap();
+}

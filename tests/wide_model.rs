@@ -47,10 +47,11 @@ fn counts_and_attributes_feed_a_wide_model() {
     let lead = Lead {
         id: "w1".into(),
         profile: Profile {
-            attributes: normalize_attributes([(
-                "Last Activity".to_owned(),
-                " SMS Sent ".to_owned(),
-            )]),
+            attributes: normalize_attributes(
+                "attributes",
+                [("Last Activity".to_owned(), " SMS Sent ".to_owned())],
+            )
+            .unwrap(),
             ..Default::default()
         },
         activity_counts: vec![

@@ -8,7 +8,9 @@
 use prost_types::Timestamp as WireTimestamp;
 
 use crate::features::into_normal_name;
-use crate::lead::{Activity, Bant, BantStatus, FieldError, Lead, Profile, normalize_attributes};
+use crate::lead::{
+    Activity, Bant, BantStatus, FieldError, Lead, Profile, check_attributes, normalize_attributes,
+};
 use crate::pb::v1 as pb;
 use crate::qualification::{Criterion, Stage};
 use crate::rules::Grade;
@@ -60,9 +62,10 @@ fn bant_status(c: Option<&pb::BantCriterion>) -> BantStatus {
     }
 }
 
-/// A request profile to a domain profile (e-mail domain and attribute keys normalized).
-pub fn profile(p: pb::Profile) -> Profile {
-    Profile {
+/// A request profile to a domain profile (e-mail domain and attribute keys
+/// normalized). Paths are relative to the profile.
+pub fn profile(p: pb::Profile) -> Result<Profile, FieldError> {
+    Ok(Profile {
         job_title: p.job_title,
         seniority: p.seniority,
         department: p.department,
@@ -71,8 +74,21 @@ pub fn profile(p: pb::Profile) -> Profile {
         company_size: p.company_size,
         annual_revenue: p.annual_revenue,
         email_domain: p.email_domain.trim().to_lowercase(),
-        attributes: normalize_attributes(p.attributes),
+        attributes: normalize_attributes("attributes", p.attributes)?,
+    })
+}
+
+/// Checks an activity's attributes like a profile's. Scoring does not read
+/// them, but a request is refused, not half-read, when they break a limit.
+fn check_activity_attributes(
+    i: usize,
+    raw: std::collections::HashMap<String, String>,
+) -> Result<(), FieldError> {
+    if raw.is_empty() {
+        return Ok(());
     }
+    let field = format!("activities[{i}].attributes");
+    check_attributes(&field, &normalize_attributes(&field, raw)?)
 }
 
 /// Request BANT to domain BANT; unknown statuses are unknown.
@@ -87,7 +103,7 @@ pub fn bant(b: pb::Bant) -> Bant {
 
 /// A request lead to a domain lead. Paths are relative to the lead.
 pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
-    let profile = profile(l.profile.unwrap_or_default());
+    let profile = profile(l.profile.unwrap_or_default()).map_err(|e| e.within("profile"))?;
     let bant = bant(l.bant.unwrap_or_default());
     let activities = l
         .activities
@@ -101,6 +117,7 @@ pub fn lead(l: pb::Lead) -> Result<Lead, FieldError> {
                     FieldError::new(format!("activities[{i}].occurred_at"), "is required")
                 })
                 .and_then(|t| time(format_args!("activities[{i}].occurred_at"), t))?;
+            check_activity_attributes(i, a.attributes)?;
             Ok(Activity {
                 activity_type: into_normal_name(a.r#type),
                 occurred_at,

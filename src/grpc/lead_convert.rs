@@ -1,22 +1,18 @@
-//! Conversions between `LeadService` messages and the store's types,
-//! including the list page token.
-//!
-//! A page token is the hex of `v1|rank|score bits|lead_id`: the last row of
-//! the page, which the next page starts after.
+//! Conversions between `LeadService` messages and the store's types.
 
 use crate::features::into_normal_name;
-use crate::lead::{Bant, BantStatus, FieldError, Profile};
+use crate::lead::{Bant, BantStatus, FieldError, Profile, check_len, limits};
 use crate::pb::v1 as pb;
 use crate::qualification::Stage;
 use crate::rules::Grade;
 use crate::store::ops::MAX_PAGE_SIZE;
 use crate::store::record::{
-    ChangeKind, EventOutcome, HandOff, LeadRecord, ListQuery, NewEvent, PageKey, StageChange,
-    stage_code, stage_from_code,
+    ChangeKind, EventOutcome, HandOff, LeadRecord, ListQuery, NewEvent, StageChange,
 };
 use crate::store::upsert::{FieldPath, LeadUpsert};
 
 use super::convert::{self, time, timestamp};
+use super::page_token::{self, Filters};
 
 /// Page size when the request leaves it 0.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -33,9 +29,11 @@ pub fn upsert(i: usize, u: pb::LeadUpsert) -> Result<LeadUpsert, FieldError> {
         ),
         _ => None,
     };
+    let profile = convert::profile(u.profile.unwrap_or_default())
+        .map_err(|e| e.within(&format!("leads[{i}].profile")))?;
     Ok(LeadUpsert {
         lead_id: u.lead_id,
-        profile: convert::profile(u.profile.unwrap_or_default()),
+        profile,
         bant: convert::bant(u.bant.unwrap_or_default()),
         mask,
     })
@@ -205,8 +203,10 @@ fn grade_filter(field: &str, v: i32) -> Result<Grade, FieldError> {
     }
 }
 
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
+/// An optional string filter, bounded like the profile string it matches.
+fn text_filter(field: &str, s: String) -> Result<Option<String>, FieldError> {
+    check_len(field, &s, limits::MAX_STRING_BYTES)?;
+    Ok((!s.is_empty()).then_some(s))
 }
 
 /// The list request as a query.
@@ -239,56 +239,19 @@ pub fn list_query(r: pb::ListPrioritizedLeadsRequest) -> Result<ListQuery, Field
         }
         n => n,
     };
-    let after =
-        match r.page_token.as_str() {
-            "" => None,
-            t => Some(decode_token(t).ok_or_else(|| {
-                FieldError::new("page_token", "is not a token this service issued")
-            })?),
-        };
-    Ok(ListQuery {
+    let mut query = ListQuery {
         stages,
         min_score: r.min_score,
         grades,
-        owner: non_empty(r.owner),
-        country: non_empty(r.country),
+        owner: text_filter("owner", r.owner)?,
+        country: text_filter("country", r.country)?,
         overdue_only: r.overdue_only,
         include_closed: r.include_closed,
         page_size,
-        after,
-    })
-}
-
-/// The token of the page after `last`.
-pub fn page_token(last: &LeadRecord) -> String {
-    let raw = format!(
-        "v1|{}|{:016x}|{}",
-        stage_code(last.stage),
-        last.score.to_bits(),
-        last.id
-    );
-    raw.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_token(t: &str) -> Option<PageKey> {
-    if !t.len().is_multiple_of(2) || !t.is_ascii() {
-        return None;
+        after: None,
+    };
+    if !r.page_token.is_empty() {
+        query.after = Some(page_token::decode(&r.page_token, &Filters::of(&query))?);
     }
-    let bytes = (0..t.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok())
-        .collect::<Option<Vec<u8>>>()?;
-    let raw = String::from_utf8(bytes).ok()?;
-    let mut parts = raw.splitn(4, '|');
-    if parts.next()? != "v1" {
-        return None;
-    }
-    let stage = stage_from_code(parts.next()?.parse().ok()?)?;
-    let score = f64::from_bits(u64::from_str_radix(parts.next()?, 16).ok()?);
-    let lead_id = parts.next()?.to_owned();
-    score.is_finite().then_some(PageKey {
-        stage,
-        score,
-        lead_id,
-    })
+    Ok(query)
 }

@@ -11,9 +11,10 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use super::lead_convert as lc;
+use super::page_token::{self, Filters};
 use super::pipeline_convert;
 use super::status::ApiError;
-use crate::lead::FieldError;
+use crate::lead::{FieldError, check_lead_id, check_len, limits};
 use crate::pb::v1 as pb;
 use crate::pb::v1::lead_service_server::LeadService;
 use crate::store::LeadBook;
@@ -40,7 +41,7 @@ impl LeadApi {
     ) -> Result<Response<pb::HandOffResponse>, Status> {
         let lead = self
             .book
-            .hand_off(required("lead_id", lead_id)?, action, Timestamp::now())
+            .hand_off(lead_id_of(lead_id)?, action, Timestamp::now())
             .await
             .map_err(ApiError::from)?;
         Ok(Response::new(pb::HandOffResponse {
@@ -49,11 +50,25 @@ impl LeadApi {
     }
 }
 
-fn required(field: &str, value: String) -> Result<String, Status> {
-    if value.trim().is_empty() {
-        return Err(ApiError::from(FieldError::new(field, "is required")).into());
-    }
+/// A request's `lead_id`, checked like every lead id ([`check_lead_id`]).
+fn lead_id_of(value: String) -> Result<String, Status> {
+    check_lead_id("lead_id", &value).map_err(ApiError::from)?;
     Ok(value)
+}
+
+/// An optional free-text field (owner): `None` when blank, else at most a
+/// profile string's length.
+fn text(field: &str, value: String) -> Result<Option<String>, Status> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    check_len(field, &value, limits::MAX_STRING_BYTES).map_err(ApiError::from)?;
+    Ok(Some(value))
+}
+
+/// A required [`text`] field (owner, reason).
+fn required_text(field: &str, value: String) -> Result<String, Status> {
+    text(field, value)?.ok_or_else(|| ApiError::from(FieldError::new(field, "is required")).into())
 }
 
 /// The change feed as sent to a watcher.
@@ -128,7 +143,7 @@ impl LeadService for LeadApi {
         &self,
         request: Request<pb::GetLeadRequest>,
     ) -> Result<Response<pb::GetLeadResponse>, Status> {
-        let id = required("lead_id", request.into_inner().lead_id)?;
+        let id = lead_id_of(request.into_inner().lead_id)?;
         let (detail, score) = self.book.get_lead(id).await.map_err(ApiError::from)?;
         Ok(Response::new(pb::GetLeadResponse {
             lead: Some(lc::stored_lead(
@@ -144,14 +159,14 @@ impl LeadService for LeadApi {
         request: Request<pb::ListPrioritizedLeadsRequest>,
     ) -> Result<Response<pb::ListPrioritizedLeadsResponse>, Status> {
         let query = lc::list_query(request.into_inner()).map_err(ApiError::from)?;
-        let size = query.page_size;
+        let (size, filters) = (query.page_size, Filters::of(&query));
         let rows = self
             .book
             .list(query, Timestamp::now())
             .await
             .map_err(ApiError::from)?;
         let next_page_token = match rows.last() {
-            Some(last) if rows.len() == size => lc::page_token(last),
+            Some(last) if rows.len() == size => page_token::encode(last, &filters),
             _ => String::new(),
         };
         Ok(Response::new(pb::ListPrioritizedLeadsResponse {
@@ -165,7 +180,7 @@ impl LeadService for LeadApi {
         request: Request<pb::AssignLeadRequest>,
     ) -> Result<Response<pb::HandOffResponse>, Status> {
         let r = request.into_inner();
-        let owner = required("owner", r.owner)?;
+        let owner = required_text("owner", r.owner)?;
         self.hand_off(r.lead_id, HandOffAction::Assign(owner)).await
     }
 
@@ -174,7 +189,7 @@ impl LeadService for LeadApi {
         request: Request<pb::AcceptLeadRequest>,
     ) -> Result<Response<pb::HandOffResponse>, Status> {
         let r = request.into_inner();
-        let owner = (!r.owner.trim().is_empty()).then_some(r.owner);
+        let owner = text("owner", r.owner)?;
         self.hand_off(r.lead_id, HandOffAction::Accept(owner)).await
     }
 
@@ -183,7 +198,7 @@ impl LeadService for LeadApi {
         request: Request<pb::RejectLeadRequest>,
     ) -> Result<Response<pb::HandOffResponse>, Status> {
         let r = request.into_inner();
-        let reason = required("reason", r.reason)?;
+        let reason = required_text("reason", r.reason)?;
         self.hand_off(r.lead_id, HandOffAction::Reject(reason))
             .await
     }

@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 
 use super::status::ApiError;
 use crate::features::FeatureSource;
-use crate::lead::FieldError;
+use crate::lead::{FieldError, check_len, limits};
 use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::model::{LinearModel, ModelFile};
 use crate::pb::v1 as pb;
@@ -60,17 +60,25 @@ enum Choice {
 }
 
 impl Choice {
-    /// `Some(version)` (trimmed), or `None` for a set flag; an empty
-    /// version or no target is INVALID_ARGUMENT naming the field, with
-    /// `hint` saying what to set.
+    /// `Some(version)` (trimmed), or `None` for a set flag; an empty or
+    /// too long version or no target is INVALID_ARGUMENT naming the field,
+    /// with `hint` saying what to set.
     fn version(self, hint: &str) -> Result<Option<String>, ApiError> {
         match self {
-            Choice::Version(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_owned())),
+            Choice::Version(v) if !v.trim().is_empty() => {
+                check_version(v.trim())?;
+                Ok(Some(v.trim().to_owned()))
+            }
             Choice::Version(_) => Err(FieldError::new("version", "is empty").into()),
             Choice::Flag(true) => Ok(None),
             Choice::Flag(false) => Err(FieldError::new("target", hint).into()),
         }
     }
+}
+
+/// A version a request names: at most [`limits::MAX_VERSION_BYTES`].
+fn check_version(version: &str) -> Result<(), FieldError> {
+    check_len("version", version, limits::MAX_VERSION_BYTES)
 }
 
 /// Which versions an operator's choices name right now.
@@ -212,6 +220,7 @@ impl ModelService for ModelApi {
         request: Request<pb::GetModelRequest>,
     ) -> Result<Response<pb::ModelCard>, Status> {
         let version = request.into_inner().version;
+        check_version(&version).map_err(ApiError::from)?;
         let file = if version.is_empty() {
             Arc::new(self.lifecycle.scorer().load().model.file().clone())
         } else {

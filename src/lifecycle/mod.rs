@@ -26,6 +26,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::model::{LinearModel, ModelFile, RegistryError};
+use crate::quote::quote;
 use crate::rules::{Rules, RulesError};
 use crate::scoring::Scorer;
 use catalog::{Catalog, Fingerprint};
@@ -44,7 +45,7 @@ pub enum LifecycleError {
     #[error(transparent)]
     Rules(#[from] RulesError),
     /// No model file has this version.
-    #[error("no model with version {0:?}; ListModels shows the versions available")]
+    #[error("no model with version {}; ListModels shows the versions available", quote(.0))]
     UnknownVersion(String),
     /// The shadow asked for is the active model.
     #[error("model {0} is the active model; a shadow must be another version")]

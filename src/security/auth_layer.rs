@@ -14,6 +14,7 @@ use tower::{Layer, Service};
 
 use super::scopes::{Requirement, requirement};
 use super::tokens::TokenSet;
+use crate::quote::quote;
 
 /// The token set in force; swapped on reload.
 pub type SharedTokens = Arc<ArcSwap<TokenSet>>;
@@ -70,9 +71,10 @@ pub fn check(tokens: &TokenSet, path: &str, authorization: Option<&str>) -> Resu
     match needed {
         Requirement::Scope(scope) if !token.scopes.contains(&scope) => {
             Err(Status::permission_denied(format!(
-                "token {:?} lacks the scope {} that {path} needs",
+                "token {:?} lacks the scope {} that {} needs",
                 token.name,
-                serde_json::to_string(&scope).unwrap_or_default()
+                serde_json::to_string(&scope).unwrap_or_default(),
+                quote(path)
             )))
         }
         Requirement::Open | Requirement::Authenticated | Requirement::Scope(_) => Ok(()),

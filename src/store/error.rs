@@ -1,6 +1,7 @@
 //! What can go wrong in the lead store, for every backend.
 
 use crate::lead::FieldError;
+use crate::quote::quote;
 
 /// Errors of the lead store and the hand-off rules it enforces.
 #[derive(Debug, thiserror::Error)]
@@ -9,7 +10,7 @@ pub enum StoreError {
     #[error(transparent)]
     InvalidField(#[from] FieldError),
     /// No lead has this id.
-    #[error("lead {0:?} not found")]
+    #[error("lead {} not found", quote(.0))]
     NotFound(String),
     /// The lead is not in a state that allows the action (e.g. accepting a
     /// lead that is not SQL).

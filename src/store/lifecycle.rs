@@ -7,6 +7,7 @@ use super::error::StoreError;
 use super::record::{ChangeKind, HandOff, LeadRecord, ShadowScore, StageChange};
 use crate::lead::{Activity, Lead};
 use crate::qualification::{Qualification, Stage};
+use crate::quote::quote;
 use crate::rules::AssignmentRules;
 use crate::scoring::{LeadScore, Scorer};
 use crate::time::{Span, Timestamp};
@@ -147,8 +148,8 @@ pub fn assign(
 ) -> Result<(), StoreError> {
     if rec.hand_off.closed() {
         return Err(StoreError::FailedPrecondition(format!(
-            "lead {:?} is closed; a closed lead cannot be assigned",
-            rec.id
+            "lead {} is closed; a closed lead cannot be assigned",
+            quote(&rec.id)
         )));
     }
     rec.owner = Some(owner.to_owned());
@@ -171,22 +172,24 @@ pub fn accept(
             other => format!("{other:?}").to_lowercase(),
         };
         return Err(StoreError::FailedPrecondition(format!(
-            "lead {:?} is {state}; only an open SQL can be accepted",
-            rec.id
+            "lead {} is {state}; only an open SQL can be accepted",
+            quote(&rec.id)
         )));
     }
     match (owner, rec.owner.as_deref()) {
         (Some(o), Some(current)) if o != current => {
             return Err(StoreError::FailedPrecondition(format!(
-                "lead {:?} is assigned to {current:?}, not {o:?}",
-                rec.id
+                "lead {} is assigned to {}, not {}",
+                quote(&rec.id),
+                quote(current),
+                quote(o)
             )));
         }
         (Some(o), None) => rec.owner = Some(o.to_owned()),
         (None, None) => {
             return Err(StoreError::FailedPrecondition(format!(
-                "lead {:?} has no owner; assign it or name the owner accepting it",
-                rec.id
+                "lead {} has no owner; assign it or name the owner accepting it",
+                quote(&rec.id)
             )));
         }
         _ => {}
@@ -212,8 +215,8 @@ pub fn recycle(
 ) -> Result<(), StoreError> {
     if rec.hand_off.closed() {
         return Err(StoreError::FailedPrecondition(format!(
-            "lead {:?} is closed; a closed lead cannot be handed back",
-            rec.id
+            "lead {} is closed; a closed lead cannot be handed back",
+            quote(&rec.id)
         )));
     }
     rec.hand_off = HandOff::Open;

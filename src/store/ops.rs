@@ -16,7 +16,7 @@ use super::record::{
     ChangeKind, EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange,
 };
 use super::upsert::LeadUpsert;
-use crate::lead::{Activity, FieldError, Lead, check_len, limits};
+use crate::lead::{Activity, FieldError, Lead, check_lead_id, check_len, limits};
 use crate::pipeline_health::PipelineFacts;
 use crate::scoring::Scorer;
 use crate::time::Timestamp;
@@ -181,9 +181,9 @@ fn finish(
 }
 
 fn check_event(e: &NewEvent, now: Timestamp) -> Result<(), FieldError> {
+    check_lead_id("lead_id", &e.lead_id)?;
     for (field, value, max) in [
         ("event_id", &e.event_id, limits::MAX_STRING_BYTES),
-        ("lead_id", &e.lead_id, limits::MAX_LEAD_ID_BYTES),
         ("type", &e.activity_type, limits::MAX_STRING_BYTES),
     ] {
         if value.trim().is_empty() {

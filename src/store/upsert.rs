@@ -6,6 +6,7 @@
 //! from the update, empty or not, so a field can be cleared.
 
 use crate::lead::{Bant, BantStatus, FieldError, Profile};
+use crate::quote::quote;
 
 /// A field path of the update mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +73,7 @@ impl FieldPath {
                 let known: Vec<&str> = FieldPath::ALL.iter().map(|(n, _)| *n).collect();
                 FieldError::new(
                     field,
-                    format!("unknown path {path:?}; known: {}", known.join(", ")),
+                    format!("unknown path {}; known: {}", quote(path), known.join(", ")),
                 )
             })
     }
