@@ -91,7 +91,10 @@ async fn a_store_deleted_while_serving_refuses_writes_and_is_not_recreated() {
     assert!(!db.exists(), "nothing was created");
 
     let server = ServeProcess::spawn_with(fixture.path(), &url(&db), &["--create"]);
-    assert!(!lead_exists(&server, "before").await, "an empty store, as asked");
+    assert!(
+        !lead_exists(&server, "before").await,
+        "an empty store, as asked"
+    );
     record(&server, "after").await.unwrap();
 }
 

@@ -37,7 +37,10 @@ fn refuse_past_limit(
     events: &[(usize, NewEvent)],
     outcomes: &mut [EventOutcome],
 ) {
-    let known: HashSet<&str> = stored.iter().filter_map(|a| a.event_id.as_deref()).collect();
+    let known: HashSet<&str> = stored
+        .iter()
+        .filter_map(|a| a.event_id.as_deref())
+        .collect();
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&k| events[k].0);
     let mut count = stored.len();

@@ -2,11 +2,11 @@
 //!
 //! Each call is one transaction. Leads are locked in id order (a lead's
 //! events are written only under its lock), then the round-robin counters,
-//! then the stage-change counter: every writer takes
-//! locks in that one order, so replicas sharing a PostgreSQL never deadlock,
-//! and because the change counter is taken last and held to commit, change
-//! cursors are committed in order (a watcher that has seen cursor N has
-//! seen everything before it).
+//! then the stage-change counter: every writer takes locks in that one
+//! order, so replicas sharing a PostgreSQL never deadlock, and because the
+//! change counter is taken last and held to commit, change cursors are
+//! committed in order (a watcher that has seen cursor N has seen
+//! everything before it).
 
 use std::collections::{BTreeMap, HashSet};
 

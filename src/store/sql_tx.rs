@@ -258,7 +258,10 @@ impl<C: Conn> Tx for SqlTx<C> {
                 })
                 .collect();
             self.0.query(sql, &params, &mut |r| {
-                inserted.insert((r.text(0)?.unwrap_or_default(), r.text(1)?.unwrap_or_default()));
+                inserted.insert((
+                    r.text(0)?.unwrap_or_default(),
+                    r.text(1)?.unwrap_or_default(),
+                ));
                 Ok(())
             })?;
         }

@@ -46,7 +46,11 @@ impl ServeProcess {
 
     /// Like [`ServeProcess::spawn_with`]; a process that exits before it
     /// serves is `Err` with everything it logged.
-    pub fn try_spawn_with(fixture: &Path, db: &str, extra: &[&str]) -> Result<ServeProcess, String> {
+    pub fn try_spawn_with(
+        fixture: &Path,
+        db: &str,
+        extra: &[&str],
+    ) -> Result<ServeProcess, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--models")

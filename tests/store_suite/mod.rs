@@ -150,7 +150,11 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LeadBook>) {
     // Another source numbers its events the same way for its own lead.
     let other = book
         .record_activities(
-            vec![event("crm-1", "U2"), event("crm-2", "U1"), event("crm-2", "U2")],
+            vec![
+                event("crm-1", "U2"),
+                event("crm-2", "U1"),
+                event("crm-2", "U2"),
+            ],
             NOW,
         )
         .await
@@ -158,7 +162,11 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LeadBook>) {
     assert_eq!(other, [const { EventOutcome::Recorded }; 3], "{other:?}");
     let again = book
         .record_activities(
-            vec![event("crm-1", "U2"), event("crm-3", "U2"), event("crm-3", "U2")],
+            vec![
+                event("crm-1", "U2"),
+                event("crm-3", "U2"),
+                event("crm-3", "U2"),
+            ],
             NOW,
         )
         .await
@@ -208,7 +216,11 @@ pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<Lead
     ];
     let out = book.record_activities(batch, NOW).await.unwrap();
     assert_eq!(out[0], EventOutcome::Duplicate, "a repeat takes no room");
-    assert_eq!(out[2], EventOutcome::Recorded, "other leads are not held back");
+    assert_eq!(
+        out[2],
+        EventOutcome::Recorded,
+        "other leads are not held back"
+    );
     for (i, o) in [(1, &out[1]), (3, &out[3])] {
         assert!(
             matches!(o, EventOutcome::Rejected(r)
