@@ -193,7 +193,7 @@ fn init_logging(format: LogFormat) {
 async fn export(db: String, out: std::path::PathBuf) -> Result<(), StartError> {
     use crate::store::StoreError;
     let summary = tokio::task::spawn_blocking(move || {
-        let store = crate::store::open(&db)?;
+        let store = crate::store::open_with(&db, crate::store::FileUse::Read)?;
         let mut reported = 0;
         let summary = crate::store::export::export(store.as_ref(), &out, &mut |done| {
             if done.leads >= reported + 10_000 {
@@ -285,8 +285,11 @@ async fn serve(config: ServeConfig) -> Result<(), StartError> {
         lifecycle.clone(),
         config.reload_interval(),
     ));
-    let book =
-        std::sync::Arc::new(crate::store::LeadBook::open(&config.db, lifecycle.scorer()).await?);
+    let file_use = crate::store::FileUse::Serve {
+        create: config.create,
+    };
+    let book = crate::store::LeadBook::open_with(&config.db, file_use, lifecycle.scorer()).await?;
+    let book = std::sync::Arc::new(book);
     tokio::spawn(
         book.clone()
             .sweep_every(config.sweep_interval(), crate::time::Timestamp::now),

@@ -41,6 +41,12 @@ pub struct ServeConfig {
     /// by several replicas).
     #[arg(long, env = "LEADSCORE_DB", default_value = "sqlite://leadscore.db")]
     pub db: String,
+    /// Start a new, empty SQLite store where `PATH.lock` shows that one
+    /// existed but PATH is missing (a deliberate reset; a first run needs
+    /// no flag). No environment variable: left set in a deployment, it
+    /// would replace a lost store with an empty one at every restart.
+    #[arg(long)]
+    pub create: bool,
     /// Seconds between re-score sweeps of every stored lead (decay, overdue
     /// follow-ups); a changed model or rules file triggers one at once.
     #[arg(long, env = "LEADSCORE_SWEEP_INTERVAL_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]

@@ -28,7 +28,8 @@ pub mod limits {
     pub const MAX_KEY_BYTES: usize = 64;
     /// Most attributes on a profile or an activity.
     pub const MAX_ATTRIBUTES: usize = 64;
-    /// Most activities on one lead.
+    /// Most activities on one lead: in a request, and stored (the event
+    /// that would take a stored lead past it is refused).
     pub const MAX_ACTIVITIES: usize = 100_000;
     /// Most distinct pre-aggregated activity counts on one lead.
     pub const MAX_ACTIVITY_COUNTS: usize = 1_000;

@@ -217,7 +217,10 @@ fn an_unwritable_directory_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "").unwrap();
-    let run = export_by_binary(&dir.path().join("leads.db"), &file);
+    // A store to export: `export` never creates one.
+    let db = dir.path().join("leads.db");
+    drop(leadscore::store::open(&format!("sqlite://{}", db.display())).unwrap());
+    let run = export_by_binary(&db, &file);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success());
     assert!(stderr.contains("not-a-dir"), "{stderr}");

@@ -202,3 +202,49 @@ async fn bad_input_is_named_by_field() {
         results[2]
     );
 }
+
+#[tokio::test]
+async fn an_event_id_reused_by_another_lead_is_recorded_and_a_duplicate_says_why() {
+    let server = common::TestServer::start().await;
+    let mut c = client(&server).await;
+    let mut batch = events("r1");
+    let mut theirs = events("r2");
+    for (mine, other) in batch.iter().zip(&mut theirs) {
+        other.event_id.clone_from(&mine.event_id);
+    }
+    batch.extend(theirs);
+    let results = c
+        .record_activities(pb::RecordActivitiesRequest {
+            events: batch.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .results;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == pb::EventStatus::Recorded as i32),
+        "{results:?}"
+    );
+    for lead in ["r1", "r2"] {
+        let got = c
+            .get_lead(pb::GetLeadRequest {
+                lead_id: lead.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(got.lead.unwrap().lead_id, lead);
+    }
+    let again = c
+        .record_activities(pb::RecordActivitiesRequest { events: batch })
+        .await
+        .unwrap()
+        .into_inner()
+        .results;
+    for r in &again {
+        assert_eq!(r.status, pb::EventStatus::Duplicate as i32, "{r:?}");
+        assert!(r.reason.contains("already has an event"), "{r:?}");
+    }
+}

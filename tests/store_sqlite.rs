@@ -12,3 +12,64 @@ async fn open() -> Option<(tempfile::TempDir, String)> {
 }
 
 store_suite!(open);
+
+/// A store written by the version before event ids became per-lead keeps
+/// every event, its ids still make repeats duplicates, and another lead
+/// may now use one of them.
+#[tokio::test]
+async fn a_version_2_store_keeps_its_events() {
+    use leadscore::store::record::{EventOutcome, NewEvent};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leads.db");
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch(concat!(
+        include_str!("../migrations/sqlite/0001_leads.sql"),
+        include_str!("../migrations/sqlite/0002_shadow_and_health.sql"),
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+         INSERT INTO schema_migrations VALUES (1, 0), (2, 0);"
+    ))
+    .unwrap();
+    let at = store_suite::NOW - 3_600_000_000;
+    old.execute(
+        "INSERT INTO activities VALUES ('old-1', 'V2', 'demo_request', ?1, ?1)",
+        [at],
+    )
+    .unwrap();
+    drop(old);
+
+    let url = format!("sqlite://{}", path.display());
+    let book = leadscore::store::LeadBook::open(&url, store_suite::scorer())
+        .await
+        .unwrap();
+    let event = |id: &str| NewEvent {
+        event_id: id.to_owned(),
+        lead_id: "V2".to_owned(),
+        activity_type: "pricing_page_view".to_owned(),
+        occurred_at: store_suite::at(at),
+    };
+    let elsewhere = NewEvent {
+        lead_id: "W2".to_owned(),
+        ..event("old-1")
+    };
+    let batch = vec![Ok(event("old-1")), Ok(event("new-1")), Ok(elsewhere)];
+    let out = book
+        .record_activities(batch, store_suite::at(store_suite::NOW))
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        [
+            EventOutcome::Duplicate,
+            EventOutcome::Recorded,
+            EventOutcome::Recorded
+        ]
+    );
+    let (detail, _) = book.get_lead("V2".into()).await.unwrap();
+    let mut ids: Vec<_> = detail
+        .activities
+        .iter()
+        .map(|a| a.event_id.clone())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [Some("new-1".to_owned()), Some("old-1".to_owned())]);
+}

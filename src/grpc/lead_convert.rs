@@ -57,7 +57,10 @@ pub fn event(e: pb::ActivityEvent) -> Result<NewEvent, FieldError> {
 pub fn event_result(event_id: String, outcome: EventOutcome) -> pb::EventResult {
     let (status, reason) = match outcome {
         EventOutcome::Recorded => (pb::EventStatus::Recorded, String::new()),
-        EventOutcome::Duplicate => (pb::EventStatus::Duplicate, String::new()),
+        EventOutcome::Duplicate => (
+            pb::EventStatus::Duplicate,
+            EventOutcome::DUPLICATE_REASON.to_owned(),
+        ),
         EventOutcome::Rejected(r) => (pb::EventStatus::Rejected, r),
     };
     pb::EventResult {

@@ -35,6 +35,8 @@ impl From<ApiError> for Status {
             ApiError::Store(StoreError::FailedPrecondition(msg)) => {
                 Status::failed_precondition(msg)
             }
+            // Logged once by the store, not on every call.
+            ApiError::Store(e @ StoreError::FileUnusable(_)) => Status::unavailable(e.to_string()),
             ApiError::Store(e @ (StoreError::Sqlite(_) | StoreError::Postgres(_))) => {
                 tracing::error!(error = %e, "store failed");
                 Status::unavailable(e.to_string())

@@ -16,6 +16,7 @@ use super::db::Database;
 use super::error::StoreError;
 use super::ops::{self, Committed, HandOffAction, SweepReport};
 use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange};
+use super::sqlite_file::FileUse;
 use super::upsert::LeadUpsert;
 use crate::lead::FieldError;
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
@@ -55,10 +56,19 @@ impl LeadBook {
         }
     }
 
-    /// Opens the store `url` names, off the async threads.
+    /// Opens the store `url` names to serve it, off the async threads.
     pub async fn open(url: &str, scorer: Arc<ArcSwap<Scorer>>) -> Result<LeadBook, StoreError> {
+        LeadBook::open_with(url, FileUse::Serve { create: false }, scorer).await
+    }
+
+    /// Like [`LeadBook::open`], a SQLite file used as `use_` says.
+    pub async fn open_with(
+        url: &str,
+        use_: FileUse,
+        scorer: Arc<ArcSwap<Scorer>>,
+    ) -> Result<LeadBook, StoreError> {
         let url = url.to_owned();
-        let db = tokio::task::spawn_blocking(move || super::open(&url))
+        let db = tokio::task::spawn_blocking(move || super::open_with(&url, use_))
             .await
             .map_err(|e| StoreError::Aborted(e.to_string()))??;
         Ok(LeadBook::new(db, scorer))

@@ -61,7 +61,8 @@ pub trait Tx {
     fn insert_lead(&mut self, lead: &LeadRecord) -> Result<bool, StoreError>;
     /// Overwrites a lead's row.
     fn update_lead(&mut self, lead: &LeadRecord) -> Result<(), StoreError>;
-    /// Inserts events with distinct ids; for each, whether it was new.
+    /// Inserts events, distinct by (lead id, event id); for each, whether
+    /// it was new (an event id is unique per lead).
     fn insert_events(
         &mut self,
         events: &[NewEvent],

@@ -24,6 +24,11 @@ pub enum StoreError {
         /// What is wrong and what is accepted.
         reason: String,
     },
+    /// The SQLite file must not be used as asked: missing where a store
+    /// existed, served by another process, or deleted or replaced while
+    /// serving. The message names the file and what to do.
+    #[error("{0}")]
+    FileUnusable(String),
     /// SQLite failed.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -9,7 +9,9 @@
 //!   change feed and the periodic sweep.
 //! - [`export`]: the store as the training job's CSV input;
 //!   [`health_sql`]: the facts pipeline health judges.
-//! - Backends: [`sqlite`] (an embedded file, the default) and [`postgres`]
+//! - [`activity_limit`]: the per-lead activity limit of recorded events.
+//! - Backends: [`sqlite`] (an embedded file, the default, guarded by
+//!   [`sqlite_file`]) and [`postgres`]
 //!   (shared by several replicas). Both run the same statements
 //!   ([`sql_tx`], [`list_sql`]) and versioned migrations from
 //!   `migrations/`, applied at open.
@@ -20,6 +22,7 @@
 //! async copy; `sqlx` would have cost far more compile time for the same
 //! statements.
 
+pub mod activity_limit;
 pub mod book;
 pub mod db;
 pub mod error;
@@ -32,21 +35,29 @@ pub mod postgres;
 pub mod record;
 pub mod sql_tx;
 pub mod sqlite;
+pub mod sqlite_file;
 pub mod upsert;
 
 use std::path::Path;
 
 pub use book::LeadBook;
 pub use error::StoreError;
+pub use sqlite_file::FileUse;
 
 use db::Database;
 
 /// Connections a PostgreSQL store keeps open at most.
 const POSTGRES_CONNECTIONS: usize = 16;
 
-/// Opens the store a `--db` URL names: `sqlite://PATH` (relative or, with a
-/// third slash, absolute) or `postgres://…` / `postgresql://…`.
+/// Opens the store a `--db` URL names to serve it (see [`open_with`]).
 pub fn open(url: &str) -> Result<Box<dyn Database>, StoreError> {
+    open_with(url, FileUse::Serve { create: false })
+}
+
+/// Opens the store a `--db` URL names: `sqlite://PATH` (relative or, with a
+/// third slash, absolute), used as `use_` says, or `postgres://…` /
+/// `postgresql://…` (which `use_` does not concern).
+pub fn open_with(url: &str, use_: FileUse) -> Result<Box<dyn Database>, StoreError> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         if path.is_empty() {
             return Err(StoreError::BadUrl {
@@ -54,7 +65,7 @@ pub fn open(url: &str) -> Result<Box<dyn Database>, StoreError> {
                 reason: "names no file; use sqlite://leadscore.db".into(),
             });
         }
-        return Ok(Box::new(sqlite::SqliteDb::open(Path::new(path))?));
+        return Ok(Box::new(sqlite::SqliteDb::open(Path::new(path), use_)?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(Box::new(postgres::PostgresDb::open(

@@ -1,14 +1,16 @@
 //! The store's operations, written once against [`Tx`] for every backend.
 //!
-//! Each call is one transaction. Leads are locked in id order, then the
-//! round-robin counters, then the stage-change counter: every writer takes
-//! locks in that one order, so replicas sharing a PostgreSQL never deadlock,
-//! and because the change counter is taken last and held to commit, change
-//! cursors are committed in order (a watcher that has seen cursor N has
-//! seen everything before it).
+//! Each call is one transaction. Leads are locked in id order (a lead's
+//! events are written only under its lock), then the round-robin counters,
+//! then the stage-change counter: every writer takes locks in that one
+//! order, so replicas sharing a PostgreSQL never deadlock, and because the
+//! change counter is taken last and held to commit, change cursors are
+//! committed in order (a watcher that has seen cursor N has seen
+//! everything before it).
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::activity_limit;
 use super::db::{Database, Tx, in_tx};
 use super::error::StoreError;
 use super::lifecycle;
@@ -81,7 +83,8 @@ fn activities_by_lead(rows: Vec<(String, Activity)>) -> BTreeMap<String, Vec<Act
 }
 
 /// What [`counted`] reads, from all of a lead's activities oldest first:
-/// those at or after `since`, newest first, at most the limit.
+/// those at or after `since`, newest first, at most the limit (which cuts
+/// only leads stored before [`activity_limit`] refused events past it).
 fn counted_of(mut all: Vec<Activity>, since: Option<Timestamp>) -> Vec<Activity> {
     if let Some(since) = since {
         all.retain(|a| a.occurred_at >= since);
@@ -220,52 +223,88 @@ pub fn record_activities(
     }
     let mut outcomes = Vec::with_capacity(events.len());
     let mut fresh: Vec<(usize, NewEvent)> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    // Event ids are unique per lead: two sources may number their own
+    // leads' events alike.
+    let mut seen: HashSet<(String, String)> = HashSet::new();
     for (i, e) in events.into_iter().enumerate() {
         let checked = e.and_then(|e| check_event(&e, now).map(|()| e));
         match checked {
             Err(f) => outcomes.push(EventOutcome::Rejected(
                 f.within(&format!("events[{i}]")).to_string(),
             )),
-            Ok(e) if !seen.insert(e.event_id.clone()) => outcomes.push(EventOutcome::Duplicate),
+            Ok(e) if !seen.insert((e.lead_id.clone(), e.event_id.clone())) => {
+                outcomes.push(EventOutcome::Duplicate)
+            }
             Ok(e) => {
                 outcomes.push(EventOutcome::Recorded);
                 fresh.push((i, e));
             }
         }
     }
-    // One lock order for every writer: events by id, then leads by id.
-    fresh.sort_by(|a, b| a.1.event_id.cmp(&b.1.event_id));
-    let batch: Vec<NewEvent> = fresh.iter().map(|(_, e)| e.clone()).collect();
-    let (inserted, transitions) = in_tx(db, |tx| {
-        let inserted = tx.insert_events(&batch, now)?;
-        let touched: BTreeMap<&str, ()> = batch
-            .iter()
-            .zip(&inserted)
-            .filter(|(_, new)| **new)
-            .map(|(e, _)| (e.lead_id.as_str(), ()))
-            .collect();
-        let ids: Vec<&str> = touched.into_keys().collect();
-        let mut leads = Vec::with_capacity(ids.len());
-        let mut changes = Vec::new();
-        for (mut rec, all) in lock_or_create_all(tx, &ids, now)? {
-            let activities = counted_of(all, rec.recycled_at);
-            lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
-            rec.updated_at = now;
-            leads.push(rec);
-        }
-        let transitions = finish(tx, scorer, &mut leads, changes, now)?;
-        Ok((inserted, transitions))
-    })?;
-    for ((i, _), new) in fresh.iter().zip(inserted) {
-        if !new {
-            outcomes[*i] = EventOutcome::Duplicate;
-        }
+    // One lock order for every writer: leads by id, then their events.
+    fresh.sort_by(|a, b| (&a.1.lead_id, &a.1.event_id).cmp(&(&b.1.lead_id, &b.1.event_id)));
+    let (stored, transitions) = in_tx(db, |tx| record_fresh(tx, scorer, &fresh, now))?;
+    for ((i, _), outcome) in fresh.iter().zip(stored) {
+        outcomes[*i] = outcome;
     }
     Ok(Committed {
         value: outcomes,
         transitions,
     })
+}
+
+/// Stores `fresh` (see [`activity_limit::admit`]) under its leads' locks,
+/// so a lead's activities are counted exactly against its limit, and
+/// re-scores the leads that gained an event. The outcome of each event
+/// and the transitions.
+fn record_fresh(
+    tx: &mut dyn Tx,
+    scorer: &Scorer,
+    fresh: &[(usize, NewEvent)],
+    now: Timestamp,
+) -> Result<(Vec<EventOutcome>, Vec<ChangeKind>), StoreError> {
+    let mut ids: Vec<&str> = fresh.iter().map(|(_, e)| e.lead_id.as_str()).collect();
+    ids.dedup();
+    let locked = lock_or_create_all(tx, &ids, now)?;
+    let mut outcomes = activity_limit::admit(&locked, fresh);
+    let admitted: Vec<NewEvent> = fresh
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| **o == EventOutcome::Recorded)
+        .map(|((_, e), _)| e.clone())
+        .collect();
+    let mut inserted = tx.insert_events(&admitted, now)?.into_iter();
+    let mut added: BTreeMap<&str, Vec<Activity>> = BTreeMap::new();
+    for ((_, e), outcome) in fresh.iter().zip(&mut outcomes) {
+        if *outcome != EventOutcome::Recorded {
+            continue;
+        }
+        if inserted.next() != Some(true) {
+            *outcome = EventOutcome::Duplicate;
+            continue;
+        }
+        added.entry(&e.lead_id).or_default().push(Activity {
+            activity_type: e.activity_type.clone(),
+            occurred_at: e.occurred_at,
+            event_id: Some(e.event_id.clone()),
+        });
+    }
+    let mut leads = Vec::with_capacity(added.len());
+    let mut changes = Vec::new();
+    for (mut rec, mut all) in locked {
+        let Some(new) = added.remove(rec.id.as_str()) else {
+            continue;
+        };
+        // In the order a re-read would give: oldest first, ties by event id.
+        all.extend(new);
+        all.sort_by(|a, b| (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id)));
+        let activities = counted_of(all, rec.recycled_at);
+        lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
+        rec.updated_at = now;
+        leads.push(rec);
+    }
+    let transitions = finish(tx, scorer, &mut leads, changes, now)?;
+    Ok((outcomes, transitions))
 }
 
 /// Creates or updates leads; returns them, re-scored, in request order.

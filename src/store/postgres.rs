@@ -26,6 +26,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/postgres/0002_shadow_and_health.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_event_ids_per_lead.sql"),
+    ),
 ];
 /// Advisory lock key that serializes migrations of replicas starting together.
 const MIGRATION_LOCK: i64 = 0x6c65_6164_7363_6f72;

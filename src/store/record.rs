@@ -147,7 +147,8 @@ impl LeadRecord {
 /// An activity event to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
-    /// Caller's event id: the idempotency key.
+    /// Caller's event id: with the lead id, the idempotency key (two
+    /// sources may number their own leads' events alike).
     pub event_id: String,
     /// Lead it belongs to (created when unknown).
     pub lead_id: String,
@@ -162,10 +163,18 @@ pub struct NewEvent {
 pub enum EventOutcome {
     /// Stored by this call.
     Recorded,
-    /// Stored before (or earlier in this batch); nothing changed.
+    /// The lead has an event with this id already (stored before, or
+    /// earlier in this batch); nothing changed.
     Duplicate,
-    /// Malformed; nothing stored. The reason names the field.
+    /// Malformed, or over a limit; nothing stored. The reason names the
+    /// field.
     Rejected(String),
+}
+
+impl EventOutcome {
+    /// Why an event is [`EventOutcome::Duplicate`], told to the caller.
+    pub const DUPLICATE_REASON: &str = "this lead already has an event with this id (recorded \
+                                        before, or earlier in this batch); nothing was changed";
 }
 
 /// Kinds of stage change a watcher is told about.

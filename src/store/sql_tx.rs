@@ -115,14 +115,15 @@ impl Statements {
     }
 }
 
-/// Inserts `n` events, returning the ids of those that were new.
+/// Inserts `n` events, returning the lead and event ids of those that
+/// were new (an event id is unique per lead).
 fn insert_events_sql<C: Conn>(n: usize) -> String {
     let rows: Vec<String> = (0..n)
         .map(|i| format!("({})", placeholders::<C>(i * 5 + 1, 5)))
         .collect();
     format!(
         "INSERT INTO activities (event_id, lead_id, activity_type, occurred_at, recorded_at) \
-         VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+         VALUES {} ON CONFLICT (lead_id, event_id) DO NOTHING RETURNING lead_id, event_id",
         rows.join(", ")
     )
 }
@@ -237,7 +238,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         events: &[NewEvent],
         recorded_at: Timestamp,
     ) -> Result<Vec<bool>, StoreError> {
-        let mut inserted: HashSet<String> = HashSet::with_capacity(events.len());
+        let mut inserted: HashSet<(String, String)> = HashSet::with_capacity(events.len());
         for chunk in events.chunks(EVENT_CHUNK) {
             let partial;
             let sql = if chunk.len() == EVENT_CHUNK {
@@ -259,13 +260,16 @@ impl<C: Conn> Tx for SqlTx<C> {
                 })
                 .collect();
             self.0.query(sql, &params, &mut |r| {
-                inserted.insert(r.text(0)?.unwrap_or_default());
+                inserted.insert((
+                    r.text(0)?.unwrap_or_default(),
+                    r.text(1)?.unwrap_or_default(),
+                ));
                 Ok(())
             })?;
         }
         Ok(events
             .iter()
-            .map(|e| inserted.contains(&e.event_id))
+            .map(|e| inserted.contains(&(e.lead_id.clone(), e.event_id.clone())))
             .collect())
     }
 

@@ -6,18 +6,21 @@
 //! fsynced, so an acknowledged batch survives `kill -9` and power loss.
 //! One connection serves all calls (SQLite has one writer anyway); a whole
 //! batch is one `BEGIN IMMEDIATE` transaction, which is what makes tens of
-//! thousands of durable events per second possible.
+//! thousands of durable events per second possible. The file itself (one
+//! serving process, never re-created empty, deleted or replaced while
+//! serving) is guarded by [`sqlite_file`](super::sqlite_file).
 
 use std::path::Path;
 use std::sync::{LazyLock, Mutex};
 
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::db::{Database, Row, Tx, Value};
 use super::error::StoreError;
 use super::sql_tx::{Conn, SqlTx, Statements};
+use super::sqlite_file::{FileUse, StoreFile};
 
 /// Schema versions, applied in order at open.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -26,39 +29,59 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_shadow_and_health.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_event_ids_per_lead.sql"),
+    ),
 ];
 
 /// A SQLite file.
 #[derive(Debug)]
 pub struct SqliteDb {
-    /// The one connection; its mutex serializes transactions.
+    /// The one connection; its mutex serializes transactions. Declared
+    /// before `file`, so it is closed before the lock file is released.
     conn: Mutex<Connection>,
+    /// The file's lock and identity, checked before every commit.
+    file: StoreFile,
 }
 
 impl SqliteDb {
-    /// Opens (creating if needed) and migrates the file at `path`.
-    pub fn open(path: &Path) -> Result<SqliteDb, StoreError> {
-        let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // 64 MiB of page cache (SQLite's default is 2 MiB): at a million
-        // leads the priority index alone is ~40 MiB, and every re-score
-        // moves a lead in it; a small cache re-reads its pages from the OS
-        // for every lead. Checkpoints every 64 MiB of WAL instead of 4 MiB,
-        // so an index page rewritten by many commits is copied back once.
-        conn.pragma_update(None, "cache_size", -65_536)?;
-        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
-        conn.set_prepared_statement_cache_capacity(64);
-        // Plans never depend on bound values: without this, a statement with
-        // a range on a bound parameter is re-prepared whenever the value
-        // changes (every lead's activity read was re-prepared).
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-        migrate(&mut conn)?;
+    /// Opens and migrates the file at `path`, used as `use_` says (which
+    /// also decides whether a missing file may be created).
+    pub fn open(path: &Path, use_: FileUse) -> Result<SqliteDb, StoreError> {
+        let (file, conn) = StoreFile::open(path, use_, |create| connect(path, create))?;
         Ok(SqliteDb {
             conn: Mutex::new(conn),
+            file,
         })
     }
+}
+
+/// The tuned, migrated connection to `path`; the file is created only if
+/// `create`.
+fn connect(path: &Path, create: bool) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::default();
+    if !create {
+        flags.remove(OpenFlags::SQLITE_OPEN_CREATE);
+    }
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // 64 MiB of page cache (SQLite's default is 2 MiB): at a million
+    // leads the priority index alone is ~40 MiB, and every re-score
+    // moves a lead in it; a small cache re-reads its pages from the OS
+    // for every lead. Checkpoints every 64 MiB of WAL instead of 4 MiB,
+    // so an index page rewritten by many commits is copied back once.
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    // Plans never depend on bound values: without this, a statement with
+    // a range on a bound parameter is re-prepared whenever the value
+    // changes (every lead's activity read was re-prepared).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    migrate(&mut conn)?;
+    Ok(conn)
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -95,6 +118,9 @@ impl Database for SqliteDb {
             .map_err(|_| StoreError::Corrupt("a SQLite call panicked earlier".into()))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         f(&mut SqlTx(SqliteConn(&tx)))?;
+        // Reads too: an answer from a file that is gone would be just as
+        // lost at the next start as a write into it.
+        self.file.check()?;
         tx.commit()?;
         Ok(())
     }

@@ -26,6 +26,8 @@ pub struct ServeProcess {
     pub child: Child,
     /// `host:port` it logged.
     pub addr: String,
+    /// What it logged up to and including that line.
+    pub startup_log: Vec<String>,
 }
 
 impl ServeProcess {
@@ -38,6 +40,17 @@ impl ServeProcess {
 
     /// Like [`ServeProcess::spawn`], with `extra` flags for `serve`.
     pub fn spawn_with(fixture: &Path, db: &str, extra: &[&str]) -> ServeProcess {
+        ServeProcess::try_spawn_with(fixture, db, extra)
+            .unwrap_or_else(|log| panic!("leadscore serve exited before serving:\n{log}"))
+    }
+
+    /// Like [`ServeProcess::spawn_with`]; a process that exits before it
+    /// serves is `Err` with everything it logged.
+    pub fn try_spawn_with(
+        fixture: &Path,
+        db: &str,
+        extra: &[&str],
+    ) -> Result<ServeProcess, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--models")
@@ -51,21 +64,29 @@ impl ServeProcess {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut log = Vec::new();
         let addr = loop {
-            let line = lines
-                .next()
-                .expect("leadscore serve exited before serving")
-                .unwrap();
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue;
+            let Some(line) = lines.next() else {
+                let _ = child.wait();
+                return Err(log.join("\n"));
             };
-            if v["fields"]["message"] == "serving leadscore.v1" {
-                break v["fields"]["addr"].as_str().unwrap().to_owned();
+            let line = line.unwrap();
+            let serving = serde_json::from_str::<serde_json::Value>(&line)
+                .ok()
+                .filter(|v| v["fields"]["message"] == "serving leadscore.v1")
+                .map(|v| v["fields"]["addr"].as_str().unwrap().to_owned());
+            log.push(line);
+            if let Some(addr) = serving {
+                break addr;
             }
         };
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        ServeProcess { child, addr }
+        Ok(ServeProcess {
+            child,
+            addr,
+            startup_log: log,
+        })
     }
 
     /// A connected channel.

@@ -144,6 +144,113 @@ pub async fn a_retried_batch_records_nothing_twice(book: Arc<LeadBook>) {
     );
 }
 
+pub async fn event_ids_are_unique_per_lead(book: Arc<LeadBook>) {
+    let event = |event_id: &str, lead: &str| {
+        Ok(NewEvent {
+            event_id: event_id.to_owned(),
+            lead_id: lead.to_owned(),
+            activity_type: "demo_request".to_owned(),
+            occurred_at: at(NOW - DAY),
+        })
+    };
+    let first = book
+        .record_activities(vec![event("crm-1", "U1")], at(NOW))
+        .await
+        .unwrap();
+    assert_eq!(first, [EventOutcome::Recorded]);
+    // Another source numbers its events the same way for its own lead.
+    let other = book
+        .record_activities(
+            vec![
+                event("crm-1", "U2"),
+                event("crm-2", "U1"),
+                event("crm-2", "U2"),
+            ],
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(other, [const { EventOutcome::Recorded }; 3], "{other:?}");
+    let again = book
+        .record_activities(
+            vec![
+                event("crm-1", "U2"),
+                event("crm-3", "U2"),
+                event("crm-3", "U2"),
+            ],
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        [
+            EventOutcome::Duplicate,
+            EventOutcome::Recorded,
+            EventOutcome::Duplicate
+        ]
+    );
+    for (lead, count) in [("U1", 2), ("U2", 3)] {
+        let (detail, _) = book.get_lead(lead.into()).await.unwrap();
+        assert_eq!(detail.activities.len(), count, "{lead}");
+    }
+}
+
+pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<LeadBook>) {
+    let max = leadscore::lead::limits::MAX_ACTIVITIES;
+    let view = |lead: &str, n: usize| NewEvent {
+        event_id: format!("view-{n}"),
+        lead_id: lead.to_owned(),
+        activity_type: "page_view".to_owned(),
+        occurred_at: at(NOW - DAY + n as i64),
+    };
+    let per_call = leadscore::store::ops::MAX_EVENTS;
+    for call in 0..max / per_call {
+        let batch = (call * per_call..(call + 1) * per_call)
+            .map(|n| Ok(view("BOT", n)))
+            .collect();
+        let out = book.record_activities(batch, at(NOW)).await.unwrap();
+        assert!(out.iter().all(|o| *o == EventOutcome::Recorded));
+    }
+    let demo = NewEvent {
+        activity_type: "demo_request".to_owned(),
+        ..view("BOT", max)
+    };
+    let batch = vec![
+        Ok(view("BOT", 7)),
+        Ok(demo.clone()),
+        Ok(view("OTHER", 0)),
+        Ok(NewEvent {
+            event_id: "demo-2".into(),
+            ..demo
+        }),
+    ];
+    let out = book.record_activities(batch, at(NOW)).await.unwrap();
+    assert_eq!(out[0], EventOutcome::Duplicate, "a repeat takes no room");
+    assert_eq!(
+        out[2],
+        EventOutcome::Recorded,
+        "other leads are not held back"
+    );
+    for (i, o) in [(1, &out[1]), (3, &out[3])] {
+        assert!(
+            matches!(o, EventOutcome::Rejected(r)
+                if r.starts_with(&format!("events[{i}].lead_id"))
+                    && r.contains(&max.to_string())),
+            "{o:?}"
+        );
+    }
+    let (detail, score) = book.get_lead("BOT".into()).await.unwrap();
+    assert_eq!(detail.activities.len(), max, "every stored activity counts");
+    assert!(
+        detail
+            .activities
+            .iter()
+            .all(|a| a.activity_type == "page_view")
+    );
+    assert_eq!(detail.lead.score, score.explanation.probability * 100.0);
+}
+
 pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LeadBook>) {
     let mut batch = intent("L3", "a", 1);
     if let Ok(e) = &mut batch[1] {
@@ -487,6 +594,8 @@ macro_rules! store_suite {
         one!(events_keep_the_score_exactly_as_score_lead_gives_it);
         one!(a_retried_batch_records_nothing_twice);
         one!(a_malformed_event_rejects_that_event_only);
+        one!(event_ids_are_unique_per_lead);
+        one!(an_event_past_the_per_lead_activity_limit_is_refused);
         one!(the_list_is_ordered_by_stage_then_score_with_stable_pages);
         one!(hand_off_assigns_accepts_recycles_and_closes);
         one!(the_sweep_decays_scores_and_flags_overdue_follow_ups_once);
