@@ -31,6 +31,14 @@ pub type Micros = i64;
 /// Microseconds in a day.
 pub const MICROS_PER_DAY: f64 = 86_400_000_000.0;
 
+/// The time a closed lead's features are computed for: one microsecond
+/// before its outcome, so nothing at or after the outcome counts (the
+/// leakage rule). Training rows and the outcome scores pipeline health
+/// judges both use it, so a model card and a live check mean the same.
+pub fn outcome_as_of(outcome_at: Micros) -> Micros {
+    outcome_at.saturating_sub(1)
+}
+
 /// Marketing funnel stage of an activity type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
