@@ -5,7 +5,7 @@
 
 use super::error::StoreError;
 use super::record::{ChangeKind, HandOff, LeadRecord, ShadowScore, StageChange};
-use crate::features::Micros;
+use crate::features::{Micros, outcome_as_of};
 use crate::lead::{Activity, Lead};
 use crate::qualification::{Qualification, Stage};
 use crate::rules::AssignmentRules;
@@ -14,9 +14,12 @@ use crate::scoring::{LeadScore, Scorer};
 /// Microseconds in an hour.
 const MICROS_PER_HOUR: i64 = 3_600_000_000;
 
-/// The lead `ScoreLead` would be asked about: profile, BANT and the
-/// activities that count.
-pub fn scoring_lead(rec: &LeadRecord, activities: Vec<Activity>) -> Lead {
+/// The lead `ScoreLead` would be asked about as of `as_of`: profile, BANT
+/// and the counted activities up to `as_of`. Later ones count for nothing
+/// in a score as of `as_of`; leaving them out also keeps the answer of a
+/// closed lead (scored as of its outcome) reproducible.
+pub fn scoring_lead(rec: &LeadRecord, mut activities: Vec<Activity>, as_of: Micros) -> Lead {
+    activities.retain(|a| a.occurred_at <= as_of);
     Lead {
         id: rec.id.clone(),
         profile: rec.profile.clone(),
@@ -63,7 +66,7 @@ fn apply_score(
     activities: Vec<Activity>,
     now: Micros,
 ) -> Result<LeadScore, StoreError> {
-    let lead = scoring_lead(rec, activities);
+    let lead = scoring_lead(rec, activities, now);
     let score = scorer.score(&lead, now)?;
     rec.shadow = scorer
         .shadow_probability(&lead, now)
@@ -82,8 +85,8 @@ fn apply_score(
 }
 
 /// Re-scores an open `rec`; a changed stage is a transition. A closed lead
-/// keeps the score it had when its outcome was recorded: that is the
-/// prediction pipeline health judges against the outcome.
+/// keeps the score [`close`] gave it: that is the prediction pipeline
+/// health judges against the outcome.
 pub fn rescore(
     scorer: &Scorer,
     rec: &mut LeadRecord,
@@ -224,11 +227,18 @@ pub fn recycle(
     Ok(())
 }
 
-/// Closes `rec` as won or lost at `at`.
+/// Closes `rec` as won or lost at `at`, scored (active and shadow model in
+/// force) as of the outcome with the counted `activities` before it: the
+/// training job's leakage rule ([`outcome_as_of`]), so the prediction
+/// judged against the outcome neither sees what happened after it nor
+/// decays while the outcome waits to be recorded, and a shadow named since
+/// the lead's last re-score is scored too.
 pub fn close(
+    scorer: &Scorer,
     rec: &mut LeadRecord,
     won: bool,
     at: Micros,
+    activities: Vec<Activity>,
     now: Micros,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), StoreError> {
@@ -238,6 +248,7 @@ pub fn close(
             rec.id, rec.hand_off
         )));
     }
+    apply_score(scorer, rec, activities, outcome_as_of(at))?;
     rec.hand_off = if won { HandOff::Won } else { HandOff::Lost };
     rec.outcome_at = Some(at);
     rec.follow_up_due = None;

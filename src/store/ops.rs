@@ -383,7 +383,9 @@ pub fn hand_off(
                 lifecycle::recycle(scorer, &mut rec, reason, since, now, &mut changes)?
             }
             HandOffAction::Outcome { won, at } => {
-                lifecycle::close(&mut rec, *won, *at, now, &mut changes)?
+                let all = tx.activities_of(&[id])?.into_iter().map(|(_, a)| a);
+                let activities = counted_of(all.collect(), rec.recycled_at);
+                lifecycle::close(scorer, &mut rec, *won, *at, activities, now, &mut changes)?
             }
         }
         let mut leads = [rec];

@@ -106,7 +106,10 @@ pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<Lead
     let expected = book
         .scorer()
         .load()
-        .score(&scoring_lead(&detail.lead, detail.activities.clone()), NOW)
+        .score(
+            &scoring_lead(&detail.lead, detail.activities.clone(), NOW),
+            NOW,
+        )
         .unwrap();
     assert_eq!(score, expected);
     assert_eq!(detail.lead.score, expected.explanation.probability * 100.0);
