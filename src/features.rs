@@ -27,6 +27,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::{Span, Timestamp};
 
+/// The time a closed lead's features are computed for: one microsecond
+/// before its outcome, so nothing at or after the outcome counts (the
+/// leakage rule). Training rows and the outcome scores pipeline health
+/// judges both use it, so a model card and a live check mean the same.
+pub fn outcome_as_of(outcome_at: Timestamp) -> Timestamp {
+    outcome_at.saturating_sub(Span::micros(1))
+}
+
 /// Marketing funnel stage of an activity type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,7 +1,8 @@
 //! Pipeline health: does the score still predict outcomes?
 //!
 //! The store gathers a window's facts ([`PipelineFacts`]: the closed leads
-//! with the predictions they carried when their outcome was recorded, the
+//! with their predictions as of the outcome (see
+//! [`crate::features::outcome_as_of`]), the
 //! funnel of the leads that qualified, hand-backs, overdue follow-ups) and
 //! [`assess`] turns them into a [`PipelineHealth`] report with the same
 //! metrics the training job reports ([`crate::evaluation`]), a verdict per
@@ -99,27 +100,38 @@ impl HealthThresholds {
 pub struct ScoredOutcome {
     /// Won (else lost).
     pub won: bool,
-    /// Active model's probability when the outcome was recorded.
+    /// Active model's probability as of the outcome (scored when it was
+    /// recorded, with only the activity before it).
     pub probability: f64,
     /// The model that gave it.
     pub model_version: String,
-    /// The shadow's probability and version then, if a shadow was named.
+    /// The shadow's probability and version, likewise, if a shadow was named.
     pub shadow: Option<(f64, String)>,
 }
 
-/// How far the leads that qualified in the window got (at any time since).
+/// How far the leads that qualified in the window got, each counted from
+/// its first qualification in the window on, so every step is a subset of
+/// the one before: qualified ⊇ reached SQL ⊇ accepted. Outcomes are a
+/// branch of their own: a qualified lead may be won or lost at any step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Funnel {
     /// Leads that became MQL (or SQL directly) in the window.
     pub qualified: u64,
     /// Of those, leads that became SQL.
     pub reached_sql: u64,
-    /// Of those, leads sales accepted.
+    /// Of those SQLs, leads sales accepted.
     pub accepted: u64,
-    /// Of those, leads won.
+    /// Of the qualified leads, leads won (accepted or not).
     pub won: u64,
-    /// Of those, leads lost.
+    /// Of the qualified leads, leads lost (accepted or not).
     pub lost: u64,
+}
+
+impl Funnel {
+    /// Qualified leads with an outcome: what the win rate is a share of.
+    pub fn closed(&self) -> u64 {
+        self.won + self.lost
+    }
 }
 
 /// What the store knows about a window.
@@ -336,18 +348,7 @@ pub fn assess(
     let p: Vec<f64> = scored.iter().map(|o| o.probability).collect();
     let y: Vec<bool> = scored.iter().map(|o| o.won).collect();
     let active = judge(active_version, &p, &y, thresholds);
-    let mut summary = Vec::new();
-    let verdict = if active.stale {
-        "looks stale"
-    } else {
-        "holds up"
-    };
-    summary.push(format!(
-        "Model {active_version} {verdict} on {} outcomes (AUC {:.3}): {}.",
-        active.outcomes,
-        active.auc,
-        active.findings.join("; ")
-    ));
+    let mut summary = vec![verdict(&active, thresholds)];
     if active.stale {
         summary.push(
             "Retrain on recent outcomes: `leadscore export`, then `leadscore-train fit`; name the new model as shadow to compare before activating it.".to_owned(),
@@ -413,8 +414,35 @@ pub fn assess(
     }
 }
 
+/// The active model's verdict in words: judged only on at least
+/// [`HealthThresholds::min_outcomes`] outcomes; metrics of fewer are shown
+/// as such, and of none not at all.
+fn verdict(m: &ModelHealth, t: &HealthThresholds) -> String {
+    let (version, n, findings) = (&m.model_version, m.outcomes, m.findings.join("; "));
+    if n == 0 {
+        return format!("Model {version}: nothing to judge yet: {findings}.");
+    }
+    if n < t.min_outcomes {
+        return format!(
+            "Model {version}: too few outcomes to judge yet (AUC {:.3} on {n} so far): {findings}.",
+            m.auc
+        );
+    }
+    let verdict = if m.stale { "looks stale" } else { "holds up" };
+    format!(
+        "Model {version} {verdict} on {n} outcomes (AUC {:.3}): {findings}.",
+        m.auc
+    )
+}
+
 /// Shadow versus active on the same outcomes, in words.
 fn compare(active: &ModelHealth, shadow: &ModelHealth, t: &HealthThresholds) -> String {
+    if shadow.outcomes == 0 {
+        return format!(
+            "Nothing to compare yet: no outcome of this window was scored by both shadow {} and active {}; {} are needed to choose.",
+            shadow.model_version, active.model_version, t.min_outcomes
+        );
+    }
     let head = format!(
         "On the same {} outcomes, shadow {} has AUC {:.3} and log-loss {:.3}; active {} has AUC {:.3} and log-loss {:.3}",
         shadow.outcomes,
@@ -512,11 +540,42 @@ mod tests {
     }
 
     #[test]
+    fn no_outcomes_is_nothing_to_judge_and_says_how_many_are_needed() {
+        let h = assess(
+            &facts(Vec::new()),
+            "m1",
+            Some("m2"),
+            &HealthThresholds::default(),
+        );
+        assert!(!h.stale);
+        assert_eq!(
+            h.summary[0],
+            "Model m1: nothing to judge yet: only 0 outcomes scored by m1 in this window; 200 are needed to judge it."
+        );
+        assert!(
+            h.summary[1].starts_with("Nothing to compare yet") && h.summary[1].contains("200"),
+            "{:?}",
+            h.summary
+        );
+        assert!(
+            !h.summary.iter().any(|s| s.contains("AUC")),
+            "{:?}",
+            h.summary
+        );
+    }
+
+    #[test]
     fn too_few_outcomes_are_not_judged() {
         let p = [0.9, 0.1, 0.8];
         let facts = facts(outcomes(&p, |_, p| p < 0.5));
         let h = assess(&facts, "m1", None, &HealthThresholds::default());
         assert!(!h.stale);
         assert!(h.active.findings[0].contains("only 3 outcomes"));
+        assert!(
+            h.summary[0].contains("too few outcomes to judge yet")
+                && !h.summary[0].contains("holds up"),
+            "{:?}",
+            h.summary
+        );
     }
 }

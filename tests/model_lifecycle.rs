@@ -143,6 +143,55 @@ async fn corrupt_and_truncated_files_change_nothing_and_are_listed_as_refused() 
 }
 
 #[tokio::test]
+async fn a_file_whose_weights_fold_to_infinity_is_listed_invalid_and_v1_keeps_serving() {
+    let server = TestServer::start().await;
+    // Schema-valid: every number is finite and every scale > 0, but
+    // coefficient / scale is infinite and, with a zero mean, the raw
+    // intercept NaN. Newer than V1, so if accepted it would serve.
+    let mut poisoned = fixture_model("20990101T000000Z-tinyscal");
+    poisoned.standardization.scale[0] = 5e-324;
+    poisoned.standardization.mean[0] = 0.0;
+    write_model(server.models.path(), &poisoned);
+    server.lifecycle.refresh();
+
+    let list = models(&server)
+        .await
+        .list_models(pb::ListModelsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.active_version, V1);
+    let refused = list
+        .models
+        .iter()
+        .find(|m| m.file.contains("tinyscal"))
+        .expect("the file is listed");
+    assert!(!refused.valid, "{refused:?}");
+    assert!(
+        refused.refusal.contains(
+            "coefficients[0] / standardization.scale[0] (the raw-unit weight) is not finite"
+        ),
+        "{refused:?}"
+    );
+
+    let s = server
+        .client()
+        .await
+        .score_lead(request(hot_lead("x")))
+        .await
+        .unwrap()
+        .into_inner()
+        .score
+        .unwrap();
+    assert_eq!(s.model_version, V1);
+    assert!(s.logit.is_finite() && s.score > 0.0, "{s:?}");
+    // Writes re-score with the same model and still succeed.
+    let mut leads =
+        leadscore::pb::v1::lead_service_client::LeadServiceClient::new(server.channel().await);
+    make_sql(&mut leads, "w1").await;
+}
+
+#[tokio::test]
 async fn a_broken_rules_file_is_refused_and_a_fixed_one_is_picked_up() {
     let server = TestServer::start().await;
     let rules = server.models.path().join("rules.toml");

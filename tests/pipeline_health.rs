@@ -1,8 +1,8 @@
 //! Pipeline health over a scripted history, through a real server: 800
 //! leads with random activity, a shadow model whose weights are the active
 //! model's negated, hand-backs and acceptances, and outcomes drawn (with a
-//! fixed seed) from the active model in one window and from the shadow in
-//! another. The report must count exactly what the script did, call the
+//! fixed seed) from the active model's prediction as of the outcome in one
+//! window and from the shadow's in another. The report must count exactly what the script did, call the
 //! active model healthy where outcomes follow it and stale where they
 //! follow other weights, and prefer whichever model the outcomes follow.
 
@@ -42,6 +42,11 @@ impl Rng {
     }
 }
 
+/// The time `us` µs after the epoch.
+fn micros(us: i64) -> leadscore::time::Timestamp {
+    leadscore::time::Timestamp::from_micros(us).unwrap()
+}
+
 fn ts(micros: i64) -> Option<prost_types::Timestamp> {
     let at = leadscore::time::Timestamp::from_micros(micros).unwrap();
     Some(leadscore::grpc::convert::timestamp(at))
@@ -58,7 +63,12 @@ fn mirror_model() -> leadscore::model::ModelFile {
     m
 }
 
-async fn ingest(c: &mut LeadServiceClient<Channel>, rng: &mut Rng, now: i64) {
+/// Every lead's (type, time) activities, recorded before the outcome the
+/// script gives it later: the even leads' 20 to 40 days ago (outcome 20
+/// days ago), the odd leads' 5 to 25 days ago (outcome 5 days ago).
+type Script = BTreeMap<String, Vec<(&'static str, i64)>>;
+
+async fn ingest(c: &mut LeadServiceClient<Channel>, rng: &mut Rng, now: i64) -> Script {
     let hot = hot_lead("");
     let upserts = (0..LEADS)
         .filter(|i| i % 5 == 0)
@@ -73,14 +83,21 @@ async fn ingest(c: &mut LeadServiceClient<Channel>, rng: &mut Rng, now: i64) {
         .await
         .unwrap();
     let mut events = Vec::new();
+    let mut script = Script::new();
     for i in 0..LEADS {
+        let latest = now - outcome_days_ago(i) * DAY_MICROS;
         for e in 0..=rng.below(10) {
             let (kind, _) = WEIGHTS[rng.below(WEIGHTS.len() as u64 - 1) as usize];
+            let at = latest - (rng.unit() * 20.0 * DAY_MICROS as f64) as i64;
+            script
+                .entry(format!("p{i:03}"))
+                .or_default()
+                .push((kind, at));
             events.push(pb::ActivityEvent {
                 event_id: format!("p{i:03}-{e}"),
                 lead_id: format!("p{i:03}"),
                 r#type: kind.to_owned(),
-                occurred_at: ts(now - (rng.unit() * 20.0 * DAY_MICROS as f64) as i64),
+                occurred_at: ts(at),
             });
         }
     }
@@ -91,6 +108,12 @@ async fn ingest(c: &mut LeadServiceClient<Channel>, rng: &mut Rng, now: i64) {
         .await
         .unwrap();
     }
+    script
+}
+
+/// When lead `i`'s outcome happened: 20 days ago (even), 5 days ago (odd).
+fn outcome_days_ago(i: usize) -> i64 {
+    if i.is_multiple_of(2) { 20 } else { 5 }
 }
 
 async fn health(
@@ -138,7 +161,8 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
         .max_encoding_message_size(64 << 20);
     let now = leadscore::time::Timestamp::now().as_micros();
     let mut rng = Rng(7);
-    ingest(&mut c, &mut rng, now).await;
+    let script = ingest(&mut c, &mut rng, now).await;
+    let mut scoring = server.client().await;
 
     // Hand-offs on the first SQLs (by id): three handed back, four accepted.
     let mut sqls: Vec<(String, String)> = c
@@ -206,18 +230,18 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
         assert_eq!(lead.shadow_model_version, MIRROR);
         let p_active = lead.score.as_ref().unwrap().probability;
         assert!((lead.shadow_score / 100.0 - (1.0 - p_active)).abs() < 1e-9);
+        // Outcomes are drawn from the prediction as of the outcome, which
+        // is what pipeline health judges them against.
         let group = i % 2;
-        let p = if group == 0 { p_active } else { 1.0 - p_active };
+        let at = now - outcome_days_ago(i) * DAY_MICROS;
+        let as_of = ts(leadscore::features::outcome_as_of(micros(at)).as_micros());
+        let p_then = score_as_of(&mut scoring, &script[&id], as_of).await / 100.0;
+        let p = if group == 0 { p_then } else { 1.0 - p_then };
         let won = rng.unit() < p;
         if is_qualified {
             won_qualified += u64::from(won);
             lost_qualified += u64::from(!won);
         }
-        let at = if group == 0 {
-            now - 20 * DAY_MICROS
-        } else {
-            now - 5 * DAY_MICROS
-        };
         closed[group] += 1;
         c.record_outcome(pb::RecordOutcomeRequest {
             lead_id: id,
@@ -386,4 +410,362 @@ async fn the_shadow_choice_survives_a_restart_and_is_promoted_by_activation() {
     assert_eq!(done.active_version, MIRROR);
     assert_eq!(done.shadow_version, "");
     assert!(server.lifecycle.scorer().load().shadow.is_none());
+}
+
+async fn lead_client(server: &TestServer) -> LeadServiceClient<Channel> {
+    LeadServiceClient::new(server.channel().await)
+}
+
+async fn outcome(c: &mut LeadServiceClient<Channel>, id: &str, won: bool, at: i64) {
+    c.record_outcome(pb::RecordOutcomeRequest {
+        lead_id: id.into(),
+        outcome: if won {
+            pb::Outcome::Won
+        } else {
+            pb::Outcome::Lost
+        }
+        .into(),
+        occurred_at: ts(at),
+    })
+    .await
+    .unwrap();
+}
+
+async fn record(c: &mut LeadServiceClient<Channel>, id: &str, events: &[(&str, &str, i64)]) {
+    let events = events
+        .iter()
+        .map(|(event_id, kind, at)| pb::ActivityEvent {
+            event_id: (*event_id).to_owned(),
+            lead_id: id.to_owned(),
+            r#type: (*kind).to_owned(),
+            occurred_at: ts(*at),
+        })
+        .collect();
+    let results = c
+        .record_activities(pb::RecordActivitiesRequest { events })
+        .await
+        .unwrap()
+        .into_inner()
+        .results;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == pb::EventStatus::Recorded as i32),
+        "{results:?}"
+    );
+}
+
+/// A lead with the hot profile and activity but no BANT: an MQL, never an SQL.
+async fn make_mql(c: &mut LeadServiceClient<Channel>, id: &str) {
+    let hot = hot_lead(id);
+    c.upsert_leads(pb::UpsertLeadsRequest {
+        leads: vec![pb::LeadUpsert {
+            lead_id: id.into(),
+            profile: hot.profile,
+            bant: None,
+            update_mask: None,
+        }],
+    })
+    .await
+    .unwrap();
+    c.record_activities(pb::RecordActivitiesRequest {
+        events: hot_events(id),
+    })
+    .await
+    .unwrap();
+}
+
+async fn stage_of(c: &mut LeadServiceClient<Channel>, id: &str) -> i32 {
+    let got = c
+        .get_lead(pb::GetLeadRequest { lead_id: id.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    got.lead.unwrap().stage
+}
+
+#[tokio::test]
+async fn the_funnel_of_a_scripted_cohort_is_exact_and_each_rate_is_a_share_of_the_step_before() {
+    let server = TestServer::start().await;
+    let mut c = lead_client(&server).await;
+    // "pre" became an SQL before the window and is accepted and handed
+    // back inside it; it qualifies again in the window (new intent), so it
+    // belongs to the cohort, but its acceptance was of the earlier round.
+    make_sql(&mut c, "pre").await;
+    let from = leadscore::time::Timestamp::now().as_micros();
+    c.accept_lead(pb::AcceptLeadRequest {
+        lead_id: "pre".into(),
+        owner: String::new(),
+    })
+    .await
+    .unwrap();
+    c.reject_lead(pb::RejectLeadRequest {
+        lead_id: "pre".into(),
+        reason: "wrong contact".into(),
+    })
+    .await
+    .unwrap();
+    let now = leadscore::time::Timestamp::now().as_micros();
+    record(
+        &mut c,
+        "pre",
+        &[
+            ("pre-again-0", "demo_request", now),
+            ("pre-again-1", "contact_sales", now),
+            ("pre-again-2", "pricing_page_view", now),
+        ],
+    )
+    .await;
+    assert_eq!(stage_of(&mut c, "pre").await, pb::Stage::Sql as i32);
+
+    for id in ["s1", "s2", "s3", "s4"] {
+        make_sql(&mut c, id).await;
+    }
+    for id in ["m1", "m2"] {
+        make_mql(&mut c, id).await;
+        assert_eq!(stage_of(&mut c, id).await, pb::Stage::Mql as i32);
+    }
+    // Never qualified: outside the cohort whatever its outcome.
+    record(&mut c, "n1", &[("n1-0", "blog_read", now)]).await;
+    for id in ["s1", "s2"] {
+        c.accept_lead(pb::AcceptLeadRequest {
+            lead_id: id.into(),
+            owner: String::new(),
+        })
+        .await
+        .unwrap();
+    }
+    let at = leadscore::time::Timestamp::now().as_micros();
+    // Won: s1 (accepted), s3, s4 (SQLs closed without acceptance), m2 (an
+    // MQL); lost: s2 (accepted), m1, pre. Open: none of the cohort.
+    for (id, won) in [
+        ("s1", true),
+        ("s2", false),
+        ("s3", true),
+        ("s4", true),
+        ("m1", false),
+        ("m2", true),
+        ("pre", false),
+        ("n1", true),
+    ] {
+        outcome(&mut c, id, won, at).await;
+    }
+
+    let report = health(&mut c, from, at + DAY_MICROS).await.unwrap();
+    let f = report.funnel.unwrap();
+    assert_eq!(
+        (f.qualified, f.reached_sql, f.accepted, f.won, f.lost),
+        (7, 5, 2, 4, 3),
+        "{f:?}"
+    );
+    assert!((f.sql_rate - 5.0 / 7.0).abs() < 1e-12, "{f:?}");
+    assert!((f.accept_rate - 2.0 / 5.0).abs() < 1e-12, "{f:?}");
+    // Won is a share of the cohort's closed leads (won + lost), the step
+    // before it: qualified leads may close without being accepted.
+    assert!((f.win_rate - 4.0 / 7.0).abs() < 1e-12, "{f:?}");
+    for rate in [f.sql_rate, f.accept_rate, f.win_rate] {
+        assert!((0.0..=1.0).contains(&rate), "{f:?}");
+    }
+    let text = leadscore::client::render::health(&report);
+    assert!(
+        text.contains(
+            "funnel: qualified 7 -> SQL 5 (71%) -> accepted 2 (40%); outcomes: won 4 (57% of 7 closed), lost 3"
+        ),
+        "{text}"
+    );
+}
+
+/// `ScoreLead`'s score (0..100) of a lead with `activities` as of `as_of`.
+async fn score_as_of(
+    scoring: &mut leadscore::pb::v1::scoring_service_client::ScoringServiceClient<Channel>,
+    activities: &[(&str, i64)],
+    as_of: Option<prost_types::Timestamp>,
+) -> f64 {
+    let lead = pb::Lead {
+        lead_id: "expected".into(),
+        activities: activities
+            .iter()
+            .map(|(kind, at)| pb::Activity {
+                r#type: (*kind).to_owned(),
+                occurred_at: ts(*at),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let request = pb::ScoreLeadRequest {
+        lead: Some(lead),
+        as_of,
+    };
+    let s = scoring.score_lead(request).await.unwrap().into_inner();
+    s.score.unwrap().probability * 100.0
+}
+
+#[tokio::test]
+async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
+    let server = TestServer::start().await;
+    let mut c = lead_client(&server).await;
+    let now = leadscore::time::Timestamp::now().as_micros();
+    let outcome_at = now - 20 * DAY_MICROS;
+    // "late": one blog read before the outcome, strong intent only after it.
+    record(
+        &mut c,
+        "late",
+        &[
+            ("late-0", "blog_read", now - 30 * DAY_MICROS),
+            ("late-1", "demo_request", now - 10 * DAY_MICROS),
+            ("late-2", "contact_sales", now - DAY_MICROS),
+            ("late-3", "pricing_page_view", now),
+        ],
+    )
+    .await;
+    // "decayed": all activity just before the outcome, recorded 20 days later.
+    record(
+        &mut c,
+        "decayed",
+        &[
+            ("decayed-0", "demo_request", outcome_at - DAY_MICROS),
+            (
+                "decayed-1",
+                "pricing_page_view",
+                outcome_at - 2 * DAY_MICROS,
+            ),
+        ],
+    )
+    .await;
+    outcome(&mut c, "late", true, outcome_at).await;
+    outcome(&mut c, "decayed", false, outcome_at).await;
+    // A later sweep (more decay) leaves closed leads alone.
+    server
+        .book
+        .sweep(micros(now + 30 * DAY_MICROS))
+        .await
+        .unwrap();
+
+    let as_of = ts(leadscore::features::outcome_as_of(micros(outcome_at)).as_micros());
+    let mut scoring = server.client().await;
+    let want_late = score_as_of(&mut scoring, &[("blog_read", now - 30 * DAY_MICROS)], as_of).await;
+    let want_decayed = score_as_of(
+        &mut scoring,
+        &[
+            ("demo_request", outcome_at - DAY_MICROS),
+            ("pricing_page_view", outcome_at - 2 * DAY_MICROS),
+        ],
+        as_of,
+    )
+    .await;
+
+    let closed: BTreeMap<String, f64> = c
+        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
+            include_closed: true,
+            page_size: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .leads
+        .into_iter()
+        .map(|l| (l.lead_id, l.score))
+        .collect();
+    assert!(
+        (closed["late"] - want_late).abs() < 1e-9,
+        "{closed:?} {want_late}"
+    );
+    assert!(
+        (closed["decayed"] - want_decayed).abs() < 1e-9,
+        "{closed:?} {want_decayed}"
+    );
+    // GetLead shows the same answer, as of the outcome.
+    let got = c
+        .get_lead(pb::GetLeadRequest {
+            lead_id: "late".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .lead
+        .unwrap();
+    let score = got.score.unwrap();
+    assert_eq!(score.as_of, as_of);
+    assert!((score.probability * 100.0 - want_late).abs() < 1e-9);
+    // Pipeline health judges exactly those predictions.
+    let report = health(&mut c, outcome_at - DAY_MICROS, now).await.unwrap();
+    let active = report.active.unwrap();
+    assert_eq!(active.outcomes, 2);
+    let predicted: f64 = active
+        .calibration
+        .iter()
+        .map(|b| b.count as f64 * b.predicted_mean * 100.0)
+        .sum();
+    assert!((predicted - (want_late + want_decayed)).abs() < 1e-9);
+}
+
+#[tokio::test]
+async fn an_outcome_recorded_before_the_sweep_that_follows_naming_a_shadow_gets_its_score() {
+    let server = TestServer::start().await;
+    write_model(server.models.path(), &mirror_model());
+    let mut c = lead_client(&server).await;
+    make_sql(&mut c, "early").await;
+    // The shadow is named after the lead was last scored, and no sweep has
+    // reached the lead when its outcome is recorded.
+    ModelServiceClient::new(server.channel().await)
+        .set_shadow_model(pb::SetShadowModelRequest {
+            target: Some(pb::set_shadow_model_request::Target::Version(MIRROR.into())),
+        })
+        .await
+        .unwrap();
+    let at = leadscore::time::Timestamp::now().as_micros();
+    outcome(&mut c, "early", true, at).await;
+
+    let lead = c
+        .get_lead(pb::GetLeadRequest {
+            lead_id: "early".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .lead
+        .unwrap();
+    assert_eq!(lead.shadow_model_version, MIRROR);
+    let p = lead.score.unwrap().probability;
+    assert!(
+        (lead.shadow_score / 100.0 - (1.0 - p)).abs() < 1e-9,
+        "the mirror's score of the same lead as of the same time"
+    );
+    let report = health(&mut c, at - DAY_MICROS, at + DAY_MICROS)
+        .await
+        .unwrap();
+    assert_eq!(report.shadow.unwrap().outcomes, 1);
+    assert_eq!(report.active_on_shadow_outcomes.unwrap().outcomes, 1);
+}
+
+#[tokio::test]
+async fn with_no_outcomes_the_report_says_nothing_is_judged_yet_and_how_many_are_needed() {
+    let server = TestServer::start().await;
+    write_model(server.models.path(), &mirror_model());
+    ModelServiceClient::new(server.channel().await)
+        .set_shadow_model(pb::SetShadowModelRequest {
+            target: Some(pb::set_shadow_model_request::Target::Version(MIRROR.into())),
+        })
+        .await
+        .unwrap();
+    let mut c = lead_client(&server).await;
+    let now = leadscore::time::Timestamp::now().as_micros();
+    let report = health(&mut c, now - DAY_MICROS, now).await.unwrap();
+    let summary = report.summary.join("\n");
+    assert!(
+        summary.contains("nothing to judge yet") && summary.contains("200 are needed"),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("holds up") && !summary.contains("AUC"),
+        "{summary}"
+    );
+    let text = leadscore::client::render::health(&report);
+    assert!(
+        !text.contains("log-loss") && !text.contains("AUC"),
+        "no metrics of nothing: {text}"
+    );
+    assert!(text.contains("no outcomes in this window"), "{text}");
 }

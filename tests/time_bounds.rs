@@ -232,15 +232,37 @@ proptest! {
     }
 }
 
+/// 2,000 events of each fixture type for `lead`, two minutes apart (past
+/// the dedupe window), ending a minute ago.
+fn flood(lead: &str) -> Vec<pb::ActivityEvent> {
+    let now = leadscore::time::Timestamp::now().unix_seconds();
+    WEIGHTS
+        .iter()
+        .flat_map(|(kind, _)| {
+            (0..2_000).map(move |i| pb::ActivityEvent {
+                event_id: format!("{kind}-{i}"),
+                lead_id: lead.into(),
+                r#type: (*kind).into(),
+                occurred_at: Some(wire(now - 60 - 120 * i, 0)),
+            })
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn a_score_that_would_overflow_is_never_stored_and_the_batch_goes_on() {
     let server = TestServer::start().await;
-    let mut c = LeadServiceClient::new(server.channel().await);
-    c.record_activities(pb::RecordActivitiesRequest {
-        events: hot_events("over"),
-    })
-    .await
-    .unwrap();
+    let mut c = LeadServiceClient::new(server.channel().await)
+        .max_encoding_message_size(64 << 20)
+        .max_decoding_message_size(64 << 20);
+    let events = flood("over");
+    for batch in events.chunks(6_000) {
+        c.record_activities(pb::RecordActivitiesRequest {
+            events: batch.to_vec(),
+        })
+        .await
+        .unwrap();
+    }
     let before = c
         .get_lead(pb::GetLeadRequest {
             lead_id: "over".into(),
@@ -250,9 +272,17 @@ async fn a_score_that_would_overflow_is_never_stored_and_the_batch_goes_on() {
         .into_inner()
         .lead
         .unwrap();
-    // A finite but enormous weight: weight × feature overflows to infinity.
+    // Raw weights as large as a model file may hold (weight × points per
+    // logit still finite): each term is finite, their sum is not.
     let mut huge = fixture_model("20260602T000000Z-huge0001");
-    huge.coefficients[0] = 1e308;
+    huge.standardization.mean.fill(0.0);
+    for (c, s) in huge
+        .coefficients
+        .iter_mut()
+        .zip(&huge.standardization.scale)
+    {
+        *c = 5e306 * s;
+    }
     write_model(server.models.path(), &huge);
     server.lifecycle.refresh();
     let now = leadscore::time::Timestamp::now().unix_seconds();
@@ -300,4 +330,46 @@ async fn a_score_that_would_overflow_is_never_stored_and_the_batch_goes_on() {
         "keeps its last score"
     );
     assert!(score_of("calm").is_finite());
+}
+
+#[tokio::test]
+async fn an_outcome_dated_before_the_lead_or_in_the_future_is_refused() {
+    let server = TestServer::start().await;
+    let mut c = LeadServiceClient::new(server.channel().await);
+    c.record_activities(pb::RecordActivitiesRequest {
+        events: hot_events("o-1"),
+    })
+    .await
+    .unwrap();
+    let now = leadscore::time::Timestamp::now().unix_seconds();
+    let first_activity = now - 20 * DAY;
+    let outcome = |seconds: i64| pb::RecordOutcomeRequest {
+        lead_id: "o-1".into(),
+        outcome: pb::Outcome::Won.into(),
+        occurred_at: Some(wire(seconds, 0)),
+    };
+    for (seconds, why) in [
+        (63_072_000, "before the lead's first activity"),
+        (first_activity - 1, "before the lead's first activity"),
+        (now + 2 * DAY, "days in the future"),
+        (now + 2 * 365 * DAY, "days in the future"),
+        (253_402_300_799, "days in the future"),
+        (POISON_SECONDS, "outside the supported range"),
+    ] {
+        let err = c.record_outcome(outcome(seconds)).await.unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{seconds}: {err:?}");
+        assert!(
+            err.message().starts_with("occurred_at: ") && err.message().contains(why),
+            "{seconds}: {}",
+            err.message()
+        );
+    }
+    let lead = c
+        .record_outcome(outcome(first_activity + 60))
+        .await
+        .unwrap()
+        .into_inner()
+        .lead
+        .unwrap();
+    assert_eq!(lead.status, pb::HandOffStatus::Won as i32);
 }

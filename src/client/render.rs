@@ -217,6 +217,15 @@ pub fn card(c: &pb::ModelCard) -> String {
 }
 
 fn model_health(out: &mut String, title: &str, m: &pb::ModelHealth) {
+    if m.outcomes == 0 {
+        // Metrics of no outcomes (AUC 0.5, log-loss -0) would read as a verdict.
+        let _ = writeln!(
+            out,
+            "\n{title} {}: no outcomes in this window yet",
+            m.model_version
+        );
+        return;
+    }
     let _ = writeln!(
         out,
         "\n{title} {}: {} outcomes ({} won), AUC {:.3}, log-loss {:.3}, calibration gap {:.3}, rank correlation {:.2}{}",
@@ -256,7 +265,7 @@ pub fn health(h: &pb::PipelineHealth) -> String {
     let f = h.funnel.unwrap_or_default();
     let _ = writeln!(
         out,
-        "\nfunnel: qualified {} -> SQL {} ({:.0}%) -> accepted {} ({:.0}%) -> won {} ({:.0}%), lost {}",
+        "\nfunnel: qualified {} -> SQL {} ({:.0}%) -> accepted {} ({:.0}%); outcomes: won {} ({:.0}% of {} closed), lost {}",
         f.qualified,
         f.reached_sql,
         f.sql_rate * 100.0,
@@ -264,6 +273,7 @@ pub fn health(h: &pb::PipelineHealth) -> String {
         f.accept_rate * 100.0,
         f.won,
         f.win_rate * 100.0,
+        f.won + f.lost,
         f.lost
     );
     if let Some(b) = &h.hand_back {

@@ -98,7 +98,7 @@ pub fn pipeline_health(h: &PipelineHealth) -> pb::PipelineHealth {
             lost: f.lost,
             sql_rate: pipeline_health::rate(f.reached_sql, f.qualified),
             accept_rate: pipeline_health::rate(f.accepted, f.reached_sql),
-            win_rate: pipeline_health::rate(f.won, f.accepted),
+            win_rate: pipeline_health::rate(f.won, f.closed()),
         }),
         active: Some(model_health(&h.active)),
         shadow: h.shadow.as_ref().map(model_health),

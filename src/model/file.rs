@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::linear::logit;
 use crate::features::{FeatureSpec, normalize_category, normalize_name};
 
 /// Value of the `format` field this code reads and writes.
@@ -173,6 +174,59 @@ impl ModelFile {
                 "features.half_life_days {h} must be finite and > 0"
             ));
         }
+        self.check_feature_names()?;
+        self.check_folded()
+    }
+
+    /// Raw-unit weights and intercept: the standardization folded into the
+    /// coefficients, `w_i = coef_i / scale_i` and
+    /// `b = intercept − Σ w_i · mean_i` (see [`super::linear`]).
+    pub fn folded(&self) -> (Vec<f64>, f64) {
+        let s = &self.standardization;
+        let weights: Vec<f64> = self
+            .coefficients
+            .iter()
+            .zip(&s.scale)
+            .map(|(c, scale)| c / scale)
+            .collect();
+        let shift: f64 = weights.iter().zip(&s.mean).map(|(w, m)| w * m).sum();
+        (weights, self.intercept - shift)
+    }
+
+    /// Finite coefficients and scales can still fold to an infinite weight
+    /// (a `scale` of 5e-324): every score would be 0 or 100, or, with a
+    /// zero mean, the intercept NaN and no score at all. So what serving
+    /// computes with is checked too: raw weights, raw intercept, and the
+    /// points they are shown as.
+    fn check_folded(&self) -> Result<(), String> {
+        let (weights, intercept) = self.folded();
+        let per_logit = self.points.per_logit;
+        for (i, w) in weights.iter().enumerate() {
+            if !w.is_finite() {
+                return Err(format!(
+                    "coefficients[{i}] / standardization.scale[{i}] (the raw-unit weight) is not finite"
+                ));
+            }
+            if !(w * per_logit).is_finite() {
+                return Err(format!(
+                    "points of feature {i} (raw-unit weight × points.per_logit) are not finite"
+                ));
+            }
+        }
+        if !intercept.is_finite() {
+            return Err(
+                "the raw-unit intercept (intercept − Σ coefficients[i] · standardization.mean[i] / standardization.scale[i]) is not finite"
+                    .into(),
+            );
+        }
+        if !((logit(self.mql_threshold) - intercept) * per_logit).is_finite() {
+            return Err("the points at mql_threshold are not finite".into());
+        }
+        Ok(())
+    }
+
+    /// Units, and activity types and categories normalized and unique.
+    fn check_feature_names(&self) -> Result<(), String> {
         if let Some(a) = self
             .features
             .activities
@@ -247,5 +301,91 @@ impl ModelFile {
     /// Headline metrics of the `metrics` section.
     pub fn headline_metrics(&self) -> HeadlineMetrics {
         serde_json::from_value(self.metrics.clone()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{ActivityFeature, FeatureSource, FunnelStage};
+
+    /// A valid two-feature model.
+    fn model() -> ModelFile {
+        let activity = |t: &str| ActivityFeature {
+            activity_type: t.to_owned(),
+            funnel_stage: FunnelStage::of(t),
+            unit: None,
+        };
+        ModelFile {
+            format: MODEL_FORMAT.to_owned(),
+            version: "20260601T000000Z-unit0000".to_owned(),
+            created_at: "2026-06-01T00:00:00Z".to_owned(),
+            features: FeatureSpec {
+                source: FeatureSource::Events,
+                half_life_days: Some(30.0),
+                dedupe_window_seconds: 60,
+                activities: vec![activity("demo_request"), activity("blog_read")],
+                categorical: vec![],
+            },
+            standardization: Standardization {
+                mean: vec![0.2, 0.4],
+                scale: vec![0.5, 1.5],
+            },
+            coefficients: vec![1.0, 0.3],
+            intercept: -2.0,
+            mql_threshold: 0.5,
+            points: PointsScale {
+                per_logit: 30.0,
+                threshold: 100,
+                per_activity: std::collections::BTreeMap::new(),
+            },
+            hyperparameters: serde_json::Value::Null,
+            metrics: serde_json::Value::Null,
+            training: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_scale_that_folds_to_an_infinite_weight_is_refused() {
+        assert_eq!(model().validate(), Ok(()));
+        // Positive and finite, so every field-level check passes.
+        let mut m = model();
+        m.standardization.scale[0] = 5e-324;
+        let e = m.validate().unwrap_err();
+        assert!(
+            e.contains("coefficients[0] / standardization.scale[0]") && e.contains("not finite"),
+            "{e}"
+        );
+        // With a zero mean the raw intercept would be NaN; still the weight is named first.
+        m.standardization.mean[0] = 0.0;
+        assert!(m.validate().unwrap_err().contains("scale[0]"));
+    }
+
+    #[test]
+    fn an_intercept_or_points_that_overflow_are_refused() {
+        // Each weight (1e308) and its points are finite; weight × mean is not.
+        let mut m = model();
+        m.points.per_logit = 1e-10;
+        m.coefficients = vec![1e300, 1e300];
+        m.standardization.scale = vec![1e-8, 1e-8];
+        m.standardization.mean = vec![1e10, 1e10];
+        let e = m.validate().unwrap_err();
+        assert!(
+            e.contains("raw-unit intercept") && e.contains("not finite"),
+            "{e}"
+        );
+
+        let mut m = model();
+        m.points.per_logit = 1e300;
+        m.coefficients[1] = 1e300;
+        let e = m.validate().unwrap_err();
+        assert!(e.contains("points of feature 1"), "{e}");
+
+        let mut m = model();
+        m.points.per_logit = f64::MAX;
+        m.coefficients = vec![1e-300, 1e-300];
+        m.intercept = -1e300;
+        let e = m.validate().unwrap_err();
+        assert!(e.contains("points at mql_threshold"), "{e}");
     }
 }

@@ -1,7 +1,8 @@
 //! A loaded model, ready to score and explain.
 //!
 //! Coefficients are fitted on standardized features. Serving folds the
-//! standardization into raw-unit weights once, at load:
+//! standardization into raw-unit weights once, at load
+//! ([`ModelFile::folded`], which validation checks are finite):
 //! `w_i = coef_i / scale_i` and `b = intercept - Σ coef_i · mean_i / scale_i`.
 //! Then the logit is `b + Σ w_i · x_i`, where each `w_i · x_i` is a term the
 //! answer lists. A feature the lead does not have (`x_i = 0`) contributes
@@ -94,15 +95,7 @@ pub fn logit(p: f64) -> f64 {
 impl LinearModel {
     /// Folds standardization into raw weights. `file` must be validated.
     pub fn new(file: ModelFile) -> LinearModel {
-        let s = &file.standardization;
-        let weights: Vec<f64> = file
-            .coefficients
-            .iter()
-            .zip(&s.scale)
-            .map(|(c, scale)| c / scale)
-            .collect();
-        let shift: f64 = weights.iter().zip(&s.mean).map(|(w, m)| w * m).sum();
-        let intercept = file.intercept - shift;
+        let (weights, intercept) = file.folded();
         let features = CompiledFeatures::new(file.features.clone());
         let names = features.names();
         let spec = features.spec();

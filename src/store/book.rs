@@ -153,14 +153,16 @@ impl LeadBook {
     }
 
     /// One lead, its full score answer (as `ScoreLead` gives it as of the
-    /// last re-score) and its history.
+    /// last re-score; for a closed lead, as of its outcome) and its history.
     pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore), StoreError> {
         self.read("get_lead", move |db, scorer| {
             let detail = ops::get_lead(db, &id)?;
-            let lead = super::lifecycle::scoring_lead(&detail.lead, detail.activities.clone());
+            let as_of = detail.lead.scored_at;
+            let activities = detail.activities.clone();
+            let lead = super::lifecycle::scoring_lead(&detail.lead, activities, as_of);
             // Stored data passed its checks; a refusal now is the model's
             // (a non-finite score), not the caller's.
-            let score = scorer.score(&lead, detail.lead.scored_at).map_err(|e| {
+            let score = scorer.score(&lead, as_of).map_err(|e| {
                 StoreError::FailedPrecondition(format!(
                     "lead {:?} cannot be scored by the active model: {}",
                     detail.lead.id, e.reason

@@ -56,18 +56,23 @@ pub fn pipeline_facts<C: Conn>(
         ChangeKind::Won.code(),
         ChangeKind::Lost.code(),
     );
+    // The cohort: leads that qualified in the window, each from its first
+    // qualification in it (`q`). Only steps at or after `q` count, so each
+    // step is a subset of the one before (an acceptance of an earlier
+    // round, before the lead qualified again, is not this round's).
     let sql = format!(
         "SELECT COUNT(*), COALESCE(SUM(s), 0), COALESCE(SUM(a), 0), COALESCE(SUM(w), 0), \
          COALESCE(SUM(l), 0) FROM (\
-           SELECT lead_id, \
-             MAX(CASE WHEN kind = {sql_} THEN 1 ELSE 0 END) AS s, \
-             MAX(CASE WHEN kind = {accepted} THEN 1 ELSE 0 END) AS a, \
-             MAX(CASE WHEN kind = {won} THEN 1 ELSE 0 END) AS w, \
-             MAX(CASE WHEN kind = {lost} THEN 1 ELSE 0 END) AS l \
-           FROM stage_changes WHERE at >= {p1} AND lead_id IN (\
-             SELECT lead_id FROM stage_changes \
-             WHERE kind IN ({mql}, {sql_}) AND at >= {p1} AND at < {p2}) \
-           GROUP BY lead_id) AS cohort"
+           SELECT c.lead_id, \
+             MAX(CASE WHEN c.kind = {sql_} THEN 1 ELSE 0 END) AS s, \
+             MAX(CASE WHEN c.kind = {accepted} THEN 1 ELSE 0 END) AS a, \
+             MAX(CASE WHEN c.kind = {won} THEN 1 ELSE 0 END) AS w, \
+             MAX(CASE WHEN c.kind = {lost} THEN 1 ELSE 0 END) AS l \
+           FROM stage_changes c JOIN (\
+             SELECT lead_id, MIN(at) AS q FROM stage_changes \
+             WHERE kind IN ({mql}, {sql_}) AND at >= {p1} AND at < {p2} \
+             GROUP BY lead_id) f ON c.lead_id = f.lead_id AND c.at >= f.q \
+           GROUP BY c.lead_id) AS cohort"
     );
     let mut funnel = Funnel::default();
     conn.query(&sql, &window, &mut |r| {

@@ -5,16 +5,20 @@
 
 use super::error::StoreError;
 use super::record::{ChangeKind, HandOff, LeadRecord, ShadowScore, StageChange};
-use crate::lead::{Activity, Lead};
+use crate::features::outcome_as_of;
+use crate::lead::{Activity, FieldError, Lead, limits};
 use crate::qualification::{Qualification, Stage};
 use crate::quote::quote;
 use crate::rules::AssignmentRules;
 use crate::scoring::{LeadScore, Scorer};
 use crate::time::{Span, Timestamp};
 
-/// The lead `ScoreLead` would be asked about: profile, BANT and the
-/// activities that count.
-pub fn scoring_lead(rec: &LeadRecord, activities: Vec<Activity>) -> Lead {
+/// The lead `ScoreLead` would be asked about as of `as_of`: profile, BANT
+/// and the counted activities up to `as_of`. Later ones count for nothing
+/// in a score as of `as_of`; leaving them out also keeps the answer of a
+/// closed lead (scored as of its outcome) reproducible.
+pub fn scoring_lead(rec: &LeadRecord, mut activities: Vec<Activity>, as_of: Timestamp) -> Lead {
+    activities.retain(|a| a.occurred_at <= as_of);
     Lead {
         id: rec.id.clone(),
         profile: rec.profile.clone(),
@@ -61,7 +65,7 @@ fn apply_score(
     activities: Vec<Activity>,
     now: Timestamp,
 ) -> Result<LeadScore, StoreError> {
-    let lead = scoring_lead(rec, activities);
+    let lead = scoring_lead(rec, activities, now);
     let score = scorer.score(&lead, now)?;
     rec.shadow = scorer
         .shadow_probability(&lead, now)
@@ -80,8 +84,8 @@ fn apply_score(
 }
 
 /// Re-scores an open `rec`; a changed stage is a transition. A closed lead
-/// keeps the score it had when its outcome was recorded: that is the
-/// prediction pipeline health judges against the outcome.
+/// keeps the score [`close`] gave it: that is the prediction pipeline
+/// health judges against the outcome.
 pub fn rescore(
     scorer: &Scorer,
     rec: &mut LeadRecord,
@@ -230,11 +234,18 @@ pub fn recycle(
     Ok(())
 }
 
-/// Closes `rec` as won or lost at `at`.
+/// Closes `rec` as won or lost at `at`, scored (active and shadow model in
+/// force) as of the outcome with the counted `activities` before it: the
+/// training job's leakage rule ([`outcome_as_of`]), so the prediction
+/// judged against the outcome neither sees what happened after it nor
+/// decays while the outcome waits to be recorded, and a shadow named since
+/// the lead's last re-score is scored too.
 pub fn close(
+    scorer: &Scorer,
     rec: &mut LeadRecord,
     won: bool,
     at: Timestamp,
+    activities: Vec<Activity>,
     now: Timestamp,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), StoreError> {
@@ -244,6 +255,7 @@ pub fn close(
             rec.id, rec.hand_off
         )));
     }
+    apply_score(scorer, rec, activities, outcome_as_of(at))?;
     rec.hand_off = if won { HandOff::Won } else { HandOff::Lost };
     rec.outcome_at = Some(at);
     rec.follow_up_due = None;
@@ -254,6 +266,38 @@ pub fn close(
         ChangeKind::Lost
     };
     changes.push(change(rec, kind, format!("{kind:?}").to_lowercase(), now));
+    Ok(())
+}
+
+/// Checks an outcome's time like an activity's: at most
+/// [`limits::MAX_FUTURE`] after `now`, and not before the lead existed (its
+/// first activity, or its creation when that came first: history imported
+/// later has activity older than the store's record of the lead).
+pub fn check_outcome_time(
+    rec: &LeadRecord,
+    at: Timestamp,
+    activities: &[Activity],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if at > now.saturating_add(limits::MAX_FUTURE) {
+        let days = at.since(now).as_days_f64();
+        return Err(FieldError::new(
+            "occurred_at",
+            format!("is {days:.1} days in the future; at most 1 day of clock skew is accepted"),
+        )
+        .into());
+    }
+    let first_activity = activities.iter().map(|a| a.occurred_at).min();
+    let earliest = first_activity.map_or(rec.created_at, |a| a.min(rec.created_at));
+    if at < earliest {
+        return Err(FieldError::new(
+            "occurred_at",
+            format!(
+                "{at} is before the lead's first activity or creation ({earliest}); an outcome cannot precede the lead"
+            ),
+        )
+        .into());
+    }
     Ok(())
 }
 

@@ -422,7 +422,14 @@ pub fn hand_off(
                 lifecycle::recycle(scorer, &mut rec, reason, since, now, &mut changes)?
             }
             HandOffAction::Outcome { won, at } => {
-                lifecycle::close(&mut rec, *won, *at, now, &mut changes)?
+                let all: Vec<Activity> = tx
+                    .activities_of(&[id])?
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect();
+                lifecycle::check_outcome_time(&rec, *at, &all, now)?;
+                let activities = counted_of(all, rec.recycled_at);
+                lifecycle::close(scorer, &mut rec, *won, *at, activities, now, &mut changes)?
             }
         }
         let mut leads = [rec];

@@ -112,7 +112,7 @@ pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<Lead
         .scorer()
         .load()
         .score(
-            &scoring_lead(&detail.lead, detail.activities.clone()),
+            &scoring_lead(&detail.lead, detail.activities.clone(), at(NOW)),
             at(NOW),
         )
         .unwrap();

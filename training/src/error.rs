@@ -99,6 +99,14 @@ pub enum InputError {
         /// Column of the value.
         column: String,
     },
+    /// Lead ids on more than one row (the rows named, see `input::unique`).
+    #[error("{path}: {summary}; keep one row per lead")]
+    RepeatedIds {
+        /// File that failed.
+        path: PathBuf,
+        /// How many ids repeat, on how many rows, the first few with their rows.
+        summary: String,
+    },
     /// A closed lead has no usable outcome time.
     #[error(
         "{path}, row {row}: lead {lead} is {outcome} but `outcome_at` is empty; fill it in or mark the lead open"

@@ -144,3 +144,78 @@ fn unknown_extension_and_bad_settings_are_refused() {
     let e = common::error_of(&["fit", "--leads", &x, "--activities", &x, "--out", "m"]);
     assert!(e.contains("use a .csv or .parquet file"), "{e}");
 }
+
+#[test]
+fn repeated_lead_ids_are_refused_with_their_rows_in_both_shapes() {
+    // Wide: "a" three times, "b" twice; otherwise a trainable file.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = "id,converted,visits\n".to_owned();
+    for i in 0..100 {
+        let id = match i {
+            0 | 4 | 9 => "a".to_owned(),
+            2 | 7 => "b".to_owned(),
+            _ => format!("l{i}"),
+        };
+        let _ = writeln!(csv, "{id},{},{}", i % 2, i % 5);
+    }
+    let wide = common::write(dir.path(), "wide.csv", &csv);
+    let out = dir.path().join("m").display().to_string();
+    let e = common::error_of(&[
+        "fit",
+        "--wide",
+        &wide,
+        "--id-column",
+        "id",
+        "--label-column",
+        "converted",
+        "--out",
+        &out,
+    ]);
+    assert!(
+        e.contains("wide.csv")
+            && e.contains("2 lead ids appear in more than one row (5 rows)")
+            && e.contains("\"a\" in rows 1, 5 and 10")
+            && e.contains("\"b\" in rows 3 and 8")
+            && e.contains("keep one row per lead"),
+        "{e}"
+    );
+
+    // Many repeats: the first few ids and rows are shown, the rest counted.
+    let mut csv = "id,converted,visits\n".to_owned();
+    for i in 0..60 {
+        let _ = writeln!(csv, "d{},{},1", i % 10, i % 2);
+    }
+    let wide = common::write(dir.path(), "many.csv", &csv);
+    let e = common::error_of(&[
+        "fit",
+        "--wide",
+        &wide,
+        "--id-column",
+        "id",
+        "--label-column",
+        "converted",
+        "--out",
+        &out,
+    ]);
+    assert!(
+        e.contains("10 lead ids appear in more than one row (60 rows)")
+            && e.contains("\"d0\" in rows 1, 11, 21, 31, 41 and 1 more")
+            && e.contains("and 7 more ids"),
+        "{e}"
+    );
+
+    // The event shape says the same.
+    let e = fit_error(
+        "lead_id,created_at,outcome,outcome_at\n\
+         x,2024-01-01,won,2024-02-01\ny,2024-01-01,lost,2024-02-01\n\
+         x,2024-01-01,lost,2024-02-02\n",
+        ACTS,
+        &[],
+    );
+    assert!(
+        e.contains("leads.csv")
+            && e.contains("1 lead id appears in more than one row (2 rows)")
+            && e.contains("\"x\" in rows 1 and 3"),
+        "{e}"
+    );
+}

@@ -9,10 +9,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use leadscore::features::{normalize_category, normalize_name};
-use leadscore::time::{Span, Timestamp};
+use leadscore::features::{normalize_category, normalize_name, outcome_as_of};
+use leadscore::time::Timestamp;
 
 use super::table::Table;
+use super::unique::UniqueIds;
 use super::{EventArena, History, Lead, Shape, SourceFile, required_time, rows_of};
 use crate::error::InputError;
 use crate::progress;
@@ -82,23 +83,9 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
         .collect::<Result<Vec<_>, InputError>>()?;
     let mut leads = Vec::new();
     let mut open = 0;
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut ids = UniqueIds::default();
     for (row, id) in rows_of(table, "lead_id")? {
-        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-            InputError::MissingValue {
-                path: table.path.clone(),
-                row,
-                column: "lead_id".into(),
-            }
-        })?;
-        if let Some(first) = seen.insert(id, row) {
-            return Err(InputError::Malformed {
-                path: table.path.clone(),
-                reason: format!(
-                    "lead {id:?} appears in rows {first} and {row}; keep one row per lead"
-                ),
-            });
-        }
+        let id = ids.read(&table.path, "lead_id", row, id)?;
         required_time(table, "created_at", row, created.get(row - 1))?;
         let outcome = outcomes
             .get(row - 1)
@@ -145,12 +132,13 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
             id: id.to_owned(),
             won,
             outcome_at: Some(at),
-            as_of: at.saturating_sub(Span::micros(1)),
+            as_of: outcome_as_of(at),
             events: 0..0,
             counts: Vec::new(),
             attributes,
         });
     }
+    ids.check(&table.path)?;
     Ok((
         leads,
         open,

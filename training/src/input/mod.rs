@@ -4,6 +4,7 @@
 //! - [`timestamp`]: the accepted timestamp formats.
 //! - [`event`]: the event shape (leads + activities).
 //! - [`wide`]: the wide shape (one row per lead with count columns).
+//! - [`unique`]: both shapes refuse a lead id on more than one row.
 //!
 //! Only *closed* leads become rows. Each lead carries the time its features
 //! are computed for (`as_of`): in the event shape one microsecond before
@@ -12,6 +13,7 @@
 pub mod event;
 pub mod table;
 pub mod timestamp;
+pub mod unique;
 pub mod wide;
 
 use std::collections::{BTreeMap, HashMap};

@@ -12,8 +12,10 @@ use std::path::Path;
 
 use leadscore::features::{normalize_category, normalize_name};
 use leadscore::time::Timestamp;
+use polars::prelude::StringChunked;
 
 use super::table::Table;
+use super::unique::UniqueIds;
 use super::{EventArena, History, InputArgs, Lead, Shape, SourceFile, rows_of};
 use crate::error::InputError;
 use crate::progress;
@@ -41,46 +43,11 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
         .collect();
     let labels = table.strings(&label_column)?;
     let mut leads = Vec::with_capacity(table.rows());
+    let mut ids = UniqueIds::default();
     for (row, id) in rows_of(&table, &id_column)? {
-        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-            InputError::MissingValue {
-                path: table.path.clone(),
-                row,
-                column: id_column.clone(),
-            }
-        })?;
-        let raw_label = labels.get(row - 1).unwrap_or("");
-        let won = match raw_label.trim().to_ascii_lowercase().as_str() {
-            "1" | "won" => true,
-            "0" | "lost" => false,
-            _ => {
-                return Err(InputError::BadLabel {
-                    path: table.path.clone(),
-                    row,
-                    column: label_column.clone(),
-                    value: raw_label.to_owned(),
-                    expected: "0/1 or won/lost",
-                });
-            }
-        };
-        let mut counts = Vec::new();
-        for (t, (values, column)) in count_values.iter().zip(&activity_columns).enumerate() {
-            let raw = values.get(row - 1).unwrap_or("");
-            if normalize_category(raw).is_none() {
-                continue;
-            }
-            match raw.trim().parse::<f64>() {
-                Ok(c) if c.is_finite() && c >= 0.0 => counts.push((t as u16, c)),
-                _ => {
-                    return Err(InputError::BadCount {
-                        path: table.path.clone(),
-                        row,
-                        column: column.clone(),
-                        value: raw.to_owned(),
-                    });
-                }
-            }
-        }
+        let id = ids.read(&table.path, &id_column, row, id)?;
+        let won = label(&table, &label_column, row, labels.get(row - 1))?;
+        let counts = counts(&table, row, &count_values, &activity_columns)?;
         let attributes: BTreeMap<String, String> = category_values
             .iter()
             .zip(&categorical_keys)
@@ -99,6 +66,7 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
             attributes,
         });
     }
+    ids.check(&table.path)?;
     step.done(format!(
         "{} rows, {} count columns, {} categorical columns",
         table.rows(),
@@ -121,6 +89,50 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
         open_leads: 0,
         skipped_activities: 0,
     })
+}
+
+/// Won (`1` / `won`) or lost (`0` / `lost`): the label cell of `row`.
+fn label(table: &Table, column: &str, row: usize, raw: Option<&str>) -> Result<bool, InputError> {
+    let raw = raw.unwrap_or("");
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "won" => Ok(true),
+        "0" | "lost" => Ok(false),
+        _ => Err(InputError::BadLabel {
+            path: table.path.clone(),
+            row,
+            column: column.to_owned(),
+            value: raw.to_owned(),
+            expected: "0/1 or won/lost",
+        }),
+    }
+}
+
+/// The present counts of `row`, by count-column index.
+fn counts(
+    table: &Table,
+    row: usize,
+    values: &[&StringChunked],
+    columns: &[String],
+) -> Result<Vec<(u16, f64)>, InputError> {
+    let mut counts = Vec::new();
+    for (t, (values, column)) in values.iter().zip(columns).enumerate() {
+        let raw = values.get(row - 1).unwrap_or("");
+        if normalize_category(raw).is_none() {
+            continue;
+        }
+        match raw.trim().parse::<f64>() {
+            Ok(c) if c.is_finite() && c >= 0.0 => counts.push((t as u16, c)),
+            _ => {
+                return Err(InputError::BadCount {
+                    path: table.path.clone(),
+                    row,
+                    column: column.clone(),
+                    value: raw.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// Splits the columns into (count columns, categorical columns).
