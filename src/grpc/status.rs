@@ -35,6 +35,9 @@ impl From<ApiError> for Status {
             ApiError::Store(StoreError::FailedPrecondition(msg)) => {
                 Status::failed_precondition(msg)
             }
+            // Not UNAVAILABLE: a client retrying the same call would start
+            // again from its first cursor; it must resume from the one named.
+            ApiError::Store(e @ StoreError::FellBehind { .. }) => Status::aborted(e.to_string()),
             ApiError::Store(e @ (StoreError::Sqlite(_) | StoreError::Postgres(_))) => {
                 tracing::error!(error = %e, "store failed");
                 Status::unavailable(e.to_string())

@@ -77,6 +77,8 @@ pub trait Tx {
         lead_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StageChange>, StoreError>;
+    /// Cursor of the newest transition, 0 when there is none.
+    fn last_change(&mut self) -> Result<i64, StoreError>;
     /// Rows of a prioritized list page (see [`list_sql`](super::list_sql)).
     fn list(&mut self, query: &ListQuery, now: Micros) -> Result<Vec<LeadRecord>, StoreError>;
     /// Pipeline health's facts of the window `[from, to)`.

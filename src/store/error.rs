@@ -35,6 +35,18 @@ pub enum StoreError {
     /// A store call on the blocking pool panicked or was cancelled.
     #[error("store call did not complete: {0}")]
     Aborted(String),
+    /// A watcher fell so far behind the change feed that the changes it
+    /// has not taken are no longer in memory; it must watch again from
+    /// `cursor`, the last change it was sent.
+    #[error(
+        "this watcher fell more than {window} changes behind the change feed and was ended; \
+         watch again with after_cursor = {cursor} to resume without a gap",
+        window = super::feed::WINDOW
+    )]
+    FellBehind {
+        /// The last cursor sent to the watcher.
+        cursor: i64,
+    },
     /// Writing an export failed.
     #[error("export: {0}")]
     Export(String),
