@@ -154,11 +154,12 @@ fn tls_client(ca: &Ca) -> tokio_rustls::TlsConnector {
     roots
         .add(CertificateDer::from_pem_slice(ca.pem.as_bytes()).unwrap())
         .unwrap();
-    let mut config = ClientConfig::builder_with_provider(std::sync::Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let mut config =
+        ClientConfig::builder_with_provider(std::sync::Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec()];
     tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
 }
@@ -180,7 +181,10 @@ async fn stalled_handshakes_are_closed_at_the_handshake_deadline() {
     let mut silent = TcpStream::connect(server.addr).await.unwrap();
     // A TLS record header announcing a ClientHello that never comes.
     let mut stalled = TcpStream::connect(server.addr).await.unwrap();
-    stalled.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00]).await.unwrap();
+    stalled
+        .write_all(&[0x16, 0x03, 0x01, 0x02, 0x00])
+        .await
+        .unwrap();
     // A finished handshake, then not a byte of HTTP/2.
     let tcp = TcpStream::connect(server.addr).await.unwrap();
     let name = tokio_rustls::rustls::pki_types::ServerName::try_from("localhost").unwrap();

@@ -66,7 +66,9 @@ fn hot_upsert(id: &str) -> pb::LeadUpsert {
 
 /// Lead ids that become SQL in write `w`.
 fn hot_ids(w: usize, per_write: usize) -> Vec<String> {
-    (0..per_write).map(|i| format!("hot-{w:04}-{i:03}")).collect()
+    (0..per_write)
+        .map(|i| format!("hot-{w:04}-{i:03}"))
+        .collect()
 }
 
 /// Write `w`: the hot leads' events, padded with blog reads of cold leads
@@ -241,7 +243,10 @@ async fn past_the_watcher_limit_a_watch_is_refused_until_one_leaves() {
                 break;
             }
             Err(e) if e.code() == Code::ResourceExhausted => {
-                assert!(tokio::time::Instant::now() < deadline, "the slot never came back");
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the slot never came back"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             Err(e) => panic!("{e:?}"),
@@ -288,7 +293,9 @@ async fn a_watcher_that_stops_reading_is_told_to_resume_while_another_gets_every
     for round in 0..ROUNDS {
         let ids = hot_ids(round, LEADS_PER_ROUND);
         let leads = ids.iter().map(|id| hot_upsert(id)).collect();
-        c.upsert_leads(pb::UpsertLeadsRequest { leads }).await.unwrap();
+        c.upsert_leads(pb::UpsertLeadsRequest { leads })
+            .await
+            .unwrap();
         let events = ids.iter().flat_map(|id| common::hot_events(id)).collect();
         c.record_activities(pb::RecordActivitiesRequest { events })
             .await
@@ -318,9 +325,7 @@ async fn a_watcher_that_stops_reading_is_told_to_resume_while_another_gets_every
     };
     assert_eq!(ended.code(), Code::Aborted, "{ended:?}");
     assert!(
-        ended
-            .message()
-            .contains(&format!("after_cursor = {got} ")),
+        ended.message().contains(&format!("after_cursor = {got} ")),
         "{ended:?}"
     );
     assert!(got < last / 2, "it stopped long before the end ({got})");

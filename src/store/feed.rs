@@ -42,6 +42,9 @@ pub const CATCH_UP_READS: usize = 4;
 /// What one change costs a watcher: shared, never copied per watcher.
 pub type Shared = Arc<StageChange>;
 
+/// One item of a watcher's feed.
+pub type Watched = Result<Shared, StoreError>;
+
 /// The in-memory window and who uses it.
 #[derive(Debug, Default)]
 struct Window {
@@ -258,9 +261,6 @@ async fn feed_watcher(book: Arc<LeadBook>, mut after: i64, tx: mpsc::Sender<Watc
         }
     }
 }
-
-/// One item of a watcher's feed.
-pub type Watched = Result<Shared, StoreError>;
 
 impl LeadBook {
     /// Every change after `after`, then each new one as it is recorded,

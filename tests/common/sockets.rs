@@ -21,7 +21,12 @@ pub async fn closed_by_server(conn: &mut (impl AsyncRead + Unpin)) {
             Err(_) => panic!("the server kept the connection open for {PATIENCE:?}"),
             Ok(Ok(0)) => return,
             Ok(Ok(_)) => {}
-            Ok(Err(e)) if matches!(e.kind(), ConnectionReset | ConnectionAborted | UnexpectedEof) => {
+            Ok(Err(e))
+                if matches!(
+                    e.kind(),
+                    ConnectionReset | ConnectionAborted | UnexpectedEof
+                ) =>
+            {
                 return;
             }
             Ok(Err(e)) => panic!("reading failed: {e}"),
@@ -52,7 +57,10 @@ pub async fn h2_connection(addr: std::net::SocketAddr) -> h2::client::SendReques
 }
 
 /// `grpc.health.v1.Health/Check` over `client`; its `grpc-status`.
-pub async fn health_check(client: h2::client::SendRequest<bytes::Bytes>, addr: std::net::SocketAddr) -> String {
+pub async fn health_check(
+    client: h2::client::SendRequest<bytes::Bytes>,
+    addr: std::net::SocketAddr,
+) -> String {
     let mut client = client.ready().await.unwrap();
     let request = http::Request::post(format!("http://{addr}/grpc.health.v1.Health/Check"))
         .header("content-type", "application/grpc")
@@ -69,6 +77,8 @@ pub async fn health_check(client: h2::client::SendRequest<bytes::Bytes>, addr: s
         let _ = response.flow_control().release_capacity(chunk.len());
     }
     let trailers = response.trailers().await.unwrap().unwrap_or_default();
-    let status = trailers.get("grpc-status").map(|v| v.to_str().unwrap().to_owned());
+    let status = trailers
+        .get("grpc-status")
+        .map(|v| v.to_str().unwrap().to_owned());
     status.unwrap_or_else(|| "no grpc-status".into())
 }
