@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use crate::connections::ConnectionLimits;
 use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::security::tls;
 use crate::security::tokens::TokenSet;
@@ -79,6 +80,24 @@ pub struct ServeConfig {
     /// Address of the Prometheus `/metrics` endpoint (off when unset).
     #[arg(long, env = "LEADSCORE_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// `WatchStageChanges` streams open at once; more are refused with
+    /// RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LEADSCORE_MAX_WATCHERS", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_watchers: u64,
+    /// Connections open at once (TLS handshakes included); more are closed
+    /// at once. Keep it below the open-file limit (`ulimit -n`).
+    #[arg(long, env = "LEADSCORE_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Seconds a new connection has to finish its TLS handshake and send
+    /// the HTTP/2 preface; a silent or stalled one is closed then.
+    #[arg(long, env = "LEADSCORE_HANDSHAKE_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub handshake_timeout_secs: u64,
+    /// Seconds between HTTP/2 PINGs on a connection.
+    #[arg(long, env = "LEADSCORE_KEEPALIVE_INTERVAL_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub keepalive_interval_secs: u64,
+    /// Seconds a PING may go unanswered before the connection is closed.
+    #[arg(long, env = "LEADSCORE_KEEPALIVE_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub keepalive_timeout_secs: u64,
     /// Deadline of each call, in seconds.
     #[arg(long, env = "LEADSCORE_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_secs: u64,
@@ -152,6 +171,13 @@ impl ServeConfig {
             max_concurrent_calls: usize::try_from(self.max_concurrent_calls).unwrap_or(usize::MAX),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             metrics: None,
+            max_watchers: usize::try_from(self.max_watchers).unwrap_or(usize::MAX),
+            connections: ConnectionLimits {
+                max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+                handshake_timeout: Duration::from_secs(self.handshake_timeout_secs),
+            },
+            keepalive_interval: Duration::from_secs(self.keepalive_interval_secs),
+            keepalive_timeout: Duration::from_secs(self.keepalive_timeout_secs),
         })
     }
 

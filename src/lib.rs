@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod connections;
 pub mod evaluation;
 pub mod features;
 pub mod grpc;
@@ -24,5 +25,6 @@ pub mod rules;
 pub mod scoring;
 pub mod security;
 pub mod server;
+pub mod slots;
 pub mod store;
 pub mod time;

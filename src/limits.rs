@@ -23,7 +23,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -32,6 +31,7 @@ use tonic::Status;
 use tower::{Layer, Service};
 
 use crate::quote::quote;
+use crate::slots::{Slot, Slots};
 
 /// Layer applying [`CallLimits`] to every call.
 #[derive(Debug, Clone)]
@@ -43,10 +43,8 @@ pub struct CallLimitsLayer {
 /// What every copy of the service shares.
 #[derive(Debug)]
 struct Shared {
-    /// Calls holding a permit right now.
-    in_flight: AtomicUsize,
-    /// Most calls at once.
-    max_concurrent: usize,
+    /// One permit per call in progress.
+    permits: Arc<Slots>,
     /// Longest a call may take when the client asks for no shorter.
     timeout: Duration,
 }
@@ -56,8 +54,7 @@ impl CallLimitsLayer {
     pub fn new(max_concurrent: usize, timeout: Duration) -> CallLimitsLayer {
         CallLimitsLayer {
             shared: Arc::new(Shared {
-                in_flight: AtomicUsize::new(0),
-                max_concurrent,
+                permits: Slots::new(max_concurrent),
                 timeout,
             }),
         }
@@ -105,12 +102,12 @@ where
         let permit = if req.uri().path().starts_with("/grpc.health.v1.") {
             None
         } else {
-            match Permit::try_acquire(&self.shared) {
+            match self.shared.permits.try_acquire() {
                 Some(permit) => Some(permit),
                 None => {
                     return LimitedCall::refused(Status::resource_exhausted(format!(
                         "server is at its limit of {} concurrent calls; retry with backoff",
-                        self.shared.max_concurrent
+                        self.shared.permits.max()
                     )));
                 }
             }
@@ -124,28 +121,6 @@ where
             permit,
             inner: self.inner.call(req),
         }
-    }
-}
-
-/// One of the concurrent-call slots; given back when dropped.
-#[derive(Debug)]
-struct Permit(Arc<Shared>);
-
-impl Permit {
-    fn try_acquire(shared: &Arc<Shared>) -> Option<Permit> {
-        let before = shared.in_flight.fetch_add(1, Ordering::AcqRel);
-        if before < shared.max_concurrent {
-            Some(Permit(shared.clone()))
-        } else {
-            shared.in_flight.fetch_sub(1, Ordering::AcqRel);
-            None
-        }
-    }
-}
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -183,7 +158,7 @@ pin_project_lite::pin_project! {
             #[pin]
             inner: F,
             deadline: Deadline,
-            permit: Option<Permit>,
+            permit: Option<Slot>,
         },
         /// Refused before reaching the handler.
         Refused {

@@ -5,9 +5,11 @@
 //! balancers stop sending), then the listener closes and in-flight calls
 //! finish, for at most the drain timeout.
 //!
-//! Every call passes, in order: TLS (when configured), the token and scope
-//! check when tokens are configured ([`crate::security::auth_layer`]), then
-//! the concurrency limit and the per-call deadline ([`crate::limits`]).
+//! Every connection passes the connection cap and the handshake deadline
+//! ([`crate::connections`]), then TLS (when configured), and is kept alive
+//! by HTTP/2 PINGs. Every call passes, in order: the token and scope check
+//! when tokens are configured ([`crate::security::auth_layer`]), then the
+//! concurrency limit and the per-call deadline ([`crate::limits`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,10 +18,10 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Server, ServerTlsConfig};
+use tonic::transport::Server;
 
 use crate::config::StartError;
+use crate::connections::{self, ConnectionLimits};
 use crate::grpc::lead_service::LeadApi;
 use crate::grpc::message_limit::MessageLimitLayer;
 use crate::grpc::model_service::ModelApi;
@@ -33,6 +35,7 @@ use crate::pb::v1::lead_service_server::LeadServiceServer;
 use crate::pb::v1::model_service_server::ModelServiceServer;
 use crate::pb::v1::scoring_service_server::ScoringServiceServer;
 use crate::security::auth_layer::{AuthLayer, SharedTokens};
+use crate::security::tls::ServerTls;
 use crate::store::LeadBook;
 
 /// Largest request accepted, in bytes (a full 10,000-lead batch fits).
@@ -44,7 +47,7 @@ pub struct ServerOptions {
     /// How long in-flight calls get at shutdown.
     pub drain_timeout: Duration,
     /// TLS (and mutual TLS) configuration; `None` serves plaintext.
-    pub tls: Option<ServerTlsConfig>,
+    pub tls: Option<ServerTls>,
     /// Known bearer tokens; `None` turns authentication off.
     pub tokens: Option<SharedTokens>,
     /// Calls handled at once before RESOURCE_EXHAUSTED.
@@ -53,6 +56,14 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     /// Where call metrics go; `None` records nothing.
     pub metrics: Option<Arc<Metrics>>,
+    /// `WatchStageChanges` streams open at once before RESOURCE_EXHAUSTED.
+    pub max_watchers: usize,
+    /// Connections open at once, and how soon a new one must talk.
+    pub connections: ConnectionLimits,
+    /// An HTTP/2 PING is sent on a connection this often.
+    pub keepalive_interval: Duration,
+    /// A connection whose PING is not answered within this is closed.
+    pub keepalive_timeout: Duration,
 }
 
 impl Default for ServerOptions {
@@ -64,6 +75,13 @@ impl Default for ServerOptions {
             max_concurrent_calls: 1024,
             request_timeout: Duration::from_secs(30),
             metrics: None,
+            max_watchers: 256,
+            connections: ConnectionLimits {
+                max_connections: 512,
+                handshake_timeout: Duration::from_secs(10),
+            },
+            keepalive_interval: Duration::from_secs(60),
+            keepalive_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -120,13 +138,10 @@ pub async fn run(
         Ok(addr) => tracing::info!(%addr, "serving leadscore.v1"),
         Err(e) => tracing::warn!(error = %e, "serving leadscore.v1 on an unknown address"),
     }
-    // Small answers must leave at once: without TCP_NODELAY, Nagle's
-    // algorithm and the peer's delayed ACK hold a lone reply ~40 ms.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let mut builder = Server::builder();
-    if let Some(tls) = options.tls {
-        builder = builder.tls_config(tls)?;
-    }
+    let incoming = connections::incoming(listener, options.tls, options.connections);
+    let builder = Server::builder()
+        .http2_keepalive_interval(Some(options.keepalive_interval))
+        .http2_keepalive_timeout(Some(options.keepalive_timeout));
     let server = builder
         .layer(tower::util::option_layer(
             options.metrics.clone().map(MetricsLayer::new),
@@ -144,7 +159,7 @@ pub async fn run(
         .add_service(reflection_v1alpha)
         .add_service(scoring)
         .add_service(
-            LeadServiceServer::new(LeadApi::new(book))
+            LeadServiceServer::new(LeadApi::new(book, options.max_watchers))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )

@@ -1,6 +1,7 @@
 //! Real TLS handshakes with certificates generated at test time: server
 //! TLS works; mutual TLS refuses a client without a certificate and one
-//! signed by another CA.
+//! signed by another CA; a stalled handshake, and a finished one that
+//! never sends the HTTP/2 preface, are closed at the handshake deadline.
 
 mod common;
 
@@ -53,6 +54,14 @@ impl Files {
 }
 
 async fn tls_server(server_ca: &Ca, client_ca: Option<&Ca>) -> TestServer {
+    tls_server_with(server_ca, client_ca, ServerOptions::default()).await
+}
+
+async fn tls_server_with(
+    server_ca: &Ca,
+    client_ca: Option<&Ca>,
+    options: ServerOptions,
+) -> TestServer {
     let files = Files {
         dir: tempfile::tempdir().unwrap(),
     };
@@ -63,7 +72,7 @@ async fn tls_server(server_ca: &Ca, client_ca: Option<&Ca>) -> TestServer {
     let tls = tls::server_config(&cert, &key, client_ca.as_deref()).unwrap();
     TestServer::start_with(ServerOptions {
         tls: Some(tls),
-        ..Default::default()
+        ..options
     })
     .await
 }
@@ -133,5 +142,59 @@ async fn mutual_tls_refuses_clients_without_a_certificate_from_the_client_ca() {
             .await
             .is_err(),
         "certificate from another CA"
+    );
+}
+
+/// A TLS client that trusts `ca` and offers HTTP/2.
+fn tls_client(ca: &Ca) -> tokio_rustls::TlsConnector {
+    use tokio_rustls::rustls::pki_types::CertificateDer;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.pem.as_bytes()).unwrap())
+        .unwrap();
+    let mut config =
+        ClientConfig::builder_with_provider(std::sync::Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+}
+
+#[tokio::test]
+async fn stalled_handshakes_are_closed_at_the_handshake_deadline() {
+    use common::sockets::closed_by_server;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let server_ca = ca("server CA");
+    let options = ServerOptions {
+        connections: leadscore::connections::ConnectionLimits {
+            handshake_timeout: std::time::Duration::from_millis(300),
+            ..ServerOptions::default().connections
+        },
+        ..Default::default()
+    };
+    let server = tls_server_with(&server_ca, None, options).await;
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
+    // A TLS record header announcing a ClientHello that never comes.
+    let mut stalled = TcpStream::connect(server.addr).await.unwrap();
+    stalled
+        .write_all(&[0x16, 0x03, 0x01, 0x02, 0x00])
+        .await
+        .unwrap();
+    // A finished handshake, then not a byte of HTTP/2.
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut mute = tls_client(&server_ca).connect(name, tcp).await.unwrap();
+    closed_by_server(&mut silent).await;
+    closed_by_server(&mut stalled).await;
+    closed_by_server(&mut mute).await;
+    assert_eq!(
+        score_over_tls(&server, &server_ca, None).await.unwrap(),
+        "20260601T000000Z-fixture1",
+        "a client that talks is served"
     );
 }

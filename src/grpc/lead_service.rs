@@ -17,6 +17,7 @@ use super::status::ApiError;
 use crate::lead::{FieldError, check_lead_id, check_len, limits};
 use crate::pb::v1 as pb;
 use crate::pb::v1::lead_service_server::LeadService;
+use crate::slots::{Holding, Slots};
 use crate::store::LeadBook;
 use crate::store::ops::{HandOffAction, MAX_EVENTS};
 use crate::time::Timestamp;
@@ -26,12 +27,18 @@ use crate::time::Timestamp;
 pub struct LeadApi {
     /// The store, kept live by the scorer.
     book: Arc<LeadBook>,
+    /// One slot per open `WatchStageChanges` stream.
+    watchers: Arc<Slots>,
 }
 
 impl LeadApi {
-    /// A service over `book`.
-    pub fn new(book: Arc<LeadBook>) -> LeadApi {
-        LeadApi { book }
+    /// A service over `book`, serving at most `max_watchers` change
+    /// streams at once.
+    pub fn new(book: Arc<LeadBook>, max_watchers: usize) -> LeadApi {
+        LeadApi {
+            book,
+            watchers: Slots::new(max_watchers),
+        }
     }
 
     async fn hand_off(
@@ -238,10 +245,17 @@ impl LeadService for LeadApi {
                 "is beyond the largest cursor",
             ))
         })?;
+        let slot = self.watchers.try_acquire().ok_or_else(|| {
+            Status::resource_exhausted(format!(
+                "server is at its limit of {} change watchers (--max-watchers); \
+                 retry later or share a watcher",
+                self.watchers.max()
+            ))
+        })?;
         let feed = ReceiverStream::new(self.book.watch(after)).map(|c| {
             c.map(|c| lc::stage_change(&c))
                 .map_err(|e| Status::from(ApiError::from(e)))
         });
-        Ok(Response::new(Box::pin(feed)))
+        Ok(Response::new(Box::pin(Holding::new(feed, slot))))
     }
 }

@@ -37,6 +37,9 @@ impl From<ApiError> for Status {
             }
             // Logged once by the store, not on every call.
             ApiError::Store(e @ StoreError::FileUnusable(_)) => Status::unavailable(e.to_string()),
+            // Not UNAVAILABLE: a client retrying the same call would start
+            // again from its first cursor; it must resume from the one named.
+            ApiError::Store(e @ StoreError::FellBehind { .. }) => Status::aborted(e.to_string()),
             ApiError::Store(e @ (StoreError::Sqlite(_) | StoreError::Postgres(_))) => {
                 tracing::error!(error = %e, "store failed");
                 Status::unavailable(e.to_string())

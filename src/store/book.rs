@@ -1,19 +1,21 @@
 //! The async face of the store: each call takes one scorer snapshot, runs
-//! its transaction on the blocking pool, and wakes change watchers.
+//! its transaction on the blocking pool, and wakes the change feed.
 //!
-//! Watchers read the change log from their cursor on; they are woken by
-//! this process's writes and, for writes of other replicas, re-read the
-//! log every [`POLL`]. The periodic sweep is [`LeadBook::sweep`], which a
-//! timer calls with the current time (and tests call directly).
+//! Watchers are served by [`super::feed`]: one reader of the change log
+//! per process, woken by this process's writes and, for writes of other
+//! replicas, re-reading the log every [`POLL`]. The periodic sweep is
+//! [`LeadBook::sweep`], which a timer calls with the current time (and
+//! tests call directly).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::db::Database;
 use super::error::StoreError;
+use super::feed::ChangeFeed;
 use super::ops::{self, Committed, HandOffAction, SweepReport};
 use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange};
 use super::sqlite_file::FileUse;
@@ -24,13 +26,11 @@ use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
 use crate::scoring::{LeadScore, Scorer};
 use crate::time::Timestamp;
 
-/// How often a watcher with nothing new re-reads the log (for changes
-/// recorded by other replicas).
+/// How often the change feed re-reads the log when nothing was written
+/// here (for changes recorded by other replicas).
 pub const POLL: Duration = Duration::from_millis(500);
 /// Leads per sweep transaction.
 const SWEEP_CHUNK: usize = 1_000;
-/// Changes per watcher read.
-const WATCH_BATCH: usize = 500;
 
 /// The store plus the scorer that keeps it live.
 #[derive(Debug)]
@@ -39,8 +39,10 @@ pub struct LeadBook {
     db: Arc<dyn Database>,
     /// Active model and rules; swapped on reload, shared with ScoreLead.
     scorer: Arc<ArcSwap<Scorer>>,
-    /// Bumped after every write of this process, to wake watchers.
+    /// Bumped after every write of this process, to wake the change feed.
     written: watch::Sender<u64>,
+    /// The change feed every watcher of this process is served from.
+    feed: ChangeFeed,
     /// Store latency metrics, when the metrics endpoint is on.
     metrics: std::sync::OnceLock<Arc<Metrics>>,
 }
@@ -52,6 +54,7 @@ impl LeadBook {
             db: Arc::from(db),
             scorer,
             written: watch::channel(0).0,
+            feed: ChangeFeed::default(),
             metrics: std::sync::OnceLock::new(),
         }
     }
@@ -108,7 +111,7 @@ impl LeadBook {
     }
 
     /// Runs a writing operation: counts the transitions it committed and
-    /// wakes this process's watchers.
+    /// wakes the change feed.
     async fn write<R: Send + 'static>(
         &self,
         operation: &'static str,
@@ -250,42 +253,19 @@ impl LeadBook {
         }
     }
 
-    /// Every change after `after`, then each new one as it is recorded,
-    /// until the receiver is dropped. An error ends the feed.
-    pub fn watch(
-        self: &Arc<Self>,
-        mut after: i64,
-    ) -> mpsc::Receiver<Result<StageChange, StoreError>> {
-        let (tx, rx) = mpsc::channel(WATCH_BATCH);
-        let book = self.clone();
-        let mut written = self.written.subscribe();
-        tokio::spawn(async move {
-            loop {
-                written.borrow_and_update();
-                let batch = match book.changes_after(after, WATCH_BATCH).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        let _ = tx.send(Err(e)).await;
-                        return;
-                    }
-                };
-                if batch.is_empty() {
-                    tokio::select! {
-                        _ = written.changed() => {}
-                        () = tokio::time::sleep(POLL) => {}
-                        () = tx.closed() => return,
-                    }
-                    continue;
-                }
-                for change in batch {
-                    after = change.cursor;
-                    if tx.send(Ok(change)).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        });
-        rx
+    /// Cursor of the newest change, 0 when there is none.
+    pub async fn last_change(&self) -> Result<i64, StoreError> {
+        self.read("last_change", |db, _| ops::last_change(db)).await
+    }
+
+    /// The change feed of this process.
+    pub(super) fn feed(&self) -> &ChangeFeed {
+        &self.feed
+    }
+
+    /// Changes on every write of this process.
+    pub(super) fn written(&self) -> watch::Receiver<u64> {
+        self.written.subscribe()
     }
 
     /// Sweeps every `every`, and at once when the model or rules change,

@@ -87,6 +87,8 @@ pub trait Tx {
         lead_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StageChange>, StoreError>;
+    /// Cursor of the newest transition, 0 when there is none.
+    fn last_change(&mut self) -> Result<i64, StoreError>;
     /// Rows of a prioritized list page (see [`list_sql`](super::list_sql)).
     fn list(&mut self, query: &ListQuery, now: Timestamp) -> Result<Vec<LeadRecord>, StoreError>;
     /// Pipeline health's facts of the window `[from, to)`.

@@ -44,6 +44,18 @@ pub enum StoreError {
     /// A score to be written is NaN or infinite; the store never keeps one.
     #[error("refused to store a non-finite value: {0}")]
     NonFinite(String),
+    /// A watcher fell so far behind the change feed that the changes it
+    /// has not taken are no longer in memory; it must watch again from
+    /// `cursor`, the last change it was sent.
+    #[error(
+        "this watcher fell more than {window} changes behind the change feed and was ended; \
+         watch again with after_cursor = {cursor} to resume without a gap",
+        window = super::feed::WINDOW
+    )]
+    FellBehind {
+        /// The last cursor sent to the watcher.
+        cursor: i64,
+    },
     /// Writing an export failed.
     #[error("export: {0}")]
     Export(String),

@@ -6,7 +6,8 @@
 //!   [`lifecycle`]: re-scoring (through [`Scorer`]) and hand-off rules as
 //!   pure functions; [`ops`]: the operations, written once against the
 //!   [`db::Tx`] seam; [`book`]: the async face the service uses, with the
-//!   change feed and the periodic sweep.
+//!   periodic sweep; [`feed`]: the change feed, one reader per process
+//!   fanning out to every watcher.
 //! - [`export`]: the store as the training job's CSV input;
 //!   [`health_sql`]: the facts pipeline health judges.
 //! - [`activity_limit`]: the per-lead activity limit of recorded events.
@@ -27,6 +28,7 @@ pub mod book;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod feed;
 pub mod health_sql;
 pub mod lifecycle;
 pub mod list_sql;

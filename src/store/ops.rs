@@ -448,6 +448,11 @@ pub fn changes_after(
     in_tx(db, |tx| tx.changes(after, None, limit))
 }
 
+/// Cursor of the newest transition, 0 when there is none.
+pub fn last_change(db: &dyn Database) -> Result<i64, StoreError> {
+    in_tx(db, |tx| tx.last_change())
+}
+
 /// Re-scores up to `chunk` leads with ids after `after` as of `now`
 /// (decay, changed model or rules) and announces overdue follow-ups.
 /// Returns the last id handled (`None` when there were none) and counts.

@@ -388,6 +388,19 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(out)
     }
 
+    fn last_change(&mut self) -> Result<i64, StoreError> {
+        let mut last = None;
+        self.0.query(
+            "SELECT COALESCE(MAX(seq), 0) FROM stage_changes",
+            &[],
+            &mut |r| {
+                last = r.int(0)?;
+                Ok(())
+            },
+        )?;
+        last.ok_or_else(|| StoreError::Corrupt("the newest stage change has no cursor".into()))
+    }
+
     fn list(&mut self, query: &ListQuery, now: Timestamp) -> Result<Vec<LeadRecord>, StoreError> {
         let (sql, params) = list_statement(query, now, C::placeholder);
         self.leads(&sql, &params)

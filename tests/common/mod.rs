@@ -5,6 +5,7 @@
 
 pub mod postgres;
 pub mod process;
+pub mod sockets;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
