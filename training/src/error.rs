@@ -192,6 +192,16 @@ pub enum OutputError {
     /// The model to evaluate could not be loaded.
     #[error(transparent)]
     Model(#[from] leadscore::model::ModelFileError),
+    /// The fitted model is one the service would refuse (e.g. weights that
+    /// fold to infinity): nothing is written.
+    #[error(
+        "the fitted model is not servable: {reason}; nothing was written. Try a stronger \
+         regularization (smaller --c-grid values) or drop near-constant columns"
+    )]
+    Unservable {
+        /// What the service's model check said.
+        reason: String,
+    },
 }
 
 /// Any error of the training job.

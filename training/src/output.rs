@@ -47,6 +47,11 @@ pub fn write(dir: &Path, trained: &mut Trained) -> Result<Written, OutputError> 
     if model.exists() {
         return Err(OutputError::Exists { path: model });
     }
+    // The service's own check: never write a file it would refuse.
+    trained
+        .file
+        .validate()
+        .map_err(|reason| OutputError::Unservable { reason })?;
     let report = report::write(dir, &version, trained)?;
     let bytes = serde_json::to_vec_pretty(&trained.file).expect("model serializes");
     write_new(&model, &bytes)?;
