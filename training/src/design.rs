@@ -3,10 +3,10 @@
 //! [`CompiledFeatures::compute`] of the lead as the service would see it at
 //! the lead's `as_of`.
 
-use leadscore::features::{
+use leadscore_core::features::{
     ActivityFeature, CategoricalFeature, CompiledFeatures, FeatureSource, FeatureSpec,
 };
-use leadscore::model::Standardization;
+use leadscore_core::model::Standardization;
 use ndarray::Array2;
 
 use crate::input::{History, Shape};

@@ -191,7 +191,7 @@ pub enum OutputError {
     },
     /// The model to evaluate could not be loaded.
     #[error(transparent)]
-    Model(#[from] leadscore::model::ModelFileError),
+    Model(#[from] leadscore_core::model::ModelFileError),
     /// The fitted model is one the service would refuse (e.g. weights that
     /// fold to infinity): nothing is written.
     #[error(

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use leadscore::features::CompiledFeatures;
+use leadscore_core::features::CompiledFeatures;
 use ndarray::Array2;
 use serde_json::json;
 
@@ -21,7 +21,7 @@ use crate::fit;
 use crate::input::History;
 use crate::model::Fitted;
 use crate::settings::Settings;
-use leadscore::evaluation as metrics;
+use leadscore_core::evaluation as metrics;
 
 /// Writes the export of `fitted` (trained with `c`) and its test rows.
 pub fn write(

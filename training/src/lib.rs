@@ -1,7 +1,7 @@
 //! leadscore-train: learns activity weights from closed-won history with
 //! polars (data) and linfa-logistic (fit), evaluates honestly and writes
 //! the versioned `leadscore.model/v1` files the service serves. Features are
-//! computed by the service's own code (`leadscore::features`).
+//! computed by the service's own code (`leadscore_core::features`).
 //!
 //! Pipeline: [`input`] → [`design`] → [`select`] / [`fit`] → [`evaluate`] /
 //! [`threshold`] / [`points`] → [`output`] / [`report`]. [`simulate`] makes

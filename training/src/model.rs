@@ -1,8 +1,8 @@
 //! A fitted model: feature spec + standardization + coefficients, and its
 //! conversion to the `leadscore.model/v1` file the service loads.
 
-use leadscore::features::{CompiledFeatures, FeatureSpec};
-use leadscore::model::{LinearModel, MODEL_FORMAT, ModelFile, PointsScale, Standardization};
+use leadscore_core::features::{CompiledFeatures, FeatureSpec};
+use leadscore_core::model::{LinearModel, MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use ndarray::Array2;
 
 use crate::design::{self, Candidates};

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use leadscore::model::linear::logit;
-use leadscore::model::{LinearModel, ModelFile, PointsScale};
+use leadscore_core::model::linear::logit;
+use leadscore_core::model::{LinearModel, ModelFile, PointsScale};
 
 /// Smallest logit distance between intercept and threshold that sets the scale.
 const MIN_DENOMINATOR: f64 = 0.1;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use leadscore::features::normalize_category;
-use leadscore::model::LinearModel;
+use leadscore_core::features::normalize_category;
+use leadscore_core::model::LinearModel;
 
 use crate::error::OutputError;
 use crate::input::History;

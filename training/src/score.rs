@@ -1,7 +1,7 @@
 //! Scoring leads exactly as the service does: the model's own compiled
 //! features, then [`LinearModel::explain`].
 
-use leadscore::model::LinearModel;
+use leadscore_core::model::LinearModel;
 
 use crate::design::par_rows;
 use crate::input::History;

@@ -8,8 +8,8 @@
 //! up, each fit warm-started from the previous one. Huge inputs are
 //! subsampled first (`--selection-rows`).
 
-use leadscore::features::CompiledFeatures;
-use leadscore::model::linear::logistic;
+use leadscore_core::features::CompiledFeatures;
+use leadscore_core::model::linear::logistic;
 use serde::Serialize;
 
 use crate::design::{self, Candidates};
@@ -19,7 +19,7 @@ use crate::input::{History, Shape};
 use crate::progress;
 use crate::settings::Settings;
 use crate::split;
-use leadscore::evaluation as metrics;
+use leadscore_core::evaluation as metrics;
 
 /// One evaluated grid point.
 #[derive(Debug, Clone, Serialize)]

@@ -16,13 +16,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use leadscore::features::{
+use leadscore_core::features::{
     ActivityFeature, ActivityRef, CompiledFeatures, FeatureInput, FeatureSource, FeatureSpec,
     FunnelStage,
 };
-use leadscore::model::linear::logistic;
-use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
-use leadscore::time::{Span, Timestamp};
+use leadscore_core::model::linear::logistic;
+use leadscore_core::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
+use leadscore_core::time::{Span, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Gamma, Poisson};

@@ -1,7 +1,7 @@
 //! Train / test splits: out-of-time when outcome times exist, stratified
 //! otherwise. Every split is deterministic (seeded).
 
-use leadscore::time::Timestamp;
+use leadscore_core::time::Timestamp;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

@@ -1,8 +1,8 @@
 //! The `fit` pipeline: load → check → evaluate honestly (with nested
 //! hyper-parameter choice) → choose the MQL threshold → refit on all rows.
 
-use leadscore::model::ModelFile;
-use leadscore::time::Timestamp;
+use leadscore_core::model::ModelFile;
+use leadscore_core::time::Timestamp;
 use serde_json::json;
 
 use crate::design::Candidates;

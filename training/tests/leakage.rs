@@ -4,7 +4,7 @@
 
 mod common;
 
-use leadscore::features::{
+use leadscore_core::features::{
     ActivityFeature, CompiledFeatures, FeatureSource, FeatureSpec, FunnelStage,
 };
 use leadscore_train::design;
@@ -83,7 +83,7 @@ fn open_leads_are_not_training_rows_and_as_of_is_just_before_the_outcome() {
             lead.as_of,
             lead.outcome_at
                 .unwrap()
-                .saturating_sub(leadscore::time::Span::micros(1))
+                .saturating_sub(leadscore_core::time::Span::micros(1))
         );
     }
 }

@@ -5,10 +5,10 @@ mod common;
 
 use std::sync::OnceLock;
 
-use leadscore::evaluation as metrics;
-use leadscore::features::CompiledFeatures;
-use leadscore::model::linear::logistic;
-use leadscore::model::{LinearModel, ModelFile};
+use leadscore_core::evaluation as metrics;
+use leadscore_core::features::CompiledFeatures;
+use leadscore_core::model::linear::logistic;
+use leadscore_core::model::{LinearModel, ModelFile};
 use leadscore_train::train::{self, Trained};
 use leadscore_train::{design, score};
 

@@ -5,8 +5,8 @@ mod common;
 
 use std::fmt::Write as _;
 
-use leadscore::features::{FeatureSource, normalize_name};
-use leadscore::model::{LinearModel, ModelFile};
+use leadscore_core::features::{FeatureSource, normalize_name};
+use leadscore_core::model::{LinearModel, ModelFile};
 use leadscore_train::score;
 use leadscore_train::train;
 

@@ -1,14 +1,14 @@
 //! Honest evaluation: metrics of held-out predictions, and the `evaluate`
 //! subcommand that checks an existing model against other data. The
-//! metrics themselves are the service's ([`leadscore::evaluation`]), so
+//! metrics themselves are the service's ([`leadscore_core::evaluation`]), so
 //! the test report and the live pipeline health compute them one way.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use leadscore::evaluation as metrics;
-use leadscore::model::{LinearModel, ModelFile};
+use leadscore_core::evaluation as metrics;
+use leadscore_core::model::{LinearModel, ModelFile};
 use serde::Serialize;
 
 use crate::error::{OutputError, TrainError};

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use leadscore::features::{normalize_category, normalize_name, outcome_as_of};
-use leadscore::time::Timestamp;
+use leadscore_core::features::{normalize_category, normalize_name, outcome_as_of};
+use leadscore_core::time::Timestamp;
 
 use super::table::Table;
 use super::unique::UniqueIds;

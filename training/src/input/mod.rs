@@ -21,10 +21,10 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use clap::Args;
-use leadscore::features::{
+use leadscore_core::features::{
     ActivityFeature, ActivityRef, CategoricalFeature, FeatureInput, FunnelStage, normalize_category,
 };
-use leadscore::time::Timestamp;
+use leadscore_core::time::Timestamp;
 use serde::Serialize;
 
 use crate::error::InputError;

@@ -2,7 +2,7 @@
 //! within the domain's range (years 0001–9999).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
-use leadscore::time::Timestamp;
+use leadscore_core::time::Timestamp;
 
 /// Parses a timestamp; `None` if the text is in none of the accepted
 /// formats or outside the domain's range.
@@ -26,7 +26,7 @@ fn parse_micros(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leadscore::time::Span;
+    use leadscore_core::time::Span;
 
     #[test]
     fn accepts_the_documented_formats() {

@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use leadscore::features::{normalize_category, normalize_name};
-use leadscore::time::Timestamp;
+use leadscore_core::features::{normalize_category, normalize_name};
+use leadscore_core::time::Timestamp;
 use polars::prelude::StringChunked;
 
 use super::table::Table;

@@ -1,0 +1,26 @@
+//! leadscore-core: the pure domain of leadscore, shared verbatim by the
+//! service and the training job (training/serving skew is a bug).
+//!
+//! - [`time`]: the bounded time type every module uses.
+//! - [`features`]: activities and attributes to a feature vector.
+//! - [`lead`]: the lead, its limits and validation; [`quote`]: user input
+//!   quoted in errors.
+//! - [`model`]: model files and the linear model that explains each score.
+//! - [`rules`]: the explicit role, fit and qualification rules.
+//! - [`qualification`] and [`scoring`]: one lead in, the whole answer out.
+//! - [`evaluation`] and [`pipeline_health`]: probability metrics and the
+//!   verdict on whether a model still holds up.
+//!
+//! No async runtime, no RPC and no SQL here: the `leadscore` service
+//! converts and persists at its edges, `leadscore-train` reads files.
+
+pub mod evaluation;
+pub mod features;
+pub mod lead;
+pub mod model;
+pub mod pipeline_health;
+pub mod qualification;
+pub mod quote;
+pub mod rules;
+pub mod scoring;
+pub mod time;
