@@ -3,7 +3,7 @@
 //!
 //! The domain lives in the `leadscore-core` crate (re-exported here as
 //! [`features`], [`lead`], [`model`], [`rules`], [`qualification`],
-//! [`scoring`], [`time`], …) and knows nothing of gRPC or SQL; the lead
+//! [`scoring`], [`handoff`], [`time`], …) and knows nothing of gRPC or SQL; the lead
 //! [`store`] persists, [`grpc`] converts at the edge, [`server`] runs it
 //! and [`cli`] / [`config`] start it.
 
@@ -22,5 +22,6 @@ pub mod slots;
 pub mod store;
 
 pub use leadscore_core::{
-    evaluation, features, lead, model, pipeline_health, qualification, quote, rules, scoring, time,
+    evaluation, features, handoff, lead, model, pipeline_health, qualification, quote, rules,
+    scoring, time,
 };

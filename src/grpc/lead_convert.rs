@@ -1,14 +1,13 @@
 //! Conversions between `LeadService` messages and the store's types.
 
 use crate::features::into_normal_name;
+use crate::handoff::{ChangeKind, HandOff, LeadRecord, StageChange};
 use crate::lead::{Bant, BantStatus, FieldError, Profile, check_len, limits};
 use crate::pb::v1 as pb;
 use crate::qualification::Stage;
 use crate::rules::Grade;
 use crate::store::ops::MAX_PAGE_SIZE;
-use crate::store::record::{
-    ChangeKind, EventOutcome, HandOff, LeadRecord, ListQuery, NewEvent, StageChange,
-};
+use crate::store::record::{EventOutcome, ListQuery, NewEvent};
 use crate::store::upsert::{FieldPath, LeadUpsert};
 
 use super::convert::{self, time, timestamp};

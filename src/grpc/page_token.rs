@@ -12,8 +12,9 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::handoff::LeadRecord;
 use crate::lead::FieldError;
-use crate::store::record::{LeadRecord, ListQuery, PageKey, stage_code, stage_from_code};
+use crate::store::record::{ListQuery, PageKey, stage_code, stage_from_code};
 
 /// Digest of a query's filters, as written in its tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 
 use tonic::Status;
 
+use crate::handoff::HandOffError;
 use crate::lead::FieldError;
 use crate::lifecycle::LifecycleError;
 use crate::store::StoreError;
@@ -27,13 +28,26 @@ fn invalid(f: &FieldError) -> Status {
     Status::invalid_argument(format!("{}: {}", f.field, f.reason))
 }
 
+fn hand_off(e: HandOffError) -> Status {
+    match e {
+        HandOffError::Unscored(f) => invalid(&f),
+        e @ (HandOffError::AssignClosed { .. }
+        | HandOffError::NotAcceptable { .. }
+        | HandOffError::OtherOwner { .. }
+        | HandOffError::NoOwner { .. }
+        | HandOffError::RecycleClosed { .. }
+        | HandOffError::AlreadyClosed { .. }) => Status::failed_precondition(e.to_string()),
+    }
+}
+
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         match e {
             ApiError::InvalidField(f) | ApiError::Store(StoreError::InvalidField(f)) => invalid(&f),
             ApiError::Store(e @ StoreError::NotFound(_)) => Status::not_found(e.to_string()),
-            ApiError::Store(StoreError::FailedPrecondition(msg)) => {
-                Status::failed_precondition(msg)
+            ApiError::Store(StoreError::HandOff(e)) => hand_off(e),
+            ApiError::Store(e @ StoreError::Unscorable { .. }) => {
+                Status::failed_precondition(e.to_string())
             }
             // Logged once by the store, not on every call.
             ApiError::Store(e @ StoreError::FileUnusable(_)) => Status::unavailable(e.to_string()),

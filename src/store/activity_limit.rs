@@ -6,7 +6,8 @@
 
 use std::collections::HashSet;
 
-use super::record::{EventOutcome, LeadRecord, NewEvent};
+use super::record::{EventOutcome, NewEvent};
+use crate::handoff::LeadRecord;
 use crate::lead::{Activity, FieldError, limits};
 
 /// For each of `fresh` (checked events, distinct by lead and event id,

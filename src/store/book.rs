@@ -17,9 +17,10 @@ use super::db::Database;
 use super::error::StoreError;
 use super::feed::ChangeFeed;
 use super::ops::{self, Committed, HandOffAction, SweepReport};
-use super::record::{EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange};
+use super::record::{EventOutcome, LeadDetail, ListQuery, NewEvent};
 use super::sqlite_file::FileUse;
 use super::upsert::LeadUpsert;
+use crate::handoff::{self, LeadRecord, StageChange};
 use crate::lead::FieldError;
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
 use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
@@ -162,15 +163,15 @@ impl LeadBook {
             let detail = ops::get_lead(db, &id)?;
             let as_of = detail.lead.scored_at;
             let activities = detail.activities.clone();
-            let lead = super::lifecycle::scoring_lead(&detail.lead, activities, as_of);
+            let lead = handoff::scoring_lead(&detail.lead, activities, as_of);
             // Stored data passed its checks; a refusal now is the model's
             // (a non-finite score), not the caller's.
-            let score = scorer.score(&lead, as_of).map_err(|e| {
-                StoreError::FailedPrecondition(format!(
-                    "lead {:?} cannot be scored by the active model: {}",
-                    detail.lead.id, e.reason
-                ))
-            })?;
+            let score = scorer
+                .score(&lead, as_of)
+                .map_err(|e| StoreError::Unscorable {
+                    lead_id: detail.lead.id.clone(),
+                    reason: e.reason,
+                })?;
             Ok((detail, score))
         })
         .await

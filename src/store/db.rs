@@ -11,8 +11,10 @@ use std::collections::BTreeMap;
 
 use super::error::StoreError;
 use super::record::{
-    HandOff, LeadRecord, ListQuery, NewEvent, ShadowScore, StageChange, stage_code, stage_from_code,
+    ListQuery, NewEvent, change_code, change_from_code, hand_off_code, hand_off_from_code,
+    stage_code, stage_from_code,
 };
+use crate::handoff::{LeadRecord, ShadowScore, StageChange};
 use crate::lead::{Activity, Bant, BantStatus, Profile};
 use crate::pipeline_health::PipelineFacts;
 use crate::rules::Grade;
@@ -252,7 +254,7 @@ pub fn encode_lead(l: &LeadRecord) -> Result<Vec<Value>, StoreError> {
         time(Some(l.scored_at)),
         text(&l.model_version),
         text(&l.rules_version),
-        Value::Int(Some(i64::from(l.hand_off.code()))),
+        Value::Int(Some(i64::from(hand_off_code(l.hand_off)))),
         Value::Text(l.owner.clone()),
         time(l.follow_up_due),
         Value::Int(Some(i64::from(l.overdue_notified))),
@@ -285,7 +287,7 @@ pub fn decode_lead(r: &dyn Row) -> Result<LeadRecord, StoreError> {
     let hand_c = required(r.int(23)?, "hand_off")?;
     let hand_off = i16::try_from(hand_c)
         .ok()
-        .and_then(HandOff::from_code)
+        .and_then(hand_off_from_code)
         .ok_or_else(|| StoreError::Corrupt(format!("leads.hand_off {hand_c}")))?;
     Ok(LeadRecord {
         id: s(0)?,
@@ -339,7 +341,7 @@ pub fn encode_change(c: &StageChange) -> Vec<Value> {
     vec![
         Value::Int(Some(c.cursor)),
         text(&c.lead_id),
-        Value::Int(Some(i64::from(c.kind.code()))),
+        Value::Int(Some(i64::from(change_code(c.kind)))),
         Value::Int(Some(i64::from(stage_code(c.stage)))),
         Value::Real(Some(c.score)),
         Value::Text(c.owner.clone()),
@@ -353,7 +355,7 @@ pub fn decode_change(r: &dyn Row) -> Result<StageChange, StoreError> {
     let kind_c = required(r.int(2)?, "kind")?;
     let kind = i16::try_from(kind_c)
         .ok()
-        .and_then(super::record::ChangeKind::from_code)
+        .and_then(change_from_code)
         .ok_or_else(|| StoreError::Corrupt(format!("stage_changes.kind {kind_c}")))?;
     let stage_c = required(r.int(3)?, "stage")?;
     let stage = i16::try_from(stage_c)

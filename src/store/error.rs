@@ -1,9 +1,10 @@
 //! What can go wrong in the lead store, for every backend.
 
+use crate::handoff::HandOffError;
 use crate::lead::FieldError;
 use crate::quote::quote;
 
-/// Errors of the lead store and the hand-off rules it enforces.
+/// Errors of the lead store, and the hand-off refusals it passes on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Input breaks a rule; the path names the field.
@@ -12,10 +13,19 @@ pub enum StoreError {
     /// No lead has this id.
     #[error("lead {} not found", quote(.0))]
     NotFound(String),
-    /// The lead is not in a state that allows the action (e.g. accepting a
-    /// lead that is not SQL).
-    #[error("{0}")]
-    FailedPrecondition(String),
+    /// The lead is not in a state that allows the hand-off action (e.g.
+    /// accepting a lead that is not SQL).
+    #[error(transparent)]
+    HandOff(#[from] HandOffError),
+    /// A stored lead the active model cannot score (a non-finite score):
+    /// the model's fault, not the caller's.
+    #[error("lead {lead_id:?} cannot be scored by the active model: {reason}")]
+    Unscorable {
+        /// The lead.
+        lead_id: String,
+        /// Why it does not score.
+        reason: String,
+    },
     /// The `--db` URL is not one this build understands.
     #[error("--db {url:?}: {reason}")]
     BadUrl {

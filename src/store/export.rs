@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use super::db::Database;
 use super::error::StoreError;
 use super::ops;
-use super::record::{HandOff, LeadRecord};
+use crate::handoff::{HandOff, LeadRecord};
 
 /// Profile columns of `leads.csv`, after `lead_id, created_at, outcome, outcome_at`.
 pub const PROFILE_COLUMNS: [&str; 8] = [

@@ -25,7 +25,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::book::{LeadBook, POLL};
 use super::error::StoreError;
-use super::record::StageChange;
+use crate::handoff::StageChange;
 
 /// Changes kept in memory for the watchers: how far (in changes) a watcher
 /// may fall behind the newest before it is ended.
@@ -276,8 +276,8 @@ impl LeadBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handoff::ChangeKind;
     use crate::qualification::Stage;
-    use crate::store::record::ChangeKind;
 
     fn change(cursor: i64) -> StageChange {
         StageChange {

@@ -5,8 +5,9 @@
 
 use super::db::{Value, time};
 use super::error::StoreError;
-use super::record::{ChangeKind, HandOff};
+use super::record::{change_code, hand_off_code};
 use super::sql_tx::Conn;
+use crate::handoff::{ChangeKind, HandOff};
 use crate::pipeline_health::{Funnel, PipelineFacts, ScoredOutcome};
 use crate::time::Timestamp;
 
@@ -38,7 +39,7 @@ pub fn pipeline_facts<C: Conn>(
     );
     conn.query(&sql, &window, &mut |r| {
         outcomes.push(ScoredOutcome {
-            won: r.int(0)? == Some(i64::from(HandOff::Won.code())),
+            won: r.int(0)? == Some(i64::from(hand_off_code(HandOff::Won))),
             probability: r.real(1)?.unwrap_or(0.0) / 100.0,
             model_version: r.text(2)?.unwrap_or_default(),
             shadow: match (r.real(3)?, r.text(4)?) {
@@ -50,11 +51,11 @@ pub fn pipeline_facts<C: Conn>(
     })?;
 
     let (mql, sql_, accepted, won, lost) = (
-        ChangeKind::ToMql.code(),
-        ChangeKind::ToSql.code(),
-        ChangeKind::Accepted.code(),
-        ChangeKind::Won.code(),
-        ChangeKind::Lost.code(),
+        change_code(ChangeKind::ToMql),
+        change_code(ChangeKind::ToSql),
+        change_code(ChangeKind::Accepted),
+        change_code(ChangeKind::Won),
+        change_code(ChangeKind::Lost),
     );
     // The cohort: leads that qualified in the window, each from its first
     // qualification in it (`q`). Only steps at or after `q` count, so each
@@ -93,7 +94,7 @@ pub fn pipeline_facts<C: Conn>(
         [
             time(Some(from)),
             time(Some(to)),
-            Value::Int(Some(i64::from(k.code()))),
+            Value::Int(Some(i64::from(change_code(k)))),
         ]
     };
     let in_window = format!("FROM stage_changes WHERE at >= {p1} AND at < {p2} AND kind = {p3}");
@@ -121,7 +122,7 @@ pub fn pipeline_facts<C: Conn>(
         conn,
         &format!("SELECT COUNT(*) FROM leads WHERE hand_off = {p1} AND follow_up_due < {p2}"),
         &[
-            Value::Int(Some(i64::from(HandOff::Accepted.code()))),
+            Value::Int(Some(i64::from(hand_off_code(HandOff::Accepted)))),
             time(Some(to)),
         ],
     )?;

@@ -7,7 +7,8 @@
 //! stays put.
 
 use super::db::{LEAD_COLUMNS, Value, rank_stage, time};
-use super::record::{HandOff, ListQuery};
+use super::record::{ListQuery, hand_off_code};
+use crate::handoff::HandOff;
 use crate::time::Timestamp;
 
 /// SQL text and parameters; `placeholder(n)` spells the n-th (1-based).
@@ -60,15 +61,19 @@ pub fn list_statement(
     if q.overdue_only {
         conditions.push(format!(
             "hand_off = {} AND follow_up_due < {}",
-            arg(Value::Int(Some(i64::from(HandOff::Accepted.code())))),
+            arg(Value::Int(Some(i64::from(hand_off_code(
+                HandOff::Accepted
+            ))))),
             arg(time(Some(now)))
         ));
     }
     if !q.include_closed {
         conditions.push(format!(
             "hand_off IN ({}, {})",
-            arg(Value::Int(Some(i64::from(HandOff::Open.code())))),
-            arg(Value::Int(Some(i64::from(HandOff::Accepted.code()))))
+            arg(Value::Int(Some(i64::from(hand_off_code(HandOff::Open))))),
+            arg(Value::Int(Some(i64::from(hand_off_code(
+                HandOff::Accepted
+            )))))
         ));
     }
     let limit = arg(Value::Int(Some(q.page_size as i64)));

@@ -2,9 +2,9 @@
 //! sales hand-off and the stage-change log, behind one interface with two
 //! real backends.
 //!
-//! - [`record`]: what is stored; [`upsert`]: partial profile updates;
-//!   [`lifecycle`]: re-scoring (through [`Scorer`]) and hand-off rules as
-//!   pure functions; [`ops`]: the operations, written once against the
+//! - [`record`]: what is stored besides the live lead
+//!   ([`crate::handoff`], whose rules the store applies and never decides);
+//!   [`upsert`]: partial profile updates; [`ops`]: the operations, written once against the
 //!   [`db::Tx`] seam; [`book`]: the async face the service uses, with the
 //!   periodic sweep; [`feed`]: the change feed, one reader per process
 //!   fanning out to every watcher.
@@ -30,7 +30,6 @@ pub mod error;
 pub mod export;
 pub mod feed;
 pub mod health_sql;
-pub mod lifecycle;
 pub mod list_sql;
 pub mod ops;
 pub mod postgres;

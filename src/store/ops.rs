@@ -13,11 +13,9 @@ use std::collections::{BTreeMap, HashSet};
 use super::activity_limit;
 use super::db::{Database, Tx, in_tx};
 use super::error::StoreError;
-use super::lifecycle;
-use super::record::{
-    ChangeKind, EventOutcome, LeadDetail, LeadRecord, ListQuery, NewEvent, StageChange,
-};
+use super::record::{EventOutcome, LeadDetail, ListQuery, NewEvent};
 use super::upsert::LeadUpsert;
+use crate::handoff::{self, ChangeKind, LeadRecord, StageChange};
 use crate::lead::{Activity, FieldError, Lead, check_lead_id, check_len, limits};
 use crate::pipeline_health::PipelineFacts;
 use crate::scoring::Scorer;
@@ -147,27 +145,10 @@ fn finish(
     mut changes: Vec<StageChange>,
     now: Timestamp,
 ) -> Result<Vec<ChangeKind>, StoreError> {
-    let rules = &scorer.rules.assignment;
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, rec) in leads.iter().enumerate() {
-        if lifecycle::needs_owner(rec)
-            && let Some((key, _)) = lifecycle::owner_group(rules, rec)
-        {
-            groups.entry(key).or_default().push(i);
-        }
-    }
-    for (key, members) in groups {
-        let last = tx.bump_counter(&key, members.len() as i64)?;
-        let first = last - members.len() as i64;
-        for (j, i) in members.into_iter().enumerate() {
-            let Some((_, owners)) = lifecycle::owner_group(rules, &leads[i]) else {
-                continue;
-            };
-            let turn = (first + j as i64).rem_euclid(owners.len() as i64) as usize;
-            let owner = owners[turn].clone();
-            let reason = format!("round-robin of {key:?}");
-            lifecycle::assign(&mut leads[i], &owner, reason, now, &mut changes)?;
-        }
+    for group in handoff::round_robin_groups(&scorer.rules.assignment, leads) {
+        let taken = group.members.len() as i64;
+        let first_turn = tx.bump_counter(&group.counter, taken)? - taken;
+        group.assign(leads, first_turn, now, &mut changes)?;
     }
     for rec in leads.iter() {
         tx.update_lead(rec)?;
@@ -181,6 +162,22 @@ fn finish(
         tx.insert_changes(&changes)?;
     }
     Ok(changes.iter().map(|c| c.kind).collect())
+}
+
+/// Re-scores `rec` (see [`handoff::rescore`]). Stored data passed its
+/// checks when it was written; should it still not score (a non-finite
+/// logit), the lead keeps its last score and the rest of the batch or
+/// sweep goes on.
+fn rescore(
+    scorer: &Scorer,
+    rec: &mut LeadRecord,
+    activities: Vec<Activity>,
+    now: Timestamp,
+    changes: &mut Vec<StageChange>,
+) {
+    if let Err(e) = handoff::rescore(scorer, rec, activities, now, changes) {
+        tracing::error!(lead_id = %rec.id, error = %e, "lead not re-scored; it keeps its last score");
+    }
 }
 
 fn check_event(e: &NewEvent, now: Timestamp) -> Result<(), FieldError> {
@@ -299,7 +296,7 @@ fn record_fresh(
         all.extend(new);
         all.sort_by(|a, b| (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id)));
         let activities = counted_of(all, rec.recycled_at);
-        lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
+        rescore(scorer, &mut rec, activities, now, &mut changes);
         rec.updated_at = now;
         leads.push(rec);
     }
@@ -347,7 +344,7 @@ pub fn upsert_leads(
                 u.apply(&mut rec.profile, &mut rec.bant);
             }
             let activities = counted_of(all, rec.recycled_at);
-            lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
+            rescore(scorer, &mut rec, activities, now, &mut changes);
             rec.updated_at = now;
             leads.push(rec);
         }
@@ -403,14 +400,14 @@ pub fn hand_off(
             .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
         let mut changes = Vec::new();
         match action {
-            HandOffAction::Assign(owner) => lifecycle::assign(
+            HandOffAction::Assign(owner) => handoff::assign(
                 &mut rec,
                 owner,
                 "assigned by hand".into(),
                 now,
                 &mut changes,
             )?,
-            HandOffAction::Accept(owner) => lifecycle::accept(
+            HandOffAction::Accept(owner) => handoff::accept(
                 &mut rec,
                 owner.as_deref(),
                 &scorer.rules.assignment,
@@ -419,7 +416,7 @@ pub fn hand_off(
             )?,
             HandOffAction::Reject(reason) => {
                 let since = tx.activities(id, Some(now), limits::MAX_ACTIVITIES)?;
-                lifecycle::recycle(scorer, &mut rec, reason, since, now, &mut changes)?
+                handoff::recycle(scorer, &mut rec, reason, since, now, &mut changes)?
             }
             HandOffAction::Outcome { won, at } => {
                 let all: Vec<Activity> = tx
@@ -427,9 +424,9 @@ pub fn hand_off(
                     .into_iter()
                     .map(|(_, a)| a)
                     .collect();
-                lifecycle::check_outcome_time(&rec, *at, &all, now)?;
+                handoff::check_outcome_time(&rec, *at, &all, now)?;
                 let activities = counted_of(all, rec.recycled_at);
-                lifecycle::close(scorer, &mut rec, *won, *at, activities, now, &mut changes)?
+                handoff::close(scorer, &mut rec, *won, *at, activities, now, &mut changes)?
             }
         }
         let mut leads = [rec];
@@ -475,11 +472,11 @@ pub fn sweep_chunk(
         let mut leads = Vec::with_capacity(locked.len());
         let mut changes = Vec::new();
         for mut rec in locked {
-            lifecycle::check_overdue(&mut rec, now, &mut changes);
+            handoff::check_overdue(&mut rec, now, &mut changes);
             if !rec.hand_off.closed() {
                 let all = by_lead.remove(&rec.id).unwrap_or_default();
                 let activities = counted_of(all, rec.recycled_at);
-                lifecycle::rescore(scorer, &mut rec, activities, now, &mut changes)?;
+                rescore(scorer, &mut rec, activities, now, &mut changes);
             }
             leads.push(rec);
         }

@@ -1,50 +1,32 @@
-//! The records the lead store keeps and answers with.
+//! The records the lead store keeps and answers with, besides the live
+//! lead itself ([`crate::handoff`]), and the codes it stores them as.
 
-use crate::lead::{Bant, Profile};
+use crate::handoff::{ChangeKind, HandOff, LeadRecord, StageChange};
+use crate::lead::Activity;
 use crate::qualification::Stage;
 use crate::rules::Grade;
 use crate::time::Timestamp;
 
-/// Where a lead is in the sales hand-off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HandOff {
-    /// Not accepted by sales (maybe assigned).
-    Open,
-    /// Accepted by its owner; a follow-up is due.
-    Accepted,
-    /// Closed as won.
-    Won,
-    /// Closed as lost.
-    Lost,
+/// Stored code of a hand-off state.
+pub fn hand_off_code(h: HandOff) -> i16 {
+    match h {
+        HandOff::Open => 0,
+        HandOff::Accepted => 1,
+        HandOff::Won => 2,
+        HandOff::Lost => 3,
+    }
 }
 
-impl HandOff {
-    /// Stored code.
-    pub fn code(self) -> i16 {
-        match self {
-            HandOff::Open => 0,
-            HandOff::Accepted => 1,
-            HandOff::Won => 2,
-            HandOff::Lost => 3,
-        }
-    }
-
-    /// From a stored code.
-    pub fn from_code(c: i16) -> Option<HandOff> {
-        [
-            HandOff::Open,
-            HandOff::Accepted,
-            HandOff::Won,
-            HandOff::Lost,
-        ]
-        .into_iter()
-        .find(|h| h.code() == c)
-    }
-
-    /// Won or lost.
-    pub fn closed(self) -> bool {
-        matches!(self, HandOff::Won | HandOff::Lost)
-    }
+/// Hand-off state of a stored code.
+pub fn hand_off_from_code(c: i16) -> Option<HandOff> {
+    [
+        HandOff::Open,
+        HandOff::Accepted,
+        HandOff::Won,
+        HandOff::Lost,
+    ]
+    .into_iter()
+    .find(|h| hand_off_code(*h) == c)
 }
 
 /// Stored code of a stage (its order: nurturing < MQL < SQL).
@@ -61,87 +43,6 @@ pub fn stage_from_code(c: i16) -> Option<Stage> {
     [Stage::Nurturing, Stage::Mql, Stage::Sql]
         .into_iter()
         .find(|s| stage_code(*s) == c)
-}
-
-/// The lead as stored: what the caller told us plus the live state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LeadRecord {
-    /// Caller's lead id.
-    pub id: String,
-    /// Fit attributes, merged from every upsert.
-    pub profile: Profile,
-    /// BANT, merged from every upsert.
-    pub bant: Bant,
-    /// When the store first saw the lead (the training shape's `created_at`).
-    pub created_at: Timestamp,
-    /// Last change of any kind, for operators.
-    pub updated_at: Timestamp,
-    /// Stage of the last re-score.
-    pub stage: Stage,
-    /// Score (0..100) of the last re-score.
-    pub score: f64,
-    /// Fit grade of the last re-score (a list filter).
-    pub grade: Grade,
-    /// Why the lead is at its stage, shown in every list row.
-    pub stage_reason: String,
-    /// `as_of` of the last re-score, so the full answer can be reproduced.
-    pub scored_at: Timestamp,
-    /// Model that produced the stored score (a changed model triggers re-scores).
-    pub model_version: String,
-    /// Rules that produced the stored stage.
-    pub rules_version: String,
-    /// Hand-off state.
-    pub hand_off: HandOff,
-    /// Sales owner, if assigned.
-    pub owner: Option<String>,
-    /// Follow-up deadline of an accepted lead.
-    pub follow_up_due: Option<Timestamp>,
-    /// Whether the overdue follow-up was announced (announced once).
-    pub overdue_notified: bool,
-    /// Last hand-back; activity before it does not count.
-    pub recycled_at: Option<Timestamp>,
-    /// When the lead was won or lost.
-    pub outcome_at: Option<Timestamp>,
-    /// The shadow model's score of the last re-score, if one was named;
-    /// stored so pipeline health can compare it with the active model's
-    /// on the same outcomes. It never decides a stage.
-    pub shadow: Option<ShadowScore>,
-}
-
-/// A shadow model's score of a lead.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShadowScore {
-    /// Score (0..100).
-    pub score: f64,
-    /// Shadow model version.
-    pub model_version: String,
-}
-
-impl LeadRecord {
-    /// A lead the store has not seen before, unscored.
-    pub fn new(id: &str, now: Timestamp) -> LeadRecord {
-        LeadRecord {
-            id: id.to_owned(),
-            profile: Profile::default(),
-            bant: Bant::default(),
-            created_at: now,
-            updated_at: now,
-            stage: Stage::Nurturing,
-            score: 0.0,
-            grade: Grade::D,
-            stage_reason: String::new(),
-            scored_at: now,
-            model_version: String::new(),
-            rules_version: String::new(),
-            hand_off: HandOff::Open,
-            owner: None,
-            follow_up_due: None,
-            overdue_notified: false,
-            recycled_at: None,
-            outcome_at: None,
-            shadow: None,
-        }
-    }
 }
 
 /// An activity event to record.
@@ -177,99 +78,30 @@ impl EventOutcome {
                                         before, or earlier in this batch); nothing was changed";
 }
 
-/// Kinds of stage change a watcher is told about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChangeKind {
-    /// Fell back to nurturing.
-    ToNurturing,
-    /// Became marketing qualified.
-    ToMql,
-    /// Became sales qualified.
-    ToSql,
-    /// Given to an owner.
-    Assigned,
-    /// Accepted by its owner.
-    Accepted,
-    /// Handed back by sales.
-    Recycled,
-    /// An accepted lead's follow-up deadline passed.
-    FollowUpOverdue,
-    /// Closed as won.
-    Won,
-    /// Closed as lost.
-    Lost,
+/// Every change kind, in stored-code order (a kind's code is its index:
+/// append only).
+const CHANGE_CODES: [ChangeKind; 9] = [
+    ChangeKind::ToNurturing,
+    ChangeKind::ToMql,
+    ChangeKind::ToSql,
+    ChangeKind::Assigned,
+    ChangeKind::Accepted,
+    ChangeKind::Recycled,
+    ChangeKind::FollowUpOverdue,
+    ChangeKind::Won,
+    ChangeKind::Lost,
+];
+
+/// Stored code of a change kind.
+pub fn change_code(k: ChangeKind) -> i16 {
+    CHANGE_CODES.iter().position(|c| *c == k).unwrap_or(0) as i16
 }
 
-impl ChangeKind {
-    /// Every kind, in code order.
-    pub const ALL: [ChangeKind; 9] = [
-        ChangeKind::ToNurturing,
-        ChangeKind::ToMql,
-        ChangeKind::ToSql,
-        ChangeKind::Assigned,
-        ChangeKind::Accepted,
-        ChangeKind::Recycled,
-        ChangeKind::FollowUpOverdue,
-        ChangeKind::Won,
-        ChangeKind::Lost,
-    ];
-
-    /// Stored code.
-    pub fn code(self) -> i16 {
-        ChangeKind::ALL.iter().position(|k| *k == self).unwrap_or(0) as i16
-    }
-
-    /// From a stored code.
-    pub fn from_code(c: i16) -> Option<ChangeKind> {
-        usize::try_from(c)
-            .ok()
-            .and_then(|i| ChangeKind::ALL.get(i).copied())
-    }
-
-    /// Snake-case name (metric labels, logs).
-    pub fn name(self) -> &'static str {
-        match self {
-            ChangeKind::ToNurturing => "to_nurturing",
-            ChangeKind::ToMql => "to_mql",
-            ChangeKind::ToSql => "to_sql",
-            ChangeKind::Assigned => "assigned",
-            ChangeKind::Accepted => "accepted",
-            ChangeKind::Recycled => "recycled",
-            ChangeKind::FollowUpOverdue => "follow_up_overdue",
-            ChangeKind::Won => "won",
-            ChangeKind::Lost => "lost",
-        }
-    }
-
-    /// The change into `stage`.
-    pub fn to_stage(stage: Stage) -> ChangeKind {
-        match stage {
-            Stage::Nurturing => ChangeKind::ToNurturing,
-            Stage::Mql => ChangeKind::ToMql,
-            Stage::Sql => ChangeKind::ToSql,
-        }
-    }
-}
-
-/// One recorded transition.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StageChange {
-    /// Position in the store's single, gap-free order (1, 2, …).
-    pub cursor: i64,
-    /// Lead it happened to.
-    pub lead_id: String,
-    /// What happened.
-    pub kind: ChangeKind,
-    /// Stage after the change.
-    pub stage: Stage,
-    /// Score after the change.
-    pub score: f64,
-    /// Owner after the change.
-    pub owner: Option<String>,
-    /// Why: stage reason, hand-back reason, assignment rule.
-    pub reason: String,
-    /// When it was recorded.
-    pub at: Timestamp,
+/// Change kind of a stored code.
+pub fn change_from_code(c: i16) -> Option<ChangeKind> {
+    usize::try_from(c)
+        .ok()
+        .and_then(|i| CHANGE_CODES.get(i).copied())
 }
 
 /// Position after which a list page starts (the last row of the previous page).
@@ -312,7 +144,7 @@ pub struct LeadDetail {
     /// The record.
     pub lead: LeadRecord,
     /// Activities that count (since the last recycle), to reproduce the score.
-    pub activities: Vec<crate::lead::Activity>,
+    pub activities: Vec<Activity>,
     /// Every transition of the lead, oldest first.
     pub history: Vec<StageChange>,
 }

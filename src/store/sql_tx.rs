@@ -10,7 +10,8 @@ use super::db::{
 };
 use super::error::StoreError;
 use super::list_sql::list_statement;
-use super::record::{LeadRecord, ListQuery, NewEvent, StageChange};
+use super::record::{ListQuery, NewEvent};
+use crate::handoff::{LeadRecord, StageChange};
 use crate::lead::Activity;
 use crate::pipeline_health::PipelineFacts;
 use crate::time::Timestamp;

@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use leadscore::handoff::{ChangeKind, HandOff, HandOffError, LeadRecord, scoring_lead};
 use leadscore::lead::{Bant, BantStatus, FieldError, Profile};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::qualification::Stage;
 use leadscore::scoring::Scorer;
 use leadscore::store::LeadBook;
 use leadscore::store::StoreError;
-use leadscore::store::lifecycle::scoring_lead;
 use leadscore::store::ops::HandOffAction;
-use leadscore::store::record::{ChangeKind, EventOutcome, HandOff, ListQuery, NewEvent, PageKey};
+use leadscore::store::record::{EventOutcome, ListQuery, NewEvent, PageKey};
 use leadscore::store::upsert::LeadUpsert;
 use leadscore::time::{Span, Timestamp};
 
@@ -311,9 +311,7 @@ pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc
     let ids: Vec<&str> = all.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(ids.len(), 7, "{ids:?}");
     for w in all.windows(2) {
-        let key = |l: &leadscore::store::record::LeadRecord| {
-            (std::cmp::Reverse(l.stage), -l.score, l.id.clone())
-        };
+        let key = |l: &LeadRecord| (std::cmp::Reverse(l.stage), -l.score, l.id.clone());
         assert!(key(&w[0]) < key(&w[1]), "{ids:?}");
     }
     assert!(
@@ -373,7 +371,10 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
         .hand_off("H1".into(), HandOffAction::Accept(None), at(NOW))
         .await;
     assert!(
-        matches!(again, Err(StoreError::FailedPrecondition(_))),
+        matches!(
+            again,
+            Err(StoreError::HandOff(HandOffError::NotAcceptable { .. }))
+        ),
         "{again:?}"
     );
     book.upsert_leads(vec![buyer("M1", "US")], at(NOW))
@@ -387,7 +388,10 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
         )
         .await;
     assert!(
-        matches!(not_sql, Err(StoreError::FailedPrecondition(_))),
+        matches!(
+            not_sql,
+            Err(StoreError::HandOff(HandOffError::NotAcceptable { .. }))
+        ),
         "{not_sql:?}"
     );
     let unknown = book

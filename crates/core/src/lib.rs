@@ -8,6 +8,7 @@
 //! - [`model`]: model files and the linear model that explains each score.
 //! - [`rules`]: the explicit role, fit and qualification rules.
 //! - [`qualification`] and [`scoring`]: one lead in, the whole answer out.
+//! - [`handoff`]: the live lead's sales hand-off and assignment rules.
 //! - [`evaluation`] and [`pipeline_health`]: probability metrics and the
 //!   verdict on whether a model still holds up.
 //!
@@ -16,6 +17,7 @@
 
 pub mod evaluation;
 pub mod features;
+pub mod handoff;
 pub mod lead;
 pub mod model;
 pub mod pipeline_health;

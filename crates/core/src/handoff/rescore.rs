@@ -1,0 +1,89 @@
+//! A live lead's score: the lead a score is computed on, and the record
+//! updated with the answer.
+
+use super::record::{ChangeKind, LeadRecord, ShadowScore, StageChange};
+use crate::lead::{Activity, FieldError, Lead};
+use crate::qualification::{Qualification, Stage};
+use crate::scoring::{LeadScore, Scorer};
+use crate::time::Timestamp;
+
+/// The lead `ScoreLead` would be asked about as of `as_of`: profile, BANT
+/// and the counted activities up to `as_of`. Later ones count for nothing
+/// in a score as of `as_of`; leaving them out also keeps the answer of a
+/// closed lead (scored as of its outcome) reproducible.
+pub fn scoring_lead(rec: &LeadRecord, mut activities: Vec<Activity>, as_of: Timestamp) -> Lead {
+    activities.retain(|a| a.occurred_at <= as_of);
+    Lead {
+        id: rec.id.clone(),
+        profile: rec.profile.clone(),
+        bant: rec.bant.clone(),
+        activities,
+        activity_counts: Vec::new(),
+    }
+}
+
+/// Why a lead is at its stage: the unmet criteria of the next stage.
+pub fn stage_reason(q: &Qualification) -> String {
+    let next = match q.stage {
+        Stage::Sql => return "all MQL and SQL criteria met".to_owned(),
+        Stage::Mql => Stage::Sql,
+        Stage::Nurturing => Stage::Mql,
+    };
+    let unmet: Vec<&str> = q
+        .verdicts
+        .iter()
+        .filter(|v| v.required_for == next && !v.met)
+        .map(|v| v.reason.as_str())
+        .collect();
+    unmet.join("; ")
+}
+
+/// Scores `rec` with its counted `activities` as of `as_of`, stores the
+/// answer's stage, score and grade on it, and returns the answer. On an
+/// error `rec` is unchanged.
+pub(crate) fn apply_score(
+    scorer: &Scorer,
+    rec: &mut LeadRecord,
+    activities: Vec<Activity>,
+    as_of: Timestamp,
+) -> Result<LeadScore, FieldError> {
+    let lead = scoring_lead(rec, activities, as_of);
+    let score = scorer.score(&lead, as_of)?;
+    rec.shadow = scorer
+        .shadow_probability(&lead, as_of)
+        .map(|(model_version, p)| ShadowScore {
+            score: p * 100.0,
+            model_version,
+        });
+    rec.stage = score.qualification.stage;
+    rec.score = score.explanation.probability * 100.0;
+    rec.grade = score.fit.grade;
+    rec.stage_reason = stage_reason(&score.qualification);
+    rec.scored_at = as_of;
+    rec.model_version.clone_from(&score.model_version);
+    rec.rules_version.clone_from(&score.rules_version);
+    Ok(score)
+}
+
+/// Re-scores an open `rec`; a changed stage is a transition. A closed lead
+/// keeps the score [`super::close`] gave it: that is the prediction
+/// pipeline health judges against the outcome. An `Err` leaves `rec` with
+/// its last score.
+pub fn rescore(
+    scorer: &Scorer,
+    rec: &mut LeadRecord,
+    activities: Vec<Activity>,
+    now: Timestamp,
+    changes: &mut Vec<StageChange>,
+) -> Result<(), FieldError> {
+    if rec.hand_off.closed() {
+        return Ok(());
+    }
+    let before = rec.stage;
+    apply_score(scorer, rec, activities, now)?;
+    if rec.stage != before {
+        let kind = ChangeKind::to_stage(rec.stage);
+        changes.push(StageChange::of(rec, kind, rec.stage_reason.clone(), now));
+    }
+    Ok(())
+}
