@@ -22,5 +22,6 @@ pub mod slots;
 pub mod store;
 
 pub use leadscore_core::{
-    evaluation, features, lead, model, pipeline_health, qualification, quote, rules, scoring, time,
+    evaluation, features, hex, lead, model, pipeline_health, qualification, quote, rules, scoring,
+    spelling, time,
 };

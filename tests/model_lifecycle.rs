@@ -346,3 +346,22 @@ async fn the_model_card_shows_raw_weights_points_and_settings() {
     assert_eq!(card.weights[0].funnel_stage, "bofu");
     assert_eq!(card.weights[5].funnel_stage, "negative");
 }
+
+#[tokio::test]
+async fn the_model_looked_up_by_version_is_the_one_serving_not_a_rebuild() {
+    let server = TestServer::start().await;
+    write_model(server.models.path(), &model_v2());
+    let lifecycle = Lifecycle::start(
+        server.models.path(),
+        &server.models.path().join("rules.toml"),
+    )
+    .unwrap();
+    let serving = lifecycle.scorer().load().model.clone();
+    assert_eq!(serving.version(), V2);
+    // GetModel reads `model(version)`: the catalog's model, built once.
+    assert!(Arc::ptr_eq(&lifecycle.model(V2).unwrap(), &serving));
+    assert!(Arc::ptr_eq(
+        &lifecycle.model(V1).unwrap(),
+        &lifecycle.model(V1).unwrap()
+    ));
+}

@@ -13,6 +13,7 @@ use crate::pb::v1 as pb;
 use crate::pb::v1::activate_model_request::Target;
 use crate::pb::v1::model_service_server::ModelService;
 use crate::pb::v1::set_shadow_model_request::Target as ShadowTarget;
+use crate::spelling::Spelled;
 
 /// The model service.
 #[derive(Debug, Clone)]
@@ -133,8 +134,8 @@ fn summary(
     }
 }
 
-fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
-    let model = LinearModel::new(file.clone());
+fn card(summary: pb::ModelSummary, model: &LinearModel) -> pb::ModelCard {
+    let file = model.file();
     let spec = &file.features;
     let weights = model
         .weights()
@@ -146,12 +147,7 @@ fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
             pb::FeatureWeight {
                 feature: model.feature_name(i).to_owned(),
                 funnel_stage: activity
-                    .map(|a| {
-                        serde_json::to_value(a.funnel_stage)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                    })
-                    .unwrap_or_default()
+                    .map(|a| a.funnel_stage.as_str().to_owned())
                     .unwrap_or_default(),
                 weight,
                 standardized_coefficient: coefficient,
@@ -202,7 +198,10 @@ impl ModelService for ModelApi {
             .map(|e| {
                 summary(
                     &e.path,
-                    e.model.as_deref().map_err(String::as_str),
+                    e.model
+                        .as_deref()
+                        .map(LinearModel::file)
+                        .map_err(String::as_str),
                     &choices,
                 )
             })
@@ -221,17 +220,17 @@ impl ModelService for ModelApi {
     ) -> Result<Response<pb::ModelCard>, Status> {
         let version = request.into_inner().version;
         check_version(&version).map_err(ApiError::from)?;
-        let file = if version.is_empty() {
-            Arc::new(self.lifecycle.scorer().load().model.file().clone())
+        let model = if version.is_empty() {
+            self.lifecycle.scorer().load().model.clone()
         } else {
             self.lifecycle.model(&version).map_err(ApiError::from)?
         };
         let path = self
             .lifecycle
             .models_dir()
-            .join(format!("{}.json", file.version));
-        let summary = summary(&path, Ok(&file), &self.choices());
-        Ok(Response::new(card(summary, &file)))
+            .join(format!("{}.json", model.version()));
+        let summary = summary(&path, Ok(model.file()), &self.choices());
+        Ok(Response::new(card(summary, &model)))
     }
 
     async fn activate_model(
