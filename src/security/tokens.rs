@@ -7,7 +7,7 @@
 //! scopes = ["score", "leads:write"]
 //! ```
 //!
-//! Only hashes are stored; `leadscore token new` makes a token and its
+//! Only hashes are stored; `leadscore new-token` makes a token and its
 //! entry. A presented token is hashed and looked up, so the clear token is
 //! never kept or logged.
 

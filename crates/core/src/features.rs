@@ -179,8 +179,8 @@ fn canonical_name(raw: &str) -> String {
 /// Whether `raw` is already in [`normalize_name`]'s canonical form: only
 /// `a-z`, `0-9` and single `_` between them. This runs for every activity
 /// of every request, so it is one pass that stops at the first bad byte
-/// (1.5–2× faster than testing the characters and the `__` pairs in
-/// separate passes, measured on catalog names).
+/// rather than separate passes for the characters and the `__` pairs
+/// (figures in docs/benchmarks.md).
 fn is_normal_name(raw: &str) -> bool {
     // The start counts as a separator, so a leading `_` is refused too.
     let mut after_separator = true;
