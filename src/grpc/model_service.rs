@@ -103,9 +103,16 @@ fn summary(
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match model {
-        Ok(m) => {
-            let h = m.headline_metrics();
+    // Loading validated the metrics, so this refuses only what the
+    // catalog already refused; never shown as zeros.
+    let read = model.map_err(str::to_owned).and_then(|m| {
+        let h = m.headline_metrics()?;
+        Ok((m, h))
+    });
+    match read {
+        Ok((m, h)) => {
+            // The proto's 0s for a file that records no metrics.
+            let h = h.unwrap_or_default();
             pb::ModelSummary {
                 version: m.version.clone(),
                 created_at: m.created_at.clone(),
@@ -127,15 +134,21 @@ fn summary(
         }
         Err(reason) => pb::ModelSummary {
             valid: false,
-            refusal: reason.to_owned(),
+            refusal: reason,
             file,
             ..Default::default()
         },
     }
 }
 
-fn card(summary: pb::ModelSummary, model: &LinearModel) -> pb::ModelCard {
+/// The card of a loaded `model`; INTERNAL if its metrics, validated at
+/// load, do not read.
+fn card(summary: pb::ModelSummary, model: &LinearModel) -> Result<pb::ModelCard, ApiError> {
     let file = model.file();
+    let headline = file
+        .headline_metrics()
+        .map_err(ApiError::Internal)?
+        .unwrap_or_default();
     let spec = &file.features;
     let weights = model
         .weights()
@@ -159,7 +172,7 @@ fn card(summary: pb::ModelSummary, model: &LinearModel) -> pb::ModelCard {
         })
         .collect();
     let json = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
-    pb::ModelCard {
+    Ok(pb::ModelCard {
         summary: Some(summary),
         weights,
         intercept: model.intercept(),
@@ -168,8 +181,7 @@ fn card(summary: pb::ModelSummary, model: &LinearModel) -> pb::ModelCard {
         mql_threshold: file.mql_threshold,
         points_threshold: file.points.threshold,
         points_per_logit: file.points.per_logit,
-        calibration: file
-            .headline_metrics()
+        calibration: headline
             .calibration
             .iter()
             .map(super::convert::calibration_bin)
@@ -177,7 +189,7 @@ fn card(summary: pb::ModelSummary, model: &LinearModel) -> pb::ModelCard {
         metrics_json: json(&file.metrics),
         hyperparameters_json: json(&file.hyperparameters),
         training_json: json(&file.training),
-    }
+    })
 }
 
 #[tonic::async_trait]
@@ -230,7 +242,7 @@ impl ModelService for ModelApi {
             .models_dir()
             .join(format!("{}.json", model.version()));
         let summary = summary(&path, Ok(model.file()), &self.choices());
-        Ok(Response::new(card(summary, &model)))
+        Ok(Response::new(card(summary, &model)?))
     }
 
     async fn activate_model(
