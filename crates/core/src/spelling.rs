@@ -23,7 +23,7 @@ pub trait Spelled: Copy + Eq + 'static {
             .ok_or_else(|| UnknownWord {
                 kind: Self::KIND,
                 given: word.to_owned(),
-                expected: Self::ALL.iter().map(|v| v.as_str()).collect(),
+                words: Self::ALL.iter().map(|v| v.as_str()).collect(),
             })
     }
 }
@@ -36,13 +36,13 @@ pub struct UnknownWord {
     /// What was given.
     given: String,
     /// Every accepted word.
-    expected: Vec<&'static str>,
+    words: Vec<&'static str>,
 }
 
 impl UnknownWord {
     /// The accepted words as a sentence: `a, b or c`.
     fn expected(&self) -> String {
-        match self.expected.split_last() {
+        match self.words.split_last() {
             Some((last, [])) => (*last).to_owned(),
             Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
             None => String::new(),
@@ -83,7 +83,7 @@ pub fn deserialize<'de, T: Spelled, D: serde::Deserializer<'de>>(d: D) -> Result
 }
 
 /// `Display`, `FromStr`, `Serialize` and `Deserialize` of a [`Spelled`] enum,
-/// all through its `as_str`.
+/// all through its `as_str` (the calling crate depends on `serde`).
 #[macro_export]
 macro_rules! spelled_traits {
     ($t:ty) => {
