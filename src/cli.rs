@@ -82,10 +82,8 @@ pub enum Command {
     },
 }
 
-fn parse_scope(s: &str) -> Result<crate::security::scopes::Scope, String> {
-    serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(|_| {
-        format!("unknown scope {s:?}; use score, leads:read, leads:write or models:admin")
-    })
+fn parse_scope(s: &str) -> Result<crate::security::scopes::Scope, crate::spelling::UnknownWord> {
+    s.trim().parse()
 }
 
 /// Stage filter of `leads top`.

@@ -346,3 +346,60 @@ async fn the_model_card_shows_raw_weights_points_and_settings() {
     assert_eq!(card.weights[0].funnel_stage, "bofu");
     assert_eq!(card.weights[5].funnel_stage, "negative");
 }
+
+#[tokio::test]
+async fn the_model_looked_up_by_version_is_the_one_serving_not_a_rebuild() {
+    let server = TestServer::start().await;
+    write_model(server.models.path(), &model_v2());
+    let lifecycle = Lifecycle::start(
+        server.models.path(),
+        &server.models.path().join("rules.toml"),
+    )
+    .unwrap();
+    let serving = lifecycle.scorer().load().model.clone();
+    assert_eq!(serving.version(), V2);
+    // GetModel reads `model(version)`: the catalog's model, built once.
+    assert!(Arc::ptr_eq(&lifecycle.model(V2).unwrap(), &serving));
+    assert!(Arc::ptr_eq(
+        &lifecycle.model(V1).unwrap(),
+        &lifecycle.model(V1).unwrap()
+    ));
+}
+
+#[tokio::test]
+async fn metrics_of_another_schema_are_refused_naming_the_field_not_shown_as_auc_0() {
+    let server = TestServer::start().await;
+    // A trainer that renamed `auc`: newer than V1, so if accepted it would
+    // serve and every card would show AUC 0.
+    let mut drifted = fixture_model("20990101T000000Z-roc0auc0");
+    drifted.metrics = serde_json::json!({
+        "roc_auc": 0.83, "log_loss": 0.41, "brier": 0.13, "calibration": []
+    });
+    write_model(server.models.path(), &drifted);
+    let mut recorded = fixture_model("20260801T000000Z-metrics0");
+    recorded.metrics = serde_json::json!({
+        "auc": 0.83, "log_loss": 0.41, "brier": 0.13, "calibration": [], "lift": []
+    });
+    write_model(server.models.path(), &recorded);
+    server.lifecycle.refresh();
+
+    let list = models(&server)
+        .await
+        .list_models(pb::ListModelsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.active_version, "20260801T000000Z-metrics0");
+    let refused = list
+        .models
+        .iter()
+        .find(|m| m.file.contains("roc0auc0"))
+        .expect("the file is listed");
+    assert!(!refused.valid, "{refused:?}");
+    assert!(
+        refused.refusal.contains("metrics.auc is missing"),
+        "{refused:?}"
+    );
+    let shown = list.models.iter().find(|m| m.active).unwrap();
+    assert_eq!((shown.auc, shown.log_loss, shown.brier), (0.83, 0.41, 0.13));
+}

@@ -13,6 +13,7 @@ use crate::pb::v1 as pb;
 use crate::pb::v1::activate_model_request::Target;
 use crate::pb::v1::model_service_server::ModelService;
 use crate::pb::v1::set_shadow_model_request::Target as ShadowTarget;
+use crate::spelling::Spelled;
 
 /// The model service.
 #[derive(Debug, Clone)]
@@ -102,9 +103,16 @@ fn summary(
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match model {
-        Ok(m) => {
-            let h = m.headline_metrics();
+    // Loading validated the metrics, so this refuses only what the
+    // catalog already refused; never shown as zeros.
+    let read = model.map_err(str::to_owned).and_then(|m| {
+        let h = m.headline_metrics()?;
+        Ok((m, h))
+    });
+    match read {
+        Ok((m, h)) => {
+            // The proto's 0s for a file that records no metrics.
+            let h = h.unwrap_or_default();
             pb::ModelSummary {
                 version: m.version.clone(),
                 created_at: m.created_at.clone(),
@@ -126,15 +134,21 @@ fn summary(
         }
         Err(reason) => pb::ModelSummary {
             valid: false,
-            refusal: reason.to_owned(),
+            refusal: reason,
             file,
             ..Default::default()
         },
     }
 }
 
-fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
-    let model = LinearModel::new(file.clone());
+/// The card of a loaded `model`; INTERNAL if its metrics, validated at
+/// load, do not read.
+fn card(summary: pb::ModelSummary, model: &LinearModel) -> Result<pb::ModelCard, ApiError> {
+    let file = model.file();
+    let headline = file
+        .headline_metrics()
+        .map_err(ApiError::Internal)?
+        .unwrap_or_default();
     let spec = &file.features;
     let weights = model
         .weights()
@@ -146,12 +160,7 @@ fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
             pb::FeatureWeight {
                 feature: model.feature_name(i).to_owned(),
                 funnel_stage: activity
-                    .map(|a| {
-                        serde_json::to_value(a.funnel_stage)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                    })
-                    .unwrap_or_default()
+                    .map(|a| a.funnel_stage.as_str().to_owned())
                     .unwrap_or_default(),
                 weight,
                 standardized_coefficient: coefficient,
@@ -163,7 +172,7 @@ fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
         })
         .collect();
     let json = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
-    pb::ModelCard {
+    Ok(pb::ModelCard {
         summary: Some(summary),
         weights,
         intercept: model.intercept(),
@@ -172,8 +181,7 @@ fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
         mql_threshold: file.mql_threshold,
         points_threshold: file.points.threshold,
         points_per_logit: file.points.per_logit,
-        calibration: file
-            .headline_metrics()
+        calibration: headline
             .calibration
             .iter()
             .map(super::convert::calibration_bin)
@@ -181,7 +189,7 @@ fn card(summary: pb::ModelSummary, file: &ModelFile) -> pb::ModelCard {
         metrics_json: json(&file.metrics),
         hyperparameters_json: json(&file.hyperparameters),
         training_json: json(&file.training),
-    }
+    })
 }
 
 #[tonic::async_trait]
@@ -202,7 +210,10 @@ impl ModelService for ModelApi {
             .map(|e| {
                 summary(
                     &e.path,
-                    e.model.as_deref().map_err(String::as_str),
+                    e.model
+                        .as_deref()
+                        .map(LinearModel::file)
+                        .map_err(String::as_str),
                     &choices,
                 )
             })
@@ -221,17 +232,17 @@ impl ModelService for ModelApi {
     ) -> Result<Response<pb::ModelCard>, Status> {
         let version = request.into_inner().version;
         check_version(&version).map_err(ApiError::from)?;
-        let file = if version.is_empty() {
-            Arc::new(self.lifecycle.scorer().load().model.file().clone())
+        let model = if version.is_empty() {
+            self.lifecycle.scorer().load().model.clone()
         } else {
             self.lifecycle.model(&version).map_err(ApiError::from)?
         };
         let path = self
             .lifecycle
             .models_dir()
-            .join(format!("{}.json", file.version));
-        let summary = summary(&path, Ok(&file), &self.choices());
-        Ok(Response::new(card(summary, &file)))
+            .join(format!("{}.json", model.version()));
+        let summary = summary(&path, Ok(model.file()), &self.choices());
+        Ok(Response::new(card(summary, &model)?))
     }
 
     async fn activate_model(

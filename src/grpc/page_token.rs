@@ -13,6 +13,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::handoff::LeadRecord;
+use crate::hex;
 use crate::lead::FieldError;
 use crate::store::record::{ListQuery, PageKey, stage_code, stage_from_code};
 
@@ -38,7 +39,7 @@ impl Filters {
             q.owner, q.country, q.overdue_only, q.include_closed
         );
         let digest = Sha256::digest(normalized.as_bytes());
-        Filters(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+        Filters(hex::encode(&digest[..8]))
     }
 }
 
@@ -51,7 +52,7 @@ pub fn encode(last: &LeadRecord, filters: &Filters) -> String {
         last.score.to_bits(),
         last.id
     );
-    raw.bytes().map(|b| format!("{b:02x}")).collect()
+    hex::encode(raw.as_bytes())
 }
 
 /// The row a token resumes after; INVALID_ARGUMENT on `page_token` when
@@ -71,14 +72,7 @@ pub fn decode(token: &str, filters: &Filters) -> Result<PageKey, FieldError> {
 
 /// (filters digest, row) of a well-formed token.
 fn parse(token: &str) -> Option<(String, PageKey)> {
-    if !token.len().is_multiple_of(2) || !token.is_ascii() {
-        return None;
-    }
-    let bytes = (0..token.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&token[i..i + 2], 16).ok())
-        .collect::<Option<Vec<u8>>>()?;
-    let raw = String::from_utf8(bytes).ok()?;
+    let raw = String::from_utf8(hex::decode(token)?).ok()?;
     let mut parts = raw.splitn(5, '|');
     if parts.next()? != "v2" {
         return None;

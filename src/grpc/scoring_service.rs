@@ -18,10 +18,9 @@ use crate::time::Timestamp;
 /// work), so a 10,000-lead call shares its worker thread with other calls
 /// instead of holding it for tens of milliseconds. Scoring on the runtime's
 /// own threads, not a blocking-pool thread per call, and in long stretches:
-/// under 512 concurrent 1,000-lead calls on 2 cores, yielding every 64
-/// leads kept every call's answer half-built at once and lowered
-/// the throughput (57 % vs 68 % of the bare server, medians of 5 paired
-/// runs).
+/// yielding often keeps every concurrent call's answer half-built at once,
+/// which costs memory and throughput (figures in docs/benchmarks.md,
+/// "Measurements behind code choices").
 const YIELD_EVERY: usize = 1_000;
 
 /// The scoring service; each request takes one scorer snapshot.

@@ -1,13 +1,15 @@
 //! What the models directory holds: every `*.json` file with its load
 //! outcome, reloaded only when its size or modification time changes (so
-//! a refused file is logged once, not at every rescan).
+//! a refused file is logged once, not at every rescan). A valid file is
+//! kept as its [`LinearModel`], built once: activating it, shadowing it and
+//! showing its card all share that one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::model::{ModelFile, RegistryError, registry};
+use crate::model::{LinearModel, ModelFile, RegistryError, registry};
 
 use super::LifecycleError;
 
@@ -37,7 +39,7 @@ pub struct Entry {
     /// File path.
     pub path: PathBuf,
     /// The model, or why it is refused.
-    pub model: Result<Arc<ModelFile>, String>,
+    pub model: Result<Arc<LinearModel>, String>,
 }
 
 /// Why a version cannot be used.
@@ -85,11 +87,13 @@ impl Catalog {
             {
                 continue;
             }
-            let model = ModelFile::load(&path).map(Arc::new).map_err(|e| {
-                tracing::warn!(file = %path.display(), error = %e, "model file refused");
-                refused += 1;
-                e.to_string()
-            });
+            let model = ModelFile::load(&path)
+                .map(|file| Arc::new(LinearModel::new(file)))
+                .map_err(|e| {
+                    tracing::warn!(file = %path.display(), error = %e, "model file refused");
+                    refused += 1;
+                    e.to_string()
+                });
             self.files
                 .insert(path.clone(), (fingerprint, Entry { path, model }));
         }
@@ -100,7 +104,7 @@ impl Catalog {
     pub fn entries(&self) -> Vec<Entry> {
         let mut all: Vec<Entry> = self.files.values().map(|(_, e)| e.clone()).collect();
         all.sort_by(|a, b| match (&a.model, &b.model) {
-            (Ok(x), Ok(y)) => y.version.cmp(&x.version),
+            (Ok(x), Ok(y)) => y.version().cmp(x.version()),
             (Ok(_), Err(_)) => std::cmp::Ordering::Less,
             (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
             (Err(_), Err(_)) => a.path.cmp(&b.path),
@@ -109,20 +113,20 @@ impl Catalog {
     }
 
     /// The newest valid model.
-    pub fn newest(&self) -> Option<Arc<ModelFile>> {
+    pub fn newest(&self) -> Option<Arc<LinearModel>> {
         self.files
             .values()
             .filter_map(|(_, e)| e.model.as_ref().ok())
-            .max_by(|a, b| a.version.cmp(&b.version))
+            .max_by(|a, b| a.version().cmp(b.version()))
             .cloned()
     }
 
     /// The valid model with `version`.
-    pub fn valid(&self, version: &str) -> Result<Arc<ModelFile>, Unusable> {
+    pub fn valid(&self, version: &str) -> Result<Arc<LinearModel>, Unusable> {
         let mut refused = None;
         for (_, e) in self.files.values() {
             match &e.model {
-                Ok(m) if m.version == version => return Ok(m.clone()),
+                Ok(m) if m.version() == version => return Ok(m.clone()),
                 Err(reason) if e.path.file_stem().is_some_and(|s| s == version) => {
                     refused = Some(reason.clone())
                 }

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use crate::model::{LinearModel, ModelFile, RegistryError};
+use crate::model::{LinearModel, RegistryError};
 use crate::quote::quote;
 use crate::rules::{Rules, RulesError};
 use crate::scoring::Scorer;
@@ -103,7 +103,7 @@ impl Lifecycle {
         let mut catalog = Catalog::default();
         catalog.rescan(models_dir)?;
         let pinned = pin::read(models_dir, Slot::Pinned);
-        let file = match &pinned {
+        let model = match &pinned {
             Some(v) => catalog.valid(v).map_err(|e| e.for_version(v))?,
             None => catalog
                 .newest()
@@ -112,7 +112,6 @@ impl Lifecycle {
                     skipped: catalog.refused_count(),
                 })?,
         };
-        let model = Arc::new(LinearModel::new((*file).clone()));
         let shadow = shadow_model(models_dir, &catalog, &model, None);
         let scorer = Scorer::new(model, Arc::new(rules)).with_shadow(shadow);
         let state = State {
@@ -162,8 +161,8 @@ impl Lifecycle {
         self.lock().catalog.entries()
     }
 
-    /// A valid model file by version.
-    pub fn model(&self, version: &str) -> Result<Arc<ModelFile>, LifecycleError> {
+    /// A valid model by version.
+    pub fn model(&self, version: &str) -> Result<Arc<LinearModel>, LifecycleError> {
         self.lock()
             .catalog
             .valid(version)
@@ -250,9 +249,7 @@ impl Lifecycle {
             None => state.catalog.newest(),
         };
         let model = match wanted {
-            Some(file) if file.version != current.model.version() => {
-                Arc::new(LinearModel::new((*file).clone()))
-            }
+            Some(m) if m.version() != current.model.version() => m,
             _ => current.model.clone(),
         };
         let shadow = shadow_model(
@@ -312,7 +309,7 @@ fn shadow_model(
         return Some(m.clone());
     }
     match catalog.valid(&version) {
-        Ok(file) => Some(Arc::new(LinearModel::new((*file).clone()))),
+        Ok(m) => Some(m),
         Err(e) => {
             tracing::error!(version = %version, error = %e.for_version(&version), "shadow model unusable; keeping the current shadow");
             current.filter(|m| m.version() != active.version()).cloned()

@@ -15,6 +15,7 @@ use tower::{Layer, Service};
 use super::scopes::{Requirement, requirement};
 use super::tokens::TokenSet;
 use crate::quote::quote;
+use crate::spelling::Spelled;
 
 /// The token set in force; swapped on reload.
 pub type SharedTokens = Arc<ArcSwap<TokenSet>>;
@@ -71,9 +72,9 @@ pub fn check(tokens: &TokenSet, path: &str, authorization: Option<&str>) -> Resu
     match needed {
         Requirement::Scope(scope) if !token.scopes.contains(&scope) => {
             Err(Status::permission_denied(format!(
-                "token {:?} lacks the scope {} that {} needs",
+                "token {:?} lacks the scope {:?} that {} needs",
                 token.name,
-                serde_json::to_string(&scope).unwrap_or_default(),
+                scope.as_str(),
                 quote(path)
             )))
         }

@@ -1,23 +1,41 @@
 //! The scope each RPC needs, decided from the gRPC path.
 
-use serde::{Deserialize, Serialize};
+use crate::spelling::Spelled;
 
-/// A permission a token carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A permission a token carries; spelled by [`Scope::as_str`] in tokens
+/// files, `new-token --scopes` and refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// `ScoringService`.
-    #[serde(rename = "score")]
     Score,
     /// Reading leads, lists, stage changes, pipeline health.
-    #[serde(rename = "leads:read")]
     LeadsRead,
     /// Writing leads, activities, hand-offs and outcomes.
-    #[serde(rename = "leads:write")]
     LeadsWrite,
     /// Activating (pinning) models and naming the shadow model.
-    #[serde(rename = "models:admin")]
     ModelsAdmin,
 }
+
+impl Spelled for Scope {
+    const KIND: &'static str = "scope";
+    const ALL: &'static [Scope] = &[
+        Scope::Score,
+        Scope::LeadsRead,
+        Scope::LeadsWrite,
+        Scope::ModelsAdmin,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Scope::Score => "score",
+            Scope::LeadsRead => "leads:read",
+            Scope::LeadsWrite => "leads:write",
+            Scope::ModelsAdmin => "models:admin",
+        }
+    }
+}
+
+leadscore_core::spelled_traits!(Scope);
 
 /// What a call needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,5 +70,31 @@ pub fn requirement(path: &str) -> Requirement {
             Requirement::Scope(Scope::ModelsAdmin)
         }
         _ => Requirement::Authenticated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_spelled_the_same_in_files_flags_and_refusals() {
+        let words: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            words,
+            ["score", "leads:read", "leads:write", "models:admin"]
+        );
+        for &s in Scope::ALL {
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("{:?}", s.as_str())
+            );
+            assert_eq!(s.as_str().parse::<Scope>(), Ok(s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(
+            "everything".parse::<Scope>().unwrap_err().to_string(),
+            "unknown scope \"everything\"; use score, leads:read, leads:write or models:admin"
+        );
     }
 }

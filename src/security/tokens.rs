@@ -7,7 +7,7 @@
 //! scopes = ["score", "leads:write"]
 //! ```
 //!
-//! Only hashes are stored; `leadscore token new` makes a token and its
+//! Only hashes are stored; `leadscore new-token` makes a token and its
 //! entry. A presented token is hashed and looked up, so the clear token is
 //! never kept or logged.
 
@@ -18,7 +18,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::scopes::Scope;
+use crate::hex;
 use crate::lifecycle::catalog::Fingerprint;
+use crate::spelling::Spelled;
 
 /// A tokens file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -77,16 +79,9 @@ pub fn hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-fn parse_hex(s: &str) -> Option<[u8; 32]> {
-    let s = s.trim();
-    if s.len() != 64 || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
+/// The 32 bytes of a file entry's `sha256`, `None` unless 64 hex digits.
+fn parse_sha256(s: &str) -> Option<[u8; 32]> {
+    hex::decode(s.trim())?.try_into().ok()
 }
 
 impl TokenSet {
@@ -109,7 +104,7 @@ impl TokenSet {
         let raw: RawFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let mut by_hash = HashMap::new();
         for t in raw.tokens {
-            let h = parse_hex(&t.sha256).ok_or_else(|| {
+            let h = parse_sha256(&t.sha256).ok_or_else(|| {
                 invalid(format!("token {:?}: sha256 must be 64 hex digits", t.name))
             })?;
             let token = Token {
@@ -146,12 +141,9 @@ impl TokenSet {
 pub fn generate(name: &str, scopes: &[Scope]) -> std::io::Result<(String, String)> {
     let mut bytes = [0u8; 32];
     std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let digest: String = hash(&token).iter().map(|b| format!("{b:02x}")).collect();
-    let scopes: Vec<String> = scopes
-        .iter()
-        .map(|s| serde_json::to_string(s).unwrap_or_default())
-        .collect();
+    let token = hex::encode(&bytes);
+    let digest = hex::encode(&hash(&token));
+    let scopes: Vec<String> = scopes.iter().map(|s| format!("{:?}", s.as_str())).collect();
     let entry = format!(
         "[[tokens]]\nname = {name:?}\nsha256 = \"{digest}\"\nscopes = [{}]\n",
         scopes.join(", ")

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluate;
 pub mod export;
 pub mod fit;
+pub mod hyperparameters;
 pub mod input;
 pub mod model;
 pub mod output;

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::OutputError;
-use crate::input::table::hex;
 use crate::report;
 use crate::train::Trained;
 
@@ -40,7 +39,7 @@ pub fn write(dir: &Path, trained: &mut Trained) -> Result<Written, OutputError> 
     file.created_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     file.version = String::new();
     let unversioned = serde_json::to_vec_pretty(file).expect("model serializes");
-    let hash = hex(&Sha256::digest(&unversioned)[..4]);
+    let hash = leadscore_core::hex::encode(&Sha256::digest(&unversioned)[..4]);
     file.version = format!("{}-{hash}", now.format("%Y%m%dT%H%M%SZ"));
     let version = file.version.clone();
     let model = dir.join(format!("{version}.json"));

@@ -91,11 +91,11 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
     );
     let _ = writeln!(
         md,
-        "- Decay half-life: {}; L2: C = {}.",
+        "- Decay half-life: {}; L2: C = {:?}.",
         file.features
             .half_life_days
             .map_or("no decay".to_owned(), |d| format!("{d} days")),
-        file.hyperparameters["c"]
+        trained.hyperparameters.c
     );
     let _ = writeln!(
         md,

@@ -9,11 +9,12 @@ use crate::design::Candidates;
 use crate::error::{DataError, TrainError};
 use crate::evaluate::Evaluation;
 use crate::export;
+use crate::hyperparameters::Hyperparameters;
 use crate::input::History;
 use crate::model::fit_rows;
 use crate::progress;
 use crate::score;
-use crate::select::{self, Choice};
+use crate::select;
 use crate::settings::Settings;
 use crate::split::{self, Fold};
 use crate::threshold;
@@ -28,6 +29,8 @@ pub const CLASS_WEIGHTING: &str = "none: every lead weighs 1 so probabilities st
 pub struct Trained {
     /// The model file (version and creation time not yet set).
     pub file: ModelFile,
+    /// What was chosen, as written in `file.hyperparameters`.
+    pub hyperparameters: Hyperparameters,
     /// Held-out evaluation.
     pub evaluation: Evaluation,
     /// Rows of the (first) evaluation split's test part.
@@ -130,41 +133,16 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
     ));
 
     let mut file = fitted.file(mql_threshold);
-    file.hyperparameters = hyperparameters(&final_choice, &choices, settings);
+    let hyperparameters = Hyperparameters::new(&final_choice, &choices, settings);
+    file.hyperparameters = hyperparameters.to_json();
     file.metrics = serde_json::to_value(&evaluation).expect("metrics serialize");
     file.training = training_summary(&history, times.as_deref());
     Ok(Trained {
         file,
+        hyperparameters,
         evaluation,
         test_rows: folds[0].test.clone(),
         history,
-    })
-}
-
-/// The `hyperparameters` section of the model file.
-fn hyperparameters(
-    chosen: &Choice,
-    per_split: &[Choice],
-    settings: &Settings,
-) -> serde_json::Value {
-    json!({
-        "half_life_days": chosen.half_life_days,
-        "c": chosen.c,
-        "l2_alpha": 1.0 / chosen.c,
-        "penalty": "L2 on standardized coefficients, intercept unpenalized: sum(logloss) + alpha/2 * ||w||^2, alpha = 1/C",
-        "class_weighting": CLASS_WEIGHTING,
-        "selection": "validation log-loss; validation = newest 20 % of the training part by outcome time (stratified 20 % without timestamps)",
-        "half_life_grid": settings.half_lives,
-        "c_grid": settings.c_ascending(),
-        "grid": chosen.grid,
-        "choices_per_evaluation_split": per_split.iter().map(|c| json!({"half_life_days": c.half_life_days, "c": c.c})).collect::<Vec<_>>(),
-        "dedupe_window_seconds": settings.dedupe_window_seconds,
-        "min_feature_leads": settings.min_feature_leads,
-        "test_fraction": settings.test_fraction,
-        "folds": settings.folds,
-        "selection_rows": settings.selection_rows,
-        "solver": {"name": "linfa-logistic L-BFGS", "max_iterations": settings.max_iterations, "gradient_tolerance_per_row": settings.gradient_tolerance},
-        "seed": settings.seed,
     })
 }
 

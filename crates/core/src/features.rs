@@ -25,6 +25,7 @@ use foldhash::fast::RandomState;
 
 use serde::{Deserialize, Serialize};
 
+use crate::spelling::Spelled;
 use crate::time::{Span, Timestamp};
 
 /// The time a closed lead's features are computed for: one microsecond
@@ -35,9 +36,10 @@ pub fn outcome_as_of(outcome_at: Timestamp) -> Timestamp {
     outcome_at.saturating_sub(Span::micros(1))
 }
 
-/// Marketing funnel stage of an activity type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Marketing funnel stage of an activity type. Spelled by
+/// [`FunnelStage::as_str`] in model files and model cards, and by
+/// [`FunnelStage::label`] in explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FunnelStage {
     /// Top of funnel: blog reads, page views, social.
     Tofu,
@@ -101,6 +103,30 @@ pub const CATALOG: &[(FunnelStage, &[&str])] = &[
     (FunnelStage::Negative, NEGATIVE),
 ];
 
+impl Spelled for FunnelStage {
+    const KIND: &'static str = "funnel stage";
+    const ALL: &'static [FunnelStage] = &[
+        FunnelStage::Tofu,
+        FunnelStage::Mofu,
+        FunnelStage::Bofu,
+        FunnelStage::Negative,
+        FunnelStage::Unclassified,
+    ];
+
+    /// The word of model files and model cards: `tofu`, …, `unclassified`.
+    fn as_str(self) -> &'static str {
+        match self {
+            FunnelStage::Tofu => "tofu",
+            FunnelStage::Mofu => "mofu",
+            FunnelStage::Bofu => "bofu",
+            FunnelStage::Negative => "negative",
+            FunnelStage::Unclassified => "unclassified",
+        }
+    }
+}
+
+crate::spelled_traits!(FunnelStage);
+
 impl FunnelStage {
     /// Stage of a (normalized) activity type in the built-in catalog.
     pub fn of(activity_type: &str) -> FunnelStage {
@@ -110,14 +136,14 @@ impl FunnelStage {
             .map_or(FunnelStage::Unclassified, |(stage, _)| *stage)
     }
 
-    /// Short upper-case label used in explanations.
+    /// The label of explanations: [`Self::as_str`], except that the three
+    /// funnel stages are the upper-case acronyms marketers write (`TOFU`).
     pub fn label(self) -> &'static str {
         match self {
             FunnelStage::Tofu => "TOFU",
             FunnelStage::Mofu => "MOFU",
             FunnelStage::Bofu => "BOFU",
-            FunnelStage::Negative => "negative",
-            FunnelStage::Unclassified => "unclassified",
+            FunnelStage::Negative | FunnelStage::Unclassified => self.as_str(),
         }
     }
 }
@@ -153,8 +179,8 @@ fn canonical_name(raw: &str) -> String {
 /// Whether `raw` is already in [`normalize_name`]'s canonical form: only
 /// `a-z`, `0-9` and single `_` between them. This runs for every activity
 /// of every request, so it is one pass that stops at the first bad byte
-/// (1.5–2× faster than testing the characters and the `__` pairs in
-/// separate passes, measured on catalog names).
+/// rather than separate passes for the characters and the `__` pairs
+/// (figures in docs/benchmarks.md).
 fn is_normal_name(raw: &str) -> bool {
     // The start counts as a separator, so a leading `_` is refused too.
     let mut after_separator = true;
@@ -425,6 +451,33 @@ impl CompiledFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn funnel_stages_keep_their_file_and_label_spellings() {
+        let spelled: Vec<(&str, &str)> = FunnelStage::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect();
+        assert_eq!(
+            spelled,
+            [
+                ("tofu", "TOFU"),
+                ("mofu", "MOFU"),
+                ("bofu", "BOFU"),
+                ("negative", "negative"),
+                ("unclassified", "unclassified"),
+            ]
+        );
+        for &s in FunnelStage::ALL {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("{:?}", s.as_str()));
+            assert_eq!(serde_json::from_str::<FunnelStage>(&json).unwrap(), s);
+            assert_eq!(s.as_str().parse::<FunnelStage>(), Ok(s));
+            assert_eq!(s.label().to_lowercase(), s.as_str());
+        }
+        let e = serde_json::from_str::<FunnelStage>("\"TOFU\"").unwrap_err();
+        assert!(e.to_string().contains("unknown variant \"TOFU\""), "{e}");
+    }
 
     fn at(micros: i64) -> Timestamp {
         Timestamp::from_micros(micros).unwrap()

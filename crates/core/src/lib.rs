@@ -4,7 +4,8 @@
 //! - [`time`]: the bounded time type every module uses.
 //! - [`features`]: activities and attributes to a feature vector.
 //! - [`lead`]: the lead, its limits and validation; [`quote`]: user input
-//!   quoted in errors.
+//!   quoted in errors; [`hex`]: the one hex codec; [`spelling`]: enums
+//!   written as words.
 //! - [`model`]: model files and the linear model that explains each score.
 //! - [`rules`]: the explicit role, fit and qualification rules.
 //! - [`qualification`] and [`scoring`]: one lead in, the whole answer out.
@@ -18,6 +19,7 @@
 pub mod evaluation;
 pub mod features;
 pub mod handoff;
+pub mod hex;
 pub mod lead;
 pub mod model;
 pub mod pipeline_health;
@@ -25,4 +27,5 @@ pub mod qualification;
 pub mod quote;
 pub mod rules;
 pub mod scoring;
+pub mod spelling;
 pub mod time;

@@ -136,10 +136,5 @@ fn file_sha256(path: &Path) -> Result<String, InputError> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
-}
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(leadscore_core::hex::encode(&hasher.finalize()))
 }

@@ -4,7 +4,8 @@
 //! the service. The service uses the feature spec, standardization,
 //! coefficients, intercept, threshold and points scale; `metrics`,
 //! `hyperparameters` and `training` are kept as JSON and shown in model
-//! cards. Versions look like `20261123T103000Z-1a2b3c4d` (UTC creation time,
+//! cards, and the headline metrics (AUC, log-loss, Brier, calibration) are
+//! read from `metrics` by type ([`ModelFile::headline_metrics`]). Versions look like `20261123T103000Z-1a2b3c4d` (UTC creation time,
 //! then a content hash), so sorting versions sorts them by time.
 
 use std::path::Path;
@@ -175,7 +176,8 @@ impl ModelFile {
             ));
         }
         self.check_feature_names()?;
-        self.check_folded()
+        self.check_folded()?;
+        self.headline_metrics().map(drop)
     }
 
     /// Raw-unit weights and intercept: the standardization folded into the
@@ -279,29 +281,52 @@ pub struct CalibrationBin {
     pub count: u64,
 }
 
-/// The metrics a model card shows, read from the free-form `metrics`
-/// section (absent fields are zero / empty: older or hand-made files).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// The metrics a model card shows, read from the `metrics` section; the
+/// rest of the section is shown as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HeadlineMetrics {
     /// Test ROC AUC.
-    #[serde(default)]
     pub auc: f64,
     /// Test log-loss.
-    #[serde(default)]
     pub log_loss: f64,
     /// Test Brier score.
-    #[serde(default)]
     pub brier: f64,
     /// Test calibration table.
-    #[serde(default)]
     pub calibration: Vec<CalibrationBin>,
 }
 
 impl ModelFile {
-    /// Headline metrics of the `metrics` section.
-    pub fn headline_metrics(&self) -> HeadlineMetrics {
-        serde_json::from_value(self.metrics.clone()).unwrap_or_default()
+    /// Headline metrics of the `metrics` section: `None` when the file
+    /// records none (no section, or `null`: hand-made files), and an error
+    /// naming the field when the section is there without them. A trainer
+    /// writing another schema is thereby refused at load, where it used to
+    /// show as AUC 0 on every card.
+    pub fn headline_metrics(&self) -> Result<Option<HeadlineMetrics>, String> {
+        let m = &self.metrics;
+        if m.is_null() {
+            return Ok(None);
+        }
+        if !m.is_object() {
+            return Err("metrics must be an object (or absent)".into());
+        }
+        Ok(Some(HeadlineMetrics {
+            auc: metric(m, "auc")?,
+            log_loss: metric(m, "log_loss")?,
+            brier: metric(m, "brier")?,
+            calibration: metric(m, "calibration")?,
+        }))
     }
+}
+
+/// Field `name` of the `metrics` object, typed.
+fn metric<T: serde::de::DeserializeOwned>(
+    metrics: &serde_json::Value,
+    name: &str,
+) -> Result<T, String> {
+    let value = metrics
+        .get(name)
+        .ok_or_else(|| format!("metrics.{name} is missing"))?;
+    T::deserialize(value).map_err(|e| format!("metrics.{name}: {e}"))
 }
 
 #[cfg(test)]
@@ -342,6 +367,40 @@ mod tests {
             hyperparameters: serde_json::Value::Null,
             metrics: serde_json::Value::Null,
             training: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn metrics_are_read_by_type_and_drift_is_refused_naming_the_field() {
+        let mut m = model();
+        assert_eq!(m.headline_metrics(), Ok(None), "no section: no metrics");
+        let bin = serde_json::json!({"lower": 0.0, "upper": 0.1,
+            "predicted_mean": 0.05, "observed_rate": 0.04, "count": 7});
+        m.metrics = serde_json::json!({"auc": 0.8, "log_loss": 0.4, "brier": 0.1,
+            "calibration": [bin], "lift": []});
+        let h = m.headline_metrics().unwrap().unwrap();
+        assert_eq!((h.auc, h.log_loss, h.brier), (0.8, 0.4, 0.1));
+        assert_eq!(h.calibration.len(), 1);
+        assert_eq!(m.validate(), Ok(()));
+
+        for (drift, named) in [
+            (
+                serde_json::json!({"roc_auc": 0.8, "log_loss": 0.4, "brier": 0.1, "calibration": []}),
+                "metrics.auc is missing",
+            ),
+            (
+                serde_json::json!({"auc": "0.8", "log_loss": 0.4, "brier": 0.1, "calibration": []}),
+                "metrics.auc: invalid type",
+            ),
+            (
+                serde_json::json!({"auc": 0.8, "log_loss": 0.4, "brier": 0.1, "calibration": [{"lower": 0}]}),
+                "metrics.calibration: missing field",
+            ),
+            (serde_json::json!([0.8]), "metrics must be an object"),
+        ] {
+            m.metrics = drift;
+            let e = m.validate().unwrap_err();
+            assert!(e.starts_with(named), "{e}");
         }
     }
 

@@ -161,7 +161,7 @@ impl Rules {
             src.error(offset, e.message().trim().to_owned())
         })?;
         let digest = Sha256::digest(text.as_bytes());
-        let version = format!("sha256:{}", &hex(&digest)[..16]);
+        let version = format!("sha256:{}", &crate::hex::encode(&digest)[..16]);
 
         let roles = raw
             .roles
@@ -387,9 +387,4 @@ fn condition(src: &Source<'_>, rule: &Spanned<RawCondition>) -> Result<Condition
         ));
     }
     Ok(Condition { field, test })
-}
-
-/// Lower-case hexadecimal of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
