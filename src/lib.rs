@@ -7,13 +7,13 @@
 //! [`store`] persists, [`grpc`] converts at the edge, [`server`] runs it
 //! and [`cli`] / [`config`] start it.
 
+pub mod call_limits;
 pub mod cli;
 pub mod client;
 pub mod config;
 pub mod connections;
 pub mod grpc;
 pub mod lifecycle;
-pub mod limits;
 pub mod metrics;
 pub mod pb;
 pub mod security;

@@ -9,7 +9,7 @@
 //! ([`crate::connections`]), then TLS (when configured), and is kept alive
 //! by HTTP/2 PINGs. Every call passes, in order: the token and scope check
 //! when tokens are configured ([`crate::security::auth_layer`]), then the
-//! concurrency limit and the per-call deadline ([`crate::limits`]).
+//! concurrency limit and the per-call deadline ([`crate::call_limits`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 
 use tonic::transport::Server;
 
+use crate::call_limits::CallLimitsLayer;
 use crate::config::StartError;
 use crate::connections::{self, ConnectionLimits};
 use crate::grpc::lead_service::LeadApi;
@@ -27,7 +28,6 @@ use crate::grpc::message_limit::MessageLimitLayer;
 use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
 use crate::lifecycle::Lifecycle;
-use crate::limits::CallLimitsLayer;
 use crate::metrics::Metrics;
 use crate::metrics::layer::MetricsLayer;
 use crate::pb;

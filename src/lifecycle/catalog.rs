@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::model::{LinearModel, ModelFile, RegistryError, registry};
+use crate::model::{LinearModel, ModelDirError, ModelFile, candidates};
 
 use super::LifecycleError;
 
@@ -74,8 +74,8 @@ pub struct Catalog {
 impl Catalog {
     /// Reloads new or changed files and forgets deleted ones; returns how
     /// many new or changed files were refused.
-    pub fn rescan(&mut self, dir: &Path) -> Result<u64, RegistryError> {
-        let paths = registry::model_paths(dir)?;
+    pub fn rescan(&mut self, dir: &Path) -> Result<u64, ModelDirError> {
+        let paths = candidates::model_paths(dir)?;
         let mut refused = 0;
         self.files.retain(|p, _| paths.contains(p));
         for path in paths {

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use crate::model::{LinearModel, RegistryError};
+use crate::model::{LinearModel, ModelDirError};
 use crate::quote::quote;
 use crate::rules::{Rules, RulesError};
 use crate::scoring::Scorer;
@@ -40,7 +40,7 @@ pub type SharedScorer = Arc<ArcSwap<Scorer>>;
 pub enum LifecycleError {
     /// The models directory could not be read, or holds no valid model.
     #[error(transparent)]
-    Registry(#[from] RegistryError),
+    Registry(#[from] ModelDirError),
     /// The rules file is unusable (at start).
     #[error(transparent)]
     Rules(#[from] RulesError),
@@ -107,7 +107,7 @@ impl Lifecycle {
             Some(v) => catalog.valid(v).map_err(|e| e.for_version(v))?,
             None => catalog
                 .newest()
-                .ok_or_else(|| RegistryError::NoValidModel {
+                .ok_or_else(|| ModelDirError::NoValidModel {
                     dir: models_dir.to_owned(),
                     skipped: catalog.refused_count(),
                 })?,

@@ -9,7 +9,7 @@
 //!   periodic sweep; [`feed`]: the change feed, one reader per process
 //!   fanning out to every watcher.
 //! - [`export`]: the store as the training job's CSV input;
-//!   [`health_sql`]: the facts pipeline health judges.
+//!   [`pipeline_sql`]: the facts pipeline health judges.
 //! - [`activity_limit`]: the per-lead activity limit of recorded events.
 //! - Backends: [`sqlite`] (an embedded file, the default, guarded by
 //!   [`sqlite_file`]) and [`postgres`]
@@ -29,9 +29,9 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod feed;
-pub mod health_sql;
 pub mod list_sql;
 pub mod ops;
+pub mod pipeline_sql;
 pub mod postgres;
 pub mod record;
 pub mod sql_tx;

@@ -412,7 +412,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<PipelineFacts, StoreError> {
-        super::health_sql::pipeline_facts(&mut self.0, from, to)
+        super::pipeline_sql::pipeline_facts(&mut self.0, from, to)
     }
 
     fn leads_after(&mut self, after: &str, max: usize) -> Result<Vec<LeadRecord>, StoreError> {

@@ -21,7 +21,7 @@ use crate::fit;
 use crate::input::History;
 use crate::model::Fitted;
 use crate::settings::Settings;
-use leadscore_core::evaluation as metrics;
+use leadscore_core::evaluation;
 
 /// Writes the export of `fitted` (trained with `c`) and its test rows.
 pub fn write(
@@ -62,7 +62,7 @@ pub fn write(
         "feature_names": names,
         "coefficients": fitted.coefs.w.to_vec(),
         "intercept": fitted.coefs.b,
-        "test_auc": metrics::auc(test_p, &test_y),
+        "test_auc": evaluation::auc(test_p, &test_y),
         "fit_seconds": fit_seconds,
         "train_rows": fitted.labels.len(),
         "test_rows": test_y.len(),

@@ -19,7 +19,7 @@ use crate::input::{History, Shape};
 use crate::progress;
 use crate::settings::Settings;
 use crate::split;
-use leadscore_core::evaluation as metrics;
+use leadscore_core::evaluation;
 
 /// One evaluated grid point.
 #[derive(Debug, Clone, Serialize)]
@@ -97,8 +97,8 @@ pub fn select(
             grid.push(GridPoint {
                 half_life_days: half_life,
                 c,
-                log_loss: metrics::log_loss(&p, &y_valid),
-                auc: metrics::auc(&p, &y_valid),
+                log_loss: evaluation::log_loss(&p, &y_valid),
+                auc: evaluation::auc(&p, &y_valid),
             });
             warm = Some(coefs);
         }

@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::OnceLock;
 
-use leadscore_core::evaluation as metrics;
+use leadscore_core::evaluation;
 use leadscore_core::features::CompiledFeatures;
 use leadscore_core::model::linear::logistic;
 use leadscore_core::model::{LinearModel, ModelFile};
@@ -123,7 +123,7 @@ fn test_auc_is_within_0_01_of_the_true_model() {
         .iter()
         .map(|&r| f.trained.history.leads[r].won)
         .collect();
-    let true_auc = metrics::auc(&score::predict(&f.trained.history, &f.truth, rows), &y);
+    let true_auc = evaluation::auc(&score::predict(&f.trained.history, &f.truth, rows), &y);
     let auc = f.trained.evaluation.auc;
     assert!(
         (auc - true_auc).abs() <= 0.01,

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use leadscore_core::evaluation as metrics;
+use leadscore_core::evaluation;
 use leadscore_core::model::{LinearModel, ModelFile};
 use serde::Serialize;
 
@@ -34,9 +34,9 @@ pub struct Evaluation {
     /// Brier score.
     pub brier: f64,
     /// 10-bin calibration table.
-    pub calibration: Vec<metrics::CalibrationBin>,
+    pub calibration: Vec<evaluation::CalibrationBin>,
     /// Lift by decile.
-    pub lift: Vec<metrics::Decile>,
+    pub lift: Vec<evaluation::Decile>,
     /// Precision / recall / confusion at the MQL threshold.
     pub threshold: ThresholdMetrics,
     /// ROC curve points (for the report, not stored).
@@ -53,13 +53,13 @@ impl Evaluation {
             rows: y.len(),
             positives,
             base_rate: positives as f64 / y.len().max(1) as f64,
-            auc: metrics::auc(p, y),
-            log_loss: metrics::log_loss(p, y),
-            brier: metrics::brier(p, y),
-            calibration: metrics::calibration(p, y),
-            lift: metrics::lift(p, y),
+            auc: evaluation::auc(p, y),
+            log_loss: evaluation::log_loss(p, y),
+            brier: evaluation::brier(p, y),
+            calibration: evaluation::calibration(p, y),
+            lift: evaluation::lift(p, y),
             threshold: threshold::at(p, y, threshold, rule),
-            roc: metrics::roc_curve(p, y),
+            roc: evaluation::roc_curve(p, y),
         }
     }
 

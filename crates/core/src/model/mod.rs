@@ -4,15 +4,15 @@
 //! - [`file`]: the on-disk JSON format and its validation.
 //! - [`linear`]: a loaded model turned into raw-unit weights that explain
 //!   every score term by term.
-//! - [`registry`]: which files of a directory are model candidates.
+//! - [`candidates`]: which files of a directory are model candidates.
 
+pub mod candidates;
 pub mod file;
 pub mod linear;
-pub mod registry;
 
+pub use candidates::ModelDirError;
 pub use file::{
     CalibrationBin, HeadlineMetrics, MODEL_FORMAT, ModelFile, ModelFileError, PointsScale,
     Standardization,
 };
 pub use linear::{Explanation, LinearModel, Term};
-pub use registry::RegistryError;

@@ -5,17 +5,17 @@
 //!   reason.
 //! - [`conditions`]: the field tests (equals / in list / range / regex)
 //!   shared by fit points and disqualifiers.
-//! - [`fit`]: roles (title pattern → seniority → decision-maker), fit
+//! - [`assessment`]: roles (title pattern → seniority → decision-maker), fit
 //!   points, grades and disqualifiers of one profile.
 
+pub mod assessment;
 pub mod conditions;
-pub mod fit;
 pub mod parse;
 
 use std::fmt;
 
+pub use assessment::{FitAssessment, RoleAssessment};
 pub use conditions::{Condition, ProfileField, Test};
-pub use fit::{FitAssessment, RoleAssessment};
 pub use parse::RulesError;
 
 /// Fit grade, A best.

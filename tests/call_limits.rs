@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use leadscore::limits::CallLimitsLayer;
+use leadscore::call_limits::CallLimitsLayer;
 use leadscore::server::ServerOptions;
 use tokio::sync::Notify;
 use tonic::Code;

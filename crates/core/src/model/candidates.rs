@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Why no model could be served.
 #[derive(Debug, thiserror::Error)]
-pub enum RegistryError {
+pub enum ModelDirError {
     /// The directory could not be listed.
     #[error("cannot list models directory {dir}: {source}")]
     ListDir {
@@ -29,8 +29,8 @@ pub enum RegistryError {
 }
 
 /// Candidate model files in `dir`, sorted by path.
-pub fn model_paths(dir: &Path) -> Result<Vec<PathBuf>, RegistryError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| RegistryError::ListDir {
+pub fn model_paths(dir: &Path) -> Result<Vec<PathBuf>, ModelDirError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ModelDirError::ListDir {
         dir: dir.to_owned(),
         source,
     })?;
