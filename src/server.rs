@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use tonic::transport::Server;
+use tonic_health::server::HealthReporter;
 
 use crate::call_limits::CallLimitsLayer;
 use crate::config::StartError;
@@ -96,11 +97,7 @@ pub async fn run(
 ) -> Result<(), StartError> {
     let drain_timeout = options.drain_timeout;
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<ScoringServiceServer<ScoringApi>>()
-        .await;
-    health.set_serving::<LeadServiceServer<LeadApi>>().await;
-    health.set_serving::<ModelServiceServer<ModelApi>>().await;
+    report_serving(&health).await;
 
     // Both reflection versions: grpcurl speaks v1, many clients still v1alpha.
     let reflection = || {
@@ -116,24 +113,7 @@ pub async fn run(
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
 
     let draining = Arc::new(Notify::new());
-    let signal = {
-        let draining = draining.clone();
-        async move {
-            shutdown.await;
-            tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
-            health
-                .set_not_serving::<ScoringServiceServer<ScoringApi>>()
-                .await;
-            health.set_not_serving::<LeadServiceServer<LeadApi>>().await;
-            health
-                .set_not_serving::<ModelServiceServer<ModelApi>>()
-                .await;
-            health
-                .set_service_status("", tonic_health::ServingStatus::NotServing)
-                .await;
-            draining.notify_one();
-        }
-    };
+    let signal = announce_shutdown(shutdown, health, draining.clone());
     match listener.local_addr() {
         Ok(addr) => tracing::info!(%addr, "serving leadscore.v1"),
         Err(e) => tracing::warn!(error = %e, "serving leadscore.v1 on an unknown address"),
@@ -169,6 +149,47 @@ pub async fn run(
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
         .serve_with_incoming_shutdown(incoming, signal);
+    serve_then_drain(server, &draining, drain_timeout).await
+}
+
+/// Reports every leadscore service SERVING.
+async fn report_serving(health: &HealthReporter) {
+    health
+        .set_serving::<ScoringServiceServer<ScoringApi>>()
+        .await;
+    health.set_serving::<LeadServiceServer<LeadApi>>().await;
+    health.set_serving::<ModelServiceServer<ModelApi>>().await;
+}
+
+/// Completes after `shutdown`, once every service (and the server as a
+/// whole) reports NOT_SERVING, and then wakes `draining`.
+async fn announce_shutdown(
+    shutdown: impl Future<Output = ()>,
+    health: HealthReporter,
+    draining: Arc<Notify>,
+) {
+    shutdown.await;
+    tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
+    health
+        .set_not_serving::<ScoringServiceServer<ScoringApi>>()
+        .await;
+    health.set_not_serving::<LeadServiceServer<LeadApi>>().await;
+    health
+        .set_not_serving::<ModelServiceServer<ModelApi>>()
+        .await;
+    health
+        .set_service_status("", tonic_health::ServingStatus::NotServing)
+        .await;
+    draining.notify_one();
+}
+
+/// Runs `server` until it ends or `draining` is woken, then gives the
+/// in-flight calls at most `drain_timeout`.
+async fn serve_then_drain(
+    server: impl Future<Output = Result<(), tonic::transport::Error>>,
+    draining: &Notify,
+    drain_timeout: Duration,
+) -> Result<(), StartError> {
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return Ok(result?),

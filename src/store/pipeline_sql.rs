@@ -29,15 +29,53 @@ pub fn pipeline_facts<C: Conn>(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<PipelineFacts, StoreError> {
-    let (p1, p2, p3) = (C::placeholder(1), C::placeholder(2), C::placeholder(3));
     let window = [time(Some(from)), time(Some(to))];
+    let in_window = changes_in_window::<C>();
+    Ok(PipelineFacts {
+        from,
+        to,
+        outcomes: outcomes(conn, &window)?,
+        funnel: funnel(conn, &window)?,
+        sqls: count(
+            conn,
+            &format!("SELECT COUNT(DISTINCT lead_id) {in_window}"),
+            &of_kind(from, to, ChangeKind::ToSql),
+        )?,
+        overdue_announced: count(
+            conn,
+            &format!("SELECT COUNT(*) {in_window}"),
+            &of_kind(from, to, ChangeKind::FollowUpOverdue),
+        )?,
+        hand_back_reasons: hand_back_reasons(conn, from, to)?,
+        overdue_open: overdue_open(conn, to)?,
+    })
+}
 
+/// The `FROM … WHERE` of one kind of stage change in the window: parameters
+/// are [`of_kind`].
+fn changes_in_window<C: Conn>() -> String {
+    let (p1, p2, p3) = (C::placeholder(1), C::placeholder(2), C::placeholder(3));
+    format!("FROM stage_changes WHERE at >= {p1} AND at < {p2} AND kind = {p3}")
+}
+
+/// The parameters of [`changes_in_window`].
+fn of_kind(from: Timestamp, to: Timestamp, kind: ChangeKind) -> [Value; 3] {
+    [
+        time(Some(from)),
+        time(Some(to)),
+        Value::Int(Some(i64::from(change_code(kind)))),
+    ]
+}
+
+/// Leads with an outcome in the window, with the scores they had.
+fn outcomes<C: Conn>(conn: &mut C, window: &[Value]) -> Result<Vec<ScoredOutcome>, StoreError> {
+    let (p1, p2) = (C::placeholder(1), C::placeholder(2));
     let mut outcomes = Vec::new();
     let sql = format!(
         "SELECT hand_off, score, model_version, shadow_score, shadow_model_version FROM leads \
          WHERE outcome_at >= {p1} AND outcome_at < {p2}"
     );
-    conn.query(&sql, &window, &mut |r| {
+    conn.query(&sql, window, &mut |r| {
         outcomes.push(ScoredOutcome {
             won: r.int(0)? == Some(i64::from(hand_off_code(HandOff::Won))),
             probability: r.real(1)?.unwrap_or(0.0) / 100.0,
@@ -49,7 +87,12 @@ pub fn pipeline_facts<C: Conn>(
         });
         Ok(())
     })?;
+    Ok(outcomes)
+}
 
+/// The funnel of the leads that qualified in the window.
+fn funnel<C: Conn>(conn: &mut C, window: &[Value]) -> Result<Funnel, StoreError> {
+    let (p1, p2) = (C::placeholder(1), C::placeholder(2));
     let (mql, sql_, accepted, won, lost) = (
         change_code(ChangeKind::ToMql),
         change_code(ChangeKind::ToSql),
@@ -76,7 +119,7 @@ pub fn pipeline_facts<C: Conn>(
            GROUP BY c.lead_id) AS cohort"
     );
     let mut funnel = Funnel::default();
-    conn.query(&sql, &window, &mut |r| {
+    conn.query(&sql, window, &mut |r| {
         let n = |i| -> Result<u64, StoreError> {
             Ok(u64::try_from(r.int(i)?.unwrap_or(0)).unwrap_or(0))
         };
@@ -89,51 +132,38 @@ pub fn pipeline_facts<C: Conn>(
         };
         Ok(())
     })?;
+    Ok(funnel)
+}
 
-    let of_kind = |k: ChangeKind| {
-        [
-            time(Some(from)),
-            time(Some(to)),
-            Value::Int(Some(i64::from(change_code(k)))),
-        ]
-    };
-    let in_window = format!("FROM stage_changes WHERE at >= {p1} AND at < {p2} AND kind = {p3}");
-    let sqls = count(
-        conn,
-        &format!("SELECT COUNT(DISTINCT lead_id) {in_window}"),
-        &of_kind(ChangeKind::ToSql),
-    )?;
-    let overdue_announced = count(
-        conn,
-        &format!("SELECT COUNT(*) {in_window}"),
-        &of_kind(ChangeKind::FollowUpOverdue),
-    )?;
+/// Hand-backs in the window by reason, most frequent first.
+fn hand_back_reasons<C: Conn>(
+    conn: &mut C,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<(String, u64)>, StoreError> {
     let mut hand_back_reasons = Vec::new();
     let sql = format!(
-        "SELECT reason, COUNT(*) {in_window} GROUP BY reason ORDER BY COUNT(*) DESC, reason \
-         LIMIT {MAX_REASONS}"
+        "SELECT reason, COUNT(*) {} GROUP BY reason ORDER BY COUNT(*) DESC, reason \
+         LIMIT {MAX_REASONS}",
+        changes_in_window::<C>()
     );
-    conn.query(&sql, &of_kind(ChangeKind::Recycled), &mut |r| {
+    conn.query(&sql, &of_kind(from, to, ChangeKind::Recycled), &mut |r| {
         let n = u64::try_from(r.int(1)?.unwrap_or(0)).unwrap_or(0);
         hand_back_reasons.push((r.text(0)?.unwrap_or_default(), n));
         Ok(())
     })?;
-    let overdue_open = count(
+    Ok(hand_back_reasons)
+}
+
+/// Accepted, still open leads whose follow-up deadline passed before `to`.
+fn overdue_open<C: Conn>(conn: &mut C, to: Timestamp) -> Result<u64, StoreError> {
+    let (p1, p2) = (C::placeholder(1), C::placeholder(2));
+    count(
         conn,
         &format!("SELECT COUNT(*) FROM leads WHERE hand_off = {p1} AND follow_up_due < {p2}"),
         &[
             Value::Int(Some(i64::from(hand_off_code(HandOff::Accepted)))),
             time(Some(to)),
         ],
-    )?;
-    Ok(PipelineFacts {
-        from,
-        to,
-        outcomes,
-        funnel,
-        sqls,
-        hand_back_reasons,
-        overdue_announced,
-        overdue_open,
-    })
+    )
 }

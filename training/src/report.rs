@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use leadscore_core::features::normalize_category;
-use leadscore_core::model::LinearModel;
+use leadscore_core::model::{LinearModel, ModelFile};
 
 use crate::error::OutputError;
+use crate::evaluate::Evaluation;
 use crate::input::History;
 use crate::plots::{self, Series};
 use crate::train::Trained;
@@ -26,8 +27,26 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
     })?;
     let e = &trained.evaluation;
     let model = LinearModel::new(trained.file.clone());
-    let file = model.file();
+    charts(&images, e, &model)?;
 
+    let mut md = String::new();
+    summary(&mut md, version, trained, model.file());
+    test_metrics(&mut md, e);
+    mql_threshold(&mut md, version, e, model.file());
+    calibration_table(&mut md, e);
+    lift_table(&mut md, version, e);
+    weights_table(&mut md, version, &model);
+    md.push_str(&profile_lift(&trained.history));
+    let path = dir.join(format!("{version}.md"));
+    std::fs::write(&path, md).map_err(|source| OutputError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// The SVG charts in `images`: ROC, calibration, lift and weights.
+fn charts(images: &Path, e: &Evaluation, model: &LinearModel) -> Result<(), OutputError> {
     plots::unit_lines(
         &images.join("roc.svg"),
         &format!("ROC (AUC {:.3})", e.auc),
@@ -77,9 +96,12 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
         "raw-unit weight",
         &weights,
     )?;
+    Ok(())
+}
 
-    let mut md = String::new();
-    let t = &e.threshold;
+/// The title and what the model was trained and evaluated on.
+fn summary(md: &mut String, version: &str, trained: &Trained, file: &ModelFile) {
+    let e = &trained.evaluation;
     let _ = writeln!(md, "# Lead-scoring model `{version}`\n");
     let _ = writeln!(
         md,
@@ -107,11 +129,21 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
         "- Class weighting: {}.\n",
         crate::train::CLASS_WEIGHTING
     );
+}
+
+/// The held-out metrics table.
+fn test_metrics(md: &mut String, e: &Evaluation) {
     let _ = writeln!(
         md,
         "## Test metrics\n\n| ROC AUC | log-loss | Brier | base rate |\n|---|---|---|---|\n| {:.4} | {:.4} | {:.4} | {:.4} |\n",
         e.auc, e.log_loss, e.brier, e.base_rate
     );
+}
+
+/// The MQL threshold, its precision and recall, the confusion table and
+/// the ROC and calibration charts.
+fn mql_threshold(md: &mut String, version: &str, e: &Evaluation, file: &ModelFile) {
+    let t = &e.threshold;
     let _ = writeln!(
         md,
         "## MQL threshold\n\nProbability **{:.4}** = **{} points** ({}).\n",
@@ -131,6 +163,10 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
         md,
         "![ROC curve]({version}/roc.svg)\n![Calibration]({version}/calibration.svg)\n"
     );
+}
+
+/// Predicted against observed, per probability bin.
+fn calibration_table(md: &mut String, e: &Evaluation) {
     let _ = writeln!(
         md,
         "### Calibration (10 bins)\n\n| bin | mean predicted | observed won rate | leads |\n|---|---|---|---|"
@@ -142,6 +178,10 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
             b.lower, b.upper, b.predicted_mean, b.observed_rate, b.count
         );
     }
+}
+
+/// Won rate and lift per score decile.
+fn lift_table(md: &mut String, version: &str, e: &Evaluation) {
     let _ = writeln!(
         md,
         "\n### Lift by decile\n\n![Lift]({version}/lift.svg)\n\n| decile | leads | won | won rate | lift | cumulative capture | lowest score |\n|---|---|---|---|---|---|---|"
@@ -153,6 +193,11 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
             d.decile, d.count, d.won, d.rate, d.lift, d.cumulative_capture, d.min_score
         );
     }
+}
+
+/// Weight and points of every feature, activities then categories.
+fn weights_table(md: &mut String, version: &str, model: &LinearModel) {
+    let file = model.file();
     let _ = writeln!(
         md,
         "\n## Weights and points\n\n![Weights]({version}/weights.svg)\n\nPoints per logit: {:.2}; a lead with no activity starts at the intercept (0 points).\n\n| feature | funnel stage | raw weight | points for one fresh activity |\n|---|---|---|---|",
@@ -184,13 +229,6 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
             (w * file.points.per_logit).round() as i64
         );
     }
-    md.push_str(&profile_lift(&trained.history));
-    let path = dir.join(format!("{version}.md"));
-    std::fs::write(&path, md).map_err(|source| OutputError::Write {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(path)
 }
 
 /// Won rate by value of each profile column (all closed leads).

@@ -198,90 +198,134 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
     ));
 
     let step = progress::start(format!("writing {}", args.out.display()));
-    std::fs::create_dir_all(&args.out).map_err(|source| OutputError::Write {
-        path: args.out.clone(),
-        source,
-    })?;
-    let leads_path = args.out.join("leads.csv");
-    let activities_path = args.out.join("activities.csv");
-    let mut leads_out = csv_writer(&leads_path)?;
-    let mut acts_out = csv_writer(&activities_path)?;
-    let w = |path: &Path, r: std::io::Result<()>| {
-        r.map_err(|source| OutputError::Write {
-            path: path.to_owned(),
-            source,
-        })
-    };
-    w(
-        &leads_path,
-        writeln!(
-            leads_out,
-            "lead_id,created_at,outcome,outcome_at,{}",
-            PROFILE_COLUMNS.join(",")
-        ),
-    )?;
-    w(
-        &activities_path,
-        writeln!(acts_out, "lead_id,activity_type,occurred_at,event_id"),
-    )?;
-    let (mut won, mut closed, mut events) = (0usize, 0usize, 0usize);
-    for i in 0..args.leads {
-        let mut lead = generate(args.seed, i, &compiled, &names);
-        let mut rng = lead_rng(args.seed ^ 0x5eed, i);
-        let outcome = match lead.outcome_at {
-            None => "open",
-            Some(at) => {
-                closed += 1;
-                let is_won = rng.random::<f64>() < logistic(intercept + lead.score);
-                won += usize::from(is_won);
-                after_outcome(&mut lead, at, is_won, &mut rng, i);
-                if is_won { "won" } else { "lost" }
-            }
-        };
-        let outcome_at = lead
-            .outcome_at
-            .map(Timestamp::to_rfc3339)
-            .unwrap_or_default();
-        w(
-            &leads_path,
-            writeln!(
-                leads_out,
-                "L{i:07},{},{outcome},{outcome_at},{}",
-                lead.created.to_rfc3339(),
-                lead.profile.join(",")
-            ),
-        )?;
-        for e in &lead.events {
-            w(
-                &activities_path,
-                writeln!(
-                    acts_out,
-                    "L{i:07},{},{},{}",
-                    names[e.kind],
-                    e.at.to_rfc3339(),
-                    e.id
-                ),
-            )?;
-            events += 1;
-        }
-    }
-    w(&leads_path, leads_out.flush())?;
-    w(&activities_path, acts_out.flush())?;
-    write_truth(&args.out, intercept, won, closed, args)?;
+    let totals = write_history(args, &compiled, &names, intercept)?;
+    write_truth(&args.out, intercept, totals.won, totals.closed, args)?;
     step.done(format!(
-        "{} leads ({closed} closed, {won} won), {events} activity rows",
-        args.leads
+        "{} leads ({} closed, {} won), {} activity rows",
+        args.leads, totals.closed, totals.won, totals.events
     ));
     Ok(())
 }
 
-/// A buffered file writer.
-fn csv_writer(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, OutputError> {
-    let f = std::fs::File::create(path).map_err(|source| OutputError::Write {
-        path: path.to_owned(),
+/// What [`write_history`] wrote.
+#[derive(Default)]
+struct Totals {
+    /// Closed leads that were won.
+    won: usize,
+    /// Closed leads.
+    closed: usize,
+    /// Activity rows.
+    events: usize,
+}
+
+/// Writes `leads.csv` and `activities.csv`, each lead's outcome drawn from
+/// the true model with `intercept`.
+fn write_history(
+    args: &SimulateArgs,
+    compiled: &CompiledFeatures,
+    names: &[&str],
+    intercept: f64,
+) -> Result<Totals, OutputError> {
+    std::fs::create_dir_all(&args.out).map_err(|source| OutputError::Write {
+        path: args.out.clone(),
         source,
     })?;
-    Ok(std::io::BufWriter::with_capacity(1 << 20, f))
+    let mut leads_out = CsvOut::create(args.out.join("leads.csv"))?;
+    let mut acts_out = CsvOut::create(args.out.join("activities.csv"))?;
+    writeln!(
+        leads_out,
+        "lead_id,created_at,outcome,outcome_at,{}",
+        PROFILE_COLUMNS.join(",")
+    )?;
+    writeln!(acts_out, "lead_id,activity_type,occurred_at,event_id")?;
+    let mut totals = Totals::default();
+    for i in 0..args.leads {
+        let mut lead = generate(args.seed, i, compiled, names);
+        let outcome = close(&mut lead, args.seed, i, intercept, &mut totals);
+        let outcome_at = lead
+            .outcome_at
+            .map(Timestamp::to_rfc3339)
+            .unwrap_or_default();
+        writeln!(
+            leads_out,
+            "L{i:07},{},{outcome},{outcome_at},{}",
+            lead.created.to_rfc3339(),
+            lead.profile.join(",")
+        )?;
+        for e in &lead.events {
+            writeln!(
+                acts_out,
+                "L{i:07},{},{},{}",
+                names[e.kind],
+                e.at.to_rfc3339(),
+                e.id
+            )?;
+            totals.events += 1;
+        }
+    }
+    leads_out.finish()?;
+    acts_out.finish()?;
+    Ok(totals)
+}
+
+/// Draws the outcome of closed lead `i` from the true model and adds the
+/// activity at and after it; the outcome's name (`open` without one).
+fn close(
+    lead: &mut SimLead,
+    seed: u64,
+    i: usize,
+    intercept: f64,
+    totals: &mut Totals,
+) -> &'static str {
+    let mut rng = lead_rng(seed ^ 0x5eed, i);
+    let Some(at) = lead.outcome_at else {
+        return "open";
+    };
+    totals.closed += 1;
+    let is_won = rng.random::<f64>() < logistic(intercept + lead.score);
+    totals.won += usize::from(is_won);
+    after_outcome(lead, at, is_won, &mut rng, i);
+    if is_won { "won" } else { "lost" }
+}
+
+/// A buffered CSV file being written, with its path for errors.
+struct CsvOut {
+    /// Where it goes.
+    path: PathBuf,
+    /// The open file.
+    out: std::io::BufWriter<std::fs::File>,
+}
+
+impl CsvOut {
+    /// Creates (or truncates) the file at `path`.
+    fn create(path: PathBuf) -> Result<CsvOut, OutputError> {
+        let f = std::fs::File::create(&path).map_err(|source| OutputError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        let out = std::io::BufWriter::with_capacity(1 << 20, f);
+        Ok(CsvOut { path, out })
+    }
+
+    /// What `writeln!` calls: a failed write names the file.
+    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> Result<(), OutputError> {
+        let written = self.out.write_fmt(args);
+        self.checked(written)
+    }
+
+    /// Flushes the buffer to the file.
+    fn finish(mut self) -> Result<(), OutputError> {
+        let flushed = self.out.flush();
+        self.checked(flushed)
+    }
+
+    /// An I/O result, its error naming the file.
+    fn checked(&self, r: std::io::Result<()>) -> Result<(), OutputError> {
+        r.map_err(|source| OutputError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
 }
 
 /// The random stream of lead `i` (independent of every other lead).
@@ -305,6 +349,39 @@ fn start() -> Timestamp {
 /// Generates lead `i` (profile, activities up to outcome or export, true score).
 fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) -> SimLead {
     let mut rng = lead_rng(seed, i);
+    let (profile, intent) = profile(&mut rng);
+    let created = after_days(start(), rng.random::<f64>() * SPAN_DAYS);
+    let export = after_days(start(), SPAN_DAYS);
+    let life = rng.random_range(5.0..200.0);
+    let outcome_at = Some(after_days(created, life)).filter(|&at| at < export);
+    let end = outcome_at.unwrap_or(export);
+    let engagement = Gamma::new(2.0, 0.5).expect("valid gamma").sample(&mut rng) * intent;
+    let life = Life {
+        lead: i,
+        created,
+        window_days: end.since(created).as_days_f64(),
+        last: end.saturating_sub(Span::seconds(1)),
+    };
+    let mut events = Vec::new();
+    rate_events(&mut rng, &life, engagement, &mut events);
+    negative_events(&mut rng, &life, &mut events);
+    bot_burst(&mut rng, &life, &mut events);
+    delivery_retries(&mut rng, &mut events);
+    let score = match outcome_at {
+        Some(at) => true_score(compiled, names, &events, at.saturating_sub(Span::micros(1))),
+        None => 0.0,
+    };
+    SimLead {
+        profile,
+        created,
+        outcome_at,
+        events,
+        score,
+    }
+}
+
+/// A lead's profile columns and the intent multiplier of its title.
+fn profile(rng: &mut StdRng) -> ([String; 7], f64) {
     let pick = |rng: &mut StdRng, items: &[&'static str]| items[rng.random_range(0..items.len())];
     let mut u = rng.random::<f64>();
     let (title, _, intent) = *TITLES
@@ -325,7 +402,7 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
             }
         }
         "Head of Sales" => "Sales",
-        _ => pick(&mut rng, &DEPARTMENTS),
+        _ => pick(rng, &DEPARTMENTS),
     };
     let company = rng.random_range(1..3000);
     let email_domain = if title == "Student" {
@@ -339,73 +416,92 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
     } else {
         format!("company{company}.com")
     };
-    let size = pick(&mut rng, &SIZES);
+    let size = pick(rng, &SIZES);
     let revenue = 10f64.powf(rng.random_range(5.0..9.5)).round();
     let profile = [
         title.to_owned(),
         department.to_owned(),
-        pick(&mut rng, &INDUSTRIES).to_owned(),
-        pick(&mut rng, &COUNTRIES).to_owned(),
+        pick(rng, &INDUSTRIES).to_owned(),
+        pick(rng, &COUNTRIES).to_owned(),
         size.to_owned(),
         format!("{revenue}"),
         email_domain,
     ];
+    (profile, intent)
+}
 
-    let created = after_days(start(), rng.random::<f64>() * SPAN_DAYS);
-    let export = after_days(start(), SPAN_DAYS);
-    let life = rng.random_range(5.0..200.0);
-    let outcome_at = Some(after_days(created, life)).filter(|&at| at < export);
-    let end = outcome_at.unwrap_or(export);
-    let window_days = end.since(created).as_days_f64();
-    let engagement = Gamma::new(2.0, 0.5).expect("valid gamma").sample(&mut rng) * intent;
-    let mut events = Vec::new();
-    let push = |kind: usize, at: Timestamp, events: &mut Vec<Event>| {
-        let id = format!("E{i}-{}", events.len());
-        events.push(Event { kind, at, id });
-    };
+/// The span of one lead's activities before its outcome (or the export).
+struct Life {
+    /// Lead index, part of every event id.
+    lead: usize,
+    /// Creation time.
+    created: Timestamp,
+    /// Days from creation to the outcome or the export.
+    window_days: f64,
+    /// The last second an activity can fall on.
+    last: Timestamp,
+}
+
+impl Life {
+    /// Adds an activity of `kind` at `at` (at most [`Life::last`]) with the
+    /// next event id.
+    fn push(&self, events: &mut Vec<Event>, kind: usize, at: Timestamp) {
+        let id = format!("E{}-{}", self.lead, events.len());
+        events.push(Event {
+            kind,
+            at: at.min(self.last),
+            id,
+        });
+    }
+
+    /// A uniformly random time in the lead's life.
+    fn random_time(&self, rng: &mut StdRng) -> Timestamp {
+        after_days(self.created, rng.random::<f64>() * self.window_days)
+    }
+}
+
+/// Activities of every positive type at its Poisson rate, scaled by engagement.
+fn rate_events(rng: &mut StdRng, life: &Life, engagement: f64, events: &mut Vec<Event>) {
     for (kind, &(_, _, rate)) in TRUE_ACTIVITIES.iter().enumerate() {
-        let lambda = rate * engagement * window_days;
+        let lambda = rate * engagement * life.window_days;
         let n = if lambda > 0.0 {
-            Poisson::new(lambda)
-                .expect("valid poisson")
-                .sample(&mut rng) as usize
+            Poisson::new(lambda).expect("valid poisson").sample(rng) as usize
         } else {
             0
         };
         for _ in 0..n {
-            let at = after_days(created, rng.random::<f64>() * window_days);
-            push(
-                kind,
-                at.min(end.saturating_sub(Span::seconds(1))),
-                &mut events,
-            );
+            let at = life.random_time(rng);
+            life.push(events, kind, at);
         }
     }
+}
+
+/// At most one of each negative signal, with its probability.
+fn negative_events(rng: &mut StdRng, life: &Life, events: &mut Vec<Event>) {
     for (k, &(_, _, probability)) in TRUE_NEGATIVES.iter().enumerate() {
         if rng.random::<f64>() < probability {
-            let at = after_days(created, rng.random::<f64>() * window_days);
-            push(
-                TRUE_ACTIVITIES.len() + k,
-                at.min(end.saturating_sub(Span::seconds(1))),
-                &mut events,
-            );
+            let at = life.random_time(rng);
+            life.push(events, TRUE_ACTIVITIES.len() + k, at);
         }
     }
-    // Bots and double clicks: bursts of the same type within seconds.
+}
+
+/// Bots and double clicks: sometimes a burst of page views or email clicks
+/// within seconds of an existing activity.
+fn bot_burst(rng: &mut StdRng, life: &Life, events: &mut Vec<Event>) {
     if rng.random::<f64>() < 0.05 && !events.is_empty() {
         let base = events[rng.random_range(0..events.len())].at;
         let kind = if rng.random::<f64>() < 0.5 { 9 } else { 7 };
         let mut at = base;
         for _ in 0..rng.random_range(5..30) {
             at = at.saturating_add(Span::seconds(rng.random_range(0..2)));
-            push(
-                kind,
-                at.min(end.saturating_sub(Span::seconds(1))),
-                &mut events,
-            );
+            life.push(events, kind, at);
         }
     }
-    // Delivery retries: the same event id twice.
+}
+
+/// Delivery retries: about 2 % of the events again, with the same id.
+fn delivery_retries(rng: &mut StdRng, events: &mut Vec<Event>) {
     let retries: Vec<usize> = (0..events.len())
         .filter(|_| rng.random::<f64>() < 0.02)
         .collect();
@@ -416,17 +512,6 @@ fn generate(seed: u64, i: usize, compiled: &CompiledFeatures, names: &[&str]) ->
             id: events[r].id.clone(),
         };
         events.push(copy);
-    }
-    let score = match outcome_at {
-        Some(at) => true_score(compiled, names, &events, at.saturating_sub(Span::micros(1))),
-        None => 0.0,
-    };
-    SimLead {
-        profile,
-        created,
-        outcome_at,
-        events,
-        score,
     }
 }
 

@@ -11,10 +11,10 @@ use crate::evaluate::Evaluation;
 use crate::export;
 use crate::hyperparameters::Hyperparameters;
 use crate::input::History;
-use crate::model::fit_rows;
+use crate::model::{Fitted, fit_rows};
 use crate::progress;
 use crate::score;
-use crate::select;
+use crate::select::{self, Choice};
 use crate::settings::Settings;
 use crate::split::{self, Fold};
 use crate::threshold;
@@ -42,98 +42,24 @@ pub struct Trained {
 /// Runs the whole pipeline on a loaded history.
 pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainError> {
     settings.validate()?;
-    let won = history.won();
-    let lost = history.leads.len() - won;
-    if won < settings.min_per_class || lost < settings.min_per_class {
-        return Err(DataError::TooFewOutcomes {
-            won,
-            lost,
-            min: settings.min_per_class,
-        }
-        .into());
-    }
-    let (activities, categorical) = history.candidate_features(settings.min_feature_leads);
-    if activities.is_empty() && categorical.is_empty() {
-        return Err(DataError::NoFeatures {
-            min: settings.min_feature_leads,
-        }
-        .into());
-    }
-    let candidates = Candidates {
-        activities,
-        categorical,
-        dedupe_window_seconds: settings.dedupe_window_seconds,
-    };
+    check_outcomes(&history, settings)?;
+    let candidates = candidates(&history, settings)?;
     let y = history.labels();
     let all: Vec<usize> = (0..history.leads.len()).collect();
     let times = history.outcome_times();
-    let (protocol, folds): (String, Vec<Fold>) = match &times {
-        Some(t) => (
-            format!(
-                "out-of-time test on the newest {:.0} % of closed leads",
-                settings.test_fraction * 100.0
-            ),
-            vec![split::out_of_time(&all, t, settings.test_fraction)],
-        ),
-        None => (
-            format!("stratified {}-fold cross-validation", settings.folds),
-            split::stratified(&all, &y, settings.folds, settings.seed),
-        ),
-    };
+    let (protocol, folds) = evaluation_splits(&all, &y, times.as_deref(), settings);
+    let pooled = evaluate_splits(&history, &candidates, &folds, &y, settings)?;
+    let (mql_threshold, rule) = threshold::choose(&pooled.p, &pooled.y, settings.target_precision);
+    let evaluation = Evaluation::new(&protocol, &pooled.p, &pooled.y, mql_threshold, &rule);
 
-    let mut pooled_p = Vec::new();
-    let mut pooled_y = Vec::new();
-    let mut choices = Vec::new();
-    for (i, fold) in folds.iter().enumerate() {
-        let step = progress::start(format!("evaluation split {} of {}", i + 1, folds.len()));
-        let choice = select::select(&history, &candidates, &fold.train, settings)?;
-        let fitted = fit_rows(
-            &history,
-            &candidates,
-            choice.half_life_days,
-            choice.c,
-            &fold.train,
-            settings,
-        )?;
-        let p = score::predict(&history, &fitted.scorer(), &fold.test);
-        if i == 0
-            && let Some(dir) = &settings.export_design
-        {
-            export::write(dir, &history, &fitted, &fold.test, choice.c, &p, settings)?;
-        }
-        pooled_y.extend(fold.test.iter().map(|&r| y[r]));
-        pooled_p.extend(p);
-        step.done(format!(
-            "{} train / {} test leads",
-            fold.train.len(),
-            fold.test.len()
-        ));
-        choices.push(choice);
-    }
-    let (mql_threshold, rule) = threshold::choose(&pooled_p, &pooled_y, settings.target_precision);
-    let evaluation = Evaluation::new(&protocol, &pooled_p, &pooled_y, mql_threshold, &rule);
-
-    let final_choice = if choices.len() == 1 {
-        choices[0].clone()
+    let final_choice = if pooled.choices.len() == 1 {
+        pooled.choices[0].clone()
     } else {
         select::select(&history, &candidates, &all, settings)?
     };
-    let step = progress::start(format!("final fit on all {} closed leads", all.len()));
-    let fitted = fit_rows(
-        &history,
-        &candidates,
-        final_choice.half_life_days,
-        final_choice.c,
-        &all,
-        settings,
-    )?;
-    step.done(format!(
-        "{} features",
-        fitted.spec.activities.len() + fitted.spec.categorical.len()
-    ));
-
+    let fitted = final_fit(&history, &candidates, &final_choice, &all, settings)?;
     let mut file = fitted.file(mql_threshold);
-    let hyperparameters = Hyperparameters::new(&final_choice, &choices, settings);
+    let hyperparameters = Hyperparameters::new(&final_choice, &pooled.choices, settings);
     file.hyperparameters = hyperparameters.to_json();
     file.metrics = serde_json::to_value(&evaluation).expect("metrics serialize");
     file.training = training_summary(&history, times.as_deref());
@@ -144,6 +70,137 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
         test_rows: folds[0].test.clone(),
         history,
     })
+}
+
+/// Refuses a history with too few won or lost leads to learn from.
+fn check_outcomes(history: &History, settings: &Settings) -> Result<(), TrainError> {
+    let won = history.won();
+    let lost = history.leads.len() - won;
+    if won < settings.min_per_class || lost < settings.min_per_class {
+        return Err(DataError::TooFewOutcomes {
+            won,
+            lost,
+            min: settings.min_per_class,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The features frequent enough to be candidates; at least one.
+fn candidates(history: &History, settings: &Settings) -> Result<Candidates, TrainError> {
+    let (activities, categorical) = history.candidate_features(settings.min_feature_leads);
+    if activities.is_empty() && categorical.is_empty() {
+        return Err(DataError::NoFeatures {
+            min: settings.min_feature_leads,
+        }
+        .into());
+    }
+    Ok(Candidates {
+        activities,
+        categorical,
+        dedupe_window_seconds: settings.dedupe_window_seconds,
+    })
+}
+
+/// The evaluation protocol in words and its splits: out of time when every
+/// lead has an outcome time, else stratified cross-validation.
+fn evaluation_splits(
+    all: &[usize],
+    y: &[bool],
+    times: Option<&[Timestamp]>,
+    settings: &Settings,
+) -> (String, Vec<Fold>) {
+    match times {
+        Some(t) => (
+            format!(
+                "out-of-time test on the newest {:.0} % of closed leads",
+                settings.test_fraction * 100.0
+            ),
+            vec![split::out_of_time(all, t, settings.test_fraction)],
+        ),
+        None => (
+            format!("stratified {}-fold cross-validation", settings.folds),
+            split::stratified(all, y, settings.folds, settings.seed),
+        ),
+    }
+}
+
+/// Held-out predictions of every evaluation split, pooled.
+struct Pooled {
+    /// Predicted probabilities of the test rows, split after split.
+    p: Vec<f64>,
+    /// Their labels, in the same order.
+    y: Vec<bool>,
+    /// The hyper-parameters chosen on each split's training part.
+    choices: Vec<Choice>,
+}
+
+/// Chooses hyper-parameters and fits on each split's training part, then
+/// predicts its test part (the first split's design is exported on request).
+fn evaluate_splits(
+    history: &History,
+    candidates: &Candidates,
+    folds: &[Fold],
+    y: &[bool],
+    settings: &Settings,
+) -> Result<Pooled, TrainError> {
+    let mut pooled = Pooled {
+        p: Vec::new(),
+        y: Vec::new(),
+        choices: Vec::new(),
+    };
+    for (i, fold) in folds.iter().enumerate() {
+        let step = progress::start(format!("evaluation split {} of {}", i + 1, folds.len()));
+        let choice = select::select(history, candidates, &fold.train, settings)?;
+        let fitted = fit_rows(
+            history,
+            candidates,
+            choice.half_life_days,
+            choice.c,
+            &fold.train,
+            settings,
+        )?;
+        let p = score::predict(history, &fitted.scorer(), &fold.test);
+        if i == 0
+            && let Some(dir) = &settings.export_design
+        {
+            export::write(dir, history, &fitted, &fold.test, choice.c, &p, settings)?;
+        }
+        pooled.y.extend(fold.test.iter().map(|&r| y[r]));
+        pooled.p.extend(p);
+        step.done(format!(
+            "{} train / {} test leads",
+            fold.train.len(),
+            fold.test.len()
+        ));
+        pooled.choices.push(choice);
+    }
+    Ok(pooled)
+}
+
+/// The model fitted on every closed lead with the final choice.
+fn final_fit(
+    history: &History,
+    candidates: &Candidates,
+    choice: &Choice,
+    all: &[usize],
+    settings: &Settings,
+) -> Result<Fitted, TrainError> {
+    let step = progress::start(format!("final fit on all {} closed leads", all.len()));
+    let fitted = fit_rows(
+        history,
+        candidates,
+        choice.half_life_days,
+        choice.c,
+        all,
+        settings,
+    )?;
+    step.done(format!(
+        "{} features",
+        fitted.spec.activities.len() + fitted.spec.categorical.len()
+    ));
+    Ok(fitted)
 }
 
 /// The `training` section of the model file.

@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use crate::lead::{BantStatus, Lead};
-use crate::rules::{FitAssessment, Rules};
+use crate::rules::{FitAssessment, Rules, SqlRules};
 use crate::time::{Span, Timestamp};
 
 /// Predicted stage of a lead.
@@ -109,21 +109,25 @@ pub fn qualify(
     behavior: Behavior,
     as_of: Timestamp,
 ) -> Qualification {
-    let mut verdicts = Vec::with_capacity(6);
-    let mut add = |criterion, met, reason: String, required_for| {
-        verdicts.push(Verdict {
-            criterion,
-            met,
-            reason,
-            required_for,
-        })
-    };
+    let verdicts = vec![
+        not_disqualified(fit),
+        behavior_score(behavior),
+        fit_grade(rules, fit),
+        hand_raise(&rules.sql, lead, as_of),
+        authority(&rules.sql, lead, fit),
+        bant(&rules.sql, lead),
+    ];
+    let stage = stage_of(&verdicts);
+    Qualification { stage, verdicts }
+}
 
+/// MQL: no disqualifier matched.
+fn not_disqualified(fit: &FitAssessment) -> Verdict {
     let disqualified = !fit.disqualified_by.is_empty();
-    add(
-        Criterion::NotDisqualified,
-        !disqualified,
-        if disqualified {
+    Verdict {
+        criterion: Criterion::NotDisqualified,
+        met: !disqualified,
+        reason: if disqualified {
             sentence(format_args!(
                 "disqualified: {}",
                 fit.disqualified_by.join("; ")
@@ -131,37 +135,47 @@ pub fn qualify(
         } else {
             "no disqualifier applies".to_owned()
         },
-        Stage::Mql,
-    );
+        required_for: Stage::Mql,
+    }
+}
+
+/// MQL: behavior probability at or over the threshold.
+fn behavior_score(behavior: Behavior) -> Verdict {
     let (p, t) = (
         OneDecimal(behavior.probability * 100.0),
         OneDecimal(behavior.threshold * 100.0),
     );
-    let score_met = behavior.probability >= behavior.threshold;
-    add(
-        Criterion::BehaviorScore,
-        score_met,
-        sentence(format_args!(
+    let met = behavior.probability >= behavior.threshold;
+    Verdict {
+        criterion: Criterion::BehaviorScore,
+        met,
+        reason: sentence(format_args!(
             "behavior score {p} is {} the MQL threshold {t}",
-            if score_met { "at or above" } else { "below" }
+            if met { "at or above" } else { "below" }
         )),
-        Stage::Mql,
-    );
+        required_for: Stage::Mql,
+    }
+}
+
+/// MQL: fit grade at least the rules' minimum.
+fn fit_grade(rules: &Rules, fit: &FitAssessment) -> Verdict {
     let min = rules.mql.min_grade;
-    let grade_met = fit.grade.at_least(min);
-    add(
-        Criterion::FitGrade,
-        grade_met,
-        sentence(format_args!(
+    let met = fit.grade.at_least(min);
+    Verdict {
+        criterion: Criterion::FitGrade,
+        met,
+        reason: sentence(format_args!(
             "fit grade {} ({} points) is {} the minimum {min}",
             fit.grade,
             fit.points,
-            if grade_met { "at least" } else { "below" }
+            if met { "at least" } else { "below" }
         )),
-        Stage::Mql,
-    );
+        required_for: Stage::Mql,
+    }
+}
 
-    let sql = &rules.sql;
+/// SQL: the newest hand-raise activity within the window, not after `as_of`.
+fn hand_raise(sql: &SqlRules, lead: &Lead, as_of: Timestamp) -> Verdict {
     let window = Span::days(i64::from(sql.hand_raise_within_days));
     let hand_raise = lead
         .activities
@@ -169,10 +183,10 @@ pub fn qualify(
         .filter(|a| a.occurred_at <= as_of && as_of.since(a.occurred_at) <= window)
         .filter(|a| sql.hand_raise_types.contains(&a.activity_type))
         .max_by_key(|a| a.occurred_at);
-    add(
-        Criterion::HandRaise,
-        hand_raise.is_some(),
-        match hand_raise {
+    Verdict {
+        criterion: Criterion::HandRaise,
+        met: hand_raise.is_some(),
+        reason: match hand_raise {
             Some(a) => sentence(format_args!(
                 "{} within the last {} days",
                 a.activity_type, sql.hand_raise_within_days
@@ -183,15 +197,17 @@ pub fn qualify(
                 sql.hand_raise_within_days
             )),
         },
-        Stage::Sql,
-    );
+        required_for: Stage::Sql,
+    }
+}
 
+/// SQL: a decision-maker or BANT authority, when the rules require it.
+fn authority(sql: &SqlRules, lead: &Lead, fit: &FitAssessment) -> Verdict {
     let bant_authority = lead.bant.authority == BantStatus::Yes;
-    let authority_met = !sql.require_authority || fit.role.decision_maker || bant_authority;
-    add(
-        Criterion::Authority,
-        authority_met,
-        if fit.role.decision_maker {
+    Verdict {
+        criterion: Criterion::Authority,
+        met: !sql.require_authority || fit.role.decision_maker || bant_authority,
+        reason: if fit.role.decision_maker {
             sentence(format_args!(
                 "seniority {} is a decision-maker",
                 fit.role.seniority
@@ -206,34 +222,38 @@ pub fn qualify(
                 fit.role.seniority
             ))
         },
-        Stage::Sql,
-    );
+        required_for: Stage::Sql,
+    }
+}
 
+/// SQL: enough BANT criteria met.
+fn bant(sql: &SqlRules, lead: &Lead) -> Verdict {
     let met = lead.bant.met();
-    let bant_met = met >= sql.min_bant_met;
-    add(
-        Criterion::Bant,
-        bant_met,
-        sentence(format_args!(
+    Verdict {
+        criterion: Criterion::Bant,
+        met: met >= sql.min_bant_met,
+        reason: sentence(format_args!(
             "{met} of 4 BANT criteria met, {} required",
             sql.min_bant_met
         )),
-        Stage::Sql,
-    );
+        required_for: Stage::Sql,
+    }
+}
 
+/// SQL when every verdict is met, else MQL when every MQL verdict is.
+fn stage_of(verdicts: &[Verdict]) -> Stage {
     let mql = verdicts
         .iter()
         .filter(|v| v.required_for == Stage::Mql)
         .all(|v| v.met);
-    let sql_ok = mql && verdicts.iter().all(|v| v.met);
-    let stage = if sql_ok {
+    let sql = mql && verdicts.iter().all(|v| v.met);
+    if sql {
         Stage::Sql
     } else if mql {
         Stage::Mql
     } else {
         Stage::Nurturing
-    };
-    Qualification { stage, verdicts }
+    }
 }
 
 #[cfg(test)]

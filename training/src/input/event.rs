@@ -11,6 +11,7 @@ use std::path::Path;
 
 use leadscore_core::features::{normalize_category, normalize_name, outcome_as_of};
 use leadscore_core::time::Timestamp;
+use polars::prelude::StringChunked;
 
 use super::table::Table;
 use super::unique::UniqueIds;
@@ -148,14 +149,51 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
 
 /// Reads, groups by lead and interns the activities of closed leads.
 fn read_activities(table: &Table, history: &mut History) -> Result<(), InputError> {
-    let lead_ids = table.strings("lead_id")?;
-    let types = table.strings("activity_type")?;
-    let times = table.strings("occurred_at")?;
-    let event_ids = if table.has_column("event_id") {
-        Some(table.strings("event_id")?)
-    } else {
-        None
-    };
+    let columns = ActivityColumns::read(table)?;
+    let (rows, type_index) = activity_rows(table, &columns, history)?;
+    let (mut arena, max_ids) = group_by_lead(&rows, columns.event_ids, history);
+    history.activity_types = sort_types(type_index, &mut arena);
+    history.id_names = (0..max_ids).map(|i| i.to_string()).collect();
+    history.events = arena;
+    Ok(())
+}
+
+/// The columns of the activities table.
+struct ActivityColumns<'a> {
+    lead_ids: &'a StringChunked,
+    types: &'a StringChunked,
+    times: &'a StringChunked,
+    /// `None` when the table has no `event_id` column.
+    event_ids: Option<&'a StringChunked>,
+}
+
+impl<'a> ActivityColumns<'a> {
+    /// The columns of `table`; a missing required column is an error.
+    fn read(table: &'a Table) -> Result<Self, InputError> {
+        Ok(ActivityColumns {
+            lead_ids: table.strings("lead_id")?,
+            types: table.strings("activity_type")?,
+            times: table.strings("occurred_at")?,
+            event_ids: if table.has_column("event_id") {
+                Some(table.strings("event_id")?)
+            } else {
+                None
+            },
+        })
+    }
+}
+
+/// One kept activity: lead index, interned type, time, row in the table.
+type ActivityRow = (u32, u16, Timestamp, u32);
+
+/// The activities of known (closed) leads, sorted by lead then table row,
+/// with the types interned in order of appearance; the others are counted
+/// as skipped.
+fn activity_rows(
+    table: &Table,
+    columns: &ActivityColumns<'_>,
+    history: &mut History,
+) -> Result<(Vec<ActivityRow>, HashMap<String, u16>), InputError> {
     let index: HashMap<&str, u32> = history
         .leads
         .iter()
@@ -163,7 +201,8 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
         .map(|(i, l)| (l.id.as_str(), i as u32))
         .collect();
     let mut type_index: HashMap<String, u16> = HashMap::new();
-    let mut rows: Vec<(u32, u16, Timestamp, u32)> = Vec::with_capacity(table.rows());
+    let mut rows: Vec<ActivityRow> = Vec::with_capacity(table.rows());
+    let (lead_ids, types, times) = (columns.lead_ids, columns.types, columns.times);
     for (i, ((lead, activity_type), at)) in lead_ids.into_iter().zip(types).zip(times).enumerate() {
         let row = i + 1;
         let Some(&lead) = lead.and_then(|l| index.get(l.trim())) else {
@@ -184,7 +223,16 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
         rows.push((lead, t, at, i as u32));
     }
     rows.sort_unstable_by_key(|r| (r.0, r.3));
+    Ok((rows, type_index))
+}
 
+/// The sorted rows as one arena, each lead's events a contiguous range with
+/// its event ids numbered per lead; also the most distinct ids of a lead.
+fn group_by_lead(
+    rows: &[ActivityRow],
+    event_ids: Option<&StringChunked>,
+    history: &mut History,
+) -> (EventArena, usize) {
     let mut arena = EventArena {
         types: Vec::with_capacity(rows.len()),
         at: Vec::with_capacity(rows.len()),
@@ -216,7 +264,12 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
         history.leads[lead as usize].events = start..end;
         start = end;
     }
-    // Alphabetical type order, so the feature order does not depend on row order.
+    (arena, max_ids)
+}
+
+/// Renumbers the interned types in alphabetical order, so the feature order
+/// does not depend on row order; the type names in that order.
+fn sort_types(type_index: HashMap<String, u16>, arena: &mut EventArena) -> Vec<String> {
     let mut names: Vec<(String, u16)> = type_index.into_iter().collect();
     names.sort();
     let mut remap = vec![0u16; names.len()];
@@ -227,8 +280,5 @@ fn read_activities(table: &Table, history: &mut History) -> Result<(), InputErro
         .types
         .iter_mut()
         .for_each(|t| *t = remap[usize::from(*t)]);
-    history.activity_types = names.into_iter().map(|(n, _)| n).collect();
-    history.id_names = (0..max_ids).map(|i| i.to_string()).collect();
-    history.events = arena;
-    Ok(())
+    names.into_iter().map(|(n, _)| n).collect()
 }

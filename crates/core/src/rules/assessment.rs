@@ -34,8 +34,8 @@ impl Rules {
         let seniority = if !explicit.is_empty() {
             explicit
         } else {
-            (self.role_patterns.matches(&profile.job_title).iter().next())
-                .map_or_else(|| "unknown".to_owned(), |i| self.roles[i].seniority.clone())
+            (self.roles.seniority_of(&profile.job_title))
+                .map_or_else(|| "unknown".to_owned(), str::to_owned)
         };
         let decision_maker = self.decision_maker_seniorities.contains(&seniority);
         RoleAssessment {

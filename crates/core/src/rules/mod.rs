@@ -7,16 +7,19 @@
 //!   shared by fit points and disqualifiers.
 //! - [`assessment`]: roles (title pattern → seniority → decision-maker), fit
 //!   points, grades and disqualifiers of one profile.
+//! - [`roles`]: the title patterns and the seniority each implies.
 
 pub mod assessment;
 pub mod conditions;
 pub mod parse;
+pub mod roles;
 
 use std::fmt;
 
 pub use assessment::{FitAssessment, RoleAssessment};
 pub use conditions::{Condition, ProfileField, Test};
 pub use parse::RulesError;
+pub use roles::RoleMatcher;
 
 /// Fit grade, A best.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,14 +61,6 @@ impl fmt::Display for Grade {
             Grade::D => "D",
         })
     }
-}
-
-/// The seniority a job title pattern implies; the pattern itself is in
-/// [`Rules::role_patterns`] at the same index.
-#[derive(Debug, Clone)]
-pub struct RoleRule {
-    /// Seniority it implies (normalized to lower case).
-    pub seniority: String,
 }
 
 /// Points awarded when a condition holds.
@@ -149,11 +144,8 @@ pub struct AssignmentRules {
 pub struct Rules {
     /// `sha256:` + 16 hex digits of the file's bytes.
     pub version: String,
-    /// Title patterns, first match wins.
-    pub roles: Vec<RoleRule>,
-    /// The case-insensitive job title pattern of each of [`Rules::roles`],
-    /// in one automaton: every lead's title is matched in a single pass.
-    pub role_patterns: regex::RegexSet,
+    /// Title patterns and their seniorities, first match wins.
+    pub roles: RoleMatcher,
     /// Seniorities that make a lead a decision-maker (lower case).
     pub decision_maker_seniorities: Vec<String>,
     /// Fit point rules; every matching rule adds its points.

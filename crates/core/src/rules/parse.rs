@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::conditions::{Condition, ProfileField, Test};
 use super::{
     AssignmentRules, DEFAULT_FOLLOW_UP_HOURS, Disqualifier, FitRule, Grade, GradeBands, MqlRules,
-    RoleRule, Rules, SqlRules, Territory,
+    RoleMatcher, Rules, SqlRules, Territory,
 };
 use crate::features::normalize_name;
 
@@ -161,130 +161,139 @@ impl Rules {
             src.error(offset, e.message().trim().to_owned())
         })?;
         let digest = Sha256::digest(text.as_bytes());
-        let version = format!("sha256:{}", &crate::hex::encode(&digest)[..16]);
-
-        let roles = raw
-            .roles
-            .iter()
-            .map(|r| {
-                case_insensitive(&r.get_ref().pattern)
-                    .map_err(|e| src.error(r.span().start, format!("roles: bad pattern: {e}")))?;
-                Ok(RoleRule {
-                    seniority: r.get_ref().seniority.trim().to_lowercase(),
-                })
-            })
-            .collect::<Result<_, RulesError>>()?;
-        let role_patterns =
-            regex::RegexSetBuilder::new(raw.roles.iter().map(|r| &r.get_ref().pattern))
-                .case_insensitive(true)
-                .size_limit(raw.roles.len().max(1) << 20)
-                .build()
-                .map_err(|e| {
-                    src.error(
-                        0,
-                        format!("roles: the patterns together are too large: {e}"),
-                    )
-                })?;
-
-        let fit = raw
-            .fit
-            .iter()
-            .map(|r| {
-                let condition = condition(&src, r)?;
-                let points = r
-                    .get_ref()
-                    .points
-                    .ok_or_else(|| src.error(r.span().start, "fit rule needs `points`"))?;
-                Ok(FitRule {
-                    name: r.get_ref().name.clone(),
-                    condition,
-                    points,
-                })
-            })
-            .collect::<Result<_, RulesError>>()?;
-
-        let disqualifiers = raw
-            .disqualifiers
-            .iter()
-            .map(|r| {
-                if r.get_ref().points.is_some() {
-                    return Err(src.error(r.span().start, "disqualifiers take no `points`"));
-                }
-                Ok(Disqualifier {
-                    reason: r.get_ref().name.clone(),
-                    condition: condition(&src, r)?,
-                })
-            })
-            .collect::<Result<_, RulesError>>()?;
-
-        let g = raw.grades.get_ref();
-        if !(g.a > g.b && g.b > g.c) {
-            return Err(src.error(raw.grades.span().start, "grades must satisfy a > b > c"));
-        }
-
-        let m = raw.mql.get_ref();
-        if let Some(t) = m.threshold
-            && !(t > 0.0 && t < 1.0)
-        {
-            return Err(src.error(
-                raw.mql.span().start,
-                format!("mql.threshold {t} must be a probability in (0, 1)"),
-            ));
-        }
-        let min_grade = Grade::parse(&m.min_grade).ok_or_else(|| {
-            src.error(
-                raw.mql.span().start,
-                format!("mql.min_grade {:?} must be A, B, C or D", m.min_grade),
-            )
-        })?;
-
-        let s = raw.sql.get_ref();
-        if s.min_bant_met > 4 {
-            return Err(src.error(
-                raw.sql.span().start,
-                "sql.min_bant_met must be between 0 and 4",
-            ));
-        }
-        if s.hand_raise_types.is_empty() || s.hand_raise_within_days == 0 {
-            return Err(src.error(
-                raw.sql.span().start,
-                "sql needs hand_raise_types and hand_raise_within_days > 0",
-            ));
-        }
-
+        // Fields in the order the sections are checked, so the first error
+        // reported stays the same.
         Ok(Rules {
-            version,
-            roles,
-            role_patterns,
+            version: format!("sha256:{}", &crate::hex::encode(&digest)[..16]),
+            roles: roles(&src, &raw.roles)?,
             decision_maker_seniorities: raw
                 .decision_maker_seniorities
                 .iter()
                 .map(|s| s.trim().to_lowercase())
                 .collect(),
-            fit,
-            grades: GradeBands {
-                a: g.a,
-                b: g.b,
-                c: g.c,
-            },
-            disqualifiers,
-            mql: MqlRules {
-                threshold: m.threshold,
-                min_grade,
-            },
-            sql: SqlRules {
-                hand_raise_types: s
-                    .hand_raise_types
-                    .iter()
-                    .map(|t| normalize_name(t))
-                    .collect(),
-                hand_raise_within_days: s.hand_raise_within_days,
-                require_authority: s.require_authority,
-                min_bant_met: s.min_bant_met,
-            },
+            fit: fit_rules(&src, &raw.fit)?,
+            disqualifiers: disqualifiers(&src, &raw.disqualifiers)?,
+            grades: grades(&src, &raw.grades)?,
+            mql: mql(&src, &raw.mql)?,
+            sql: sql(&src, &raw.sql)?,
             assignment: assignment(raw.assignment),
         })
     }
+}
+
+/// `[[roles]]`: each pattern checked on its own (to point at its line),
+/// then all of them compiled together.
+fn roles(src: &Source<'_>, raw: &[Spanned<RawRole>]) -> Result<RoleMatcher, RulesError> {
+    for r in raw {
+        case_insensitive(&r.get_ref().pattern)
+            .map_err(|e| src.error(r.span().start, format!("roles: bad pattern: {e}")))?;
+    }
+    RoleMatcher::new(
+        raw.iter()
+            .map(|r| (r.get_ref().pattern.as_str(), r.get_ref().seniority.as_str())),
+    )
+    .map_err(|e| {
+        src.error(
+            0,
+            format!("roles: the patterns together are too large: {e}"),
+        )
+    })
+}
+
+/// `[[fit]]`: a condition and its points each.
+fn fit_rules(src: &Source<'_>, raw: &[Spanned<RawCondition>]) -> Result<Vec<FitRule>, RulesError> {
+    raw.iter()
+        .map(|r| {
+            let condition = condition(src, r)?;
+            let points = r
+                .get_ref()
+                .points
+                .ok_or_else(|| src.error(r.span().start, "fit rule needs `points`"))?;
+            Ok(FitRule {
+                name: r.get_ref().name.clone(),
+                condition,
+                points,
+            })
+        })
+        .collect()
+}
+
+/// `[[disqualifiers]]`: a condition and a reason each, no points.
+fn disqualifiers(
+    src: &Source<'_>,
+    raw: &[Spanned<RawCondition>],
+) -> Result<Vec<Disqualifier>, RulesError> {
+    raw.iter()
+        .map(|r| {
+            if r.get_ref().points.is_some() {
+                return Err(src.error(r.span().start, "disqualifiers take no `points`"));
+            }
+            Ok(Disqualifier {
+                reason: r.get_ref().name.clone(),
+                condition: condition(src, r)?,
+            })
+        })
+        .collect()
+}
+
+/// `[grades]`: strictly decreasing bands.
+fn grades(src: &Source<'_>, raw: &Spanned<RawGrades>) -> Result<GradeBands, RulesError> {
+    let g = raw.get_ref();
+    if !(g.a > g.b && g.b > g.c) {
+        return Err(src.error(raw.span().start, "grades must satisfy a > b > c"));
+    }
+    Ok(GradeBands {
+        a: g.a,
+        b: g.b,
+        c: g.c,
+    })
+}
+
+/// `[mql]`: an optional threshold in (0, 1) and a minimum grade.
+fn mql(src: &Source<'_>, raw: &Spanned<RawMql>) -> Result<MqlRules, RulesError> {
+    let m = raw.get_ref();
+    if let Some(t) = m.threshold
+        && !(t > 0.0 && t < 1.0)
+    {
+        return Err(src.error(
+            raw.span().start,
+            format!("mql.threshold {t} must be a probability in (0, 1)"),
+        ));
+    }
+    let min_grade = Grade::parse(&m.min_grade).ok_or_else(|| {
+        src.error(
+            raw.span().start,
+            format!("mql.min_grade {:?} must be A, B, C or D", m.min_grade),
+        )
+    })?;
+    Ok(MqlRules {
+        threshold: m.threshold,
+        min_grade,
+    })
+}
+
+/// `[sql]`: hand-raise types and window, authority, minimum BANT.
+fn sql(src: &Source<'_>, raw: &Spanned<RawSql>) -> Result<SqlRules, RulesError> {
+    let s = raw.get_ref();
+    if s.min_bant_met > 4 {
+        return Err(src.error(raw.span().start, "sql.min_bant_met must be between 0 and 4"));
+    }
+    if s.hand_raise_types.is_empty() || s.hand_raise_within_days == 0 {
+        return Err(src.error(
+            raw.span().start,
+            "sql needs hand_raise_types and hand_raise_within_days > 0",
+        ));
+    }
+    Ok(SqlRules {
+        hand_raise_types: s
+            .hand_raise_types
+            .iter()
+            .map(|t| normalize_name(t))
+            .collect(),
+        hand_raise_within_days: s.hand_raise_within_days,
+        require_authority: s.require_authority,
+        min_bant_met: s.min_bant_met,
+    })
 }
 
 fn assignment(raw: RawAssignment) -> AssignmentRules {
