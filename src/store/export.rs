@@ -2,8 +2,8 @@
 //! `training/src/input/event.rs`), so closed leads become training rows.
 //!
 //! - `leads.csv`: `lead_id, created_at, outcome (won / lost / open),
-//!   outcome_at` (empty while open), then the profile columns
-//!   [`PROFILE_COLUMNS`] (numbers empty when unknown).
+//!   outcome_at` (empty while open), then the profile's fields by name, in
+//!   [`ProfileField::ALL`] order (numbers empty when unknown).
 //! - `activities.csv`: `lead_id, activity_type, occurred_at, event_id`,
 //!   every activity ever recorded (recycled or not), oldest first per lead
 //!   (ties by event id).
@@ -22,18 +22,8 @@ use super::db::Database;
 use super::error::StoreError;
 use super::ops;
 use crate::handoff::{HandOff, LeadRecord};
+use crate::lead::ProfileField;
 
-/// Profile columns of `leads.csv`, after `lead_id, created_at, outcome, outcome_at`.
-pub const PROFILE_COLUMNS: [&str; 8] = [
-    "job_title",
-    "seniority",
-    "department",
-    "industry",
-    "country",
-    "company_size",
-    "annual_revenue",
-    "email_domain",
-];
 /// Columns of `activities.csv`.
 pub const ACTIVITY_COLUMNS: [&str; 4] = ["lead_id", "activity_type", "occurred_at", "event_id"];
 /// Leads read per transaction.
@@ -109,20 +99,17 @@ fn lead_row(l: &LeadRecord) -> Vec<String> {
         _ => String::new(),
     };
     let p = &l.profile;
-    vec![
+    let mut row = vec![
         l.id.clone(),
         l.created_at.to_rfc3339(),
         outcome.to_owned(),
         outcome_at,
-        p.job_title.clone(),
-        p.seniority.clone(),
-        p.department.clone(),
-        p.industry.clone(),
-        p.country.clone(),
-        number(p.company_size),
-        number(p.annual_revenue),
-        p.email_domain.clone(),
-    ]
+    ];
+    row.extend(ProfileField::ALL.map(|f| match f {
+        ProfileField::Text(t) => t.get(p).to_owned(),
+        ProfileField::Number(n) => number(n.get(p)),
+    }));
+    row
 }
 
 /// Writes `leads.csv` and `activities.csv` of every lead in `db` into
@@ -136,7 +123,7 @@ pub fn export(
     std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
     let header: Vec<&str> = ["lead_id", "created_at", "outcome", "outcome_at"]
         .into_iter()
-        .chain(PROFILE_COLUMNS)
+        .chain(ProfileField::names())
         .collect();
     let mut leads = AtomicCsv::create(dir, "leads.csv", &header)?;
     let mut activities = AtomicCsv::create(dir, "activities.csv", &ACTIVITY_COLUMNS)?;

@@ -20,6 +20,7 @@ use leadscore_core::features::{
     ActivityFeature, ActivityRef, CompiledFeatures, FeatureInput, FeatureSource, FeatureSpec,
     FunnelStage,
 };
+use leadscore_core::lead::{NumberField, ProfileField, TextField};
 use leadscore_core::model::linear::logistic;
 use leadscore_core::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use leadscore_core::time::{Span, Timestamp};
@@ -125,7 +126,7 @@ struct Event {
 
 /// One simulated lead before its label is drawn.
 struct SimLead {
-    /// Profile columns in [`PROFILE_COLUMNS`] order.
+    /// Profile columns in [`PROFILE_FIELDS`] order.
     profile: [String; 7],
     /// Creation time.
     created: Timestamp,
@@ -137,15 +138,16 @@ struct SimLead {
     score: f64,
 }
 
-/// Profile column names.
-const PROFILE_COLUMNS: [&str; 7] = [
-    "job_title",
-    "department",
-    "industry",
-    "country",
-    "company_size",
-    "annual_revenue",
-    "email_domain",
+/// The profile fields simulated, in column order (no explicit seniority:
+/// the rules infer it from the title).
+const PROFILE_FIELDS: [ProfileField; 7] = [
+    ProfileField::Text(TextField::JobTitle),
+    ProfileField::Text(TextField::Department),
+    ProfileField::Text(TextField::Industry),
+    ProfileField::Text(TextField::Country),
+    ProfileField::Number(NumberField::CompanySize),
+    ProfileField::Number(NumberField::AnnualRevenue),
+    ProfileField::Text(TextField::EmailDomain),
 ];
 
 /// All activity type names, positive then negative.
@@ -217,7 +219,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
         writeln!(
             leads_out,
             "lead_id,created_at,outcome,outcome_at,{}",
-            PROFILE_COLUMNS.join(",")
+            PROFILE_FIELDS.map(ProfileField::name).join(",")
         ),
     )?;
     w(

@@ -14,7 +14,7 @@ pub mod parse;
 
 use std::fmt;
 
-pub use conditions::{Condition, ProfileField, Test};
+pub use conditions::{Condition, RuleField, Test};
 pub use fit::{FitAssessment, RoleAssessment};
 pub use parse::RulesError;
 
