@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use leadscore::lead::ProfileField;
-use leadscore::lead::{Bant, BantStatus, Profile};
+use leadscore::dataset::activities::COLUMNS as ACTIVITY_COLUMNS;
+use leadscore::lead::{Bant, BantStatus, Profile, ProfileField};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::store::db::Database;
-use leadscore::store::export::{ACTIVITY_COLUMNS, ExportSummary, export};
+use leadscore::store::export::{ExportSummary, export};
 use leadscore::store::ops::{self, HandOffAction};
 use leadscore::store::record::NewEvent;
 use leadscore::store::upsert::LeadUpsert;

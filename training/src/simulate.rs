@@ -16,6 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use leadscore_core::dataset::{Outcome, activities, leads};
 use leadscore_core::features::{
     ActivityFeature, ActivityRef, CompiledFeatures, FeatureInput, FeatureSource, FeatureSpec,
     FunnelStage,
@@ -204,8 +205,8 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
         path: args.out.clone(),
         source,
     })?;
-    let leads_path = args.out.join("leads.csv");
-    let activities_path = args.out.join("activities.csv");
+    let leads_path = args.out.join(leads::FILE);
+    let activities_path = args.out.join(activities::FILE);
     let mut leads_out = csv_writer(&leads_path)?;
     let mut acts_out = csv_writer(&activities_path)?;
     let w = |path: &Path, r: std::io::Result<()>| {
@@ -218,26 +219,27 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
         &leads_path,
         writeln!(
             leads_out,
-            "lead_id,created_at,outcome,outcome_at,{}",
+            "{},{}",
+            leads::FIXED.join(","),
             PROFILE_FIELDS.map(ProfileField::name).join(",")
         ),
     )?;
     w(
         &activities_path,
-        writeln!(acts_out, "lead_id,activity_type,occurred_at,event_id"),
+        writeln!(acts_out, "{}", activities::COLUMNS.join(",")),
     )?;
     let (mut won, mut closed, mut events) = (0usize, 0usize, 0usize);
     for i in 0..args.leads {
         let mut lead = generate(args.seed, i, &compiled, &names);
         let mut rng = lead_rng(args.seed ^ 0x5eed, i);
         let outcome = match lead.outcome_at {
-            None => "open",
+            None => Outcome::Open,
             Some(at) => {
                 closed += 1;
                 let is_won = rng.random::<f64>() < logistic(intercept + lead.score);
                 won += usize::from(is_won);
                 after_outcome(&mut lead, at, is_won, &mut rng, i);
-                if is_won { "won" } else { "lost" }
+                if is_won { Outcome::Won } else { Outcome::Lost }
             }
         };
         let outcome_at = lead
@@ -248,8 +250,9 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
             &leads_path,
             writeln!(
                 leads_out,
-                "L{i:07},{},{outcome},{outcome_at},{}",
+                "L{i:07},{},{},{outcome_at},{}",
                 lead.created.to_rfc3339(),
+                outcome.name(),
                 lead.profile.join(",")
             ),
         )?;
