@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use crate::client::connect::ClientArgs;
 use crate::client::{ClientError, commands};
 use crate::config::{LogFormat, ServeConfig, StartError};
+use crate::dataset;
 
 /// leadscore: explainable, decaying, learned lead scores over gRPC.
 #[derive(Debug, Parser)]
@@ -210,9 +211,9 @@ async fn export(db: String, out: std::path::PathBuf) -> Result<(), StartError> {
     eprintln!(
         "wrote {} leads to {} and {} activities to {}",
         summary.leads,
-        out.join("leads.csv").display(),
+        out.join(dataset::leads::FILE).display(),
         summary.activities,
-        out.join("activities.csv").display()
+        out.join(dataset::activities::FILE).display()
     );
     Ok(())
 }

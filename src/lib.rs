@@ -22,6 +22,6 @@ pub mod slots;
 pub mod store;
 
 pub use leadscore_core::{
-    evaluation, features, handoff, hex, lead, model, pipeline_health, qualification, quote, rules,
-    scoring, spelling, time,
+    dataset, evaluation, features, handoff, hex, lead, model, pipeline_health, qualification,
+    quote, rules, scoring, spelling, time,
 };

@@ -8,10 +8,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use leadscore::lead::{Bant, BantStatus, Profile};
+use leadscore::dataset::activities::COLUMNS as ACTIVITY_COLUMNS;
+use leadscore::lead::{Bant, BantStatus, Profile, ProfileField};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::store::db::Database;
-use leadscore::store::export::{ACTIVITY_COLUMNS, ExportSummary, PROFILE_COLUMNS, export};
+use leadscore::store::export::{ExportSummary, export};
 use leadscore::store::ops::{self, HandOffAction};
 use leadscore::store::record::NewEvent;
 use leadscore::store::upsert::LeadUpsert;
@@ -133,7 +134,7 @@ fn read(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 fn check_files(dir: &Path, events: &[NewEvent]) {
     let (header, leads) = read(&dir.join("leads.csv"));
     let mut expected_header = vec!["lead_id", "created_at", "outcome", "outcome_at"];
-    expected_header.extend(PROFILE_COLUMNS);
+    expected_header.extend(ProfileField::names());
     assert_eq!(header, expected_header);
     let owned = |s: &str| s.to_owned();
     let created = rfc3339(NOW);

@@ -125,7 +125,8 @@ fn rule_errors_name_the_line_and_the_fix() {
         (
             "field = \"industry\"",
             "field = \"industri\"",
-            "unknown field \"industri\"",
+            "unknown field \"industri\"; use job_title, seniority, department, industry, \
+             country, company_size, annual_revenue, email_domain or attributes.KEY",
         ),
         (
             "min = 50\n",

@@ -8,6 +8,7 @@
 //! databases, so [`Value`] and [`Row`] are the only conversions.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use super::error::StoreError;
 use super::record::{
@@ -15,7 +16,7 @@ use super::record::{
     stage_code, stage_from_code,
 };
 use crate::handoff::{LeadRecord, ShadowScore, StageChange};
-use crate::lead::{Activity, Bant, BantStatus, Profile};
+use crate::lead::{Activity, Bant, BantStatus, Profile, ProfileField};
 use crate::pipeline_health::PipelineFacts;
 use crate::rules::Grade;
 use crate::time::Timestamp;
@@ -145,17 +146,18 @@ pub fn in_tx<R>(
     out.ok_or_else(|| StoreError::Corrupt("transaction produced no result".into()))
 }
 
-/// Columns of the `leads` table, in [`encode_lead`] / [`decode_lead`] order.
-pub const LEAD_COLUMNS: &[&str] = &[
-    "lead_id",
-    "job_title",
-    "seniority",
-    "department",
-    "industry",
-    "country",
-    "company_size",
-    "annual_revenue",
-    "email_domain",
+/// Columns of the `leads` table, in [`encode_lead`] order: the id, the
+/// profile's fields ([`ProfileField::ALL`]), then [`RECORD_COLUMNS`].
+/// [`decode_lead`] reads each column by name, at its place here.
+pub static LEAD_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    std::iter::once("lead_id")
+        .chain(ProfileField::names())
+        .chain(RECORD_COLUMNS)
+        .collect()
+});
+
+/// Columns of the `leads` table after the profile's fields.
+const RECORD_COLUMNS: [&str; 24] = [
     "attributes",
     "bant_budget",
     "bant_authority",
@@ -221,6 +223,13 @@ fn finite(column: &str, v: f64) -> Result<Value, StoreError> {
     }
 }
 
+fn profile_value(f: ProfileField, p: &Profile) -> Value {
+    match f {
+        ProfileField::Text(t) => text(t.get(p)),
+        ProfileField::Number(n) => Value::Real(n.get(p)),
+    }
+}
+
 /// The row values of a lead, in [`LEAD_COLUMNS`] order; a non-finite
 /// score is refused.
 pub fn encode_lead(l: &LeadRecord) -> Result<Vec<Value>, StoreError> {
@@ -230,16 +239,9 @@ pub fn encode_lead(l: &LeadRecord) -> Result<Vec<Value>, StoreError> {
         Some(s) => finite("shadow_score", s.score)?,
         None => Value::Real(None),
     };
-    Ok(vec![
-        text(&l.id),
-        text(&p.job_title),
-        text(&p.seniority),
-        text(&p.department),
-        text(&p.industry),
-        text(&p.country),
-        Value::Real(p.company_size),
-        Value::Real(p.annual_revenue),
-        text(&p.email_domain),
+    let mut row = vec![text(&l.id)];
+    row.extend(ProfileField::ALL.map(|f| profile_value(f, p)));
+    row.extend([
         Value::Text(Some(attributes)),
         Value::Int(Some(bant_code(l.bant.budget))),
         Value::Int(Some(bant_code(l.bant.authority))),
@@ -264,72 +266,130 @@ pub fn encode_lead(l: &LeadRecord) -> Result<Vec<Value>, StoreError> {
         Value::Real(Some(-l.score)),
         shadow_score,
         Value::Text(l.shadow.as_ref().map(|s| s.model_version.clone())),
-    ])
+    ]);
+    Ok(row)
 }
 
 fn required<T>(v: Option<T>, column: &str) -> Result<T, StoreError> {
     v.ok_or_else(|| StoreError::Corrupt(format!("leads.{column} is NULL")))
 }
 
+/// A `leads` row read by column name, each at its place in [`LEAD_COLUMNS`]:
+/// the column order is written down once, not as positions here.
+struct LeadRow<'a>(&'a dyn Row);
+
+impl LeadRow<'_> {
+    fn index(column: &str) -> Result<usize, StoreError> {
+        LEAD_COLUMNS
+            .iter()
+            .position(|c| *c == column)
+            .ok_or_else(|| StoreError::Corrupt(format!("leads has no column {column}")))
+    }
+
+    fn int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        self.0.int(Self::index(column)?)
+    }
+
+    fn real(&self, column: &str) -> Result<Option<f64>, StoreError> {
+        self.0.real(Self::index(column)?)
+    }
+
+    fn text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        self.0.text(Self::index(column)?)
+    }
+
+    /// A text column, NULL read as empty.
+    fn string(&self, column: &str) -> Result<String, StoreError> {
+        Ok(self.text(column)?.unwrap_or_default())
+    }
+
+    fn time(&self, column: &str) -> Result<Option<Timestamp>, StoreError> {
+        self.0.time(Self::index(column)?)
+    }
+
+    /// A time column that must not be NULL.
+    fn required_time(&self, column: &str) -> Result<Timestamp, StoreError> {
+        required(self.time(column)?, column)
+    }
+
+    fn profile(&self) -> Result<Profile, StoreError> {
+        let attributes: BTreeMap<String, String> =
+            serde_json::from_str(&self.string("attributes")?)
+                .map_err(|e| StoreError::Corrupt(format!("leads.attributes: {e}")))?;
+        let mut profile = Profile {
+            attributes,
+            ..Profile::default()
+        };
+        for f in ProfileField::ALL {
+            match f {
+                ProfileField::Text(t) => t.set(&mut profile, self.string(f.name())?),
+                ProfileField::Number(n) => n.set(&mut profile, self.real(f.name())?),
+            }
+        }
+        Ok(profile)
+    }
+
+    fn bant(&self) -> Result<Bant, StoreError> {
+        Ok(Bant {
+            budget: bant_from(self.int("bant_budget")?),
+            authority: bant_from(self.int("bant_authority")?),
+            need: bant_from(self.int("bant_need")?),
+            timeline: bant_from(self.int("bant_timeline")?),
+        })
+    }
+
+    fn shadow(&self) -> Result<Option<ShadowScore>, StoreError> {
+        Ok(
+            match (
+                self.real("shadow_score")?,
+                self.text("shadow_model_version")?,
+            ) {
+                (Some(score), Some(model_version)) => Some(ShadowScore {
+                    score,
+                    model_version,
+                }),
+                _ => None,
+            },
+        )
+    }
+}
+
 /// A lead from a row selected with [`LEAD_COLUMNS`].
 pub fn decode_lead(r: &dyn Row) -> Result<LeadRecord, StoreError> {
-    let s = |i: usize| -> Result<String, StoreError> { Ok(r.text(i)?.unwrap_or_default()) };
-    let attributes: BTreeMap<String, String> = serde_json::from_str(&s(9)?)
-        .map_err(|e| StoreError::Corrupt(format!("leads.attributes: {e}")))?;
-    let stage_c = required(r.int(16)?, "stage")?;
+    let r = LeadRow(r);
+    let stage_c = required(r.int("stage")?, "stage")?;
     let stage = i16::try_from(stage_c)
         .ok()
         .and_then(stage_from_code)
         .ok_or_else(|| StoreError::Corrupt(format!("leads.stage {stage_c}")))?;
-    let grade_s = s(18)?;
+    let grade_s = r.string("grade")?;
     let grade = Grade::parse(&grade_s)
         .ok_or_else(|| StoreError::Corrupt(format!("leads.grade {grade_s:?}")))?;
-    let hand_c = required(r.int(23)?, "hand_off")?;
+    let hand_c = required(r.int("hand_off")?, "hand_off")?;
     let hand_off = i16::try_from(hand_c)
         .ok()
         .and_then(hand_off_from_code)
         .ok_or_else(|| StoreError::Corrupt(format!("leads.hand_off {hand_c}")))?;
     Ok(LeadRecord {
-        id: s(0)?,
-        profile: Profile {
-            job_title: s(1)?,
-            seniority: s(2)?,
-            department: s(3)?,
-            industry: s(4)?,
-            country: s(5)?,
-            company_size: r.real(6)?,
-            annual_revenue: r.real(7)?,
-            email_domain: s(8)?,
-            attributes,
-        },
-        bant: Bant {
-            budget: bant_from(r.int(10)?),
-            authority: bant_from(r.int(11)?),
-            need: bant_from(r.int(12)?),
-            timeline: bant_from(r.int(13)?),
-        },
-        created_at: required(r.time(14)?, "created_at")?,
-        updated_at: required(r.time(15)?, "updated_at")?,
+        id: r.string("lead_id")?,
+        profile: r.profile()?,
+        bant: r.bant()?,
+        created_at: r.required_time("created_at")?,
+        updated_at: r.required_time("updated_at")?,
         stage,
-        score: required(r.real(17)?, "score")?,
+        score: required(r.real("score")?, "score")?,
         grade,
-        stage_reason: s(19)?,
-        scored_at: required(r.time(20)?, "scored_at")?,
-        model_version: s(21)?,
-        rules_version: s(22)?,
+        stage_reason: r.string("stage_reason")?,
+        scored_at: r.required_time("scored_at")?,
+        model_version: r.string("model_version")?,
+        rules_version: r.string("rules_version")?,
         hand_off,
-        owner: r.text(24)?,
-        follow_up_due: r.time(25)?,
-        overdue_notified: r.int(26)? == Some(1),
-        recycled_at: r.time(27)?,
-        outcome_at: r.time(28)?,
-        shadow: match (r.real(31)?, r.text(32)?) {
-            (Some(score), Some(model_version)) => Some(ShadowScore {
-                score,
-                model_version,
-            }),
-            _ => None,
-        },
+        owner: r.text("owner")?,
+        follow_up_due: r.time("follow_up_due")?,
+        overdue_notified: r.int("overdue_notified")? == Some(1),
+        recycled_at: r.time("recycled_at")?,
+        outcome_at: r.time("outcome_at")?,
+        shadow: r.shadow()?,
     })
 }
 
@@ -377,6 +437,95 @@ pub fn decode_change(r: &dyn Row) -> Result<StageChange, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handoff::HandOff;
+    use crate::qualification::Stage;
+
+    /// Encoded values read back as a database would return them.
+    struct Values(Vec<Value>);
+
+    impl Row for Values {
+        fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+            match &self.0[i] {
+                Value::Int(v) => Ok(*v),
+                other => Err(StoreError::Corrupt(format!("{i}: {other:?}"))),
+            }
+        }
+        fn real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+            match &self.0[i] {
+                Value::Real(v) => Ok(*v),
+                other => Err(StoreError::Corrupt(format!("{i}: {other:?}"))),
+            }
+        }
+        fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
+            match &self.0[i] {
+                Value::Text(v) => Ok(v.clone()),
+                other => Err(StoreError::Corrupt(format!("{i}: {other:?}"))),
+            }
+        }
+    }
+
+    /// A lead whose every stored field differs from its default.
+    fn full_lead() -> LeadRecord {
+        let at = |s| Timestamp::from_unix(s, 0).unwrap();
+        let mut lead = LeadRecord::new("L1", at(1));
+        for (i, f) in ProfileField::ALL.into_iter().enumerate() {
+            match f {
+                ProfileField::Text(t) => t.set(&mut lead.profile, format!("v{i}")),
+                ProfileField::Number(n) => n.set(&mut lead.profile, Some(i as f64 + 0.5)),
+            }
+        }
+        lead.profile
+            .attributes
+            .insert("source".into(), "ads".into());
+        lead.bant = Bant {
+            budget: BantStatus::Yes,
+            authority: BantStatus::No,
+            need: BantStatus::Yes,
+            timeline: BantStatus::No,
+        };
+        lead.updated_at = at(2);
+        lead.stage = Stage::Sql;
+        lead.score = 71.5;
+        lead.grade = Grade::B;
+        lead.stage_reason = "why".into();
+        lead.scored_at = at(3);
+        lead.model_version = "m1".into();
+        lead.rules_version = "r1".into();
+        lead.hand_off = HandOff::Accepted;
+        lead.owner = Some("ana".into());
+        lead.follow_up_due = Some(at(4));
+        lead.overdue_notified = true;
+        lead.recycled_at = Some(at(5));
+        lead.outcome_at = Some(at(6));
+        lead.shadow = Some(ShadowScore {
+            score: 12.5,
+            model_version: "m2".into(),
+        });
+        lead
+    }
+
+    #[test]
+    fn a_lead_reads_back_as_written_column_by_column() {
+        let lead = full_lead();
+        let row = encode_lead(&lead).unwrap();
+        assert_eq!(row.len(), LEAD_COLUMNS.len());
+        assert_eq!(decode_lead(&Values(row)).unwrap(), lead);
+    }
+
+    #[test]
+    fn the_leads_columns_keep_their_names_and_order() {
+        // The schema's column names: both backends' tables have them.
+        #[rustfmt::skip]
+        let expected = [
+            "lead_id", "job_title", "seniority", "department", "industry", "country",
+            "company_size", "annual_revenue", "email_domain", "attributes", "bant_budget",
+            "bant_authority", "bant_need", "bant_timeline", "created_at", "updated_at", "stage",
+            "score", "grade", "stage_reason", "scored_at", "model_version", "rules_version",
+            "hand_off", "owner", "follow_up_due", "overdue_notified", "recycled_at", "outcome_at",
+            "rank_stage", "rank_score", "shadow_score", "shadow_model_version",
+        ];
+        assert_eq!(*LEAD_COLUMNS, expected);
+    }
 
     #[test]
     fn a_non_finite_score_is_never_encoded() {

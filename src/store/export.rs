@@ -1,12 +1,11 @@
-//! `leadscore export`: the store as the training job's event shape (see
-//! `training/src/input/event.rs`), so closed leads become training rows.
+//! `leadscore export`: the store as the training job's event shape (the
+//! schema is [`crate::dataset`]), so closed leads become training rows.
 //!
-//! - `leads.csv`: `lead_id, created_at, outcome (won / lost / open),
-//!   outcome_at` (empty while open), then the profile columns
-//!   [`PROFILE_COLUMNS`] (numbers empty when unknown).
-//! - `activities.csv`: `lead_id, activity_type, occurred_at, event_id`,
-//!   every activity ever recorded (recycled or not), oldest first per lead
-//!   (ties by event id).
+//! - `leads.csv`: one row per lead, columns [`leads::header`]: `outcome`
+//!   won / lost / open, `outcome_at` empty while open, numbers empty when
+//!   unknown.
+//! - `activities.csv`: [`activities::COLUMNS`], every activity ever
+//!   recorded (recycled or not), oldest first per lead (ties by event id).
 //!
 //! Times are RFC 3339 in UTC (`2026-06-01T00:00:00Z`, microseconds when
 //! not whole seconds). Each file is written to `NAME.tmp` beside it,
@@ -21,21 +20,10 @@ use std::path::{Path, PathBuf};
 use super::db::Database;
 use super::error::StoreError;
 use super::ops;
+use crate::dataset::{Outcome, activities, leads};
 use crate::handoff::{HandOff, LeadRecord};
+use crate::lead::ProfileField;
 
-/// Profile columns of `leads.csv`, after `lead_id, created_at, outcome, outcome_at`.
-pub const PROFILE_COLUMNS: [&str; 8] = [
-    "job_title",
-    "seniority",
-    "department",
-    "industry",
-    "country",
-    "company_size",
-    "annual_revenue",
-    "email_domain",
-];
-/// Columns of `activities.csv`.
-pub const ACTIVITY_COLUMNS: [&str; 4] = ["lead_id", "activity_type", "occurred_at", "event_id"];
 /// Leads read per transaction.
 const PAGE: usize = 1_000;
 
@@ -100,29 +88,26 @@ fn number(v: Option<f64>) -> String {
 
 fn lead_row(l: &LeadRecord) -> Vec<String> {
     let outcome = match l.hand_off {
-        HandOff::Won => "won",
-        HandOff::Lost => "lost",
-        HandOff::Open | HandOff::Accepted => "open",
+        HandOff::Won => Outcome::Won,
+        HandOff::Lost => Outcome::Lost,
+        HandOff::Open | HandOff::Accepted => Outcome::Open,
     };
     let outcome_at = match (l.hand_off.closed(), l.outcome_at) {
         (true, Some(at)) => at.to_rfc3339(),
         _ => String::new(),
     };
     let p = &l.profile;
-    vec![
+    let mut row = vec![
         l.id.clone(),
         l.created_at.to_rfc3339(),
-        outcome.to_owned(),
+        outcome.name().to_owned(),
         outcome_at,
-        p.job_title.clone(),
-        p.seniority.clone(),
-        p.department.clone(),
-        p.industry.clone(),
-        p.country.clone(),
-        number(p.company_size),
-        number(p.annual_revenue),
-        p.email_domain.clone(),
-    ]
+    ];
+    row.extend(ProfileField::ALL.map(|f| match f {
+        ProfileField::Text(t) => t.get(p).to_owned(),
+        ProfileField::Number(n) => number(n.get(p)),
+    }));
+    row
 }
 
 /// Writes `leads.csv` and `activities.csv` of every lead in `db` into
@@ -134,12 +119,8 @@ pub fn export(
     progress: &mut dyn FnMut(ExportSummary),
 ) -> Result<ExportSummary, StoreError> {
     std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
-    let header: Vec<&str> = ["lead_id", "created_at", "outcome", "outcome_at"]
-        .into_iter()
-        .chain(PROFILE_COLUMNS)
-        .collect();
-    let mut leads = AtomicCsv::create(dir, "leads.csv", &header)?;
-    let mut activities = AtomicCsv::create(dir, "activities.csv", &ACTIVITY_COLUMNS)?;
+    let mut leads_out = AtomicCsv::create(dir, leads::FILE, &leads::header())?;
+    let mut activities_out = AtomicCsv::create(dir, activities::FILE, &activities::COLUMNS)?;
     let mut done = ExportSummary::default();
     let mut after = String::new();
     loop {
@@ -147,18 +128,18 @@ pub fn export(
         let Some((last, _)) = page.last() else { break };
         after = last.id.clone();
         for (lead, acts) in &page {
-            leads.row(lead_row(lead))?;
+            leads_out.row(lead_row(lead))?;
             for a in acts {
                 let event_id = a.event_id.as_deref().unwrap_or("");
                 let at = a.occurred_at.to_rfc3339();
-                activities.row([lead.id.as_str(), &a.activity_type, &at, event_id])?;
+                activities_out.row([lead.id.as_str(), &a.activity_type, &at, event_id])?;
             }
             done.leads += 1;
             done.activities += acts.len();
         }
         progress(done);
     }
-    let files = [leads.finish()?, activities.finish()?];
+    let files = [leads_out.finish()?, activities_out.finish()?];
     for (tmp, path) in files {
         std::fs::rename(&tmp, &path).map_err(|e| failed(&path, e))?;
     }

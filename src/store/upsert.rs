@@ -5,7 +5,9 @@
 //! sends only the title). With a mask, exactly the named fields are written
 //! from the update, empty or not, so a field can be cleared.
 
-use crate::lead::{Bant, BantStatus, FieldError, Profile};
+use std::sync::LazyLock;
+
+use crate::lead::{Bant, BantStatus, FieldError, Profile, ProfileField};
 use crate::quote::quote;
 
 /// A field path of the update mask.
@@ -15,22 +17,8 @@ pub enum FieldPath {
     Profile,
     /// The whole BANT.
     Bant,
-    /// `profile.job_title`.
-    JobTitle,
-    /// `profile.seniority`.
-    Seniority,
-    /// `profile.department`.
-    Department,
-    /// `profile.industry`.
-    Industry,
-    /// `profile.country`.
-    Country,
-    /// `profile.company_size`.
-    CompanySize,
-    /// `profile.annual_revenue`.
-    AnnualRevenue,
-    /// `profile.email_domain`.
-    EmailDomain,
+    /// `profile.NAME`: one fixed field of the profile.
+    ProfileField(ProfileField),
     /// `profile.attributes`.
     Attributes,
     /// `bant.budget`.
@@ -43,34 +31,35 @@ pub enum FieldPath {
     Timeline,
 }
 
-impl FieldPath {
-    /// Every path with its spelling.
-    const ALL: [(&'static str, FieldPath); 15] = [
-        ("profile", FieldPath::Profile),
-        ("bant", FieldPath::Bant),
-        ("profile.job_title", FieldPath::JobTitle),
-        ("profile.seniority", FieldPath::Seniority),
-        ("profile.department", FieldPath::Department),
-        ("profile.industry", FieldPath::Industry),
-        ("profile.country", FieldPath::Country),
-        ("profile.company_size", FieldPath::CompanySize),
-        ("profile.annual_revenue", FieldPath::AnnualRevenue),
-        ("profile.email_domain", FieldPath::EmailDomain),
-        ("profile.attributes", FieldPath::Attributes),
-        ("bant.budget", FieldPath::Budget),
-        ("bant.authority", FieldPath::Authority),
-        ("bant.need", FieldPath::Need),
-        ("bant.timeline", FieldPath::Timeline),
-    ];
+/// Every path with its spelling, in the order an error lists them; the
+/// profile's fields come from their one list.
+static PATHS: LazyLock<Vec<(String, FieldPath)>> = LazyLock::new(|| {
+    let named = |name: &str, path| (name.to_owned(), path);
+    [
+        named("profile", FieldPath::Profile),
+        named("bant", FieldPath::Bant),
+    ]
+    .into_iter()
+    .chain(ProfileField::ALL.map(|f| (format!("profile.{}", f.name()), FieldPath::ProfileField(f))))
+    .chain([
+        named("profile.attributes", FieldPath::Attributes),
+        named("bant.budget", FieldPath::Budget),
+        named("bant.authority", FieldPath::Authority),
+        named("bant.need", FieldPath::Need),
+        named("bant.timeline", FieldPath::Timeline),
+    ])
+    .collect()
+});
 
+impl FieldPath {
     /// Parses a mask path; `field` names it in the error.
     pub fn parse(field: &str, path: &str) -> Result<FieldPath, FieldError> {
-        FieldPath::ALL
+        PATHS
             .iter()
-            .find(|(name, _)| *name == path)
+            .find(|(name, _)| name == path)
             .map(|(_, p)| *p)
             .ok_or_else(|| {
-                let known: Vec<&str> = FieldPath::ALL.iter().map(|(n, _)| *n).collect();
+                let known: Vec<&str> = PATHS.iter().map(|(n, _)| n.as_str()).collect();
                 FieldError::new(
                     field,
                     format!("unknown path {}; known: {}", quote(path), known.join(", ")),
@@ -92,12 +81,6 @@ pub struct LeadUpsert {
     pub mask: Option<Vec<FieldPath>>,
 }
 
-fn keep_or(old: &mut String, new: &str) {
-    if !new.is_empty() {
-        new.clone_into(old);
-    }
-}
-
 fn keep_status(old: &mut BantStatus, new: BantStatus) {
     if new != BantStatus::Unknown {
         *old = new;
@@ -109,14 +92,9 @@ impl LeadUpsert {
     pub fn apply(&self, profile: &mut Profile, bant: &mut Bant) {
         let (p, b) = (&self.profile, &self.bant);
         let Some(mask) = &self.mask else {
-            keep_or(&mut profile.job_title, &p.job_title);
-            keep_or(&mut profile.seniority, &p.seniority);
-            keep_or(&mut profile.department, &p.department);
-            keep_or(&mut profile.industry, &p.industry);
-            keep_or(&mut profile.country, &p.country);
-            keep_or(&mut profile.email_domain, &p.email_domain);
-            profile.company_size = p.company_size.or(profile.company_size);
-            profile.annual_revenue = p.annual_revenue.or(profile.annual_revenue);
+            for f in ProfileField::ALL {
+                f.copy_known(p, profile);
+            }
             for (k, v) in &p.attributes {
                 profile.attributes.insert(k.clone(), v.clone());
             }
@@ -130,14 +108,7 @@ impl LeadUpsert {
             match path {
                 FieldPath::Profile => p.clone_into(profile),
                 FieldPath::Bant => b.clone_into(bant),
-                FieldPath::JobTitle => p.job_title.clone_into(&mut profile.job_title),
-                FieldPath::Seniority => p.seniority.clone_into(&mut profile.seniority),
-                FieldPath::Department => p.department.clone_into(&mut profile.department),
-                FieldPath::Industry => p.industry.clone_into(&mut profile.industry),
-                FieldPath::Country => p.country.clone_into(&mut profile.country),
-                FieldPath::CompanySize => profile.company_size = p.company_size,
-                FieldPath::AnnualRevenue => profile.annual_revenue = p.annual_revenue,
-                FieldPath::EmailDomain => p.email_domain.clone_into(&mut profile.email_domain),
+                FieldPath::ProfileField(f) => f.copy(p, profile),
                 FieldPath::Attributes => p.attributes.clone_into(&mut profile.attributes),
                 FieldPath::Budget => bant.budget = b.budget,
                 FieldPath::Authority => bant.authority = b.authority,
@@ -145,5 +116,96 @@ impl LeadUpsert {
                 FieldPath::Timeline => bant.timeline = b.timeline,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored() -> (Profile, Bant) {
+        let profile = Profile {
+            job_title: "CTO".into(),
+            seniority: "c_level".into(),
+            department: "IT".into(),
+            industry: "Software".into(),
+            country: "US".into(),
+            company_size: Some(500.0),
+            annual_revenue: Some(2e7),
+            email_domain: "acme.com".into(),
+            attributes: [("source".to_owned(), "ads".to_owned())].into(),
+        };
+        let bant = Bant {
+            budget: BantStatus::Yes,
+            ..Bant::default()
+        };
+        (profile, bant)
+    }
+
+    fn upsert(profile: Profile, mask: Option<&[&str]>) -> LeadUpsert {
+        let mask = mask.map(|m| {
+            m.iter()
+                .map(|p| FieldPath::parse("f", p).unwrap())
+                .collect()
+        });
+        LeadUpsert {
+            lead_id: "L1".into(),
+            profile,
+            bant: Bant::default(),
+            mask,
+        }
+    }
+
+    #[test]
+    fn an_unknown_path_lists_every_known_one_in_order() {
+        let err = FieldPath::parse("f", "profile.shoe_size").unwrap_err();
+        assert_eq!(err.field, "f");
+        assert_eq!(
+            err.reason,
+            "unknown path \"profile.shoe_size\"; known: profile, bant, profile.job_title, \
+             profile.seniority, profile.department, profile.industry, profile.country, \
+             profile.company_size, profile.annual_revenue, profile.email_domain, \
+             profile.attributes, bant.budget, bant.authority, bant.need, bant.timeline"
+        );
+    }
+
+    #[test]
+    fn a_masked_field_is_written_even_empty_and_nothing_else_is() {
+        let (before, bant) = stored();
+        for path in [
+            "profile.job_title",
+            "profile.company_size",
+            "profile.email_domain",
+        ] {
+            let (mut profile, mut b) = (before.clone(), bant.clone());
+            upsert(Profile::default(), Some(&[path])).apply(&mut profile, &mut b);
+            let mut expected = before.clone();
+            match path {
+                "profile.job_title" => expected.job_title.clear(),
+                "profile.company_size" => expected.company_size = None,
+                _ => expected.email_domain.clear(),
+            }
+            assert_eq!(profile, expected, "{path}");
+            assert_eq!(b, bant);
+        }
+    }
+
+    #[test]
+    fn without_a_mask_only_known_values_overwrite() {
+        let (before, bant) = stored();
+        let (mut profile, mut b) = (before.clone(), bant.clone());
+        let update = Profile {
+            industry: "Retail".into(),
+            annual_revenue: Some(1e6),
+            ..Profile::default()
+        };
+        upsert(update, None).apply(&mut profile, &mut b);
+        let expected = Profile {
+            industry: "Retail".into(),
+            annual_revenue: Some(1e6),
+            ..before
+        };
+        assert_eq!(profile, expected);
+        assert_eq!(b, bant);
     }
 }

@@ -16,10 +16,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use leadscore_core::dataset::{Outcome, activities, leads};
 use leadscore_core::features::{
     ActivityFeature, ActivityRef, CompiledFeatures, FeatureInput, FeatureSource, FeatureSpec,
     FunnelStage,
 };
+use leadscore_core::lead::{NumberField, ProfileField, TextField};
 use leadscore_core::model::linear::logistic;
 use leadscore_core::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use leadscore_core::time::{Span, Timestamp};
@@ -125,7 +127,7 @@ struct Event {
 
 /// One simulated lead before its label is drawn.
 struct SimLead {
-    /// Profile columns in [`PROFILE_COLUMNS`] order.
+    /// Profile columns in [`PROFILE_FIELDS`] order.
     profile: [String; 7],
     /// Creation time.
     created: Timestamp,
@@ -137,15 +139,16 @@ struct SimLead {
     score: f64,
 }
 
-/// Profile column names.
-const PROFILE_COLUMNS: [&str; 7] = [
-    "job_title",
-    "department",
-    "industry",
-    "country",
-    "company_size",
-    "annual_revenue",
-    "email_domain",
+/// The profile fields simulated, in column order (no explicit seniority:
+/// the rules infer it from the title).
+const PROFILE_FIELDS: [ProfileField; 7] = [
+    ProfileField::Text(TextField::JobTitle),
+    ProfileField::Text(TextField::Department),
+    ProfileField::Text(TextField::Industry),
+    ProfileField::Text(TextField::Country),
+    ProfileField::Number(NumberField::CompanySize),
+    ProfileField::Number(NumberField::AnnualRevenue),
+    ProfileField::Text(TextField::EmailDomain),
 ];
 
 /// All activity type names, positive then negative.
@@ -230,14 +233,15 @@ fn write_history(
         path: args.out.clone(),
         source,
     })?;
-    let mut leads_out = CsvOut::create(args.out.join("leads.csv"))?;
-    let mut acts_out = CsvOut::create(args.out.join("activities.csv"))?;
+    let mut leads_out = CsvOut::create(args.out.join(leads::FILE))?;
+    let mut acts_out = CsvOut::create(args.out.join(activities::FILE))?;
     writeln!(
         leads_out,
-        "lead_id,created_at,outcome,outcome_at,{}",
-        PROFILE_COLUMNS.join(",")
+        "{},{}",
+        leads::FIXED.join(","),
+        PROFILE_FIELDS.map(ProfileField::name).join(",")
     )?;
-    writeln!(acts_out, "lead_id,activity_type,occurred_at,event_id")?;
+    writeln!(acts_out, "{}", activities::COLUMNS.join(","))?;
     let mut totals = Totals::default();
     for i in 0..args.leads {
         let mut lead = generate(args.seed, i, compiled, names);
@@ -248,8 +252,9 @@ fn write_history(
             .unwrap_or_default();
         writeln!(
             leads_out,
-            "L{i:07},{},{outcome},{outcome_at},{}",
+            "L{i:07},{},{},{outcome_at},{}",
             lead.created.to_rfc3339(),
+            outcome.name(),
             lead.profile.join(",")
         )?;
         for e in &lead.events {
@@ -269,23 +274,17 @@ fn write_history(
 }
 
 /// Draws the outcome of closed lead `i` from the true model and adds the
-/// activity at and after it; the outcome's name (`open` without one).
-fn close(
-    lead: &mut SimLead,
-    seed: u64,
-    i: usize,
-    intercept: f64,
-    totals: &mut Totals,
-) -> &'static str {
+/// activity at and after it (`Open` without one).
+fn close(lead: &mut SimLead, seed: u64, i: usize, intercept: f64, totals: &mut Totals) -> Outcome {
     let mut rng = lead_rng(seed ^ 0x5eed, i);
     let Some(at) = lead.outcome_at else {
-        return "open";
+        return Outcome::Open;
     };
     totals.closed += 1;
     let is_won = rng.random::<f64>() < logistic(intercept + lead.score);
     totals.won += usize::from(is_won);
     after_outcome(lead, at, is_won, &mut rng, i);
-    if is_won { "won" } else { "lost" }
+    if is_won { Outcome::Won } else { Outcome::Lost }
 }
 
 /// A buffered CSV file being written, with its path for errors.

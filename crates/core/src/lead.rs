@@ -5,12 +5,16 @@
 //! by its path inside the lead (`activities[3].occurred_at`), which the
 //! caller prefixes with where the lead sits in its request.
 
+mod field;
+
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use crate::features::{ActivityRef, FeatureInput, normalize_name};
 use crate::quote::quote;
 use crate::time::Timestamp;
+
+pub use field::{NumberField, ProfileField, TextField};
 
 /// Documented input limits.
 pub mod limits {
@@ -166,10 +170,10 @@ pub fn check_len(field: impl std::fmt::Display, value: &str, max: usize) -> Resu
     Ok(())
 }
 
-fn check_amount(field: &str, value: Option<f64>) -> Result<(), FieldError> {
+fn check_amount(field: impl std::fmt::Display, value: Option<f64>) -> Result<(), FieldError> {
     match value {
         Some(v) if !v.is_finite() || v < 0.0 => Err(FieldError::new(
-            field,
+            field.to_string(),
             format!("must be a finite number >= 0, got {v}"),
         )),
         _ => Ok(()),
@@ -239,18 +243,22 @@ impl Lead {
     pub fn validate(&self, as_of: Timestamp) -> Result<(), FieldError> {
         check_lead_id("lead_id", &self.id)?;
         let p = &self.profile;
-        for (name, value) in [
-            ("profile.job_title", &p.job_title),
-            ("profile.seniority", &p.seniority),
-            ("profile.department", &p.department),
-            ("profile.industry", &p.industry),
-            ("profile.country", &p.country),
-            ("profile.email_domain", &p.email_domain),
-        ] {
-            check_len(name, value, limits::MAX_STRING_BYTES)?;
+        // Every text before any number: the first error named stays the
+        // one it always was.
+        for f in ProfileField::ALL {
+            if let ProfileField::Text(t) = f {
+                check_len(
+                    format_args!("profile.{}", f.name()),
+                    t.get(p),
+                    limits::MAX_STRING_BYTES,
+                )?;
+            }
         }
-        check_amount("profile.company_size", p.company_size)?;
-        check_amount("profile.annual_revenue", p.annual_revenue)?;
+        for f in ProfileField::ALL {
+            if let ProfileField::Number(n) = f {
+                check_amount(format_args!("profile.{}", f.name()), n.get(p))?;
+            }
+        }
         check_attributes("profile.attributes", &p.attributes)?;
         if self.activities.len() > limits::MAX_ACTIVITIES {
             return Err(FieldError::new(

@@ -12,10 +12,12 @@
 //! - [`handoff`]: the live lead's sales hand-off and assignment rules.
 //! - [`evaluation`] and [`pipeline_health`]: probability metrics and the
 //!   verdict on whether a model still holds up.
+//! - [`dataset`]: the event-shape files the service exports and training reads.
 //!
 //! No async runtime, no RPC and no SQL here: the `leadscore` service
 //! converts and persists at its edges, `leadscore-train` reads files.
 
+pub mod dataset;
 pub mod evaluation;
 pub mod features;
 pub mod handoff;

@@ -1,14 +1,15 @@
-//! The event shape: a leads table and an activities table.
+//! The event shape: a leads table and an activities table
+//! ([`leadscore_core::dataset`] names their columns and outcomes).
 //!
-//! Leads: `lead_id`, `created_at`, `outcome` (`won` / `lost` / `open`),
-//! `outcome_at`, and any profile columns. Activities: `lead_id`,
-//! `activity_type`, `occurred_at`, optional `event_id`. Open leads are not
+//! Leads: [`leads::FIXED`] and any profile columns. Activities:
+//! [`activities::COLUMNS`], `event_id` optional. Open leads are not
 //! training rows; a closed lead's features are computed as of one
 //! microsecond before its outcome (the leakage rule).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use leadscore_core::dataset::{Outcome, activities, leads};
 use leadscore_core::features::{normalize_category, normalize_name, outcome_as_of};
 use leadscore_core::time::Timestamp;
 use polars::prelude::StringChunked;
@@ -18,9 +19,6 @@ use super::unique::UniqueIds;
 use super::{EventArena, History, Lead, Shape, SourceFile, required_time, rows_of};
 use crate::error::InputError;
 use crate::progress;
-
-/// Columns of the leads table that are not profile attributes.
-const LEAD_COLUMNS: [&str; 4] = ["lead_id", "created_at", "outcome", "outcome_at"];
 
 /// Loads an event-shape history.
 pub fn load(leads_path: &Path, activities_path: &Path) -> Result<History, InputError> {
@@ -69,44 +67,39 @@ fn source(table: &Table) -> SourceFile {
 
 /// Closed leads, the number of open ones, and the profile columns.
 fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputError> {
-    let created = table.strings("created_at")?;
-    let outcomes = table.strings("outcome")?;
-    let outcome_at = table.strings("outcome_at")?;
+    let created = table.strings(leads::CREATED_AT)?;
+    let outcomes = table.strings(leads::OUTCOME)?;
+    let outcome_at = table.strings(leads::OUTCOME_AT)?;
     let profile: Vec<(String, String)> = table
         .column_names()
         .into_iter()
-        .filter(|c| !LEAD_COLUMNS.contains(&c.as_str()))
+        .filter(|c| !leads::FIXED.contains(&c.as_str()))
         .map(|c| (normalize_name(&c), c))
         .collect();
     let profile_values = profile
         .iter()
         .map(|(_, c)| table.strings(c))
         .collect::<Result<Vec<_>, InputError>>()?;
-    let mut leads = Vec::new();
+    let mut closed = Vec::new();
     let mut open = 0;
     let mut ids = UniqueIds::default();
-    for (row, id) in rows_of(table, "lead_id")? {
-        let id = ids.read(&table.path, "lead_id", row, id)?;
-        required_time(table, "created_at", row, created.get(row - 1))?;
-        let outcome = outcomes
-            .get(row - 1)
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        let won = match outcome.as_str() {
-            "won" => true,
-            "lost" => false,
-            "open" => {
+    for (row, id) in rows_of(table, leads::LEAD_ID)? {
+        let id = ids.read(&table.path, leads::LEAD_ID, row, id)?;
+        required_time(table, leads::CREATED_AT, row, created.get(row - 1))?;
+        let cell = outcomes.get(row - 1).unwrap_or("");
+        let outcome = match Outcome::parse(cell) {
+            Some(Outcome::Open) => {
                 open += 1;
                 continue;
             }
-            _ => {
+            Some(won_or_lost) => won_or_lost,
+            None => {
                 return Err(InputError::BadLabel {
                     path: table.path.clone(),
                     row,
-                    column: "outcome".into(),
-                    value: outcomes.get(row - 1).unwrap_or("").to_owned(),
-                    expected: "won, lost or open",
+                    column: leads::OUTCOME.into(),
+                    value: cell.to_owned(),
+                    expected: Outcome::EXPECTED,
                 });
             }
         };
@@ -118,9 +111,9 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
                 path: table.path.clone(),
                 row,
                 lead: id.to_owned(),
-                outcome: outcome.clone(),
+                outcome: outcome.name().to_owned(),
             })?;
-        let at = required_time(table, "outcome_at", row, Some(at))?;
+        let at = required_time(table, leads::OUTCOME_AT, row, Some(at))?;
         let attributes: BTreeMap<String, String> = profile
             .iter()
             .zip(&profile_values)
@@ -129,9 +122,9 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
                 normalize_category(v).map(|_| (key.clone(), v.to_owned()))
             })
             .collect();
-        leads.push(Lead {
+        closed.push(Lead {
             id: id.to_owned(),
-            won,
+            won: outcome == Outcome::Won,
             outcome_at: Some(at),
             as_of: outcome_as_of(at),
             events: 0..0,
@@ -141,7 +134,7 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
     }
     ids.check(&table.path)?;
     Ok((
-        leads,
+        closed,
         open,
         profile.into_iter().map(|(key, _)| key).collect(),
     ))
@@ -171,11 +164,11 @@ impl<'a> ActivityColumns<'a> {
     /// The columns of `table`; a missing required column is an error.
     fn read(table: &'a Table) -> Result<Self, InputError> {
         Ok(ActivityColumns {
-            lead_ids: table.strings("lead_id")?,
-            types: table.strings("activity_type")?,
-            times: table.strings("occurred_at")?,
-            event_ids: if table.has_column("event_id") {
-                Some(table.strings("event_id")?)
+            lead_ids: table.strings(activities::LEAD_ID)?,
+            types: table.strings(activities::ACTIVITY_TYPE)?,
+            times: table.strings(activities::OCCURRED_AT)?,
+            event_ids: if table.has_column(activities::EVENT_ID) {
+                Some(table.strings(activities::EVENT_ID)?)
             } else {
                 None
             },
@@ -215,11 +208,11 @@ fn activity_rows(
             .ok_or_else(|| InputError::MissingValue {
                 path: table.path.clone(),
                 row,
-                column: "activity_type".into(),
+                column: activities::ACTIVITY_TYPE.into(),
             })?;
         let next = type_index.len();
         let t = *type_index.entry(raw_type).or_insert(next as u16);
-        let at = required_time(table, "occurred_at", row, at)?;
+        let at = required_time(table, activities::OCCURRED_AT, row, at)?;
         rows.push((lead, t, at, i as u32));
     }
     rows.sort_unstable_by_key(|r| (r.0, r.3));

@@ -17,7 +17,7 @@ pub mod roles;
 use std::fmt;
 
 pub use assessment::{FitAssessment, RoleAssessment};
-pub use conditions::{Condition, ProfileField, Test};
+pub use conditions::{Condition, RuleField, Test};
 pub use parse::RulesError;
 pub use roles::RoleMatcher;
 

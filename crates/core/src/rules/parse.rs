@@ -7,12 +7,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use super::conditions::{Condition, ProfileField, Test};
+use super::conditions::{Condition, RuleField, Test};
 use super::{
     AssignmentRules, DEFAULT_FOLLOW_UP_HOURS, Disqualifier, FitRule, Grade, GradeBands, MqlRules,
     RoleMatcher, Rules, SqlRules, Territory,
 };
 use crate::features::normalize_name;
+use crate::lead::ProfileField;
 
 /// A rules file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -331,13 +332,14 @@ fn case_insensitive(pattern: &str) -> Result<regex::Regex, regex::Error> {
 fn condition(src: &Source<'_>, rule: &Spanned<RawCondition>) -> Result<Condition, RulesError> {
     let at = rule.span().start;
     let r = rule.get_ref();
-    let field = ProfileField::parse(&r.field).ok_or_else(|| {
+    let field = RuleField::parse(&r.field).ok_or_else(|| {
+        let known: Vec<&str> = ProfileField::names().collect();
         src.error(
             at,
             format!(
-                "unknown field {:?}; use job_title, seniority, department, industry, country, \
-             company_size, annual_revenue, email_domain or attributes.KEY",
-                r.field
+                "unknown field {:?}; use {} or attributes.KEY",
+                r.field,
+                known.join(", ")
             ),
         )
     })?;
@@ -356,7 +358,7 @@ fn condition(src: &Source<'_>, rule: &Spanned<RawCondition>) -> Result<Condition
             ),
         ));
     }
-    let numeric_ok = field.is_numeric() || matches!(field, ProfileField::Attribute(_));
+    let numeric_ok = field.is_numeric() || matches!(field, RuleField::Attribute(_));
     let test = if let Some(v) = &r.equals {
         Test::Equals(v.trim().to_owned())
     } else if let Some(list) = &r.in_list {
