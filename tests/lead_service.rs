@@ -221,12 +221,7 @@ async fn an_event_id_reused_by_another_lead_is_recorded_and_a_duplicate_says_why
         .unwrap()
         .into_inner()
         .results;
-    assert!(
-        results
-            .iter()
-            .all(|r| r.status == pb::EventStatus::Recorded as i32),
-        "{results:?}"
-    );
+    common::assert_all_recorded(&results);
     for lead in ["r1", "r2"] {
         let got = c
             .get_lead(pb::GetLeadRequest {

@@ -447,12 +447,7 @@ async fn record(c: &mut LeadServiceClient<Channel>, id: &str, events: &[(&str, &
         .unwrap()
         .into_inner()
         .results;
-    assert!(
-        results
-            .iter()
-            .all(|r| r.status == pb::EventStatus::Recorded as i32),
-        "{results:?}"
-    );
+    assert_all_recorded(&results);
 }
 
 /// A lead with the hot profile and activity but no BANT: an MQL, never an SQL.

@@ -27,12 +27,7 @@ async fn record(server: &ServeProcess, lead: &str) -> Result<(), tonic::Status> 
         .await?
         .into_inner()
         .results;
-    assert!(
-        results
-            .iter()
-            .all(|r| r.status == pb::EventStatus::Recorded as i32),
-        "{results:?}"
-    );
+    common::assert_all_recorded(&results);
     Ok(())
 }
 

@@ -300,12 +300,7 @@ async fn a_score_that_would_overflow_is_never_stored_and_the_batch_goes_on() {
         .unwrap()
         .into_inner()
         .results;
-    assert!(
-        results
-            .iter()
-            .all(|r| r.status == pb::EventStatus::Recorded as i32),
-        "{results:?}"
-    );
+    assert_all_recorded(&results);
     let over = c
         .get_lead(pb::GetLeadRequest {
             lead_id: "over".into(),

@@ -267,6 +267,16 @@ pub fn hot_events(lead: &str) -> Vec<pb::ActivityEvent> {
         .collect()
 }
 
+/// Asserts that every event of a `RecordActivities` answer was recorded.
+pub fn assert_all_recorded(results: &[pb::EventResult]) {
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == pb::EventStatus::Recorded as i32),
+        "{results:?}"
+    );
+}
+
 /// Makes `id` an SQL in the store: the hot lead's profile and BANT, then
 /// its events.
 pub async fn make_sql(c: &mut LeadServiceClient<Channel>, id: &str) {
