@@ -16,7 +16,7 @@ use super::error::StoreError;
 use super::record::{EventOutcome, LeadDetail, ListQuery, NewEvent};
 use super::upsert::LeadUpsert;
 use crate::handoff::{self, ChangeKind, LeadRecord, StageChange};
-use crate::lead::{Activity, FieldError, Lead, check_lead_id, check_len, limits};
+use crate::lead::{Activity, FieldError, Lead, check_lead_id, check_len, check_not_ahead, limits};
 use crate::pipeline_health::PipelineFacts;
 use crate::scoring::Scorer;
 use crate::time::Timestamp;
@@ -191,13 +191,7 @@ fn check_event(e: &NewEvent, now: Timestamp) -> Result<(), FieldError> {
         }
         check_len(field, value, max)?;
     }
-    if e.occurred_at > now.saturating_add(limits::MAX_FUTURE) {
-        return Err(FieldError::new(
-            "occurred_at",
-            "is more than 1 day in the future",
-        ));
-    }
-    Ok(())
+    check_not_ahead("occurred_at", e.occurred_at, now, "in the future")
 }
 
 /// Records events durably in one transaction; one outcome per event, in

@@ -158,6 +158,26 @@ impl FieldError {
     }
 }
 
+/// Refuses a time more than [`limits::MAX_FUTURE`] (the clock-skew
+/// allowance) after `reference`; `relation` names the reference in the
+/// message ("after as_of", "in the future"). Activities, events and
+/// outcomes share this one bound.
+pub fn check_not_ahead(
+    field: impl std::fmt::Display,
+    at: Timestamp,
+    reference: Timestamp,
+    relation: &str,
+) -> Result<(), FieldError> {
+    if at <= reference.saturating_add(limits::MAX_FUTURE) {
+        return Ok(());
+    }
+    let days = at.since(reference).as_days_f64();
+    Err(FieldError::new(
+        field.to_string(),
+        format!("is {days:.1} days {relation}; at most 1 day of clock skew is accepted"),
+    ))
+}
+
 /// Checks a string's length (inlined: it runs twice per activity).
 #[inline]
 pub fn check_len(field: impl std::fmt::Display, value: &str, max: usize) -> Result<(), FieldError> {
@@ -289,15 +309,12 @@ impl Lead {
                     limits::MAX_STRING_BYTES,
                 )?;
             }
-            if a.occurred_at > as_of.saturating_add(limits::MAX_FUTURE) {
-                let days = a.occurred_at.since(as_of).as_days_f64();
-                return Err(FieldError::new(
-                    format!("activities[{i}].occurred_at"),
-                    format!(
-                        "is {days:.1} days after as_of; at most 1 day of clock skew is accepted"
-                    ),
-                ));
-            }
+            check_not_ahead(
+                format_args!("activities[{i}].occurred_at"),
+                a.occurred_at,
+                as_of,
+                "after as_of",
+            )?;
         }
         if self.activity_counts.len() > limits::MAX_ACTIVITY_COUNTS {
             return Err(FieldError::new(

@@ -6,7 +6,7 @@ use super::error::HandOffError;
 use super::record::{ChangeKind, HandOff, LeadRecord, StageChange};
 use super::rescore::apply_score;
 use crate::features::outcome_as_of;
-use crate::lead::{Activity, FieldError, limits};
+use crate::lead::{Activity, FieldError, check_not_ahead};
 use crate::qualification::Stage;
 use crate::rules::AssignmentRules;
 use crate::scoring::Scorer;
@@ -141,7 +141,7 @@ pub fn close(
 }
 
 /// Checks an outcome's time like an activity's: at most
-/// [`limits::MAX_FUTURE`] after `now`, and not before the lead existed (its
+/// [`crate::lead::limits::MAX_FUTURE`] after `now`, and not before the lead existed (its
 /// first activity, or its creation when that came first: history imported
 /// later has activity older than the store's record of the lead).
 pub fn check_outcome_time(
@@ -150,13 +150,7 @@ pub fn check_outcome_time(
     activities: &[Activity],
     now: Timestamp,
 ) -> Result<(), FieldError> {
-    if at > now.saturating_add(limits::MAX_FUTURE) {
-        let days = at.since(now).as_days_f64();
-        return Err(FieldError::new(
-            "occurred_at",
-            format!("is {days:.1} days in the future; at most 1 day of clock skew is accepted"),
-        ));
-    }
+    check_not_ahead("occurred_at", at, now, "in the future")?;
     let first_activity = activities.iter().map(|a| a.occurred_at).min();
     let earliest = first_activity.map_or(rec.created_at, |a| a.min(rec.created_at));
     if at < earliest {
