@@ -11,7 +11,7 @@
 //!    and filtered: p50 / p99;
 //! 3. reads the server's VmRSS / VmHWM from `/proc`;
 //! 4. stops the server, opens the same store in-process
-//!    ([`leadscore::store::LeadBook`], same model and rules) and times one
+//!    ([`leadscore::live::LiveStore`], same model and rules) and times one
 //!    re-score sweep of every lead, one day later (so every score decays).
 //!
 //! Prints one JSON object per backend on stdout (progress on stderr).
@@ -236,7 +236,7 @@ fn memory(pid: u32) -> serde_json::Value {
 /// would run it a day after the load.
 async fn sweep(db_url: &str) -> serde_json::Value {
     let scorer = Arc::new(ArcSwap::from_pointee(support::scorer()));
-    let book = leadscore::store::LeadBook::open(db_url, scorer)
+    let book = leadscore::live::LiveStore::open(db_url, scorer)
         .await
         .unwrap_or_else(|e| panic!("reopening the store: {e}"));
     let began = Instant::now();

@@ -49,7 +49,7 @@ def main():
         "event is checked `RECORDED`. Events/s = events / wall time of the whole load.", "",
         f"List: {first['list_calls']:,} sequential first-page calls per case (after 20 "
         "warm-up calls) on one connection, client-side latency. Sweep: the server is "
-        "stopped, the same store is opened in-process (`LeadBook`, same model and rules) "
+        "stopped, the same store is opened in-process (`LiveStore`, same model and rules) "
         "and `sweep(now + 1 day)` re-scores every lead (1,000 per transaction), as the "
         "server's timer does. RSS: VmRSS / VmHWM of the server process (/proc).", "",
         "| measure | " + " | ".join(BACKENDS) + " |",

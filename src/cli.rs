@@ -190,7 +190,7 @@ fn init_logging(format: LogFormat) {
 
 /// `leadscore export`: progress on stderr every 10,000 leads, then a summary.
 async fn export(db: String, out: std::path::PathBuf) -> Result<(), StartError> {
-    use crate::store::StoreError;
+    use crate::live::LiveError;
     let summary = tokio::task::spawn_blocking(move || {
         let store = crate::store::open_with(&db, crate::store::FileUse::Read)?;
         let mut reported = 0;
@@ -203,10 +203,10 @@ async fn export(db: String, out: std::path::PathBuf) -> Result<(), StartError> {
                 );
             }
         })?;
-        Ok::<_, StoreError>((summary, out))
+        Ok::<_, LiveError>((summary, out))
     })
     .await
-    .map_err(|e| StoreError::Aborted(e.to_string()))??;
+    .map_err(|e| LiveError::Aborted(e.to_string()))??;
     let (summary, out) = summary;
     eprintln!(
         "wrote {} leads to {} and {} activities to {}",
@@ -287,7 +287,7 @@ async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let file_use = crate::store::FileUse::Serve {
         create: config.create,
     };
-    let book = crate::store::LeadBook::open_with(&config.db, file_use, lifecycle.scorer()).await?;
+    let book = crate::live::LiveStore::open_with(&config.db, file_use, lifecycle.scorer()).await?;
     let book = std::sync::Arc::new(book);
     tokio::spawn(
         book.clone()

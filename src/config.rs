@@ -111,7 +111,7 @@ pub enum StartError {
     Lifecycle(#[from] LifecycleError),
     /// The lead store could not be opened or migrated.
     #[error("lead store: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::live::LiveError),
     /// The listen address could not be bound.
     #[error(
         "cannot listen on {addr}: {source} (is another process using it? choose another with --listen)"

@@ -3,9 +3,10 @@
 //!
 //! The domain lives in the `leadscore-core` crate (re-exported here as
 //! [`features`], [`lead`], [`model`], [`rules`], [`qualification`],
-//! [`scoring`], [`handoff`], [`time`], …) and knows nothing of gRPC or SQL; the lead
-//! [`store`] persists, [`grpc`] converts at the edge, [`server`] runs it
-//! and [`cli`] / [`config`] start it.
+//! [`scoring`], [`handoff`], [`time`], …) and knows nothing of gRPC or SQL; the
+//! `leadscore-store` crate (re-exported as [`store`]) persists; [`live`] keeps
+//! stored leads scored and staged, [`grpc`] converts at the edge, [`server`]
+//! runs it and [`cli`] / [`config`] start it.
 
 pub mod call_limits;
 pub mod cli;
@@ -14,12 +15,14 @@ pub mod config;
 pub mod connections;
 pub mod grpc;
 pub mod lifecycle;
+pub mod live;
 pub mod metrics;
 pub mod pb;
 pub mod security;
 pub mod server;
 pub mod slots;
-pub mod store;
+
+pub use leadscore_store as store;
 
 pub use leadscore_core::{
     dataset, evaluation, features, handoff, hex, lead, model, pipeline_health, qualification,

@@ -29,6 +29,7 @@ use crate::grpc::message_limit::MessageLimitLayer;
 use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
 use crate::lifecycle::Lifecycle;
+use crate::live::LiveStore;
 use crate::metrics::Metrics;
 use crate::metrics::layer::MetricsLayer;
 use crate::pb;
@@ -37,7 +38,6 @@ use crate::pb::v1::model_service_server::ModelServiceServer;
 use crate::pb::v1::scoring_service_server::ScoringServiceServer;
 use crate::security::auth_layer::{AuthLayer, SharedTokens};
 use crate::security::tls::ServerTls;
-use crate::store::LeadBook;
 
 /// Largest request accepted, in bytes (a full 10,000-lead batch fits).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -91,7 +91,7 @@ impl Default for ServerOptions {
 pub async fn run(
     listener: TcpListener,
     lifecycle: Arc<Lifecycle>,
-    book: Arc<LeadBook>,
+    book: Arc<LiveStore>,
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {

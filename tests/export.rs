@@ -9,13 +9,13 @@ use std::path::Path;
 use std::process::Command;
 
 use leadscore::dataset::activities::COLUMNS as ACTIVITY_COLUMNS;
+use leadscore::lead::LeadUpsert;
+use leadscore::lead::NewEvent;
 use leadscore::lead::{Bant, BantStatus, Profile, ProfileField};
 use leadscore::lifecycle::Lifecycle;
+use leadscore::live::writes::{self, HandOffAction};
 use leadscore::store::db::Database;
 use leadscore::store::export::{ExportSummary, export};
-use leadscore::store::ops::{self, HandOffAction};
-use leadscore::store::record::NewEvent;
-use leadscore::store::upsert::LeadUpsert;
 use leadscore::time::Timestamp;
 
 /// The tests' "now" in microseconds (2026-06-01T00:00:00Z).
@@ -89,7 +89,7 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
         company_size: Some(12.5),
         ..Profile::default()
     };
-    ops::upsert_leads(
+    writes::upsert_leads(
         db,
         &scorer,
         &[upsert("won", won), upsert("lost", lost)],
@@ -103,7 +103,7 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
         event("e4", "lost", "blog_read", NOW - 10 * DAY),
         event("e5", "open", "webinar_attended", NOW - 5 * DAY),
     ];
-    let outcomes = ops::record_activities(
+    let outcomes = writes::record_activities(
         db,
         &scorer,
         events.iter().cloned().map(Ok).collect(),
@@ -116,7 +116,7 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
             won,
             at: at(NOW - 1),
         };
-        ops::hand_off(db, &scorer, id, &action, at(NOW)).unwrap();
+        writes::hand_off(db, &scorer, id, &action, at(NOW)).unwrap();
     }
     events
 }

@@ -18,13 +18,13 @@ store_suite!(open);
 /// may now use one of them.
 #[tokio::test]
 async fn a_version_2_store_keeps_its_events() {
-    use leadscore::store::record::{EventOutcome, NewEvent};
+    use leadscore::lead::{EventOutcome, NewEvent};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("leads.db");
     let old = rusqlite::Connection::open(&path).unwrap();
     old.execute_batch(concat!(
-        include_str!("../migrations/sqlite/0001_leads.sql"),
-        include_str!("../migrations/sqlite/0002_shadow_and_health.sql"),
+        include_str!("../crates/store/migrations/sqlite/0001_leads.sql"),
+        include_str!("../crates/store/migrations/sqlite/0002_shadow_and_health.sql"),
         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
          INSERT INTO schema_migrations VALUES (1, 0), (2, 0);"
     ))
@@ -38,7 +38,7 @@ async fn a_version_2_store_keeps_its_events() {
     drop(old);
 
     let url = format!("sqlite://{}", path.display());
-    let book = leadscore::store::LeadBook::open(&url, store_suite::scorer())
+    let book = leadscore::live::LiveStore::open(&url, store_suite::scorer())
         .await
         .unwrap();
     let event = |id: &str| NewEvent {

@@ -305,7 +305,7 @@ async fn a_watcher_that_stops_reading_is_told_to_resume_while_another_gets_every
         reached(&mut seen, last).await;
     }
     assert!(
-        last > leadscore::store::feed::WINDOW as i64 * 3 / 2,
+        last > leadscore::live::feed::WINDOW as i64 * 3 / 2,
         "{last} changes overflow the feed's window"
     );
     target_tx.send_replace(last);

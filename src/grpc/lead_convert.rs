@@ -3,12 +3,13 @@
 use crate::features::into_normal_name;
 use crate::handoff::{ChangeKind, HandOff, LeadRecord, StageChange};
 use crate::lead::{Bant, BantStatus, FieldError, Profile, check_len, limits};
+use crate::lead::{EventOutcome, NewEvent};
+use crate::lead::{FieldPath, LeadUpsert};
 use crate::pb::v1 as pb;
 use crate::qualification::Stage;
 use crate::rules::Grade;
-use crate::store::ops::MAX_PAGE_SIZE;
-use crate::store::record::{EventOutcome, ListQuery, NewEvent};
-use crate::store::upsert::{FieldPath, LeadUpsert};
+use crate::store::query::ListQuery;
+use crate::store::reads::MAX_PAGE_SIZE;
 
 use super::convert::{self, time, timestamp};
 use super::page_token::{self, Filters};

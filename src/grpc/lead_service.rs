@@ -1,4 +1,4 @@
-//! `leadscore.v1.LeadService`: thin handlers over [`LeadBook`]: validate,
+//! `leadscore.v1.LeadService`: thin handlers over [`LiveStore`]: validate,
 //! convert, call, map errors.
 
 use std::pin::Pin;
@@ -14,19 +14,20 @@ use super::lead_convert as lc;
 use super::page_token::{self, Filters};
 use super::pipeline_convert;
 use super::status::ApiError;
+use crate::lead::limits::MAX_EVENTS;
 use crate::lead::{FieldError, check_lead_id, check_len, limits};
+use crate::live::LiveStore;
+use crate::live::writes::HandOffAction;
 use crate::pb::v1 as pb;
 use crate::pb::v1::lead_service_server::LeadService;
 use crate::slots::{Holding, Slots};
-use crate::store::LeadBook;
-use crate::store::ops::{HandOffAction, MAX_EVENTS};
 use crate::time::Timestamp;
 
 /// The lead service.
 #[derive(Debug, Clone)]
 pub struct LeadApi {
     /// The store, kept live by the scorer.
-    book: Arc<LeadBook>,
+    book: Arc<LiveStore>,
     /// One slot per open `WatchStageChanges` stream.
     watchers: Arc<Slots>,
 }
@@ -34,7 +35,7 @@ pub struct LeadApi {
 impl LeadApi {
     /// A service over `book`, serving at most `max_watchers` change
     /// streams at once.
-    pub fn new(book: Arc<LeadBook>, max_watchers: usize) -> LeadApi {
+    pub fn new(book: Arc<LiveStore>, max_watchers: usize) -> LeadApi {
         LeadApi {
             book,
             watchers: Slots::new(max_watchers),

@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::handoff::LeadRecord;
 use crate::hex;
 use crate::lead::FieldError;
-use crate::store::record::{ListQuery, PageKey, stage_code, stage_from_code};
+use crate::store::codes::{stage_code, stage_from_code};
+use crate::store::query::{ListQuery, PageKey};
 
 /// Digest of a query's filters, as written in its tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]

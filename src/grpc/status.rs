@@ -5,6 +5,7 @@ use tonic::Status;
 use crate::handoff::HandOffError;
 use crate::lead::FieldError;
 use crate::lifecycle::LifecycleError;
+use crate::live::LiveError;
 use crate::store::StoreError;
 
 /// Errors the gRPC services report.
@@ -13,9 +14,9 @@ pub enum ApiError {
     /// A request field breaks a rule; the path names it.
     #[error(transparent)]
     InvalidField(#[from] FieldError),
-    /// The lead store refused or failed.
+    /// Keeping leads live failed: the store failed, or the domain refused.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Live(#[from] LiveError),
     /// A model could not be listed or activated.
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
@@ -40,34 +41,47 @@ fn hand_off(e: HandOffError) -> Status {
     }
 }
 
+fn store(e: StoreError) -> Status {
+    match e {
+        e @ StoreError::NotFound(_) => Status::not_found(e.to_string()),
+        // Logged once by the store, not on every call.
+        e @ StoreError::FileUnusable(_) => Status::unavailable(e.to_string()),
+        e @ (StoreError::Sqlite(_) | StoreError::Postgres(_)) => {
+            tracing::error!(error = %e, "store failed");
+            Status::unavailable(e.to_string())
+        }
+        e @ (StoreError::BadUrl { .. }
+        | StoreError::Corrupt(_)
+        | StoreError::NonFinite(_)
+        | StoreError::RolledBack
+        | StoreError::Export(_)) => {
+            tracing::error!(error = %e, "store failed");
+            Status::internal(e.to_string())
+        }
+    }
+}
+
+fn live(e: LiveError) -> Status {
+    match e {
+        LiveError::Store(e) => store(e),
+        LiveError::InvalidField(f) => invalid(&f),
+        LiveError::HandOff(e) => hand_off(e),
+        e @ LiveError::Unscorable { .. } => Status::failed_precondition(e.to_string()),
+        // Not UNAVAILABLE: a client retrying the same call would start
+        // again from its first cursor; it must resume from the one named.
+        e @ LiveError::FellBehind { .. } => Status::aborted(e.to_string()),
+        e @ LiveError::Aborted(_) => {
+            tracing::error!(error = %e, "store call failed");
+            Status::internal(e.to_string())
+        }
+    }
+}
+
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         match e {
-            ApiError::InvalidField(f) | ApiError::Store(StoreError::InvalidField(f)) => invalid(&f),
-            ApiError::Store(e @ StoreError::NotFound(_)) => Status::not_found(e.to_string()),
-            ApiError::Store(StoreError::HandOff(e)) => hand_off(e),
-            ApiError::Store(e @ StoreError::Unscorable { .. }) => {
-                Status::failed_precondition(e.to_string())
-            }
-            // Logged once by the store, not on every call.
-            ApiError::Store(e @ StoreError::FileUnusable(_)) => Status::unavailable(e.to_string()),
-            // Not UNAVAILABLE: a client retrying the same call would start
-            // again from its first cursor; it must resume from the one named.
-            ApiError::Store(e @ StoreError::FellBehind { .. }) => Status::aborted(e.to_string()),
-            ApiError::Store(e @ (StoreError::Sqlite(_) | StoreError::Postgres(_))) => {
-                tracing::error!(error = %e, "store failed");
-                Status::unavailable(e.to_string())
-            }
-            ApiError::Store(
-                e @ (StoreError::BadUrl { .. }
-                | StoreError::Corrupt(_)
-                | StoreError::NonFinite(_)
-                | StoreError::Aborted(_)
-                | StoreError::Export(_)),
-            ) => {
-                tracing::error!(error = %e, "store failed");
-                Status::internal(e.to_string())
-            }
+            ApiError::InvalidField(f) => invalid(&f),
+            ApiError::Live(e) => live(e),
             ApiError::Lifecycle(e @ LifecycleError::UnknownVersion(_)) => {
                 Status::not_found(e.to_string())
             }

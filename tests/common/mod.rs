@@ -116,7 +116,7 @@ pub struct TestServer {
     pub lifecycle: Arc<Lifecycle>,
     /// The server's lead store (a SQLite file in `models`); tests call its
     /// `sweep` directly instead of waiting for the timer.
-    pub book: Arc<leadscore::store::LeadBook>,
+    pub book: Arc<leadscore::live::LiveStore>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<Result<(), leadscore::config::StartError>>>,
 }
@@ -136,7 +136,7 @@ impl TestServer {
         let lifecycle = Arc::new(Lifecycle::start(models.path(), &rules).unwrap());
         let db = format!("sqlite://{}", models.path().join("leads.db").display());
         let book = Arc::new(
-            leadscore::store::LeadBook::open(&db, lifecycle.scorer())
+            leadscore::live::LiveStore::open(&db, lifecycle.scorer())
                 .await
                 .unwrap(),
         );

@@ -5,15 +5,16 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use leadscore::handoff::{ChangeKind, HandOff, HandOffError, LeadRecord, scoring_lead};
+use leadscore::lead::LeadUpsert;
 use leadscore::lead::{Bant, BantStatus, FieldError, Profile};
+use leadscore::lead::{EventOutcome, NewEvent};
 use leadscore::lifecycle::Lifecycle;
+use leadscore::live::LiveError;
+use leadscore::live::LiveStore;
+use leadscore::live::writes::HandOffAction;
 use leadscore::qualification::Stage;
 use leadscore::scoring::Scorer;
-use leadscore::store::LeadBook;
-use leadscore::store::StoreError;
-use leadscore::store::ops::HandOffAction;
-use leadscore::store::record::{EventOutcome, ListQuery, NewEvent, PageKey};
-use leadscore::store::upsert::LeadUpsert;
+use leadscore::store::query::{ListQuery, PageKey};
 use leadscore::time::{Span, Timestamp};
 
 use crate::common;
@@ -85,7 +86,7 @@ pub fn intent(lead: &str, tag: &str, days_ago: i64) -> Vec<Result<NewEvent, Fiel
 }
 
 /// Makes an SQL lead `id` in `country`.
-pub async fn make_sql(book: &LeadBook, id: &str, country: &str) {
+pub async fn make_sql(book: &LiveStore, id: &str, country: &str) {
     book.upsert_leads(vec![buyer(id, country)], at(NOW))
         .await
         .unwrap();
@@ -94,7 +95,7 @@ pub async fn make_sql(book: &LeadBook, id: &str, country: &str) {
         .unwrap();
 }
 
-pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<LeadBook>) {
+pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<LiveStore>) {
     let up = book
         .upsert_leads(vec![buyer("L1", "US")], at(NOW))
         .await
@@ -122,7 +123,7 @@ pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<Lead
     assert_eq!(kinds, [ChangeKind::ToSql, ChangeKind::Assigned]);
 }
 
-pub async fn a_retried_batch_records_nothing_twice(book: Arc<LeadBook>) {
+pub async fn a_retried_batch_records_nothing_twice(book: Arc<LiveStore>) {
     let mut batch = intent("L2", "a", 3);
     batch.push(batch[0].clone());
     let first = book
@@ -144,7 +145,7 @@ pub async fn a_retried_batch_records_nothing_twice(book: Arc<LeadBook>) {
     );
 }
 
-pub async fn event_ids_are_unique_per_lead(book: Arc<LeadBook>) {
+pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
     let event = |event_id: &str, lead: &str| {
         Ok(NewEvent {
             event_id: event_id.to_owned(),
@@ -196,7 +197,7 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LeadBook>) {
     }
 }
 
-pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<LeadBook>) {
+pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<LiveStore>) {
     let max = leadscore::lead::limits::MAX_ACTIVITIES;
     let view = |lead: &str, n: usize| NewEvent {
         event_id: format!("view-{n}"),
@@ -204,7 +205,7 @@ pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<Lead
         activity_type: "page_view".to_owned(),
         occurred_at: at(NOW - DAY + n as i64),
     };
-    let per_call = leadscore::store::ops::MAX_EVENTS;
+    let per_call = leadscore::lead::limits::MAX_EVENTS;
     for call in 0..max / per_call {
         let batch = (call * per_call..(call + 1) * per_call)
             .map(|n| Ok(view("BOT", n)))
@@ -251,7 +252,7 @@ pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<Lead
     assert_eq!(detail.lead.score, score.explanation.probability * 100.0);
 }
 
-pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LeadBook>) {
+pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LiveStore>) {
     let mut batch = intent("L3", "a", 1);
     if let Ok(e) = &mut batch[1] {
         e.activity_type.clear();
@@ -277,7 +278,7 @@ pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LeadBook>) {
     );
 }
 
-pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc<LeadBook>) {
+pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc<LiveStore>) {
     for (i, id) in ["S1", "S2", "S3"].iter().enumerate() {
         book.upsert_leads(vec![buyer(id, "FR")], at(NOW))
             .await
@@ -350,7 +351,7 @@ pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc
     );
 }
 
-pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
+pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) {
     make_sql(&book, "H1", "US").await;
     make_sql(&book, "H2", "US").await;
     let h1 = book.get_lead("H1".into()).await.unwrap().0.lead;
@@ -373,7 +374,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
     assert!(
         matches!(
             again,
-            Err(StoreError::HandOff(HandOffError::NotAcceptable { .. }))
+            Err(LiveError::HandOff(HandOffError::NotAcceptable { .. }))
         ),
         "{again:?}"
     );
@@ -390,7 +391,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
     assert!(
         matches!(
             not_sql,
-            Err(StoreError::HandOff(HandOffError::NotAcceptable { .. }))
+            Err(LiveError::HandOff(HandOffError::NotAcceptable { .. }))
         ),
         "{not_sql:?}"
     );
@@ -398,7 +399,10 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
         .hand_off("nobody".into(), HandOffAction::Accept(None), at(NOW))
         .await;
     assert!(
-        matches!(unknown, Err(StoreError::NotFound(_))),
+        matches!(
+            unknown,
+            Err(LiveError::Store(leadscore::store::StoreError::NotFound(_)))
+        ),
         "{unknown:?}"
     );
 
@@ -467,7 +471,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LeadBook>) {
     );
 }
 
-pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc<LeadBook>) {
+pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc<LiveStore>) {
     make_sql(&book, "W1", "US").await;
     make_sql(&book, "W2", "US").await;
     book.hand_off("W1".into(), HandOffAction::Accept(None), at(NOW))
@@ -518,7 +522,7 @@ pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc
 }
 
 /// Two books on one database (two replicas) racing on the same leads.
-pub async fn two_replicas_record_each_transition_once(a: Arc<LeadBook>, b: Arc<LeadBook>) {
+pub async fn two_replicas_record_each_transition_once(a: Arc<LiveStore>, b: Arc<LiveStore>) {
     let ids: Vec<String> = (0..20).map(|i| format!("R{i:02}")).collect();
     let ups: Vec<LeadUpsert> = ids.iter().map(|id| buyer(id, "US")).collect();
     a.upsert_leads(ups, at(NOW)).await.unwrap();
@@ -575,9 +579,9 @@ pub async fn two_replicas_record_each_transition_once(a: Arc<LeadBook>, b: Arc<L
 #[macro_export]
 macro_rules! store_suite {
     ($open:path) => {
-        async fn book(url: &str) -> std::sync::Arc<leadscore::store::LeadBook> {
+        async fn book(url: &str) -> std::sync::Arc<leadscore::live::LiveStore> {
             std::sync::Arc::new(
-                leadscore::store::LeadBook::open(url, store_suite::scorer())
+                leadscore::live::LiveStore::open(url, store_suite::scorer())
                     .await
                     .unwrap(),
             )

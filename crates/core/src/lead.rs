@@ -5,7 +5,9 @@
 //! by its path inside the lead (`activities[3].occurred_at`), which the
 //! caller prefixes with where the lead sits in its request.
 
+mod event;
 mod field;
+mod upsert;
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -14,7 +16,9 @@ use crate::features::{ActivityRef, FeatureInput, normalize_name};
 use crate::quote::quote;
 use crate::time::Timestamp;
 
+pub use event::{EventOutcome, NewEvent};
 pub use field::{NumberField, ProfileField, TextField};
+pub use upsert::{FieldPath, LeadUpsert};
 
 /// Documented input limits.
 pub mod limits {
@@ -39,6 +43,8 @@ pub mod limits {
     pub const MAX_ACTIVITY_COUNTS: usize = 1_000;
     /// Most leads in one batch.
     pub const MAX_BATCH: usize = 10_000;
+    /// Most events in one `RecordActivities` call.
+    pub const MAX_EVENTS: usize = 10_000;
     /// How far after `as_of` an activity may be dated (clock skew allowance).
     pub const MAX_FUTURE: Span = Span::days(1);
     /// Largest pre-aggregated activity count: with at most

@@ -1,21 +1,18 @@
-//! The lead store: leads, activity events, live scores and stages, the
-//! sales hand-off and the stage-change log, behind one interface with two
-//! real backends.
+//! Persistence of leadscore: leads, activity events, live scores and
+//! stages, the sales hand-off and the stage-change log, behind one
+//! interface with two real backends. The store keeps what the domain
+//! ([`leadscore_core`]) decided; it decides no business rule and sees no
+//! RPC type.
 //!
-//! - [`record`]: what is stored besides the live lead
-//!   ([`crate::handoff`], whose rules the store applies and never decides);
-//!   [`upsert`]: partial profile updates; [`ops`]: the operations, written once against the
-//!   [`db::Tx`] seam; [`book`]: the async face the service uses, with the
-//!   periodic sweep; [`feed`]: the change feed, one reader per process
-//!   fanning out to every watcher.
+//! - [`db`]: the [`Database`] / [`db::Tx`] seam and the row codec;
+//!   [`codes`]: how enums are stored; [`query`]: what reads take and
+//!   answer with; [`reads`]: the reads, written once against the seam.
 //! - [`export`]: the store as the training job's CSV input;
 //!   [`pipeline_sql`]: the facts pipeline health judges.
-//! - [`activity_limit`]: the per-lead activity limit of recorded events.
 //! - Backends: [`sqlite`] (an embedded file, the default, guarded by
-//!   [`sqlite_file`]) and [`postgres`]
-//!   (shared by several replicas). Both run the same statements
-//!   ([`sql_tx`], [`list_sql`]) and versioned migrations from
-//!   `migrations/`, applied at open.
+//!   [`sqlite_file`]) and [`postgres`] (shared by several replicas). Both
+//!   run the same statements ([`sql_tx`], [`list_sql`]) and versioned
+//!   migrations from `migrations/`, applied at open.
 //!
 //! Crates: `rusqlite` (bundled SQLite: nothing to install, the fastest path
 //! to durable batched writes) and the synchronous `postgres` client, so
@@ -23,29 +20,25 @@
 //! async copy; `sqlx` would have cost far more compile time for the same
 //! statements.
 
-pub mod activity_limit;
-pub mod book;
+pub mod codes;
 pub mod db;
 pub mod error;
 pub mod export;
-pub mod feed;
 pub mod list_sql;
-pub mod ops;
 pub mod pipeline_sql;
 pub mod postgres;
-pub mod record;
+pub mod query;
+pub mod reads;
 pub mod sql_tx;
 pub mod sqlite;
 pub mod sqlite_file;
-pub mod upsert;
 
 use std::path::Path;
 
-pub use book::LeadBook;
 pub use error::StoreError;
 pub use sqlite_file::FileUse;
 
-use db::Database;
+pub use db::Database;
 
 /// Connections a PostgreSQL store keeps open at most.
 const POSTGRES_CONNECTIONS: usize = 16;

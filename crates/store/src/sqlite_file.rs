@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 
-use super::error::StoreError;
+use crate::error::StoreError;
 
 /// How a caller uses a SQLite store file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,15 +1,15 @@
 //! The statements behind pipeline health: one window's facts
 //! ([`PipelineFacts`]) read in the caller's transaction, so every figure
 //! of a report comes from the same snapshot. Written once for both
-//! backends, like [`sql_tx`](super::sql_tx).
+//! backends, like [`sql_tx`](crate::sql_tx).
 
-use super::db::{Value, time};
-use super::error::StoreError;
-use super::record::{change_code, hand_off_code};
-use super::sql_tx::Conn;
-use crate::handoff::{ChangeKind, HandOff};
-use crate::pipeline_health::{Funnel, PipelineFacts, ScoredOutcome};
-use crate::time::Timestamp;
+use crate::codes::{change_code, hand_off_code};
+use crate::db::{Value, time};
+use crate::error::StoreError;
+use crate::sql_tx::Conn;
+use leadscore_core::handoff::{ChangeKind, HandOff};
+use leadscore_core::pipeline_health::{Funnel, PipelineFacts, ScoredOutcome};
+use leadscore_core::time::Timestamp;
 
 /// Hand-back reasons reported, most frequent first.
 const MAX_REASONS: i64 = 20;

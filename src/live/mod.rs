@@ -1,11 +1,19 @@
-//! The async face of the store: each call takes one scorer snapshot, runs
-//! its transaction on the blocking pool, and wakes the change feed.
+//! Leads kept live: the store ([`leadscore_store`]) plus the scorer that
+//! re-scores its leads. Each call takes one scorer snapshot, runs its
+//! transaction on the blocking pool, and wakes the change feed.
 //!
-//! Watchers are served by [`super::feed`]: one reader of the change log
-//! per process, woken by this process's writes and, for writes of other
-//! replicas, re-reading the log every [`POLL`]. The periodic sweep is
-//! [`LeadBook::sweep`], which a timer calls with the current time (and
-//! tests call directly).
+//! - [`writes`]: the transactions that let the domain decide and store
+//!   what it decided; [`activity_limit`]: the per-lead activity limit.
+//! - [`feed`]: the change feed, one reader of the change log per process
+//!   fanning out to every watcher, woken by this process's writes and, for
+//!   writes of other replicas, re-reading the log every [`POLL`].
+//! - The periodic sweep is [`LiveStore::sweep`], which a timer calls with
+//!   the current time (and tests call directly).
+
+pub mod activity_limit;
+pub mod error;
+pub mod feed;
+pub mod writes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,19 +21,19 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use tokio::sync::watch;
 
-use super::db::Database;
-use super::error::StoreError;
-use super::feed::ChangeFeed;
-use super::ops::{self, Committed, HandOffAction, SweepReport};
-use super::record::{EventOutcome, LeadDetail, ListQuery, NewEvent};
-use super::sqlite_file::FileUse;
-use super::upsert::LeadUpsert;
+use leadscore_store::query::{LeadDetail, ListQuery};
+use leadscore_store::{Database, FileUse, reads};
+
 use crate::handoff::{self, LeadRecord, StageChange};
-use crate::lead::FieldError;
+use crate::lead::{EventOutcome, FieldError, LeadUpsert, NewEvent};
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
 use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
 use crate::scoring::{LeadScore, Scorer};
 use crate::time::Timestamp;
+use feed::ChangeFeed;
+use writes::{Committed, HandOffAction, SweepReport};
+
+pub use error::LiveError;
 
 /// How often the change feed re-reads the log when nothing was written
 /// here (for changes recorded by other replicas).
@@ -35,7 +43,7 @@ const SWEEP_CHUNK: usize = 1_000;
 
 /// The store plus the scorer that keeps it live.
 #[derive(Debug)]
-pub struct LeadBook {
+pub struct LiveStore {
     /// The database.
     db: Arc<dyn Database>,
     /// Active model and rules; swapped on reload, shared with ScoreLead.
@@ -48,10 +56,10 @@ pub struct LeadBook {
     metrics: std::sync::OnceLock<Arc<Metrics>>,
 }
 
-impl LeadBook {
+impl LiveStore {
     /// A book over `db`, scoring with whatever `scorer` holds.
-    pub fn new(db: Box<dyn Database>, scorer: Arc<ArcSwap<Scorer>>) -> LeadBook {
-        LeadBook {
+    pub fn new(db: Box<dyn Database>, scorer: Arc<ArcSwap<Scorer>>) -> LiveStore {
+        LiveStore {
             db: Arc::from(db),
             scorer,
             written: watch::channel(0).0,
@@ -61,21 +69,21 @@ impl LeadBook {
     }
 
     /// Opens the store `url` names to serve it, off the async threads.
-    pub async fn open(url: &str, scorer: Arc<ArcSwap<Scorer>>) -> Result<LeadBook, StoreError> {
-        LeadBook::open_with(url, FileUse::Serve { create: false }, scorer).await
+    pub async fn open(url: &str, scorer: Arc<ArcSwap<Scorer>>) -> Result<LiveStore, LiveError> {
+        LiveStore::open_with(url, FileUse::Serve { create: false }, scorer).await
     }
 
-    /// Like [`LeadBook::open`], a SQLite file used as `use_` says.
+    /// Like [`LiveStore::open`], a SQLite file used as `use_` says.
     pub async fn open_with(
         url: &str,
         use_: FileUse,
         scorer: Arc<ArcSwap<Scorer>>,
-    ) -> Result<LeadBook, StoreError> {
+    ) -> Result<LiveStore, LiveError> {
         let url = url.to_owned();
-        let db = tokio::task::spawn_blocking(move || super::open_with(&url, use_))
+        let db = tokio::task::spawn_blocking(move || leadscore_store::open_with(&url, use_))
             .await
-            .map_err(|e| StoreError::Aborted(e.to_string()))??;
-        Ok(LeadBook::new(db, scorer))
+            .map_err(|e| LiveError::Aborted(e.to_string()))??;
+        Ok(LiveStore::new(db, scorer))
     }
 
     /// Records store operation latency into `metrics` from now on.
@@ -92,14 +100,14 @@ impl LeadBook {
     async fn read<R: Send + 'static>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&dyn Database, &Scorer) -> Result<R, StoreError> + Send + 'static,
-    ) -> Result<R, StoreError> {
+        f: impl FnOnce(&dyn Database, &Scorer) -> Result<R, LiveError> + Send + 'static,
+    ) -> Result<R, LiveError> {
         let db = self.db.clone();
         let scorer = self.scorer.load_full();
         let started = std::time::Instant::now();
         let out = tokio::task::spawn_blocking(move || f(db.as_ref(), &scorer))
             .await
-            .map_err(|e| StoreError::Aborted(e.to_string()))?;
+            .map_err(|e| LiveError::Aborted(e.to_string()))?;
         if let Some(m) = self.metrics.get() {
             let labels = StoreLabels {
                 operation: operation.to_owned(),
@@ -116,8 +124,8 @@ impl LeadBook {
     async fn write<R: Send + 'static>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&dyn Database, &Scorer) -> Result<Committed<R>, StoreError> + Send + 'static,
-    ) -> Result<R, StoreError> {
+        f: impl FnOnce(&dyn Database, &Scorer) -> Result<Committed<R>, LiveError> + Send + 'static,
+    ) -> Result<R, LiveError> {
         let out = self.read(operation, f).await;
         self.written.send_modify(|n| *n += 1);
         let committed = out?;
@@ -132,35 +140,35 @@ impl LeadBook {
         Ok(committed.value)
     }
 
-    /// Records a batch of events (see [`ops::record_activities`]).
+    /// Records a batch of events (see [`writes::record_activities`]).
     pub async fn record_activities(
         &self,
         events: Vec<Result<NewEvent, FieldError>>,
         now: Timestamp,
-    ) -> Result<Vec<EventOutcome>, StoreError> {
+    ) -> Result<Vec<EventOutcome>, LiveError> {
         self.write("record_activities", move |db, s| {
-            ops::record_activities(db, s, events, now)
+            writes::record_activities(db, s, events, now)
         })
         .await
     }
 
-    /// Creates or updates leads (see [`ops::upsert_leads`]).
+    /// Creates or updates leads (see [`writes::upsert_leads`]).
     pub async fn upsert_leads(
         &self,
         upserts: Vec<LeadUpsert>,
         now: Timestamp,
-    ) -> Result<Vec<LeadRecord>, StoreError> {
+    ) -> Result<Vec<LeadRecord>, LiveError> {
         self.write("upsert_leads", move |db, s| {
-            ops::upsert_leads(db, s, &upserts, now)
+            writes::upsert_leads(db, s, &upserts, now)
         })
         .await
     }
 
     /// One lead, its full score answer (as `ScoreLead` gives it as of the
     /// last re-score; for a closed lead, as of its outcome) and its history.
-    pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore), StoreError> {
+    pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore), LiveError> {
         self.read("get_lead", move |db, scorer| {
-            let detail = ops::get_lead(db, &id)?;
+            let detail = reads::get_lead(db, &id)?;
             let as_of = detail.lead.scored_at;
             let activities = detail.activities.clone();
             let lead = handoff::scoring_lead(&detail.lead, activities, as_of);
@@ -168,7 +176,7 @@ impl LeadBook {
             // (a non-finite score), not the caller's.
             let score = scorer
                 .score(&lead, as_of)
-                .map_err(|e| StoreError::Unscorable {
+                .map_err(|e| LiveError::Unscorable {
                     lead_id: detail.lead.id.clone(),
                     reason: e.reason,
                 })?;
@@ -182,8 +190,8 @@ impl LeadBook {
         &self,
         query: ListQuery,
         now: Timestamp,
-    ) -> Result<Vec<LeadRecord>, StoreError> {
-        self.read("list", move |db, _| ops::list(db, &query, now))
+    ) -> Result<Vec<LeadRecord>, LiveError> {
+        self.read("list", move |db, _| Ok(reads::list(db, &query, now)?))
             .await
     }
 
@@ -193,9 +201,9 @@ impl LeadBook {
         id: String,
         action: HandOffAction,
         now: Timestamp,
-    ) -> Result<LeadRecord, StoreError> {
+    ) -> Result<LeadRecord, LiveError> {
         self.write("hand_off", move |db, s| {
-            ops::hand_off(db, s, &id, &action, now)
+            writes::hand_off(db, s, &id, &action, now)
         })
         .await
     }
@@ -207,9 +215,9 @@ impl LeadBook {
         from: Timestamp,
         to: Timestamp,
         thresholds: HealthThresholds,
-    ) -> Result<PipelineHealth, StoreError> {
+    ) -> Result<PipelineHealth, LiveError> {
         self.read("pipeline_health", move |db, scorer| {
-            let facts = ops::pipeline_facts(db, from, to)?;
+            let facts = reads::pipeline_facts(db, from, to)?;
             let shadow = scorer.shadow.as_ref().map(|m| m.version());
             Ok(pipeline_health::assess(
                 &facts,
@@ -226,23 +234,23 @@ impl LeadBook {
         &self,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<StageChange>, StoreError> {
+    ) -> Result<Vec<StageChange>, LiveError> {
         self.read("changes_after", move |db, _| {
-            ops::changes_after(db, after, limit)
+            Ok(reads::changes_after(db, after, limit)?)
         })
         .await
     }
 
     /// Re-scores every lead as of `now` (decay, model or rules changes) and
     /// announces overdue follow-ups, one chunk per transaction.
-    pub async fn sweep(&self, now: Timestamp) -> Result<SweepReport, StoreError> {
+    pub async fn sweep(&self, now: Timestamp) -> Result<SweepReport, LiveError> {
         let mut total = SweepReport::default();
         let mut after = String::new();
         loop {
             let from = after.clone();
             let (last, report) = self
                 .write("sweep", move |db, s| {
-                    ops::sweep_chunk(db, s, &from, SWEEP_CHUNK, now)
+                    writes::sweep_chunk(db, s, &from, SWEEP_CHUNK, now)
                 })
                 .await?;
             total.leads += report.leads;
@@ -255,17 +263,18 @@ impl LeadBook {
     }
 
     /// Cursor of the newest change, 0 when there is none.
-    pub async fn last_change(&self) -> Result<i64, StoreError> {
-        self.read("last_change", |db, _| ops::last_change(db)).await
+    pub async fn last_change(&self) -> Result<i64, LiveError> {
+        self.read("last_change", |db, _| Ok(reads::last_change(db)?))
+            .await
     }
 
     /// The change feed of this process.
-    pub(super) fn feed(&self) -> &ChangeFeed {
+    pub(crate) fn feed(&self) -> &ChangeFeed {
         &self.feed
     }
 
     /// Changes on every write of this process.
-    pub(super) fn written(&self) -> watch::Receiver<u64> {
+    pub(crate) fn written(&self) -> watch::Receiver<u64> {
         self.written.subscribe()
     }
 

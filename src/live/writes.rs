@@ -1,4 +1,6 @@
-//! The store's operations, written once against [`Tx`] for every backend.
+//! The writes that keep leads live, written once against the store's
+//! [`Tx`] for every backend: each locks, reads, lets the domain decide
+//! (scoring, qualification, hand-off) and writes what it decided.
 //!
 //! Each call is one transaction. Leads are locked in id order (a lead's
 //! events are written only under its lock), then the round-robin counters,
@@ -10,21 +12,20 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use leadscore_store::StoreError;
+use leadscore_store::db::{Database, Tx, in_tx};
+use leadscore_store::reads::{activities_by_lead, counted_of};
+
 use super::activity_limit;
-use super::db::{Database, Tx, in_tx};
-use super::error::StoreError;
-use super::record::{EventOutcome, LeadDetail, ListQuery, NewEvent};
-use super::upsert::LeadUpsert;
+use super::error::LiveError;
 use crate::handoff::{self, ChangeKind, LeadRecord, StageChange};
-use crate::lead::{Activity, FieldError, Lead, check_lead_id, check_len, check_not_ahead, limits};
-use crate::pipeline_health::PipelineFacts;
+use crate::lead::{
+    Activity, EventOutcome, FieldError, Lead, LeadUpsert, NewEvent, check_lead_id, check_len,
+    check_not_ahead, limits,
+};
 use crate::scoring::Scorer;
 use crate::time::Timestamp;
 
-/// Most events in one `RecordActivities` call.
-pub const MAX_EVENTS: usize = 10_000;
-/// Most rows of a list page.
-pub const MAX_PAGE_SIZE: usize = 1_000;
 /// Name of the counter that numbers stage changes.
 const CHANGE_COUNTER: &str = "stage_changes";
 
@@ -64,32 +65,6 @@ pub struct SweepReport {
     pub leads: usize,
     /// Transitions recorded.
     pub changes: usize,
-}
-
-fn counted(tx: &mut dyn Tx, rec: &LeadRecord) -> Result<Vec<Activity>, StoreError> {
-    tx.activities(&rec.id, rec.recycled_at, limits::MAX_ACTIVITIES)
-}
-
-/// Activities as [`Tx::activities_between`] / [`Tx::activities_of`] read
-/// them, grouped by lead.
-fn activities_by_lead(rows: Vec<(String, Activity)>) -> BTreeMap<String, Vec<Activity>> {
-    let mut by_lead: BTreeMap<String, Vec<Activity>> = BTreeMap::new();
-    for (lead_id, activity) in rows {
-        by_lead.entry(lead_id).or_default().push(activity);
-    }
-    by_lead
-}
-
-/// What [`counted`] reads, from all of a lead's activities oldest first:
-/// those at or after `since`, newest first, at most the limit (which cuts
-/// only leads stored before [`activity_limit`] refused events past it).
-fn counted_of(mut all: Vec<Activity>, since: Option<Timestamp>) -> Vec<Activity> {
-    if let Some(since) = since {
-        all.retain(|a| a.occurred_at >= since);
-    }
-    all.reverse();
-    all.truncate(limits::MAX_ACTIVITIES);
-    all
 }
 
 /// The leads `ids` (ascending, distinct), each with every activity it has
@@ -144,7 +119,7 @@ fn finish(
     leads: &mut [LeadRecord],
     mut changes: Vec<StageChange>,
     now: Timestamp,
-) -> Result<Vec<ChangeKind>, StoreError> {
+) -> Result<Vec<ChangeKind>, LiveError> {
     for group in handoff::round_robin_groups(&scorer.rules.assignment, leads) {
         let taken = group.members.len() as i64;
         let first_turn = tx.bump_counter(&group.counter, taken)? - taken;
@@ -201,13 +176,14 @@ pub fn record_activities(
     scorer: &Scorer,
     events: Vec<Result<NewEvent, FieldError>>,
     now: Timestamp,
-) -> Result<Committed<Vec<EventOutcome>>, StoreError> {
-    if events.len() > MAX_EVENTS {
+) -> Result<Committed<Vec<EventOutcome>>, LiveError> {
+    if events.len() > limits::MAX_EVENTS {
         return Err(FieldError::new(
             "events",
             format!(
-                "has {} events, the limit is {MAX_EVENTS} per call",
-                events.len()
+                "has {} events, the limit is {} per call",
+                events.len(),
+                limits::MAX_EVENTS
             ),
         )
         .into());
@@ -253,7 +229,7 @@ fn record_fresh(
     scorer: &Scorer,
     fresh: &[(usize, NewEvent)],
     now: Timestamp,
-) -> Result<(Vec<EventOutcome>, Vec<ChangeKind>), StoreError> {
+) -> Result<(Vec<EventOutcome>, Vec<ChangeKind>), LiveError> {
     let mut ids: Vec<&str> = fresh.iter().map(|(_, e)| e.lead_id.as_str()).collect();
     ids.dedup();
     let locked = lock_or_create_all(tx, &ids, now)?;
@@ -304,7 +280,7 @@ pub fn upsert_leads(
     scorer: &Scorer,
     upserts: &[LeadUpsert],
     now: Timestamp,
-) -> Result<Committed<Vec<LeadRecord>>, StoreError> {
+) -> Result<Committed<Vec<LeadRecord>>, LiveError> {
     if upserts.len() > limits::MAX_BATCH {
         return Err(FieldError::new(
             "leads",
@@ -343,7 +319,7 @@ pub fn upsert_leads(
             leads.push(rec);
         }
         let transitions = finish(tx, scorer, &mut leads, changes, now)?;
-        Ok((leads, transitions))
+        Ok::<_, LiveError>((leads, transitions))
     })?;
     let by_id: BTreeMap<&str, &LeadRecord> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
     Ok(Committed {
@@ -355,31 +331,6 @@ pub fn upsert_leads(
     })
 }
 
-/// One lead with its counted activities and history.
-pub fn get_lead(db: &dyn Database, id: &str) -> Result<LeadDetail, StoreError> {
-    in_tx(db, |tx| {
-        let lead = tx
-            .lock_lead(id)?
-            .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-        let activities = counted(tx, &lead)?;
-        let history = tx.changes(0, Some(id), usize::MAX >> 1)?;
-        Ok(LeadDetail {
-            lead,
-            activities,
-            history,
-        })
-    })
-}
-
-/// One page of the prioritized list.
-pub fn list(
-    db: &dyn Database,
-    query: &ListQuery,
-    now: Timestamp,
-) -> Result<Vec<LeadRecord>, StoreError> {
-    in_tx(db, |tx| tx.list(query, now))
-}
-
 /// Applies a hand-off action; returns the lead after it.
 pub fn hand_off(
     db: &dyn Database,
@@ -387,7 +338,7 @@ pub fn hand_off(
     id: &str,
     action: &HandOffAction,
     now: Timestamp,
-) -> Result<Committed<LeadRecord>, StoreError> {
+) -> Result<Committed<LeadRecord>, LiveError> {
     in_tx(db, |tx| {
         let mut rec = tx
             .lock_lead(id)?
@@ -430,20 +381,6 @@ pub fn hand_off(
     })
 }
 
-/// Transitions with a cursor after `after`, oldest first.
-pub fn changes_after(
-    db: &dyn Database,
-    after: i64,
-    limit: usize,
-) -> Result<Vec<StageChange>, StoreError> {
-    in_tx(db, |tx| tx.changes(after, None, limit))
-}
-
-/// Cursor of the newest transition, 0 when there is none.
-pub fn last_change(db: &dyn Database) -> Result<i64, StoreError> {
-    in_tx(db, |tx| tx.last_change())
-}
-
 /// Re-scores up to `chunk` leads with ids after `after` as of `now`
 /// (decay, changed model or rules) and announces overdue follow-ups.
 /// Returns the last id handled (`None` when there were none) and counts.
@@ -453,7 +390,7 @@ pub fn sweep_chunk(
     after: &str,
     chunk: usize,
     now: Timestamp,
-) -> Result<Committed<(Option<String>, SweepReport)>, StoreError> {
+) -> Result<Committed<(Option<String>, SweepReport)>, LiveError> {
     in_tx(db, |tx| {
         let locked = tx.lock_leads_after(after, chunk)?;
         let Some(last) = locked.last().map(|l| l.id.clone()) else {
@@ -484,37 +421,4 @@ pub fn sweep_chunk(
             transitions,
         })
     })
-}
-
-/// Up to `limit` leads with ids after `after`, in id order, each with
-/// every activity it ever had (recycled or not), oldest first, ties by
-/// event id: one page of the export, read in one transaction.
-pub fn export_page(
-    db: &dyn Database,
-    after: &str,
-    limit: usize,
-) -> Result<Vec<(LeadRecord, Vec<Activity>)>, StoreError> {
-    in_tx(db, |tx| {
-        let leads = tx.leads_after(after, limit)?;
-        let Some(last) = leads.last() else {
-            return Ok(Vec::new());
-        };
-        let mut by_lead = activities_by_lead(tx.activities_between(after, &last.id)?);
-        Ok(leads
-            .into_iter()
-            .map(|l| {
-                let activities = by_lead.remove(&l.id).unwrap_or_default();
-                (l, activities)
-            })
-            .collect())
-    })
-}
-
-/// Pipeline health's facts of the window `[from, to)`, one snapshot.
-pub fn pipeline_facts(
-    db: &dyn Database,
-    from: Timestamp,
-    to: Timestamp,
-) -> Result<PipelineFacts, StoreError> {
-    in_tx(db, |tx| tx.pipeline_facts(from, to))
 }

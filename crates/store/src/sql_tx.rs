@@ -4,17 +4,18 @@
 
 use std::collections::HashSet;
 
-use super::db::{
+use crate::db::{
     CHANGE_COLUMNS, LEAD_COLUMNS, Row, Tx, Value, decode_change, decode_lead, encode_change,
     encode_lead, time,
 };
-use super::error::StoreError;
-use super::list_sql::list_statement;
-use super::record::{ListQuery, NewEvent};
-use crate::handoff::{LeadRecord, StageChange};
-use crate::lead::Activity;
-use crate::pipeline_health::PipelineFacts;
-use crate::time::Timestamp;
+use crate::error::StoreError;
+use crate::list_sql::list_statement;
+use crate::query::ListQuery;
+use leadscore_core::handoff::{LeadRecord, StageChange};
+use leadscore_core::lead::Activity;
+use leadscore_core::lead::NewEvent;
+use leadscore_core::pipeline_health::PipelineFacts;
+use leadscore_core::time::Timestamp;
 
 /// Events per multi-row `INSERT` (5 parameters each, far below both
 /// databases' parameter limits).
@@ -412,7 +413,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<PipelineFacts, StoreError> {
-        super::pipeline_sql::pipeline_facts(&mut self.0, from, to)
+        crate::pipeline_sql::pipeline_facts(&mut self.0, from, to)
     }
 
     fn leads_after(&mut self, after: &str, max: usize) -> Result<Vec<LeadRecord>, StoreError> {

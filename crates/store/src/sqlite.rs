@@ -8,7 +8,7 @@
 //! batch is one `BEGIN IMMEDIATE` transaction, which is what makes tens of
 //! thousands of durable events per second possible. The file itself (one
 //! serving process, never re-created empty, deleted or replaced while
-//! serving) is guarded by [`sqlite_file`](super::sqlite_file).
+//! serving) is guarded by [`sqlite_file`](crate::sqlite_file).
 
 use std::path::Path;
 use std::sync::{LazyLock, Mutex};
@@ -17,21 +17,21 @@ use rusqlite::config::DbConfig;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::db::{Database, Row, Tx, Value};
-use super::error::StoreError;
-use super::sql_tx::{Conn, SqlTx, Statements};
-use super::sqlite_file::{FileUse, StoreFile};
+use crate::db::{Database, Row, Tx, Value};
+use crate::error::StoreError;
+use crate::sql_tx::{Conn, SqlTx, Statements};
+use crate::sqlite_file::{FileUse, StoreFile};
 
 /// Schema versions, applied in order at open.
 const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/sqlite/0001_leads.sql")),
+    (1, include_str!("../migrations/sqlite/0001_leads.sql")),
     (
         2,
-        include_str!("../../migrations/sqlite/0002_shadow_and_health.sql"),
+        include_str!("../migrations/sqlite/0002_shadow_and_health.sql"),
     ),
     (
         3,
-        include_str!("../../migrations/sqlite/0003_event_ids_per_lead.sql"),
+        include_str!("../migrations/sqlite/0003_event_ids_per_lead.sql"),
     ),
 ];
 

@@ -15,20 +15,20 @@ use std::sync::{Condvar, LazyLock, Mutex};
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
 
-use super::db::{Database, Row, Tx, Value};
-use super::error::StoreError;
-use super::sql_tx::{Conn, SqlTx, Statements};
+use crate::db::{Database, Row, Tx, Value};
+use crate::error::StoreError;
+use crate::sql_tx::{Conn, SqlTx, Statements};
 
 /// Schema versions, applied in order at open.
 const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/postgres/0001_leads.sql")),
+    (1, include_str!("../migrations/postgres/0001_leads.sql")),
     (
         2,
-        include_str!("../../migrations/postgres/0002_shadow_and_health.sql"),
+        include_str!("../migrations/postgres/0002_shadow_and_health.sql"),
     ),
     (
         3,
-        include_str!("../../migrations/postgres/0003_event_ids_per_lead.sql"),
+        include_str!("../migrations/postgres/0003_event_ids_per_lead.sql"),
     ),
 ];
 /// Advisory lock key that serializes migrations of replicas starting together.

@@ -1,5 +1,5 @@
 //! `leadscore export`: the store as the training job's event shape (the
-//! schema is [`crate::dataset`]), so closed leads become training rows.
+//! schema is [`leadscore_core::dataset`]), so closed leads become training rows.
 //!
 //! - `leads.csv`: one row per lead, columns [`leads::header`]: `outcome`
 //!   won / lost / open, `outcome_at` empty while open, numbers empty when
@@ -17,12 +17,12 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use super::db::Database;
-use super::error::StoreError;
-use super::ops;
-use crate::dataset::{Outcome, activities, leads};
-use crate::handoff::{HandOff, LeadRecord};
-use crate::lead::ProfileField;
+use crate::db::Database;
+use crate::error::StoreError;
+use crate::reads;
+use leadscore_core::dataset::{Outcome, activities, leads};
+use leadscore_core::handoff::{HandOff, LeadRecord};
+use leadscore_core::lead::ProfileField;
 
 /// Leads read per transaction.
 const PAGE: usize = 1_000;
@@ -124,7 +124,7 @@ pub fn export(
     let mut done = ExportSummary::default();
     let mut after = String::new();
     loop {
-        let page = ops::export_page(db, &after, PAGE)?;
+        let page = reads::export_page(db, &after, PAGE)?;
         let Some((last, _)) = page.last() else { break };
         after = last.id.clone();
         for (lead, acts) in &page {

@@ -6,10 +6,11 @@
 //! the same three columns, so a page never repeats or skips a row that
 //! stays put.
 
-use super::db::{LEAD_COLUMNS, Value, rank_stage, time};
-use super::record::{ListQuery, hand_off_code};
-use crate::handoff::HandOff;
-use crate::time::Timestamp;
+use crate::codes::hand_off_code;
+use crate::db::{LEAD_COLUMNS, Value, rank_stage, time};
+use crate::query::ListQuery;
+use leadscore_core::handoff::HandOff;
+use leadscore_core::time::Timestamp;
 
 /// SQL text and parameters; `placeholder(n)` spells the n-th (1-based).
 pub fn list_statement(

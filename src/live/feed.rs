@@ -14,7 +14,7 @@
 //!   twice at the join.
 //! - **A slow watcher** has [`WATCHER_BUFFER`] changes queued at most. One
 //!   that stops reading stops taking from the window; once the window has
-//!   moved past it, it is ended with [`StoreError::FellBehind`], which names
+//!   moved past it, it is ended with [`LiveError::FellBehind`], which names
 //!   the cursor to resume from. It never holds the others back, and its
 //!   memory stays bounded.
 
@@ -23,8 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{Semaphore, mpsc, watch};
 
-use super::book::{LeadBook, POLL};
-use super::error::StoreError;
+use super::{LiveError, LiveStore, POLL};
 use crate::handoff::StageChange;
 
 /// Changes kept in memory for the watchers: how far (in changes) a watcher
@@ -43,7 +42,7 @@ pub const CATCH_UP_READS: usize = 4;
 pub type Shared = Arc<StageChange>;
 
 /// One item of a watcher's feed.
-pub type Watched = Result<Shared, StoreError>;
+pub type Watched = Result<Shared, LiveError>;
 
 /// The in-memory window and who uses it.
 #[derive(Debug, Default)]
@@ -159,10 +158,10 @@ impl ChangeFeed {
 }
 
 /// A watcher's membership; dropping it counts the watcher out.
-struct Watching(Arc<LeadBook>);
+struct Watching(Arc<LiveStore>);
 
 impl Watching {
-    fn start(book: &Arc<LeadBook>) -> Watching {
+    fn start(book: &Arc<LiveStore>) -> Watching {
         if book.feed().join() {
             tokio::spawn(read_log(book.clone()));
         }
@@ -177,7 +176,7 @@ impl Drop for Watching {
 }
 
 /// The one reader: follows the log into the window while anyone watches.
-async fn read_log(book: Arc<LeadBook>) {
+async fn read_log(book: Arc<LiveStore>) {
     let feed = book.feed();
     let mut written = book.written();
     let mut newest = None;
@@ -210,20 +209,20 @@ async fn read_log(book: Arc<LeadBook>) {
 }
 
 /// Catch-up: the page of the store's log after `after`, under a permit.
-async fn catch_up(book: &LeadBook, after: i64) -> Result<Vec<Shared>, StoreError> {
+async fn catch_up(book: &LiveStore, after: i64) -> Result<Vec<Shared>, LiveError> {
     let _permit = book
         .feed()
         .catch_up
         .acquire()
         .await
-        .map_err(|e| StoreError::Aborted(e.to_string()))?;
+        .map_err(|e| LiveError::Aborted(e.to_string()))?;
     let page = book.changes_after(after, CATCH_UP_PAGE).await?;
     Ok(page.into_iter().map(Arc::new).collect())
 }
 
 /// Feeds one watcher from `after` on until it goes away, falls behind or
 /// the store fails (the last two end its feed with the error).
-async fn feed_watcher(book: Arc<LeadBook>, mut after: i64, tx: mpsc::Sender<Watched>) {
+async fn feed_watcher(book: Arc<LiveStore>, mut after: i64, tx: mpsc::Sender<Watched>) {
     let _watching = Watching::start(&book);
     let mut moved = book.feed().moved.subscribe();
     let mut live = false;
@@ -235,7 +234,7 @@ async fn feed_watcher(book: Arc<LeadBook>, mut after: i64, tx: mpsc::Sender<Watc
                 batch
             }
             Next::Behind if live => {
-                let _ = tx.send(Err(StoreError::FellBehind { cursor: after })).await;
+                let _ = tx.send(Err(LiveError::FellBehind { cursor: after })).await;
                 return;
             }
             Next::Behind => match catch_up(&book, after).await {
@@ -262,10 +261,10 @@ async fn feed_watcher(book: Arc<LeadBook>, mut after: i64, tx: mpsc::Sender<Watc
     }
 }
 
-impl LeadBook {
+impl LiveStore {
     /// Every change after `after`, then each new one as it is recorded,
     /// until the receiver is dropped. An error ends the feed: the store
-    /// failed, or the watcher fell behind ([`StoreError::FellBehind`]).
+    /// failed, or the watcher fell behind ([`LiveError::FellBehind`]).
     pub fn watch(self: &Arc<Self>, after: i64) -> mpsc::Receiver<Watched> {
         let (tx, rx) = mpsc::channel(WATCHER_BUFFER);
         tokio::spawn(feed_watcher(self.clone(), after, tx));

@@ -6,9 +6,9 @@
 
 use std::collections::HashSet;
 
-use super::record::{EventOutcome, NewEvent};
 use crate::handoff::LeadRecord;
 use crate::lead::{Activity, FieldError, limits};
+use crate::lead::{EventOutcome, NewEvent};
 
 /// For each of `fresh` (checked events, distinct by lead and event id,
 /// sorted by lead id, each with its position in the request): `Recorded`

@@ -1,8 +1,9 @@
-//! The seam between the store's logic and a database: a transaction with
-//! the handful of statements the logic needs, and the lead row layout both
+//! The seam between the store's callers and a database: a transaction with
+//! the handful of statements they need, and the lead row layout both
 //! backends share.
 //!
-//! [`ops`](super::ops) is written once against [`Tx`]; `sqlite` and
+//! The reads ([`crate::reads`]) and the service's writes are written once
+//! against [`Tx`]; `sqlite` and
 //! `postgres` only translate each method into their SQL dialect. Every
 //! integer column is a 64-bit integer and every real a double in both
 //! databases, so [`Value`] and [`Row`] are the only conversions.
@@ -10,16 +11,16 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use super::error::StoreError;
-use super::record::{
-    ListQuery, NewEvent, change_code, change_from_code, hand_off_code, hand_off_from_code,
-    stage_code, stage_from_code,
+use crate::codes::{
+    change_code, change_from_code, hand_off_code, hand_off_from_code, stage_code, stage_from_code,
 };
-use crate::handoff::{LeadRecord, ShadowScore, StageChange};
-use crate::lead::{Activity, Bant, BantStatus, Profile, ProfileField};
-use crate::pipeline_health::PipelineFacts;
-use crate::rules::Grade;
-use crate::time::Timestamp;
+use crate::error::StoreError;
+use crate::query::ListQuery;
+use leadscore_core::handoff::{LeadRecord, ShadowScore, StageChange};
+use leadscore_core::lead::{Activity, Bant, BantStatus, NewEvent, Profile, ProfileField};
+use leadscore_core::pipeline_health::PipelineFacts;
+use leadscore_core::rules::Grade;
+use leadscore_core::time::Timestamp;
 
 /// One statement parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +93,7 @@ pub trait Tx {
     ) -> Result<Vec<StageChange>, StoreError>;
     /// Cursor of the newest transition, 0 when there is none.
     fn last_change(&mut self) -> Result<i64, StoreError>;
-    /// Rows of a prioritized list page (see [`list_sql`](super::list_sql)).
+    /// Rows of a prioritized list page (see [`list_sql`](crate::list_sql)).
     fn list(&mut self, query: &ListQuery, now: Timestamp) -> Result<Vec<LeadRecord>, StoreError>;
     /// Pipeline health's facts of the window `[from, to)`.
     fn pipeline_facts(
@@ -133,17 +134,30 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StoreError>;
 }
 
-/// Runs `f` in one transaction and returns its value.
-pub fn in_tx<R>(
+/// Runs `f` in one transaction and returns its value. `f` may fail with
+/// its own error type (a caller's refusal rolls the transaction back just
+/// like a store failure), so callers above the store keep their errors typed.
+pub fn in_tx<R, E: From<StoreError>>(
     db: &dyn Database,
-    mut f: impl FnMut(&mut dyn Tx) -> Result<R, StoreError>,
-) -> Result<R, StoreError> {
+    mut f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
+) -> Result<R, E> {
     let mut out = None;
-    db.transaction(&mut |tx| {
-        out = Some(f(tx)?);
-        Ok(())
-    })?;
-    out.ok_or_else(|| StoreError::Corrupt("transaction produced no result".into()))
+    let mut refused = None;
+    let run = db.transaction(&mut |tx| match f(tx) {
+        Ok(value) => {
+            out = Some(value);
+            Ok(())
+        }
+        Err(e) => {
+            refused = Some(e);
+            Err(StoreError::RolledBack)
+        }
+    });
+    if let Some(e) = refused {
+        return Err(e);
+    }
+    run?;
+    out.ok_or_else(|| StoreError::Corrupt("transaction produced no result".into()).into())
 }
 
 /// Columns of the `leads` table, in [`encode_lead`] order: the id, the
@@ -185,7 +199,7 @@ const RECORD_COLUMNS: [&str; 24] = [
 ];
 
 /// `rank_stage` of a record: SQL first in ascending order.
-pub fn rank_stage(stage: crate::qualification::Stage) -> i64 {
+pub fn rank_stage(stage: leadscore_core::qualification::Stage) -> i64 {
     2 - i64::from(stage_code(stage))
 }
 
@@ -437,8 +451,8 @@ pub fn decode_change(r: &dyn Row) -> Result<StageChange, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handoff::HandOff;
-    use crate::qualification::Stage;
+    use leadscore_core::handoff::HandOff;
+    use leadscore_core::qualification::Stage;
 
     /// Encoded values read back as a database would return them.
     struct Values(Vec<Value>);
