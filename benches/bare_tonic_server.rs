@@ -19,6 +19,7 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use leadscore::grpc::convert;
+use leadscore::lead::ValidLead;
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::scoring_service_client::ScoringServiceClient;
 use leadscore::pb::v1::scoring_service_server::{ScoringService, ScoringServiceServer};
@@ -108,7 +109,8 @@ fn answer(
     lead: pb::Lead,
     as_of: leadscore::time::Timestamp,
 ) -> Res<pb::LeadScore> {
-    let score = scorer.score(&convert::lead(lead)?, as_of)?;
+    let lead = ValidLead::parse(convert::lead(lead)?, as_of)?;
+    let score = scorer.score(&lead, as_of)?;
     Ok(convert::lead_score(score))
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use leadscore::grpc::convert;
-use leadscore::lead::Lead;
+use leadscore::lead::ValidLead;
 
 /// The `leadscore` binary's allocator, so the figures are the service's.
 #[global_allocator]
@@ -23,8 +23,9 @@ fn as_of() -> leadscore::time::Timestamp {
     leadscore::time::Timestamp::from_unix(support::NOW, 0).expect("a time in range")
 }
 
-fn domain(lead: leadscore::pb::v1::Lead) -> Lead {
-    convert::lead(lead).expect("fixture lead converts")
+fn domain(lead: leadscore::pb::v1::Lead) -> ValidLead {
+    let lead = convert::lead(lead).expect("fixture lead converts");
+    ValidLead::parse(lead, as_of()).expect("fixture lead is valid")
 }
 
 /// `Scorer::score` and the whole handler path for one lead with
@@ -59,7 +60,7 @@ fn single_leads(c: &mut Criterion) {
 
 fn batch(c: &mut Criterion) {
     let scorer = support::scorer();
-    let leads: Vec<Lead> = (0..support::BATCH)
+    let leads: Vec<ValidLead> = (0..support::BATCH)
         .map(|i| {
             domain(support::hot_lead(
                 &format!("bench-{i}"),

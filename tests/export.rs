@@ -10,8 +10,8 @@ use std::process::Command;
 
 use leadscore::dataset::activities::COLUMNS as ACTIVITY_COLUMNS;
 use leadscore::lead::LeadUpsert;
-use leadscore::lead::NewEvent;
 use leadscore::lead::{Bant, BantStatus, Profile, ProfileField};
+use leadscore::lead::{EventBatch, NewEvent, UpsertBatch};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::live::writes::{self, HandOffAction};
 use leadscore::store::db::Database;
@@ -34,26 +34,17 @@ fn rfc3339(micros: i64) -> String {
 }
 
 fn upsert(id: &str, profile: Profile) -> LeadUpsert {
-    LeadUpsert {
-        lead_id: id.to_owned(),
-        profile,
-        bant: Bant {
-            budget: BantStatus::Yes,
-            authority: BantStatus::Yes,
-            need: BantStatus::Yes,
-            timeline: BantStatus::Unknown,
-        },
-        mask: None,
-    }
+    let bant = Bant {
+        budget: BantStatus::Yes,
+        authority: BantStatus::Yes,
+        need: BantStatus::Yes,
+        timeline: BantStatus::Unknown,
+    };
+    LeadUpsert::new(id.to_owned(), profile, bant, None).unwrap()
 }
 
 fn event(id: &str, lead: &str, kind: &str, micros: i64) -> NewEvent {
-    NewEvent {
-        event_id: id.to_owned(),
-        lead_id: lead.to_owned(),
-        activity_type: kind.to_owned(),
-        occurred_at: at(micros),
-    }
+    NewEvent::parse(id.into(), lead.into(), kind.into(), at(micros), at(NOW)).unwrap()
 }
 
 /// `leadscore export --db sqlite://DB --out OUT`, run as a process.
@@ -92,7 +83,7 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
     writes::upsert_leads(
         db,
         &scorer,
-        &[upsert("won", won), upsert("lost", lost)],
+        &UpsertBatch::parse(vec![upsert("won", won), upsert("lost", lost)], |_, u| Ok(u)).unwrap(),
         at(NOW),
     )
     .unwrap();
@@ -106,7 +97,7 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
     let outcomes = writes::record_activities(
         db,
         &scorer,
-        events.iter().cloned().map(Ok).collect(),
+        EventBatch::parse(events.clone(), Ok).unwrap(),
         at(NOW),
     )
     .unwrap();
@@ -153,8 +144,8 @@ fn check_files(dir: &Path, events: &[NewEvent]) {
     let want: BTreeSet<Vec<String>> = events
         .iter()
         .map(|e| {
-            let t = e.occurred_at.to_rfc3339();
-            [&*e.lead_id, &*e.activity_type, &*t, &*e.event_id]
+            let t = e.occurred_at().to_rfc3339();
+            [e.lead_id(), e.activity_type(), &*t, e.event_id()]
                 .map(owned)
                 .to_vec()
         })

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use common::*;
 use leadscore::grpc::convert;
+use leadscore::lead::ValidLead;
 use leadscore::lifecycle::Lifecycle;
 use leadscore::model::{LinearModel, ModelFile};
 use leadscore::pb::v1 as pb;
@@ -95,7 +96,9 @@ proptest! {
             activity_counts: counts.into_iter().collect(),
         };
         let scorer = scorer();
-        match convert::lead(lead).and_then(|l| scorer.score(&l, common::time(NOW))) {
+        let now = common::time(NOW);
+        let parsed = convert::lead(lead).and_then(|l| ValidLead::parse(l, now));
+        match parsed.and_then(|l| scorer.score(&l, now)) {
             Ok(s) => prop_assert!((0.0..=1.0).contains(&s.explanation.probability)),
             Err(e) => prop_assert!(!e.field.is_empty() && !e.reason.is_empty()),
         }

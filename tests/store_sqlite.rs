@@ -18,7 +18,8 @@ store_suite!(open);
 /// may now use one of them.
 #[tokio::test]
 async fn a_version_2_store_keeps_its_events() {
-    use leadscore::lead::{EventOutcome, NewEvent};
+    use leadscore::lead::EventOutcome;
+    use store_suite::{event, parsed};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("leads.db");
     let old = rusqlite::Connection::open(&path).unwrap();
@@ -41,19 +42,14 @@ async fn a_version_2_store_keeps_its_events() {
     let book = leadscore::live::LiveStore::open(&url, store_suite::scorer())
         .await
         .unwrap();
-    let event = |id: &str| NewEvent {
-        event_id: id.to_owned(),
-        lead_id: "V2".to_owned(),
-        activity_type: "pricing_page_view".to_owned(),
-        occurred_at: store_suite::at(at),
-    };
-    let elsewhere = NewEvent {
-        lead_id: "W2".to_owned(),
-        ..event("old-1")
-    };
-    let batch = vec![Ok(event("old-1")), Ok(event("new-1")), Ok(elsewhere)];
+    let view = |id: &str, lead: &str| event(id, lead, "pricing_page_view", store_suite::at(at));
+    let batch = vec![
+        view("old-1", "V2"),
+        view("new-1", "V2"),
+        view("old-1", "W2"),
+    ];
     let out = book
-        .record_activities(batch, store_suite::at(store_suite::NOW))
+        .record_activities(parsed(batch), store_suite::at(store_suite::NOW))
         .await
         .unwrap();
     assert_eq!(

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use leadscore::features::{ActivityFeature, CategoricalFeature, FeatureSource, FunnelStage};
-use leadscore::lead::{Lead, Profile, normalize_attributes};
+use leadscore::lead::{Lead, Profile, ValidLead, normalize_attributes};
 use leadscore::model::LinearModel;
 use leadscore::rules::Rules;
 use leadscore::scoring::Scorer;
@@ -61,7 +61,10 @@ fn counts_and_attributes_feed_a_wide_model() {
         ],
         ..Default::default()
     };
-    let s = scorer.score(&lead, common::time(common::NOW)).unwrap();
+    let now = common::time(common::NOW);
+    let s = scorer
+        .score(&ValidLead::parse(lead, now).unwrap(), now)
+        .unwrap();
     let expected = -1.0 + 0.5 * 6f64.ln() + 0.25 * 3.5f64.ln() + 1.5;
     assert!((s.explanation.logit - expected).abs() < 1e-12);
     let features: Vec<&str> = s.contributions.iter().map(|c| c.feature.as_str()).collect();

@@ -1,6 +1,5 @@
 //! Conversions between `LeadService` messages and the store's types.
 
-use crate::features::into_normal_name;
 use crate::handoff::{ChangeKind, HandOff, LeadRecord, StageChange};
 use crate::lead::{Bant, BantStatus, FieldError, Profile, check_len, limits};
 use crate::lead::{EventOutcome, NewEvent};
@@ -10,6 +9,7 @@ use crate::qualification::Stage;
 use crate::rules::Grade;
 use crate::store::query::ListQuery;
 use crate::store::reads::MAX_PAGE_SIZE;
+use crate::time::Timestamp;
 
 use super::convert::{self, time, timestamp};
 use super::page_token::{self, Filters};
@@ -17,40 +17,32 @@ use super::page_token::{self, Filters};
 /// Page size when the request leaves it 0.
 const DEFAULT_PAGE_SIZE: usize = 50;
 
-/// A request upsert; paths are relative to the request.
-pub fn upsert(i: usize, u: pb::LeadUpsert) -> Result<LeadUpsert, FieldError> {
+/// A request upsert, checked; paths are relative to the upsert.
+pub fn upsert(u: pb::LeadUpsert) -> Result<LeadUpsert, FieldError> {
     let mask = match u.update_mask {
         Some(m) if !m.paths.is_empty() => Some(
             m.paths
                 .iter()
                 .enumerate()
-                .map(|(j, p)| FieldPath::parse(&format!("leads[{i}].update_mask.paths[{j}]"), p))
+                .map(|(j, p)| FieldPath::parse(&format!("update_mask.paths[{j}]"), p))
                 .collect::<Result<Vec<_>, _>>()?,
         ),
         _ => None,
     };
-    let profile = convert::profile(u.profile.unwrap_or_default())
-        .map_err(|e| e.within(&format!("leads[{i}].profile")))?;
-    Ok(LeadUpsert {
-        lead_id: u.lead_id,
-        profile,
-        bant: convert::bant(u.bant.unwrap_or_default()),
-        mask,
-    })
+    let profile =
+        convert::profile(u.profile.unwrap_or_default()).map_err(|e| e.within("profile"))?;
+    let bant = convert::bant(u.bant.unwrap_or_default());
+    LeadUpsert::new(u.lead_id, profile, bant, mask)
 }
 
-/// A request event; paths are relative to the event.
-pub fn event(e: pb::ActivityEvent) -> Result<NewEvent, FieldError> {
+/// A request event, checked against `now`; paths are relative to the event.
+pub fn event(e: pb::ActivityEvent, now: Timestamp) -> Result<NewEvent, FieldError> {
     let at = e
         .occurred_at
         .as_ref()
         .ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
-    Ok(NewEvent {
-        occurred_at: time("occurred_at", at)?,
-        event_id: e.event_id,
-        lead_id: e.lead_id,
-        activity_type: into_normal_name(e.r#type),
-    })
+    let at = time("occurred_at", at)?;
+    NewEvent::parse(e.event_id, e.lead_id, e.r#type, at, now)
 }
 
 /// One event's result.

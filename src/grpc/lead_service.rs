@@ -14,7 +14,7 @@ use super::lead_convert as lc;
 use super::page_token::{self, Filters};
 use super::pipeline_convert;
 use super::status::ApiError;
-use crate::lead::limits::MAX_EVENTS;
+use crate::lead::{EventBatch, UpsertBatch};
 use crate::lead::{FieldError, check_lead_id, check_len, limits};
 use crate::live::LiveStore;
 use crate::live::writes::HandOffAction;
@@ -88,13 +88,7 @@ impl LeadService for LeadApi {
         &self,
         request: Request<pb::UpsertLeadsRequest>,
     ) -> Result<Response<pb::UpsertLeadsResponse>, Status> {
-        let upserts = request
-            .into_inner()
-            .leads
-            .into_iter()
-            .enumerate()
-            .map(|(i, u)| lc::upsert(i, u))
-            .collect::<Result<Vec<_>, _>>()
+        let upserts = UpsertBatch::parse(request.into_inner().leads, |_, u| lc::upsert(u))
             .map_err(ApiError::from)?;
         let leads = self
             .book
@@ -111,18 +105,12 @@ impl LeadService for LeadApi {
         request: Request<pb::RecordActivitiesRequest>,
     ) -> Result<Response<pb::RecordActivitiesResponse>, Status> {
         let events = request.into_inner().events;
-        if events.len() > MAX_EVENTS {
-            let reason = format!(
-                "has {} events, the limit is {MAX_EVENTS} per call",
-                events.len()
-            );
-            return Err(ApiError::from(FieldError::new("events", reason)).into());
-        }
         let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
-        let converted = events.into_iter().map(lc::event).collect();
+        let now = Timestamp::now();
+        let batch = EventBatch::parse(events, |e| lc::event(e, now)).map_err(ApiError::from)?;
         let outcomes = self
             .book
-            .record_activities(converted, Timestamp::now())
+            .record_activities(batch, now)
             .await
             .map_err(ApiError::from)?;
         Ok(Response::new(pb::RecordActivitiesResponse {

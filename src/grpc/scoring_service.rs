@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use super::status::ApiError;
-use crate::lead::{FieldError, limits};
+use crate::lead::{FieldError, ValidLead, limits};
 use std::sync::Arc;
 
 use crate::lifecycle::SharedScorer;
@@ -51,7 +51,7 @@ fn score_one(
     lead: pb::Lead,
     as_of: Timestamp,
 ) -> Result<pb::LeadScore, FieldError> {
-    let lead = convert::lead(lead)?;
+    let lead = ValidLead::parse(convert::lead(lead)?, as_of)?;
     let score = scorer.score(&lead, as_of)?;
     Ok(convert::lead_score(score))
 }

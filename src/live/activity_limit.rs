@@ -21,8 +21,8 @@ pub fn admit(
 ) -> Vec<EventOutcome> {
     let mut outcomes = vec![EventOutcome::Recorded; fresh.len()];
     for (rec, stored) in leads {
-        let from = fresh.partition_point(|(_, e)| e.lead_id < rec.id);
-        let to = fresh.partition_point(|(_, e)| e.lead_id <= rec.id);
+        let from = fresh.partition_point(|(_, e)| e.lead_id() < rec.id.as_str());
+        let to = fresh.partition_point(|(_, e)| e.lead_id() <= rec.id.as_str());
         if stored.len() + (to - from) > limits::MAX_ACTIVITIES {
             refuse_past_limit(stored, &fresh[from..to], &mut outcomes[from..to]);
         }
@@ -47,7 +47,7 @@ fn refuse_past_limit(
     let mut count = stored.len();
     for k in order {
         let (i, e) = &events[k];
-        if known.contains(e.event_id.as_str()) {
+        if known.contains(e.event_id()) {
             continue;
         }
         if count < limits::MAX_ACTIVITIES {

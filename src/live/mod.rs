@@ -25,7 +25,7 @@ use leadscore_store::query::{LeadDetail, ListQuery};
 use leadscore_store::{Database, FileUse, reads};
 
 use crate::handoff::{self, LeadRecord, StageChange};
-use crate::lead::{EventOutcome, FieldError, LeadUpsert, NewEvent};
+use crate::lead::{EventBatch, EventOutcome, UpsertBatch};
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
 use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
 use crate::scoring::{LeadScore, Scorer};
@@ -143,11 +143,11 @@ impl LiveStore {
     /// Records a batch of events (see [`writes::record_activities`]).
     pub async fn record_activities(
         &self,
-        events: Vec<Result<NewEvent, FieldError>>,
+        batch: EventBatch,
         now: Timestamp,
     ) -> Result<Vec<EventOutcome>, LiveError> {
         self.write("record_activities", move |db, s| {
-            writes::record_activities(db, s, events, now)
+            writes::record_activities(db, s, batch, now)
         })
         .await
     }
@@ -155,11 +155,11 @@ impl LiveStore {
     /// Creates or updates leads (see [`writes::upsert_leads`]).
     pub async fn upsert_leads(
         &self,
-        upserts: Vec<LeadUpsert>,
+        batch: UpsertBatch,
         now: Timestamp,
     ) -> Result<Vec<LeadRecord>, LiveError> {
         self.write("upsert_leads", move |db, s| {
-            writes::upsert_leads(db, s, &upserts, now)
+            writes::upsert_leads(db, s, &batch, now)
         })
         .await
     }

@@ -19,10 +19,7 @@ use leadscore_store::reads::{activities_by_lead, counted_of};
 use super::activity_limit;
 use super::error::LiveError;
 use crate::handoff::{self, ChangeKind, LeadRecord, StageChange};
-use crate::lead::{
-    Activity, EventOutcome, FieldError, Lead, LeadUpsert, NewEvent, check_lead_id, check_len,
-    check_not_ahead, limits,
-};
+use crate::lead::{Activity, EventBatch, EventOutcome, LeadUpsert, NewEvent, UpsertBatch, limits};
 use crate::scoring::Scorer;
 use crate::time::Timestamp;
 
@@ -155,51 +152,25 @@ fn rescore(
     }
 }
 
-fn check_event(e: &NewEvent, now: Timestamp) -> Result<(), FieldError> {
-    check_lead_id("lead_id", &e.lead_id)?;
-    for (field, value, max) in [
-        ("event_id", &e.event_id, limits::MAX_STRING_BYTES),
-        ("type", &e.activity_type, limits::MAX_STRING_BYTES),
-    ] {
-        if value.trim().is_empty() {
-            return Err(FieldError::new(field, "is required"));
-        }
-        check_len(field, value, max)?;
-    }
-    check_not_ahead("occurred_at", e.occurred_at, now, "in the future")
-}
-
 /// Records events durably in one transaction; one outcome per event, in
-/// order. `Err` entries are events the caller could not even convert.
+/// order. `Err` entries are events the edge refused: each is answered
+/// `REJECTED` with its reason, and the rest is recorded.
 pub fn record_activities(
     db: &dyn Database,
     scorer: &Scorer,
-    events: Vec<Result<NewEvent, FieldError>>,
+    batch: EventBatch,
     now: Timestamp,
 ) -> Result<Committed<Vec<EventOutcome>>, LiveError> {
-    if events.len() > limits::MAX_EVENTS {
-        return Err(FieldError::new(
-            "events",
-            format!(
-                "has {} events, the limit is {} per call",
-                events.len(),
-                limits::MAX_EVENTS
-            ),
-        )
-        .into());
-    }
+    let events = batch.into_entries();
     let mut outcomes = Vec::with_capacity(events.len());
     let mut fresh: Vec<(usize, NewEvent)> = Vec::new();
     // Event ids are unique per lead: two sources may number their own
     // leads' events alike.
     let mut seen: HashSet<(String, String)> = HashSet::new();
     for (i, e) in events.into_iter().enumerate() {
-        let checked = e.and_then(|e| check_event(&e, now).map(|()| e));
-        match checked {
-            Err(f) => outcomes.push(EventOutcome::Rejected(
-                f.within(&format!("events[{i}]")).to_string(),
-            )),
-            Ok(e) if !seen.insert((e.lead_id.clone(), e.event_id.clone())) => {
+        match e {
+            Err(f) => outcomes.push(EventOutcome::Rejected(f.to_string())),
+            Ok(e) if !seen.insert((e.lead_id().to_owned(), e.event_id().to_owned())) => {
                 outcomes.push(EventOutcome::Duplicate)
             }
             Ok(e) => {
@@ -209,7 +180,7 @@ pub fn record_activities(
         }
     }
     // One lock order for every writer: leads by id, then their events.
-    fresh.sort_by(|a, b| (&a.1.lead_id, &a.1.event_id).cmp(&(&b.1.lead_id, &b.1.event_id)));
+    fresh.sort_by(|a, b| (a.1.lead_id(), a.1.event_id()).cmp(&(b.1.lead_id(), b.1.event_id())));
     let (stored, transitions) = in_tx(db, |tx| record_fresh(tx, scorer, &fresh, now))?;
     for ((i, _), outcome) in fresh.iter().zip(stored) {
         outcomes[*i] = outcome;
@@ -230,7 +201,7 @@ fn record_fresh(
     fresh: &[(usize, NewEvent)],
     now: Timestamp,
 ) -> Result<(Vec<EventOutcome>, Vec<ChangeKind>), LiveError> {
-    let mut ids: Vec<&str> = fresh.iter().map(|(_, e)| e.lead_id.as_str()).collect();
+    let mut ids: Vec<&str> = fresh.iter().map(|(_, e)| e.lead_id()).collect();
     ids.dedup();
     let locked = lock_or_create_all(tx, &ids, now)?;
     let mut outcomes = activity_limit::admit(&locked, fresh);
@@ -250,11 +221,7 @@ fn record_fresh(
             *outcome = EventOutcome::Duplicate;
             continue;
         }
-        added.entry(&e.lead_id).or_default().push(Activity {
-            activity_type: e.activity_type.clone(),
-            occurred_at: e.occurred_at,
-            event_id: Some(e.event_id.clone()),
-        });
+        added.entry(e.lead_id()).or_default().push(e.to_activity());
     }
     let mut leads = Vec::with_capacity(added.len());
     let mut changes = Vec::new();
@@ -278,32 +245,13 @@ fn record_fresh(
 pub fn upsert_leads(
     db: &dyn Database,
     scorer: &Scorer,
-    upserts: &[LeadUpsert],
+    batch: &UpsertBatch,
     now: Timestamp,
 ) -> Result<Committed<Vec<LeadRecord>>, LiveError> {
-    if upserts.len() > limits::MAX_BATCH {
-        return Err(FieldError::new(
-            "leads",
-            format!(
-                "has {} leads, the limit is {} per call",
-                upserts.len(),
-                limits::MAX_BATCH
-            ),
-        )
-        .into());
-    }
-    for (i, u) in upserts.iter().enumerate() {
-        let lead = Lead {
-            id: u.lead_id.clone(),
-            profile: u.profile.clone(),
-            ..Lead::default()
-        };
-        lead.validate(now)
-            .map_err(|e| e.within(&format!("leads[{i}]")))?;
-    }
+    let upserts = batch.updates();
     let mut by_id: BTreeMap<&str, Vec<&LeadUpsert>> = BTreeMap::new();
     for u in upserts {
-        by_id.entry(u.lead_id.as_str()).or_default().push(u);
+        by_id.entry(u.lead_id()).or_default().push(u);
     }
     let ids: Vec<&str> = by_id.keys().copied().collect();
     let (leads, transitions) = in_tx(db, |tx| {
@@ -325,7 +273,7 @@ pub fn upsert_leads(
     Ok(Committed {
         value: upserts
             .iter()
-            .filter_map(|u| by_id.get(u.lead_id.as_str()).map(|l| (*l).clone()))
+            .filter_map(|u| by_id.get(u.lead_id()).map(|l| (*l).clone()))
             .collect(),
         transitions,
     })

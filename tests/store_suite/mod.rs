@@ -7,7 +7,7 @@ use arc_swap::ArcSwap;
 use leadscore::handoff::{ChangeKind, HandOff, HandOffError, LeadRecord, scoring_lead};
 use leadscore::lead::LeadUpsert;
 use leadscore::lead::{Bant, BantStatus, FieldError, Profile};
-use leadscore::lead::{EventOutcome, NewEvent};
+use leadscore::lead::{EventBatch, EventOutcome, NewEvent, UpsertBatch};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::live::LiveError;
 use leadscore::live::LiveStore;
@@ -42,9 +42,9 @@ pub fn scorer() -> Arc<ArcSwap<Scorer>> {
 
 /// A VP in `country` with BANT budget/authority/need: SQL once it shows intent.
 pub fn buyer(id: &str, country: &str) -> LeadUpsert {
-    LeadUpsert {
-        lead_id: id.to_owned(),
-        profile: Profile {
+    LeadUpsert::new(
+        id.to_owned(),
+        Profile {
             job_title: "VP Marketing".into(),
             department: "Marketing".into(),
             industry: "Software".into(),
@@ -54,14 +54,31 @@ pub fn buyer(id: &str, country: &str) -> LeadUpsert {
             email_domain: "acme.com".into(),
             ..Profile::default()
         },
-        bant: Bant {
+        Bant {
             budget: BantStatus::Yes,
             authority: BantStatus::Yes,
             need: BantStatus::Yes,
             timeline: BantStatus::Unknown,
         },
-        mask: None,
-    }
+        None,
+    )
+    .unwrap()
+}
+
+/// An event as the edge parses it, checked against its own time (fixture
+/// events are never ahead of the clock they are recorded at).
+pub fn event(id: &str, lead: &str, kind: &str, at: Timestamp) -> Result<NewEvent, FieldError> {
+    NewEvent::parse(id.to_owned(), lead.to_owned(), kind.to_owned(), at, at)
+}
+
+/// A batch of events as the edge hands it to the store.
+pub fn parsed(events: Vec<Result<NewEvent, FieldError>>) -> EventBatch {
+    EventBatch::parse(events, |e| e).unwrap()
+}
+
+/// A batch of upserts as the edge hands it to the store.
+pub fn parsed_upserts(upserts: Vec<LeadUpsert>) -> UpsertBatch {
+    UpsertBatch::parse(upserts, |_, u| Ok(u)).unwrap()
 }
 
 /// Hand-raising events (`days_ago` before NOW) for `lead`.
@@ -75,34 +92,30 @@ pub fn intent(lead: &str, tag: &str, days_ago: i64) -> Vec<Result<NewEvent, Fiel
     .iter()
     .enumerate()
     .map(|(i, t)| {
-        Ok(NewEvent {
-            event_id: format!("{lead}-{tag}-{i}"),
-            lead_id: lead.to_owned(),
-            activity_type: (*t).to_owned(),
-            occurred_at: at(NOW - days_ago * DAY - i as i64 * DAY),
-        })
+        let when = at(NOW - days_ago * DAY - i as i64 * DAY);
+        event(&format!("{lead}-{tag}-{i}"), lead, t, when)
     })
     .collect()
 }
 
 /// Makes an SQL lead `id` in `country`.
 pub async fn make_sql(book: &LiveStore, id: &str, country: &str) {
-    book.upsert_leads(vec![buyer(id, country)], at(NOW))
+    book.upsert_leads(parsed_upserts(vec![buyer(id, country)]), at(NOW))
         .await
         .unwrap();
-    book.record_activities(intent(id, "a", 1), at(NOW))
+    book.record_activities(parsed(intent(id, "a", 1)), at(NOW))
         .await
         .unwrap();
 }
 
 pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<LiveStore>) {
     let up = book
-        .upsert_leads(vec![buyer("L1", "US")], at(NOW))
+        .upsert_leads(parsed_upserts(vec![buyer("L1", "US")]), at(NOW))
         .await
         .unwrap();
     assert_eq!(up[0].stage, Stage::Nurturing);
     let out = book
-        .record_activities(intent("L1", "a", 1), at(NOW))
+        .record_activities(parsed(intent("L1", "a", 1)), at(NOW))
         .await
         .unwrap();
     assert!(out.iter().all(|o| *o == EventOutcome::Recorded), "{out:?}");
@@ -127,12 +140,15 @@ pub async fn a_retried_batch_records_nothing_twice(book: Arc<LiveStore>) {
     let mut batch = intent("L2", "a", 3);
     batch.push(batch[0].clone());
     let first = book
-        .record_activities(batch.clone(), at(NOW))
+        .record_activities(parsed(batch.clone()), at(NOW))
         .await
         .unwrap();
     assert!(first[..4].iter().all(|o| *o == EventOutcome::Recorded));
     assert_eq!(first[4], EventOutcome::Duplicate);
-    let again = book.record_activities(batch, at(NOW)).await.unwrap();
+    let again = book
+        .record_activities(parsed(batch), at(NOW))
+        .await
+        .unwrap();
     assert!(
         again.iter().all(|o| *o == EventOutcome::Duplicate),
         "{again:?}"
@@ -146,27 +162,20 @@ pub async fn a_retried_batch_records_nothing_twice(book: Arc<LiveStore>) {
 }
 
 pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
-    let event = |event_id: &str, lead: &str| {
-        Ok(NewEvent {
-            event_id: event_id.to_owned(),
-            lead_id: lead.to_owned(),
-            activity_type: "demo_request".to_owned(),
-            occurred_at: at(NOW - DAY),
-        })
-    };
+    let event = |event_id: &str, lead: &str| event(event_id, lead, "demo_request", at(NOW - DAY));
     let first = book
-        .record_activities(vec![event("crm-1", "U1")], at(NOW))
+        .record_activities(parsed(vec![event("crm-1", "U1")]), at(NOW))
         .await
         .unwrap();
     assert_eq!(first, [EventOutcome::Recorded]);
     // Another source numbers its events the same way for its own lead.
     let other = book
         .record_activities(
-            vec![
+            parsed(vec![
                 event("crm-1", "U2"),
                 event("crm-2", "U1"),
                 event("crm-2", "U2"),
-            ],
+            ]),
             at(NOW),
         )
         .await
@@ -174,11 +183,11 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
     assert_eq!(other, [const { EventOutcome::Recorded }; 3], "{other:?}");
     let again = book
         .record_activities(
-            vec![
+            parsed(vec![
                 event("crm-1", "U2"),
                 event("crm-3", "U2"),
                 event("crm-3", "U2"),
-            ],
+            ]),
             at(NOW),
         )
         .await
@@ -199,34 +208,30 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
 
 pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<LiveStore>) {
     let max = leadscore::lead::limits::MAX_ACTIVITIES;
-    let view = |lead: &str, n: usize| NewEvent {
-        event_id: format!("view-{n}"),
-        lead_id: lead.to_owned(),
-        activity_type: "page_view".to_owned(),
-        occurred_at: at(NOW - DAY + n as i64),
-    };
+    let when = |n: usize| at(NOW - DAY + n as i64);
+    let view = |lead: &str, n: usize| event(&format!("view-{n}"), lead, "page_view", when(n));
     let per_call = leadscore::lead::limits::MAX_EVENTS;
     for call in 0..max / per_call {
         let batch = (call * per_call..(call + 1) * per_call)
-            .map(|n| Ok(view("BOT", n)))
+            .map(|n| view("BOT", n))
             .collect();
-        let out = book.record_activities(batch, at(NOW)).await.unwrap();
+        let out = book
+            .record_activities(parsed(batch), at(NOW))
+            .await
+            .unwrap();
         assert!(out.iter().all(|o| *o == EventOutcome::Recorded));
     }
-    let demo = NewEvent {
-        activity_type: "demo_request".to_owned(),
-        ..view("BOT", max)
-    };
+    let demo = |id: &str| event(id, "BOT", "demo_request", when(max));
     let batch = vec![
-        Ok(view("BOT", 7)),
-        Ok(demo.clone()),
-        Ok(view("OTHER", 0)),
-        Ok(NewEvent {
-            event_id: "demo-2".into(),
-            ..demo
-        }),
+        view("BOT", 7),
+        demo(&format!("view-{max}")),
+        view("OTHER", 0),
+        demo("demo-2"),
     ];
-    let out = book.record_activities(batch, at(NOW)).await.unwrap();
+    let out = book
+        .record_activities(parsed(batch), at(NOW))
+        .await
+        .unwrap();
     assert_eq!(out[0], EventOutcome::Duplicate, "a repeat takes no room");
     assert_eq!(
         out[2],
@@ -254,14 +259,16 @@ pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<Live
 
 pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LiveStore>) {
     let mut batch = intent("L3", "a", 1);
-    if let Ok(e) = &mut batch[1] {
-        e.activity_type.clear();
-    }
+    let checked = |kind: &str, when: i64| {
+        NewEvent::parse("e".into(), "L3".into(), kind.into(), at(when), at(NOW))
+    };
+    batch[1] = checked("", NOW - DAY);
     batch[2] = Err(FieldError::new("occurred_at", "is required"));
-    if let Ok(e) = &mut batch[3] {
-        e.occurred_at = at(NOW + 3 * DAY);
-    }
-    let out = book.record_activities(batch, at(NOW)).await.unwrap();
+    batch[3] = checked("demo_request", NOW + 3 * DAY);
+    let out = book
+        .record_activities(parsed(batch), at(NOW))
+        .await
+        .unwrap();
     assert_eq!(out[0], EventOutcome::Recorded);
     assert_eq!(
         out[1],
@@ -280,15 +287,15 @@ pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LiveStore>) {
 
 pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc<LiveStore>) {
     for (i, id) in ["S1", "S2", "S3"].iter().enumerate() {
-        book.upsert_leads(vec![buyer(id, "FR")], at(NOW))
+        book.upsert_leads(parsed_upserts(vec![buyer(id, "FR")]), at(NOW))
             .await
             .unwrap();
-        book.record_activities(intent(id, "a", 1 + 5 * i as i64), at(NOW))
+        book.record_activities(parsed(intent(id, "a", 1 + 5 * i as i64)), at(NOW))
             .await
             .unwrap();
     }
     for id in ["N1", "N2", "N3", "N4"] {
-        book.upsert_leads(vec![buyer(id, "JP")], at(NOW))
+        book.upsert_leads(parsed_upserts(vec![buyer(id, "JP")]), at(NOW))
             .await
             .unwrap();
     }
@@ -378,7 +385,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
         ),
         "{again:?}"
     );
-    book.upsert_leads(vec![buyer("M1", "US")], at(NOW))
+    book.upsert_leads(parsed_upserts(vec![buyer("M1", "US")]), at(NOW))
         .await
         .unwrap();
     let not_sql = book
@@ -421,7 +428,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
         (None, Some(later))
     );
     // Old activity, even reported late, does not re-qualify it.
-    book.record_activities(intent("H2", "late", 3), later)
+    book.record_activities(parsed(intent("H2", "late", 3)), later)
         .await
         .unwrap();
     assert_eq!(
@@ -429,9 +436,12 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
         Stage::Nurturing
     );
     // New intent does.
-    book.record_activities(intent("H2", "new", -5), later.saturating_add(Span::days(4)))
-        .await
-        .unwrap();
+    book.record_activities(
+        parsed(intent("H2", "new", -5)),
+        later.saturating_add(Span::days(4)),
+    )
+    .await
+    .unwrap();
     let (h2, _) = book.get_lead("H2".into()).await.unwrap();
     assert_eq!(h2.lead.stage, Stage::Sql);
     let kinds: Vec<ChangeKind> = h2.history.iter().map(|c| c.kind).collect();
@@ -525,7 +535,7 @@ pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc
 pub async fn two_replicas_record_each_transition_once(a: Arc<LiveStore>, b: Arc<LiveStore>) {
     let ids: Vec<String> = (0..20).map(|i| format!("R{i:02}")).collect();
     let ups: Vec<LeadUpsert> = ids.iter().map(|id| buyer(id, "US")).collect();
-    a.upsert_leads(ups, at(NOW)).await.unwrap();
+    a.upsert_leads(parsed_upserts(ups), at(NOW)).await.unwrap();
     let mut tasks = Vec::new();
     for (n, book) in [a.clone(), b.clone(), a.clone(), b.clone()]
         .into_iter()
@@ -537,7 +547,9 @@ pub async fn two_replicas_record_each_transition_once(a: Arc<LiveStore>, b: Arc<
             for id in &ids {
                 events.extend(intent(id, &format!("r{}", n % 2), 1));
             }
-            book.record_activities(events, at(NOW)).await.unwrap()
+            book.record_activities(parsed(events), at(NOW))
+                .await
+                .unwrap()
         }));
     }
     for t in tasks {

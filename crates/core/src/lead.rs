@@ -1,13 +1,15 @@
 //! The lead as the domain sees it, and the limits every lead must respect.
 //!
-//! Transport layers (gRPC today, the lead store later) convert their own
-//! types into [`Lead`] and call [`Lead::validate`]; the errors name the field
-//! by its path inside the lead (`activities[3].occurred_at`), which the
-//! caller prefixes with where the lead sits in its request.
+//! The edge converts its own types and parses them once into checked
+//! values ([`ValidLead`], [`NewEvent`] in an [`EventBatch`], [`LeadUpsert`]
+//! in an [`UpsertBatch`]); the errors name the field by its path inside the
+//! value (`activities[3].occurred_at`), prefixed with where the value sits in
+//! its request. Nothing downstream checks them again.
 
 mod event;
 mod field;
 mod upsert;
+mod valid;
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -16,9 +18,10 @@ use crate::features::{ActivityRef, FeatureInput, normalize_name};
 use crate::quote::quote;
 use crate::time::Timestamp;
 
-pub use event::{EventOutcome, NewEvent};
+pub use event::{EventBatch, EventOutcome, NewEvent};
 pub use field::{NumberField, ProfileField, TextField};
-pub use upsert::{FieldPath, LeadUpsert};
+pub use upsert::{FieldPath, LeadUpsert, UpsertBatch};
+pub use valid::ValidLead;
 
 /// Documented input limits.
 pub mod limits {
@@ -265,89 +268,6 @@ pub fn check_attributes(
 }
 
 impl Lead {
-    /// Checks the lead against [`limits`] and `as_of`.
-    pub fn validate(&self, as_of: Timestamp) -> Result<(), FieldError> {
-        check_lead_id("lead_id", &self.id)?;
-        let p = &self.profile;
-        // Every text before any number: the first error named stays the
-        // one it always was.
-        for f in ProfileField::ALL {
-            if let ProfileField::Text(t) = f {
-                check_len(
-                    format_args!("profile.{}", f.name()),
-                    t.get(p),
-                    limits::MAX_STRING_BYTES,
-                )?;
-            }
-        }
-        for f in ProfileField::ALL {
-            if let ProfileField::Number(n) = f {
-                check_amount(format_args!("profile.{}", f.name()), n.get(p))?;
-            }
-        }
-        check_attributes("profile.attributes", &p.attributes)?;
-        if self.activities.len() > limits::MAX_ACTIVITIES {
-            return Err(FieldError::new(
-                "activities",
-                format!(
-                    "has {} entries, the limit is {} per lead",
-                    self.activities.len(),
-                    limits::MAX_ACTIVITIES
-                ),
-            ));
-        }
-        for (i, a) in self.activities.iter().enumerate() {
-            if a.activity_type.is_empty() {
-                return Err(FieldError::new(
-                    format!("activities[{i}].type"),
-                    "is required",
-                ));
-            }
-            check_len(
-                format_args!("activities[{i}].type"),
-                &a.activity_type,
-                limits::MAX_STRING_BYTES,
-            )?;
-            if let Some(id) = &a.event_id {
-                check_len(
-                    format_args!("activities[{i}].event_id"),
-                    id,
-                    limits::MAX_STRING_BYTES,
-                )?;
-            }
-            check_not_ahead(
-                format_args!("activities[{i}].occurred_at"),
-                a.occurred_at,
-                as_of,
-                "after as_of",
-            )?;
-        }
-        if self.activity_counts.len() > limits::MAX_ACTIVITY_COUNTS {
-            return Err(FieldError::new(
-                "activity_counts",
-                format!("has more than {} entries", limits::MAX_ACTIVITY_COUNTS),
-            ));
-        }
-        for (t, c) in &self.activity_counts {
-            let field = format!("activity_counts[{}]", quote(t));
-            if t.is_empty() {
-                return Err(FieldError::new(
-                    "activity_counts",
-                    "has an empty activity type",
-                ));
-            }
-            check_len(&field, t, limits::MAX_STRING_BYTES)?;
-            check_amount(&field, Some(*c))?;
-            if *c > limits::MAX_COUNT {
-                return Err(FieldError::new(
-                    field,
-                    format!("is {c}, the limit is {:e}", limits::MAX_COUNT),
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// Borrowed views of the activities for the feature code.
     pub fn activity_refs(&self) -> Vec<ActivityRef<'_>> {
         self.activities

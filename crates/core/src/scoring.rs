@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::lead::{FieldError, Lead};
+use crate::lead::{FieldError, ValidLead};
 use crate::model::{Explanation, LinearModel};
 use crate::qualification::{Behavior, Qualification, qualify};
 use crate::rules::{FitAssessment, Rules};
@@ -85,8 +85,7 @@ impl Scorer {
 
     /// The shadow model's version and probability for `lead` as of
     /// `as_of` (features computed the shadow's way), if there is a shadow.
-    /// The lead must already have passed validation ([`Scorer::score`]).
-    pub fn shadow_probability(&self, lead: &Lead, as_of: Timestamp) -> Option<(String, f64)> {
+    pub fn shadow_probability(&self, lead: &ValidLead, as_of: Timestamp) -> Option<(String, f64)> {
         let m = self.shadow.as_ref()?;
         let x = lead.with_feature_input(as_of, |input| m.features().compute(input));
         let explanation = m.explain(&x);
@@ -105,9 +104,9 @@ impl Scorer {
             .unwrap_or(self.model.file().mql_threshold)
     }
 
-    /// Validates and scores `lead` as of `as_of`.
-    pub fn score(&self, lead: &Lead, as_of: Timestamp) -> Result<LeadScore, FieldError> {
-        lead.validate(as_of)?;
+    /// Scores `lead` as of `as_of`. The only refusal is a lead whose
+    /// logit is not finite under this model.
+    pub fn score(&self, lead: &ValidLead, as_of: Timestamp) -> Result<LeadScore, FieldError> {
         let model = &self.model;
         let x = lead.with_feature_input(as_of, |input| model.features().compute(input));
         let explanation = model.explain(&x);

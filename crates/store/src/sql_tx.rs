@@ -253,10 +253,10 @@ impl<C: Conn> Tx for SqlTx<C> {
                 .iter()
                 .flat_map(|e| {
                     [
-                        Value::Text(Some(e.event_id.clone())),
-                        Value::Text(Some(e.lead_id.clone())),
-                        Value::Text(Some(e.activity_type.clone())),
-                        time(Some(e.occurred_at)),
+                        Value::Text(Some(e.event_id().to_owned())),
+                        Value::Text(Some(e.lead_id().to_owned())),
+                        Value::Text(Some(e.activity_type().to_owned())),
+                        time(Some(e.occurred_at())),
                         time(Some(recorded_at)),
                     ]
                 })
@@ -271,7 +271,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         }
         Ok(events
             .iter()
-            .map(|e| inserted.contains(&(e.lead_id.clone(), e.event_id.clone())))
+            .map(|e| inserted.contains(&(e.lead_id().to_owned(), e.event_id().to_owned())))
             .collect())
     }
 

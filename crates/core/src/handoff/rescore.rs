@@ -2,7 +2,7 @@
 //! updated with the answer.
 
 use super::record::{ChangeKind, LeadRecord, ShadowScore, StageChange};
-use crate::lead::{Activity, FieldError, Lead};
+use crate::lead::{Activity, FieldError, Lead, ValidLead};
 use crate::qualification::{Qualification, Stage};
 use crate::scoring::{LeadScore, Scorer};
 use crate::time::Timestamp;
@@ -11,15 +11,21 @@ use crate::time::Timestamp;
 /// and the counted activities up to `as_of`. Later ones count for nothing
 /// in a score as of `as_of`; leaving them out also keeps the answer of a
 /// closed lead (scored as of its outcome) reproducible.
-pub fn scoring_lead(rec: &LeadRecord, mut activities: Vec<Activity>, as_of: Timestamp) -> Lead {
+/// The store checked every part of it when it was written, so it is
+/// valid without checking again.
+pub fn scoring_lead(
+    rec: &LeadRecord,
+    mut activities: Vec<Activity>,
+    as_of: Timestamp,
+) -> ValidLead {
     activities.retain(|a| a.occurred_at <= as_of);
-    Lead {
+    ValidLead::stored(Lead {
         id: rec.id.clone(),
         profile: rec.profile.clone(),
         bant: rec.bant.clone(),
         activities,
         activity_counts: Vec::new(),
-    }
+    })
 }
 
 /// Why a lead is at its stage: the unmet criteria of the next stage.

@@ -1,19 +1,122 @@
 //! An activity event on its way into the store, and what became of it.
 
+use super::{Activity, FieldError, check_lead_id, check_len, check_not_ahead, limits};
+use crate::features::into_normal_name;
 use crate::time::Timestamp;
 
-/// An activity event to record.
+/// An activity event to record, checked: a lead id by its rule, a
+/// non-empty event id and type within [`limits::MAX_STRING_BYTES`], the
+/// type normalized, and a time at most [`limits::MAX_FUTURE`] after the
+/// clock it was checked against. Only [`NewEvent::parse`] builds one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
+    event_id: String,
+    lead_id: String,
+    activity_type: String,
+    occurred_at: Timestamp,
+}
+
+impl NewEvent {
+    /// Checks one event against `now`; errors name the field inside the
+    /// event (`occurred_at`), which [`EventBatch`] prefixes with its place.
+    pub fn parse(
+        event_id: String,
+        lead_id: String,
+        activity_type: String,
+        occurred_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<NewEvent, FieldError> {
+        let activity_type = into_normal_name(activity_type);
+        check_lead_id("lead_id", &lead_id)?;
+        for (field, value) in [("event_id", &event_id), ("type", &activity_type)] {
+            if value.trim().is_empty() {
+                return Err(FieldError::new(field, "is required"));
+            }
+            check_len(field, value, limits::MAX_STRING_BYTES)?;
+        }
+        check_not_ahead("occurred_at", occurred_at, now, "in the future")?;
+        Ok(NewEvent {
+            event_id,
+            lead_id,
+            activity_type,
+            occurred_at,
+        })
+    }
+
     /// Caller's event id: with the lead id, the idempotency key (two
     /// sources may number their own leads' events alike).
-    pub event_id: String,
+    pub fn event_id(&self) -> &str {
+        &self.event_id
+    }
+
     /// Lead it belongs to (created when unknown).
-    pub lead_id: String,
+    pub fn lead_id(&self) -> &str {
+        &self.lead_id
+    }
+
     /// Normalized activity type.
-    pub activity_type: String,
+    pub fn activity_type(&self) -> &str {
+        &self.activity_type
+    }
+
     /// When it happened.
-    pub occurred_at: Timestamp,
+    pub fn occurred_at(&self) -> Timestamp {
+        self.occurred_at
+    }
+
+    /// The event as a lead's activity.
+    pub fn to_activity(&self) -> Activity {
+        Activity {
+            activity_type: self.activity_type.clone(),
+            occurred_at: self.occurred_at,
+            event_id: Some(self.event_id.clone()),
+        }
+    }
+}
+
+/// One `RecordActivities` batch: at most [`limits::MAX_EVENTS`] entries,
+/// each a checked event or why it was refused (refused events are answered
+/// one by one; the rest of the batch is still recorded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventBatch(Vec<Result<NewEvent, FieldError>>);
+
+impl EventBatch {
+    /// Refuses more than [`limits::MAX_EVENTS`] entries before parsing
+    /// any, then parses each with `parse`; a refusal is named by the
+    /// entry's place (`events[2].occurred_at`).
+    pub fn parse<T>(
+        raw: Vec<T>,
+        mut parse: impl FnMut(T) -> Result<NewEvent, FieldError>,
+    ) -> Result<EventBatch, FieldError> {
+        check_batch_len("events", "events", raw.len(), limits::MAX_EVENTS)?;
+        let entries = raw
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| parse(r).map_err(|e| e.within(&format!("events[{i}]"))))
+            .collect();
+        Ok(EventBatch(entries))
+    }
+
+    /// The entries, in request order.
+    pub fn into_entries(self) -> Vec<Result<NewEvent, FieldError>> {
+        self.0
+    }
+}
+
+/// Refuses a batch field of more than `max` entries.
+pub(super) fn check_batch_len(
+    field: &str,
+    what: &str,
+    len: usize,
+    max: usize,
+) -> Result<(), FieldError> {
+    if len > max {
+        return Err(FieldError::new(
+            field,
+            format!("has {len} {what}, the limit is {max} per call"),
+        ));
+    }
+    Ok(())
 }
 
 /// What happened to one event of a batch.

@@ -7,7 +7,9 @@
 
 use std::sync::LazyLock;
 
-use crate::lead::{Bant, BantStatus, FieldError, Profile, ProfileField};
+use super::event::check_batch_len;
+use super::valid::check_profile;
+use crate::lead::{Bant, BantStatus, FieldError, Profile, ProfileField, check_lead_id, limits};
 use crate::quote::quote;
 
 /// A field path of the update mask.
@@ -68,17 +70,66 @@ impl FieldPath {
     }
 }
 
-/// One lead's update.
+/// One lead's update, checked: the lead id by its rule and the profile
+/// within [`limits`]. Only [`LeadUpsert::new`] builds one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeadUpsert {
+    lead_id: String,
+    profile: Profile,
+    bant: Bant,
+    mask: Option<Vec<FieldPath>>,
+}
+
+impl LeadUpsert {
+    /// Checks one update; errors name the field inside the update
+    /// (`profile.title`). `mask` names the fields to write; `None` writes
+    /// every non-empty value.
+    pub fn new(
+        lead_id: String,
+        profile: Profile,
+        bant: Bant,
+        mask: Option<Vec<FieldPath>>,
+    ) -> Result<LeadUpsert, FieldError> {
+        check_lead_id("lead_id", &lead_id)?;
+        check_profile(&profile)?;
+        Ok(LeadUpsert {
+            lead_id,
+            profile,
+            bant,
+            mask,
+        })
+    }
+
     /// Lead to create or update.
-    pub lead_id: String,
-    /// New profile values.
-    pub profile: Profile,
-    /// New BANT values.
-    pub bant: Bant,
-    /// Fields to write; `None`: every non-empty value.
-    pub mask: Option<Vec<FieldPath>>,
+    pub fn lead_id(&self) -> &str {
+        &self.lead_id
+    }
+}
+
+/// One `UpsertLeads` batch: at most [`limits::MAX_BATCH`] checked updates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpsertBatch(Vec<LeadUpsert>);
+
+impl UpsertBatch {
+    /// Refuses more than [`limits::MAX_BATCH`] entries before parsing any,
+    /// then parses each with `parse` (given its index); the first refusal
+    /// refuses the batch, named by the entry's place (`leads[2].lead_id`).
+    pub fn parse<T>(
+        raw: Vec<T>,
+        mut parse: impl FnMut(usize, T) -> Result<LeadUpsert, FieldError>,
+    ) -> Result<UpsertBatch, FieldError> {
+        check_batch_len("leads", "leads", raw.len(), limits::MAX_BATCH)?;
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, r)| parse(i, r).map_err(|e| e.within(&format!("leads[{i}]"))))
+            .collect::<Result<_, _>>()
+            .map(UpsertBatch)
+    }
+
+    /// The updates, in request order.
+    pub fn updates(&self) -> &[LeadUpsert] {
+        &self.0
+    }
 }
 
 fn keep_status(old: &mut BantStatus, new: BantStatus) {

@@ -93,7 +93,10 @@ pub fn logit(p: f64) -> f64 {
 }
 
 impl LinearModel {
-    /// Folds standardization into raw weights. `file` must be validated.
+    /// Folds standardization into raw weights. Any file builds: nothing
+    /// here indexes past what the file has, and a non-finite answer is
+    /// refused by the scorer. The service serves only files
+    /// [`ModelFile::load`] checked; training builds from files it fitted.
     pub fn new(file: ModelFile) -> LinearModel {
         let (weights, intercept) = file.folded();
         let features = CompiledFeatures::new(file.features.clone());
