@@ -18,6 +18,11 @@
 //! Training computes its design matrix with [`CompiledFeatures::compute`]
 //! and the service scores with the same function: there is no second copy
 //! to drift (training/serving skew is a bug).
+//!
+//! - [`decay`]: decay weights and the dedupe chain rule ([`Decay`]).
+//! - [`state`]: a lead's [`LeadFeatureState`], the same features kept up
+//!   to date one activity at a time, through the same [`Decay`] and the
+//!   same finishing step (counts, `ln(1 + x)`, indicators) as `compute`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -25,8 +30,8 @@ use foldhash::fast::RandomState;
 
 use serde::{Deserialize, Serialize};
 
-mod decay;
-mod state;
+pub mod decay;
+pub mod state;
 
 pub use decay::Decay;
 pub use state::{Applied, LeadFeatureState, StateError};
@@ -407,10 +412,7 @@ impl CompiledFeatures {
     /// then splits the rest into known types (by feature index, cheap to
     /// sort) and unknown ones. foldhash is randomly seeded, so callers
     /// cannot choose colliding ids.
-    fn cleaned<'a>(
-        &self,
-        input: &FeatureInput<'a>,
-    ) -> (Vec<(usize, Timestamp)>, Vec<(&'a str, Timestamp)>) {
+    fn cleaned<'a>(&self, input: &FeatureInput<'a>) -> Cleaned<'a> {
         let mut seen_ids: HashSet<&str, RandomState> = HashSet::default();
         let mut known: Vec<(usize, Timestamp)> = Vec::with_capacity(input.activities.len());
         let mut unknown: Vec<(&str, Timestamp)> = Vec::new();
@@ -482,6 +484,11 @@ impl CompiledFeatures {
         events
     }
 }
+
+/// The activities [`CompiledFeatures::compute`] counts, before the
+/// dedupe window: (feature index, time) of known types, (type, time) of
+/// unknown ones.
+type Cleaned<'a> = (Vec<(usize, Timestamp)>, Vec<(&'a str, Timestamp)>);
 
 /// The activity part of a lead's features before [`CompiledFeatures::finish`]:
 /// per activity feature its decayed count of kept activities, and per

@@ -31,3 +31,6 @@ pub mod rules;
 pub mod scoring;
 pub mod spelling;
 pub mod time;
+
+#[cfg(test)]
+mod testkit;

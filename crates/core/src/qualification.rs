@@ -110,18 +110,29 @@ pub trait ActivityFacts {
     /// activity: repeats and duplicates included), with its type. On a tie
     /// in time the type listed first in `types` wins, so the answer does
     /// not depend on the order activities are stored in.
-    fn newest_of<'a>(&'a self, types: &'a [String], as_of: Timestamp)
-    -> Option<(&'a str, Timestamp)>;
+    fn newest_of<'a>(
+        &'a self,
+        types: &'a [String],
+        as_of: Timestamp,
+    ) -> Option<(&'a str, Timestamp)>;
 }
 
 impl ActivityFacts for Lead {
-    fn newest_of<'a>(&'a self, types: &'a [String], as_of: Timestamp) -> Option<(&'a str, Timestamp)> {
+    fn newest_of<'a>(
+        &'a self,
+        types: &'a [String],
+        as_of: Timestamp,
+    ) -> Option<(&'a str, Timestamp)> {
         self.activities
             .iter()
             .filter(|a| a.occurred_at <= as_of)
             .filter_map(|a| {
                 let rank = types.iter().position(|t| *t == a.activity_type)?;
-                Some((a.occurred_at, std::cmp::Reverse(rank), a.activity_type.as_str()))
+                Some((
+                    a.occurred_at,
+                    std::cmp::Reverse(rank),
+                    a.activity_type.as_str(),
+                ))
             })
             .max()
             .map(|(at, _, activity_type)| (activity_type, at))
@@ -293,7 +304,45 @@ fn stage_of(verdicts: &[Verdict]) -> Stage {
 
 #[cfg(test)]
 mod tests {
-    use super::OneDecimal;
+    use super::{ActivityFacts, OneDecimal};
+    use crate::lead::{Activity, Lead};
+    use crate::testkit::{HAND_RAISES, secs};
+
+    #[test]
+    fn the_newest_hand_raise_does_not_depend_on_the_stored_order() {
+        let types = HAND_RAISES.map(str::to_owned);
+        let act = |t: &str, s: i64| Activity {
+            activity_type: t.to_owned(),
+            occurred_at: secs(s),
+            event_id: None,
+        };
+        let mut lead = Lead {
+            activities: vec![
+                act(HAND_RAISES[0], 10),
+                act(HAND_RAISES[1], 10),
+                act("blog_read", 20),
+            ],
+            ..Lead::default()
+        };
+        let first = Some((HAND_RAISES[0], secs(10)));
+        assert_eq!(lead.newest_of(&types, secs(30)), first);
+        lead.activities.reverse();
+        assert_eq!(
+            lead.newest_of(&types, secs(30)),
+            first,
+            "ties go to the type listed first"
+        );
+        lead.activities.push(act(HAND_RAISES[1], 31));
+        assert_eq!(
+            lead.newest_of(&types, secs(30)),
+            first,
+            "after as_of: not counted"
+        );
+        assert_eq!(
+            lead.newest_of(&types, secs(31)),
+            Some((HAND_RAISES[1], secs(31)))
+        );
+    }
 
     #[test]
     fn one_decimal_formats_like_the_answers_always_did() {

@@ -99,7 +99,11 @@ impl LeadFeatureState {
     pub fn apply(&mut self, activity_type: &str, at: Timestamp, now: Timestamp) -> Applied {
         let outcome = self.place(activity_type, at);
         self.advance(now);
-        outcome
+        match outcome {
+            // Held past the old clock, folded by the new one (in order).
+            Applied::Pending if at <= self.clock => Applied::Folded,
+            outcome => outcome,
+        }
     }
 
     /// [`Self::apply`] without moving the clock.

@@ -46,7 +46,11 @@ impl Folded {
     /// carried forward to `at` and the activity weighs 1. The same chain
     /// rule as `compute` (see [`Decay::is_repeat`]), applied in time order.
     fn extend(&mut self, at: Timestamp, decay: &Decay) {
-        debug_assert!(at >= self.last_kept, "out of order: {at} < {}", self.last_kept);
+        debug_assert!(
+            at >= self.last_kept,
+            "out of order: {at} < {}",
+            self.last_kept
+        );
         self.newest = self.newest.max(at);
         if !decay.is_repeat(self.last_kept, at) {
             self.sum = self.sum * decay.weight(at.since(self.last_kept)) + 1.0;

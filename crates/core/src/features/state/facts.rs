@@ -10,10 +10,18 @@ use crate::time::Timestamp;
 /// (what [`LeadFeatureState::check`] ensures, and
 /// [`crate::scoring::Scorer::score_state`] checks before qualifying).
 impl ActivityFacts for LeadFeatureState {
-    fn newest_of<'a>(&'a self, types: &'a [String], as_of: Timestamp) -> Option<(&'a str, Timestamp)> {
+    fn newest_of<'a>(
+        &'a self,
+        types: &'a [String],
+        as_of: Timestamp,
+    ) -> Option<(&'a str, Timestamp)> {
         let mut newest: Option<(&str, Timestamp)> = None;
         for activity_type in types {
-            let Some(at) = self.types.get(activity_type).and_then(|c| c.newest_as_of(as_of)) else {
+            let Some(at) = self
+                .types
+                .get(activity_type)
+                .and_then(|c| c.newest_as_of(as_of))
+            else {
                 continue;
             };
             // Strictly newer: on a tie the type listed first wins.
