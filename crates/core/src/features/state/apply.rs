@@ -18,15 +18,13 @@ pub enum Applied {
     Pending,
     /// Before the lead's last recycle: it does not count.
     BeforeRecycle,
-    /// Earlier than the newest kept activity of its type, with a dedupe
-    /// window: it may change which later activities of the type are kept.
-    /// Not applied; the type waits for [`LeadFeatureState::rebuild_type`]
-    /// with its logged activities (this one included), and the state
-    /// refuses to answer until then.
-    NeedsReplay {
-        /// The type to replay.
-        activity_type: String,
-    },
+    /// Not applied, because only the log can place it: earlier than the
+    /// newest kept activity of its type with a dedupe window, it may
+    /// change which later activities of the type are kept
+    /// ([`Replay::Types`] with its type; rebuild that type from its logged
+    /// activities, this one included), or the state already waits for a
+    /// replay. The state refuses to answer until the replay is done.
+    NeedsReplay(Replay),
 }
 
 /// What must be read from the log before a state answers again.
@@ -111,10 +109,11 @@ impl LeadFeatureState {
         if self.since.is_some_and(|s| at < s) {
             return Applied::BeforeRecycle;
         }
-        let needs_replay = || Applied::NeedsReplay {
-            activity_type: activity_type.to_owned(),
-        };
-        if self.stale_lead || self.stale.contains(activity_type) {
+        let needs_replay = || Applied::NeedsReplay(Replay::Types(vec![activity_type.to_owned()]));
+        if self.stale_lead {
+            return Applied::NeedsReplay(Replay::Lead);
+        }
+        if self.stale.contains(activity_type) {
             return needs_replay();
         }
         let chain = self.types.entry(activity_type.to_owned()).or_default();

@@ -2,9 +2,11 @@
 //! future activities, repeats inside the dedupe window, recycles, a
 //! lagging caller clock, counts, stored-form round trips), the state
 //! answers what the full history answers: features of two models sharing
-//! its decay, qualification's hand-raise facts, and the scorer's answer.
+//! its decay, qualification's hand-raise facts, and the scorer's answer
+//! (the active model, and a shadow with another feature list).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use proptest::prelude::*;
 
@@ -156,10 +158,10 @@ impl World {
                     before_recycle,
                     "{applied:?}"
                 );
-                if let Applied::NeedsReplay { activity_type } = applied {
+                if let Applied::NeedsReplay(replay) = applied {
                     assert!(self.state.decay().dedupe_window() > Span::ZERO);
-                    let times = self.times_of(&activity_type);
-                    self.state.rebuild_type(&activity_type, times);
+                    assert_eq!(replay, Replay::Types(vec![activity_type.to_owned()]));
+                    self.replay(replay);
                 }
             }
             Op::Advance { seconds } => {
@@ -272,6 +274,15 @@ fn assert_same_score(scorer: &Scorer, world: &World, lead: &Lead, as_of: Timesta
         verdicts(&state),
         "verdicts other than the score's"
     );
+    let shadow = scorer.shadow_probability(lead, as_of).unwrap();
+    let attributes = &lead.profile.attributes;
+    let shadow_state = scorer.shadow_probability_state(&world.state, attributes, as_of);
+    let shadow_state = shadow_state.unwrap().unwrap();
+    assert_eq!(shadow.0, shadow_state.0);
+    assert!(
+        (shadow.1 - shadow_state.1).abs() <= 1e-9,
+        "shadow: {shadow:?} != {shadow_state:?}"
+    );
 }
 
 /// Every check at one `as_of` (at or after the true clock).
@@ -336,13 +347,14 @@ proptest! {
     #[test]
     fn the_state_answers_what_the_full_history_does(
         specs in specs(),
-        weights in proptest::collection::vec(-2.0f64..2.0, 4),
+        weights in proptest::collection::vec(-2.0f64..2.0, 7),
         intercept in -3.0f64..1.0,
         ops in proptest::collection::vec(op(), 1..60),
     ) {
         let (a, b, other) = models(&specs);
-        let model = testkit::model(a.spec().clone(), weights, intercept, 0.5);
-        let scorer = testkit::scorer(model, 7);
+        let model = testkit::model(a.spec().clone(), weights[..4].to_vec(), intercept, 0.5);
+        let shadow = testkit::model(b.spec().clone(), weights[4..].to_vec(), -intercept, 0.5);
+        let scorer = testkit::scorer(model, 7).with_shadow(Some(Arc::new(shadow)));
         let mut world = World::new(*a.decay());
         for op in &ops {
             world.step(op);

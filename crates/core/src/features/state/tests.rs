@@ -79,9 +79,7 @@ fn an_early_activity_that_can_flip_the_chain_asks_for_a_replay() {
     let applied = s.apply("demo_request", secs(-40), secs(200));
     assert_eq!(
         applied,
-        Applied::NeedsReplay {
-            activity_type: "demo_request".to_owned()
-        }
+        Applied::NeedsReplay(Replay::Types(vec!["demo_request".to_owned()]))
     );
     let refused = s.features(&f, secs(200), &BTreeMap::new());
     assert_eq!(
