@@ -505,8 +505,12 @@ struct ActivitySums {
 impl ActivitySums {
     /// No activity, for `features`.
     fn empty(features: &CompiledFeatures) -> ActivitySums {
+        // Room for the categorical indicators `finish` appends: one
+        // allocation per vector, as before the split.
+        let mut decayed = Vec::with_capacity(features.len());
+        decayed.resize(features.spec.activities.len(), 0.0);
         ActivitySums {
-            decayed: vec![0.0; features.spec.activities.len()],
+            decayed,
             unscored: BTreeMap::new(),
         }
     }
