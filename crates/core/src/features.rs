@@ -18,12 +18,23 @@
 //! Training computes its design matrix with [`CompiledFeatures::compute`]
 //! and the service scores with the same function: there is no second copy
 //! to drift (training/serving skew is a bug).
+//!
+//! - [`decay`]: decay weights and the dedupe chain rule ([`Decay`]).
+//! - [`state`]: a lead's [`LeadFeatureState`], the same features kept up
+//!   to date one activity at a time, through the same [`Decay`] and the
+//!   same finishing step (counts, `ln(1 + x)`, indicators) as `compute`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use foldhash::fast::RandomState;
 
 use serde::{Deserialize, Serialize};
+
+pub mod decay;
+pub mod state;
+
+pub use decay::Decay;
+pub use state::{Applied, LeadFeatureState, StateError};
 
 use crate::spelling::Spelled;
 use crate::time::{Span, Timestamp};
@@ -314,8 +325,8 @@ pub struct CompiledFeatures {
     activity_index: HashMap<String, usize, RandomState>,
     /// Attribute → (value → feature index).
     categorical_index: HashMap<String, HashMap<String, usize>>,
-    /// ln(2) / half-life in microseconds, or 0 for no decay.
-    decay_rate: f64,
+    /// Decay weights and the dedupe chain rule.
+    decay: Decay,
 }
 
 impl CompiledFeatures {
@@ -334,21 +345,27 @@ impl CompiledFeatures {
                 .or_default()
                 .insert(c.value.clone(), spec.activities.len() + i);
         }
-        let decay_rate = match spec.half_life_days {
-            Some(days) => std::f64::consts::LN_2 / Span::from_days_f64(days).as_micros() as f64,
-            None => 0.0,
-        };
         CompiledFeatures {
+            decay: Decay::of(&spec),
             spec,
             activity_index,
             categorical_index,
-            decay_rate,
         }
     }
 
     /// The spec these lookups were built from.
     pub fn spec(&self) -> &FeatureSpec {
         &self.spec
+    }
+
+    /// The spec's decay and dedupe window.
+    pub fn decay(&self) -> &Decay {
+        &self.decay
+    }
+
+    /// Feature index of a (normalized) activity type, if the spec knows it.
+    pub fn activity_index(&self, activity_type: &str) -> Option<usize> {
+        self.activity_index.get(activity_type).copied()
     }
 
     /// Number of features (length of every vector).
@@ -378,12 +395,24 @@ impl CompiledFeatures {
 
     /// Computes the feature vector of one lead (see the module docs).
     pub fn compute(&self, input: &FeatureInput<'_>) -> FeatureVector {
-        let mut values = vec![0.0; self.len()];
-        let mut unscored: BTreeMap<String, f64> = BTreeMap::new();
+        let (known, unknown) = self.cleaned(input);
+        let mut sums = ActivitySums::empty(self);
+        for (i, at) in self.debounced(known) {
+            // `at <= as_of` (future activities were dropped), so the age is
+            // >= 0 and the weight is in (0, 1]: never infinite.
+            sums.decayed[i] += self.decay.weight(input.as_of.since(at));
+        }
+        for (activity_type, _) in self.debounced(unknown) {
+            *sums.unscored.entry(activity_type.to_owned()).or_default() += 1.0;
+        }
+        self.finish(sums, input.counts.iter().copied(), input.attributes)
+    }
 
-        // Clean: drop future activities and repeated event ids, then split
-        // into known types (by feature index, cheap to sort) and unknown ones.
-        // foldhash is randomly seeded, so callers cannot choose colliding ids.
+    /// The clean step: drops future activities and repeated event ids,
+    /// then splits the rest into known types (by feature index, cheap to
+    /// sort) and unknown ones. foldhash is randomly seeded, so callers
+    /// cannot choose colliding ids.
+    fn cleaned<'a>(&self, input: &FeatureInput<'a>) -> Cleaned<'a> {
         let mut seen_ids: HashSet<&str, RandomState> = HashSet::default();
         let mut known: Vec<(usize, Timestamp)> = Vec::with_capacity(input.activities.len());
         let mut unknown: Vec<(&str, Timestamp)> = Vec::new();
@@ -396,16 +425,24 @@ impl CompiledFeatures {
                 None => unknown.push((a.activity_type, a.occurred_at)),
             }
         }
-        for (i, at) in self.debounced(known) {
-            // `at <= as_of` (future activities were dropped), so the age is
-            // >= 0 and the weight is in (0, 1]: never infinite.
-            let age = input.as_of.since(at).as_micros() as f64;
-            values[i] += (-self.decay_rate * age).exp();
-        }
-        for (activity_type, _) in self.debounced(unknown) {
-            *unscored.entry(activity_type.to_owned()).or_default() += 1.0;
-        }
-        for &(activity_type, count) in input.counts {
+        (known, unknown)
+    }
+
+    /// The steps after decay, shared by [`Self::compute`] and
+    /// [`LeadFeatureState`]: adds the undecayed pre-aggregated `counts`,
+    /// applies diminishing returns (`ln(1 + x / unit)`) and sets the
+    /// categorical indicators of `attributes`.
+    fn finish<'a>(
+        &self,
+        sums: ActivitySums,
+        counts: impl IntoIterator<Item = (&'a str, f64)>,
+        attributes: &BTreeMap<String, String>,
+    ) -> FeatureVector {
+        let ActivitySums {
+            decayed: mut values,
+            mut unscored,
+        } = sums;
+        for (activity_type, count) in counts {
             match self.activity_index.get(activity_type) {
                 Some(&i) => values[i] += count,
                 None => *unscored.entry(activity_type.to_owned()).or_default() += count,
@@ -417,7 +454,8 @@ impl CompiledFeatures {
                 *v = (*v / a.unit.unwrap_or(1.0)).ln_1p();
             }
         }
-        for (key, raw) in input.attributes {
+        values.resize(self.len(), 0.0);
+        for (key, raw) in attributes {
             let Some(by_value) = self.categorical_index.get(key) else {
                 continue;
             };
@@ -435,16 +473,46 @@ impl CompiledFeatures {
     /// dedupe window to the last one kept (bots, double clicks).
     fn debounced<T: Ord + Copy>(&self, mut events: Vec<(T, Timestamp)>) -> Vec<(T, Timestamp)> {
         events.sort_unstable();
-        let window = Span::seconds(i64::from(self.spec.dedupe_window_seconds));
         let mut last: Option<(T, Timestamp)> = None;
         events.retain(|&(t, at)| {
-            let repeat = last.is_some_and(|(lt, lat)| lt == t && at.since(lat) < window);
+            let repeat = last.is_some_and(|(lt, lat)| lt == t && self.decay.is_repeat(lat, at));
             if !repeat {
                 last = Some((t, at));
             }
             !repeat
         });
         events
+    }
+}
+
+/// The activities [`CompiledFeatures::compute`] counts, before the
+/// dedupe window: (feature index, time) of known types, (type, time) of
+/// unknown ones.
+type Cleaned<'a> = (Vec<(usize, Timestamp)>, Vec<(&'a str, Timestamp)>);
+
+/// The activity part of a lead's features before [`CompiledFeatures::finish`]:
+/// per activity feature its decayed count of kept activities, and per
+/// unknown type its kept count (unknown types do not decay: they are
+/// reported, not scored).
+#[derive(Debug, Clone, PartialEq)]
+struct ActivitySums {
+    /// Decayed counts, one per activity feature, in spec order.
+    decayed: Vec<f64>,
+    /// Kept counts of the types the spec does not know.
+    unscored: BTreeMap<String, f64>,
+}
+
+impl ActivitySums {
+    /// No activity, for `features`.
+    fn empty(features: &CompiledFeatures) -> ActivitySums {
+        // Room for the categorical indicators `finish` appends: one
+        // allocation per vector, as before the split.
+        let mut decayed = Vec::with_capacity(features.len());
+        decayed.resize(features.spec.activities.len(), 0.0);
+        ActivitySums {
+            decayed,
+            unscored: BTreeMap::new(),
+        }
     }
 }
 

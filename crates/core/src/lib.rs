@@ -9,7 +9,8 @@
 //! - [`model`]: model files and the linear model that explains each score.
 //! - [`rules`]: the explicit role, fit and qualification rules.
 //! - [`qualification`] and [`scoring`]: one lead in, the whole answer out.
-//! - [`handoff`]: the live lead's sales hand-off and assignment rules.
+//! - [`handoff`]: the live lead's sales hand-off and assignment rules;
+//!   [`due`]: when a stored lead must next be re-scored without an event.
 //! - [`evaluation`] and [`pipeline_health`]: probability metrics and the
 //!   verdict on whether a model still holds up.
 //! - [`dataset`]: the event-shape files the service exports and training reads.
@@ -18,6 +19,7 @@
 //! converts and persists at its edges, `leadscore-train` reads files.
 
 pub mod dataset;
+pub mod due;
 pub mod evaluation;
 pub mod features;
 pub mod handoff;
@@ -31,3 +33,6 @@ pub mod rules;
 pub mod scoring;
 pub mod spelling;
 pub mod time;
+
+#[cfg(test)]
+mod testkit;

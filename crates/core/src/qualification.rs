@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::lead::{BantStatus, Lead};
+use crate::lead::{Bant, BantStatus, Lead};
 use crate::rules::{FitAssessment, Rules, SqlRules};
 use crate::time::{Span, Timestamp};
 
@@ -101,10 +101,49 @@ fn sentence(args: std::fmt::Arguments<'_>) -> String {
     s
 }
 
-/// Qualifies a lead.
+/// What qualification reads from a lead's activity, answered alike by the
+/// full history ([`Lead`]) and by the lead's feature state
+/// ([`crate::features::LeadFeatureState`]), so both qualify through the
+/// one [`qualify`].
+pub trait ActivityFacts {
+    /// The newest activity of one of `types` at or before `as_of` (any
+    /// activity: repeats and duplicates included), with its type. On a tie
+    /// in time the type listed first in `types` wins, so the answer does
+    /// not depend on the order activities are stored in.
+    fn newest_of<'a>(
+        &'a self,
+        types: &'a [String],
+        as_of: Timestamp,
+    ) -> Option<(&'a str, Timestamp)>;
+}
+
+impl ActivityFacts for Lead {
+    fn newest_of<'a>(
+        &'a self,
+        types: &'a [String],
+        as_of: Timestamp,
+    ) -> Option<(&'a str, Timestamp)> {
+        self.activities
+            .iter()
+            .filter(|a| a.occurred_at <= as_of)
+            .filter_map(|a| {
+                let rank = types.iter().position(|t| *t == a.activity_type)?;
+                Some((
+                    a.occurred_at,
+                    std::cmp::Reverse(rank),
+                    a.activity_type.as_str(),
+                ))
+            })
+            .max()
+            .map(|(at, _, activity_type)| (activity_type, at))
+    }
+}
+
+/// Qualifies a lead with `bant`, whose activity `activity` tells.
 pub fn qualify(
     rules: &Rules,
-    lead: &Lead,
+    bant: &Bant,
+    activity: &dyn ActivityFacts,
     fit: &FitAssessment,
     behavior: Behavior,
     as_of: Timestamp,
@@ -113,9 +152,9 @@ pub fn qualify(
         not_disqualified(fit),
         behavior_score(behavior),
         fit_grade(rules, fit),
-        hand_raise(&rules.sql, lead, as_of),
-        authority(&rules.sql, lead, fit),
-        bant(&rules.sql, lead),
+        hand_raise(&rules.sql, activity, as_of),
+        authority(&rules.sql, bant, fit),
+        bant_met(&rules.sql, bant),
     ];
     let stage = stage_of(&verdicts);
     Qualification { stage, verdicts }
@@ -174,22 +213,29 @@ fn fit_grade(rules: &Rules, fit: &FitAssessment) -> Verdict {
     }
 }
 
-/// SQL: the newest hand-raise activity within the window, not after `as_of`.
-fn hand_raise(sql: &SqlRules, lead: &Lead, as_of: Timestamp) -> Verdict {
+/// The newest hand-raise activity at or before `as_of` (type and time),
+/// if it is within the rules' window.
+pub fn recent_hand_raise<'a>(
+    sql: &'a SqlRules,
+    activity: &'a dyn ActivityFacts,
+    as_of: Timestamp,
+) -> Option<(&'a str, Timestamp)> {
     let window = Span::days(i64::from(sql.hand_raise_within_days));
-    let hand_raise = lead
-        .activities
-        .iter()
-        .filter(|a| a.occurred_at <= as_of && as_of.since(a.occurred_at) <= window)
-        .filter(|a| sql.hand_raise_types.contains(&a.activity_type))
-        .max_by_key(|a| a.occurred_at);
+    activity
+        .newest_of(&sql.hand_raise_types, as_of)
+        .filter(|(_, at)| as_of.since(*at) <= window)
+}
+
+/// SQL: the newest hand-raise activity within the window, not after `as_of`.
+fn hand_raise(sql: &SqlRules, activity: &dyn ActivityFacts, as_of: Timestamp) -> Verdict {
+    let hand_raise = recent_hand_raise(sql, activity, as_of);
     Verdict {
         criterion: Criterion::HandRaise,
         met: hand_raise.is_some(),
         reason: match hand_raise {
-            Some(a) => sentence(format_args!(
-                "{} within the last {} days",
-                a.activity_type, sql.hand_raise_within_days
+            Some((activity_type, _)) => sentence(format_args!(
+                "{activity_type} within the last {} days",
+                sql.hand_raise_within_days
             )),
             None => sentence(format_args!(
                 "no {} in the last {} days",
@@ -202,8 +248,8 @@ fn hand_raise(sql: &SqlRules, lead: &Lead, as_of: Timestamp) -> Verdict {
 }
 
 /// SQL: a decision-maker or BANT authority, when the rules require it.
-fn authority(sql: &SqlRules, lead: &Lead, fit: &FitAssessment) -> Verdict {
-    let bant_authority = lead.bant.authority == BantStatus::Yes;
+fn authority(sql: &SqlRules, bant: &Bant, fit: &FitAssessment) -> Verdict {
+    let bant_authority = bant.authority == BantStatus::Yes;
     Verdict {
         criterion: Criterion::Authority,
         met: !sql.require_authority || fit.role.decision_maker || bant_authority,
@@ -227,8 +273,8 @@ fn authority(sql: &SqlRules, lead: &Lead, fit: &FitAssessment) -> Verdict {
 }
 
 /// SQL: enough BANT criteria met.
-fn bant(sql: &SqlRules, lead: &Lead) -> Verdict {
-    let met = lead.bant.met();
+fn bant_met(sql: &SqlRules, bant: &Bant) -> Verdict {
+    let met = bant.met();
     Verdict {
         criterion: Criterion::Bant,
         met: met >= sql.min_bant_met,
@@ -258,7 +304,45 @@ fn stage_of(verdicts: &[Verdict]) -> Stage {
 
 #[cfg(test)]
 mod tests {
-    use super::OneDecimal;
+    use super::{ActivityFacts, OneDecimal};
+    use crate::lead::{Activity, Lead};
+    use crate::testkit::{HAND_RAISES, secs};
+
+    #[test]
+    fn the_newest_hand_raise_does_not_depend_on_the_stored_order() {
+        let types = HAND_RAISES.map(str::to_owned);
+        let act = |t: &str, s: i64| Activity {
+            activity_type: t.to_owned(),
+            occurred_at: secs(s),
+            event_id: None,
+        };
+        let mut lead = Lead {
+            activities: vec![
+                act(HAND_RAISES[0], 10),
+                act(HAND_RAISES[1], 10),
+                act("blog_read", 20),
+            ],
+            ..Lead::default()
+        };
+        let first = Some((HAND_RAISES[0], secs(10)));
+        assert_eq!(lead.newest_of(&types, secs(30)), first);
+        lead.activities.reverse();
+        assert_eq!(
+            lead.newest_of(&types, secs(30)),
+            first,
+            "ties go to the type listed first"
+        );
+        lead.activities.push(act(HAND_RAISES[1], 31));
+        assert_eq!(
+            lead.newest_of(&types, secs(30)),
+            first,
+            "after as_of: not counted"
+        );
+        assert_eq!(
+            lead.newest_of(&types, secs(31)),
+            Some((HAND_RAISES[1], secs(31)))
+        );
+    }
 
     #[test]
     fn one_decimal_formats_like_the_answers_always_did() {

@@ -3,11 +3,13 @@
 //! A [`Scorer`] pairs one model with one rules file; each request uses one
 //! scorer from start to end, so an answer never mixes versions.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::lead::{FieldError, ValidLead};
+use crate::features::{FeatureVector, LeadFeatureState, StateError};
+use crate::lead::{FieldError, Lead, ValidLead};
 use crate::model::{Explanation, LinearModel};
-use crate::qualification::{Behavior, Qualification, qualify};
+use crate::qualification::{ActivityFacts, Behavior, Qualification, qualify};
 use crate::rules::{FitAssessment, Rules};
 use crate::time::Timestamp;
 
@@ -55,6 +57,26 @@ pub struct LeadScore {
     pub as_of: Timestamp,
 }
 
+/// Why [`Scorer::score_state`] gave no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScoreStateError {
+    /// The lead breaks a rule (as [`Scorer::score`] would say).
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// The state cannot answer: rebuild it, or score from the log.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// The shadow's version and probability on features `x`; a shadow never
+/// decides anything, so a non-finite score is left out rather than stored.
+fn shadow_score(m: &LinearModel, x: &FeatureVector) -> Option<(String, f64)> {
+    let explanation = m.explain(x);
+    explanation
+        .is_finite()
+        .then(|| (m.version().to_owned(), explanation.probability))
+}
+
 /// A model and a rules file, used together.
 #[derive(Debug, Clone)]
 pub struct Scorer {
@@ -88,12 +110,24 @@ impl Scorer {
     pub fn shadow_probability(&self, lead: &ValidLead, as_of: Timestamp) -> Option<(String, f64)> {
         let m = self.shadow.as_ref()?;
         let x = lead.with_feature_input(as_of, |input| m.features().compute(input));
-        let explanation = m.explain(&x);
-        // A shadow never decides anything: a non-finite score is left out
-        // rather than stored.
-        explanation
-            .is_finite()
-            .then(|| (m.version().to_owned(), explanation.probability))
+        shadow_score(m, &x)
+    }
+
+    /// [`Self::shadow_probability`] from the lead's feature `state` (its
+    /// profile `attributes` for the categorical features). A shadow of
+    /// another decay than the state's is a [`StateError::DecayMismatch`]:
+    /// it needs its own state, or a score from the log.
+    pub fn shadow_probability_state(
+        &self,
+        state: &LeadFeatureState,
+        attributes: &BTreeMap<String, String>,
+        as_of: Timestamp,
+    ) -> Result<Option<(String, f64)>, StateError> {
+        let Some(m) = self.shadow.as_ref() else {
+            return Ok(None);
+        };
+        let x = state.features(m.features(), as_of, attributes)?;
+        Ok(shadow_score(m, &x))
     }
 
     /// MQL threshold in force: the rules' override, else the model's.
@@ -107,8 +141,43 @@ impl Scorer {
     /// Scores `lead` as of `as_of`. The only refusal is a lead whose
     /// logit is not finite under this model.
     pub fn score(&self, lead: &ValidLead, as_of: Timestamp) -> Result<LeadScore, FieldError> {
+        let x = lead.with_feature_input(as_of, |input| self.model.features().compute(input));
+        self.answer(lead, x, &**lead, as_of)
+    }
+
+    /// [`Self::score`] of a stored lead from its feature `state` instead of
+    /// its history: the same answer (features within rounding, see
+    /// [`LeadFeatureState::features`]). `lead` gives the id, profile and
+    /// BANT; its activities and counts must be empty (the state carries
+    /// them), so nothing passed is silently ignored.
+    pub fn score_state(
+        &self,
+        lead: &ValidLead,
+        state: &LeadFeatureState,
+        as_of: Timestamp,
+    ) -> Result<LeadScore, ScoreStateError> {
+        if !lead.activities.is_empty() || !lead.activity_counts.is_empty() {
+            return Err(FieldError::new(
+                "activities",
+                "must be empty when scoring from a feature state, which carries them",
+            )
+            .into());
+        }
+        let x = state.features(self.model.features(), as_of, &lead.profile.attributes)?;
+        Ok(self.answer(lead, x, state, as_of)?)
+    }
+
+    /// The answer on `lead` (id, profile, BANT) with features `x`, whose
+    /// activity `activity` tells qualification: the one path of
+    /// [`Self::score`] and [`Self::score_state`].
+    fn answer(
+        &self,
+        lead: &Lead,
+        x: FeatureVector,
+        activity: &dyn ActivityFacts,
+        as_of: Timestamp,
+    ) -> Result<LeadScore, FieldError> {
         let model = &self.model;
-        let x = lead.with_feature_input(as_of, |input| model.features().compute(input));
         let explanation = model.explain(&x);
         if !explanation.is_finite() {
             // Bounded inputs and checked model files keep every term finite;
@@ -132,7 +201,7 @@ impl Scorer {
             probability: explanation.probability,
             threshold,
         };
-        let qualification = qualify(&self.rules, lead, &fit, behavior, as_of);
+        let qualification = qualify(&self.rules, &lead.bant, activity, &fit, behavior, as_of);
         Ok(LeadScore {
             lead_id: lead.id.clone(),
             explanation,
