@@ -8,10 +8,10 @@ use serde_json::json;
 use crate::design::Candidates;
 use crate::error::{DataError, TrainError};
 use crate::evaluate::Evaluation;
-use crate::export;
+use crate::design_export;
 use crate::hyperparameters::Hyperparameters;
 use crate::input::History;
-use crate::model::{Fitted, fit_rows};
+use crate::fitted::{Fitted, fit_rows};
 use crate::progress;
 use crate::score;
 use crate::select::{self, Choice};
@@ -165,7 +165,7 @@ fn evaluate_splits(
         if i == 0
             && let Some(dir) = &settings.export_design
         {
-            export::write(dir, history, &fitted, &fold.test, choice.c, &p, settings)?;
+            design_export::write(dir, history, &fitted, &fold.test, choice.c, &p, settings)?;
         }
         pooled.y.extend(fold.test.iter().map(|&r| y[r]));
         pooled.p.extend(p);

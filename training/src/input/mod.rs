@@ -10,7 +10,7 @@
 //! are computed for (`as_of`): in the event shape one microsecond before
 //! its outcome, so nothing that happened at or after the outcome is seen.
 
-pub mod event;
+pub mod event_shape;
 pub mod table;
 pub mod timestamp;
 pub mod unique;
@@ -139,7 +139,7 @@ impl InputArgs {
     /// Loads the history the flags describe.
     pub fn load(&self) -> Result<History, InputError> {
         match (&self.leads, &self.activities, &self.wide) {
-            (Some(leads), Some(activities), None) => event::load(leads, activities),
+            (Some(leads), Some(activities), None) => event_shape::load(leads, activities),
             (None, None, Some(path)) => wide::load(path, self),
             _ => Err(InputError::Flags(
                 "give either --leads FILE --activities FILE (event shape) or --wide FILE --id-column C \

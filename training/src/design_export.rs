@@ -19,7 +19,7 @@ use crate::design;
 use crate::error::{OutputError, TrainError};
 use crate::fit;
 use crate::input::History;
-use crate::model::Fitted;
+use crate::fitted::Fitted;
 use crate::settings::Settings;
 use leadscore_core::evaluation;
 
