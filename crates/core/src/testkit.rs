@@ -1,22 +1,50 @@
-//! Fixtures shared by the unit tests of the feature state and of due
-//! times: times, specs and scorers built from a few numbers.
+//! Fixtures shared by the unit tests of the core, the service's integration
+//! tests and the benchmarks, so that each is written once: a fixed clock
+//! ([`NOW`] and spans around it), model files from raw-unit weights
+//! ([`ModelBuilder`]), the buyer every suite qualifies ([`buyer_profile`],
+//! [`buyer_bant`]), hot leads with any number of activities
+//! ([`hot_lead`]), and small specs, rules and scorers for the feature-state
+//! and due-time tests.
+//!
+//! Compiled for the core's own tests and, through the `testkit` feature,
+//! for the dev-dependencies of the other crates only: no shipped binary
+//! carries it.
+
+mod lead;
+mod model;
 
 use std::sync::Arc;
 
+pub use lead::{HOT_ACTIVITIES, buyer_bant, buyer_profile, hot_lead};
+pub use model::{FIXTURE_WEIGHTS, ModelBuilder, WIDE_TYPES};
+
 use crate::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
-use crate::model::{LinearModel, MODEL_FORMAT, ModelFile, PointsScale, Standardization};
+use crate::model::LinearModel;
 use crate::rules::Rules;
 use crate::scoring::Scorer;
 use crate::time::{Span, Timestamp};
 
-/// 2026-06-01T00:00:00Z, where test clocks start.
-pub fn t0() -> Timestamp {
-    Timestamp::parse_rfc3339("2026-06-01T00:00:00Z").unwrap()
+/// 2026-06-01T00:00:00Z, where test clocks stand.
+pub const NOW: Timestamp = Timestamp::UNIX_EPOCH.saturating_add(Span::seconds(1_780_272_000));
+
+/// `span` before [`NOW`].
+pub fn ago(span: Span) -> Timestamp {
+    NOW.saturating_sub(span)
 }
 
-/// `seconds` after [`t0`] (negative: before).
+/// `span` after [`NOW`].
+pub fn ahead(span: Span) -> Timestamp {
+    NOW.saturating_add(span)
+}
+
+/// `days` (fractional) before [`NOW`]; negative: after it.
+pub fn days_ago(days: f64) -> Timestamp {
+    ago(Span::from_days_f64(days))
+}
+
+/// `seconds` after [`NOW`] (negative: before).
 pub fn secs(seconds: i64) -> Timestamp {
-    t0().saturating_add(Span::seconds(seconds))
+    ahead(Span::seconds(seconds))
 }
 
 /// The activity types hand-raises are made of in [`scorer`]'s rules.
@@ -75,31 +103,14 @@ min_bant_met = 0
 }
 
 /// A model of `spec` with raw-unit `weights` (activities, then the one
-/// categorical feature), `intercept` and MQL threshold `threshold`.
+/// categorical feature), `intercept` and MQL threshold `threshold`, 30
+/// points a logit.
 pub fn model(spec: FeatureSpec, weights: Vec<f64>, intercept: f64, threshold: f64) -> LinearModel {
-    let n = weights.len();
-    assert_eq!(n, spec.activities.len() + spec.categorical.len());
-    LinearModel::new(ModelFile {
-        format: MODEL_FORMAT.to_owned(),
-        version: "m-test".to_owned(),
-        created_at: "2026-06-01T00:00:00Z".to_owned(),
-        features: spec,
-        standardization: Standardization {
-            mean: vec![0.0; n],
-            scale: vec![1.0; n],
-        },
-        coefficients: weights,
-        intercept,
-        mql_threshold: threshold,
-        points: PointsScale {
-            per_logit: 30.0,
-            threshold: 100,
-            per_activity: Default::default(),
-        },
-        hyperparameters: serde_json::Value::Null,
-        metrics: serde_json::Value::Null,
-        training: serde_json::Value::Null,
-    })
+    ModelBuilder::of_spec("m-test", spec, weights)
+        .intercept(intercept)
+        .mql_threshold(threshold)
+        .per_logit(30.0)
+        .linear()
 }
 
 /// A scorer of `model` with [`rules`] of a `within_days` hand-raise window.

@@ -3,12 +3,11 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
 use crate::lead::Activity;
-use crate::model::{LinearModel, MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use crate::qualification::Stage;
 use crate::rules::{AssignmentRules, Rules};
 use crate::scoring::Scorer;
+use crate::testkit::ModelBuilder;
 use crate::time::{Span, Timestamp};
 
 const RULES: &str = r#"
@@ -51,38 +50,10 @@ fn t(hours: i64) -> Timestamp {
 /// request in the last 30 days makes it an SQL.
 fn scorer() -> Scorer {
     let rules = Rules::parse("rules.toml", RULES).unwrap();
-    let file = ModelFile {
-        format: MODEL_FORMAT.to_owned(),
-        version: "m1".to_owned(),
-        created_at: "2026-06-01T00:00:00Z".to_owned(),
-        features: FeatureSpec {
-            source: FeatureSource::Events,
-            half_life_days: Some(30.0),
-            dedupe_window_seconds: 60,
-            activities: vec![ActivityFeature {
-                activity_type: "demo_request".to_owned(),
-                funnel_stage: FunnelStage::of("demo_request"),
-                unit: None,
-            }],
-            categorical: vec![],
-        },
-        standardization: Standardization {
-            mean: vec![0.0],
-            scale: vec![1.0],
-        },
-        coefficients: vec![1.0],
-        intercept: 3.0,
-        mql_threshold: 0.5,
-        points: PointsScale {
-            per_logit: 33.3,
-            threshold: 100,
-            per_activity: Default::default(),
-        },
-        hyperparameters: serde_json::Value::Null,
-        metrics: serde_json::Value::Null,
-        training: serde_json::Value::Null,
-    };
-    Scorer::new(Arc::new(LinearModel::new(file)), Arc::new(rules))
+    let model = ModelBuilder::new("m1", &[("demo_request", 1.0)])
+        .intercept(3.0)
+        .linear();
+    Scorer::new(Arc::new(model), Arc::new(rules))
 }
 
 fn rules() -> AssignmentRules {
