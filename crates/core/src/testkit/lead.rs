@@ -58,7 +58,10 @@ pub fn hot_lead(id: &str, activities: usize) -> Lead {
             let (kind, before) = match HOT.get(i) {
                 Some(&(kind, days)) => (kind, Span::days(days)),
                 None if i % 16 == 0 => (UNKNOWN[i / 16 % 2], spread(i, Span::seconds(7_919))),
-                None => (WIDE_TYPES[i % WIDE_TYPES.len()], spread(i, Span::seconds(37_447))),
+                None => (
+                    WIDE_TYPES[i % WIDE_TYPES.len()],
+                    spread(i, Span::seconds(37_447)),
+                ),
             };
             Activity {
                 activity_type: kind.to_owned(),

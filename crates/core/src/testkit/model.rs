@@ -146,11 +146,18 @@ impl ModelBuilder {
     pub fn build(self) -> ModelFile {
         let n = self.weights.len();
         let (mean, scale): (Vec<f64>, Vec<f64>) = if self.standardized {
-            (0..n).map(|i| (0.1 * i as f64, 0.5 + i as f64 * 0.25)).unzip()
+            (0..n)
+                .map(|i| (0.1 * i as f64, 0.5 + i as f64 * 0.25))
+                .unzip()
         } else {
             (vec![0.0; n], vec![1.0; n])
         };
-        let coefficients = self.weights.iter().zip(&scale).map(|(w, s)| w * s).collect();
+        let coefficients = self
+            .weights
+            .iter()
+            .zip(&scale)
+            .map(|(w, s)| w * s)
+            .collect();
         let shift: f64 = self.weights.iter().zip(&mean).map(|(w, m)| w * m).sum();
         ModelFile {
             format: MODEL_FORMAT.to_owned(),
