@@ -66,22 +66,14 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
         NOW,
     )
     .unwrap();
+    // `days` before NOW and `micros` µs later: fractional seconds must survive.
+    let at = |days: i64, micros: i64| ago(Span::days(days)).saturating_add(Span::micros(micros));
     let events = vec![
-        event(
-            "e1",
-            "won",
-            "demo_request",
-            ago(Span::days(2)).saturating_add(Span::micros(7)),
-        ),
-        event("e2", "won", "pricing_page_view", ago(Span::days(3))),
-        event(
-            "e3",
-            "won",
-            "contact_sales",
-            ago(Span::days(1)).saturating_sub(Span::micros(500_000)),
-        ),
-        event("e4", "lost", "blog_read", ago(Span::days(10))),
-        event("e5", "open", "webinar_attended", ago(Span::days(5))),
+        event("e1", "won", "demo_request", at(2, 7)),
+        event("e2", "won", "pricing_page_view", at(3, 0)),
+        event("e3", "won", "contact_sales", at(1, -500_000)),
+        event("e4", "lost", "blog_read", at(10, 0)),
+        event("e5", "open", "webinar_attended", at(5, 0)),
     ];
     let outcomes = writes::record_activities(
         db,

@@ -25,6 +25,16 @@ async fn models(server: &TestServer) -> ModelServiceClient<tonic::transport::Cha
     ModelServiceClient::new(server.channel().await)
 }
 
+/// `ListModels` of `server`.
+async fn list(server: &TestServer) -> pb::ListModelsResponse {
+    models(server)
+        .await
+        .list_models(pb::ListModelsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 #[tokio::test]
 async fn a_new_model_takes_over_under_load_with_no_failed_or_mixed_answers() {
     let server = TestServer::start().await;
@@ -85,12 +95,7 @@ async fn corrupt_and_truncated_files_change_nothing_and_are_listed_as_refused() 
 
     let s = score_of(&mut server.client().await, request(hot_lead("x"))).await;
     assert_eq!(s.model_version, V1);
-    let list = models(&server)
-        .await
-        .list_models(pb::ListModelsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let list = list(&server).await;
     assert_eq!(list.active_version, V1);
     let refused: Vec<(&str, &str)> = list
         .models
@@ -130,12 +135,7 @@ async fn a_file_whose_weights_fold_to_infinity_is_listed_invalid_and_v1_keeps_se
     write_model(server.models.path(), &poisoned);
     server.lifecycle.refresh();
 
-    let list = models(&server)
-        .await
-        .list_models(pb::ListModelsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let list = list(&server).await;
     assert_eq!(list.active_version, V1);
     let refused = list
         .models
@@ -327,12 +327,7 @@ async fn metrics_of_another_schema_are_refused_naming_the_field_not_shown_as_auc
     write_model(server.models.path(), &recorded);
     server.lifecycle.refresh();
 
-    let list = models(&server)
-        .await
-        .list_models(pb::ListModelsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let list = list(&server).await;
     assert_eq!(list.active_version, "20260801T000000Z-metrics0");
     let refused = list
         .models

@@ -43,6 +43,11 @@ impl Rng {
     }
 }
 
+/// `days` days after `t` (negative: before).
+fn days_from(t: Timestamp, days: i64) -> Timestamp {
+    t.saturating_add(Span::days(days))
+}
+
 fn ts(at: Timestamp) -> Option<prost_types::Timestamp> {
     Some(leadscore::grpc::convert::timestamp(at))
 }
@@ -75,7 +80,7 @@ async fn ingest(c: &mut LeadServiceClient<Channel>, rng: &mut Rng, now: Timestam
     let mut events = Vec::new();
     let mut script = Script::new();
     for i in 0..LEADS {
-        let latest = now.saturating_sub(Span::days(outcome_days_ago(i)));
+        let latest = days_from(now, -outcome_days_ago(i));
         for e in 0..=rng.below(10) {
             let (kind, _) = WEIGHTS[rng.below(WEIGHTS.len() as u64 - 1) as usize];
             let before = (rng.unit() * Span::days(20).as_micros() as f64) as i64;
@@ -218,7 +223,7 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
         // Outcomes are drawn from the prediction as of the outcome, which
         // is what pipeline health judges them against.
         let group = i % 2;
-        let at = now.saturating_sub(Span::days(outcome_days_ago(i)));
+        let at = days_from(now, -outcome_days_ago(i));
         let as_of = ts(leadscore::features::outcome_as_of(at));
         let p_then = score_as_of(&mut scoring, &script[&id], as_of).await / 100.0;
         let p = if group == 0 { p_then } else { 1.0 - p_then };
@@ -228,28 +233,13 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
             lost_qualified += u64::from(!won);
         }
         closed[group] += 1;
-        c.record_outcome(pb::RecordOutcomeRequest {
-            lead_id: id,
-            outcome: if won {
-                pb::Outcome::Won
-            } else {
-                pb::Outcome::Lost
-            }
-            .into(),
-            occurred_at: ts(at),
-        })
-        .await
-        .unwrap();
+        outcome(&mut c, &id, won, at).await;
     }
 
     // Window 1: outcomes that followed the active model.
-    let w1 = health(
-        &mut c,
-        now.saturating_sub(Span::days(30)),
-        now.saturating_sub(Span::days(10)),
-    )
-    .await
-    .unwrap();
+    let w1 = health(&mut c, days_from(now, -30), days_from(now, -10))
+        .await
+        .unwrap();
     let active = w1.active.unwrap();
     assert_eq!(active.outcomes, closed[0]);
     assert_eq!(active.model_version, "20260601T000000Z-fixture1");
@@ -274,13 +264,9 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
     );
 
     // Window 2: outcomes drawn from other weights; the funnel of today.
-    let w2 = health(
-        &mut c,
-        now.saturating_sub(Span::days(10)),
-        now.saturating_add(Span::days(3)),
-    )
-    .await
-    .unwrap();
+    let w2 = health(&mut c, days_from(now, -10), days_from(now, 3))
+        .await
+        .unwrap();
     let active = w2.active.unwrap();
     assert_eq!(active.outcomes, closed[1]);
     assert!(w2.stale && active.stale, "{:?}", w2.summary);
@@ -436,33 +422,12 @@ async fn record(c: &mut LeadServiceClient<Channel>, id: &str, events: &[(&str, &
             occurred_at: ts(*at),
         })
         .collect();
-    let results = c
-        .record_activities(pb::RecordActivitiesRequest { events })
-        .await
-        .unwrap()
-        .into_inner()
-        .results;
-    assert_all_recorded(&results);
+    assert_all_recorded(&record_of(c, events).await);
 }
 
 /// A lead with the hot profile and activity but no BANT: an MQL, never an SQL.
 async fn make_mql(c: &mut LeadServiceClient<Channel>, id: &str) {
-    let hot = hot_lead(id);
-    c.upsert_leads(pb::UpsertLeadsRequest {
-        leads: vec![pb::LeadUpsert {
-            lead_id: id.into(),
-            profile: hot.profile,
-            bant: None,
-            update_mask: None,
-        }],
-    })
-    .await
-    .unwrap();
-    c.record_activities(pb::RecordActivitiesRequest {
-        events: hot_events(id),
-    })
-    .await
-    .unwrap();
+    make_hot(c, id, None).await;
 }
 
 async fn stage_of(c: &mut LeadServiceClient<Channel>, id: &str) -> i32 {
@@ -536,9 +501,7 @@ async fn the_funnel_of_a_scripted_cohort_is_exact_and_each_rate_is_a_share_of_th
         outcome(&mut c, id, won, at).await;
     }
 
-    let report = health(&mut c, from, at.saturating_add(Span::days(1)))
-        .await
-        .unwrap();
+    let report = health(&mut c, from, days_from(at, 1)).await.unwrap();
     let f = report.funnel.unwrap();
     assert_eq!(
         (f.qualified, f.reached_sql, f.accepted, f.won, f.lost),
@@ -592,15 +555,15 @@ async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
     let server = TestServer::start().await;
     let mut c = lead_client(&server).await;
     let now = Timestamp::now();
-    let outcome_at = now.saturating_sub(Span::days(20));
+    let outcome_at = days_from(now, -20);
     // "late": one blog read before the outcome, strong intent only after it.
     record(
         &mut c,
         "late",
         &[
-            ("late-0", "blog_read", now.saturating_sub(Span::days(30))),
-            ("late-1", "demo_request", now.saturating_sub(Span::days(10))),
-            ("late-2", "contact_sales", now.saturating_sub(Span::days(1))),
+            ("late-0", "blog_read", days_from(now, -30)),
+            ("late-1", "demo_request", days_from(now, -10)),
+            ("late-2", "contact_sales", days_from(now, -1)),
             ("late-3", "pricing_page_view", now),
         ],
     )
@@ -610,44 +573,24 @@ async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
         &mut c,
         "decayed",
         &[
-            (
-                "decayed-0",
-                "demo_request",
-                outcome_at.saturating_sub(Span::days(1)),
-            ),
-            (
-                "decayed-1",
-                "pricing_page_view",
-                outcome_at.saturating_sub(Span::days(2)),
-            ),
+            ("decayed-0", "demo_request", days_from(outcome_at, -1)),
+            ("decayed-1", "pricing_page_view", days_from(outcome_at, -2)),
         ],
     )
     .await;
     outcome(&mut c, "late", true, outcome_at).await;
     outcome(&mut c, "decayed", false, outcome_at).await;
     // A later sweep (more decay) leaves closed leads alone.
-    server
-        .book
-        .sweep(now.saturating_add(Span::days(30)))
-        .await
-        .unwrap();
+    server.book.sweep(days_from(now, 30)).await.unwrap();
 
     let as_of = ts(leadscore::features::outcome_as_of(outcome_at));
     let mut scoring = server.client().await;
-    let want_late = score_as_of(
-        &mut scoring,
-        &[("blog_read", now.saturating_sub(Span::days(30)))],
-        as_of,
-    )
-    .await;
+    let want_late = score_as_of(&mut scoring, &[("blog_read", days_from(now, -30))], as_of).await;
     let want_decayed = score_as_of(
         &mut scoring,
         &[
-            ("demo_request", outcome_at.saturating_sub(Span::days(1))),
-            (
-                "pricing_page_view",
-                outcome_at.saturating_sub(Span::days(2)),
-            ),
+            ("demo_request", days_from(outcome_at, -1)),
+            ("pricing_page_view", days_from(outcome_at, -2)),
         ],
         as_of,
     )
@@ -680,7 +623,7 @@ async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
     assert_eq!(score.as_of, as_of);
     assert!((score.probability * 100.0 - want_late).abs() < 1e-9);
     // Pipeline health judges exactly those predictions.
-    let report = health(&mut c, outcome_at.saturating_sub(Span::days(1)), now)
+    let report = health(&mut c, days_from(outcome_at, -1), now)
         .await
         .unwrap();
     let active = report.active.unwrap();
@@ -717,13 +660,9 @@ async fn an_outcome_recorded_before_the_sweep_that_follows_naming_a_shadow_gets_
         (lead.shadow_score / 100.0 - (1.0 - p)).abs() < 1e-9,
         "the mirror's score of the same lead as of the same time"
     );
-    let report = health(
-        &mut c,
-        at.saturating_sub(Span::days(1)),
-        at.saturating_add(Span::days(1)),
-    )
-    .await
-    .unwrap();
+    let report = health(&mut c, days_from(at, -1), days_from(at, 1))
+        .await
+        .unwrap();
     assert_eq!(report.shadow.unwrap().outcomes, 1);
     assert_eq!(report.active_on_shadow_outcomes.unwrap().outcomes, 1);
 }
@@ -740,9 +679,7 @@ async fn with_no_outcomes_the_report_says_nothing_is_judged_yet_and_how_many_are
         .unwrap();
     let mut c = lead_client(&server).await;
     let now = Timestamp::now();
-    let report = health(&mut c, now.saturating_sub(Span::days(1)), now)
-        .await
-        .unwrap();
+    let report = health(&mut c, days_from(now, -1), now).await.unwrap();
     let summary = report.summary.join("\n");
     assert!(
         summary.contains("nothing to judge yet") && summary.contains("200 are needed"),

@@ -110,12 +110,7 @@ async fn poisoned_events_are_rejected_one_by_one_and_the_store_keeps_working() {
         event("g-1", "good", wire(now - 60, 0)),
         event("a-1", "ancient", wire(MIN_SECONDS, 0)),
     ];
-    let results = c
-        .record_activities(pb::RecordActivitiesRequest { events })
-        .await
-        .unwrap()
-        .into_inner()
-        .results;
+    let results = record_of(&mut c, events).await;
     let status = |i: usize| pb::EventStatus::try_from(results[i].status).unwrap();
     for i in [0, 1] {
         assert_eq!(status(i), pb::EventStatus::Rejected, "{:?}", results[i]);

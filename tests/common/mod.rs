@@ -204,12 +204,16 @@ pub fn assert_all_recorded(results: &[pb::EventResult]) {
 /// Makes `id` an SQL in the store: the hot lead's profile and BANT, then
 /// its events.
 pub async fn make_sql(c: &mut LeadServiceClient<Channel>, id: &str) {
-    let hot = hot_lead(id);
+    make_hot(c, id, hot_lead(id).bant).await;
+}
+
+/// Stores `id` with the hot lead's profile, `bant`, then its events.
+pub async fn make_hot(c: &mut LeadServiceClient<Channel>, id: &str, bant: Option<pb::Bant>) {
     c.upsert_leads(pb::UpsertLeadsRequest {
         leads: vec![pb::LeadUpsert {
             lead_id: id.into(),
-            profile: hot.profile,
-            bant: hot.bant,
+            profile: hot_lead(id).profile,
+            bant,
             update_mask: None,
         }],
     })
@@ -220,4 +224,17 @@ pub async fn make_sql(c: &mut LeadServiceClient<Channel>, id: &str) {
     })
     .await
     .unwrap();
+}
+
+/// The results `RecordActivities` answers for `events`; the call must
+/// succeed.
+pub async fn record_of(
+    c: &mut LeadServiceClient<Channel>,
+    events: Vec<pb::ActivityEvent>,
+) -> Vec<pb::EventResult> {
+    c.record_activities(pb::RecordActivitiesRequest { events })
+        .await
+        .unwrap()
+        .into_inner()
+        .results
 }

@@ -77,11 +77,16 @@ pub fn spec(
     }
 }
 
-/// Rules where every lead has the fit for MQL (so the behavior score
-/// decides it) and a [`HAND_RAISES`] activity within `within_days` makes
-/// an MQL an SQL.
-fn rules(within_days: u32) -> Rules {
-    let text = format!(
+/// Rules text where every lead has the fit for MQL (so the behavior score
+/// decides it) and one of `hand_raises` within `within_days` makes an MQL
+/// an SQL (no authority or BANT needed).
+pub fn rules_toml(hand_raises: &[&str], within_days: u32) -> String {
+    let types = hand_raises
+        .iter()
+        .map(|t| format!("{t:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
         r#"
 [grades]
 a = 60
@@ -92,14 +97,17 @@ c = 20
 min_grade = "D"
 
 [sql]
-hand_raise_types = ["{}", "{}"]
+hand_raise_types = [{types}]
 hand_raise_within_days = {within_days}
 require_authority = false
 min_bant_met = 0
-"#,
-        HAND_RAISES[0], HAND_RAISES[1]
-    );
-    Rules::parse("rules.toml", &text).unwrap()
+"#
+    )
+}
+
+/// [`rules_toml`] of the [`HAND_RAISES`], parsed.
+fn rules(within_days: u32) -> Rules {
+    Rules::parse("rules.toml", &rules_toml(&HAND_RAISES, within_days)).unwrap()
 }
 
 /// A model of `spec` with raw-unit `weights` (activities, then the one

@@ -7,24 +7,11 @@ use crate::lead::Activity;
 use crate::qualification::Stage;
 use crate::rules::{AssignmentRules, Rules};
 use crate::scoring::Scorer;
-use crate::testkit::ModelBuilder;
+use crate::testkit::{self, ModelBuilder};
 use crate::time::{Span, Timestamp};
 
-const RULES: &str = r#"
-[grades]
-a = 60
-b = 40
-c = 20
-
-[mql]
-min_grade = "D"
-
-[sql]
-hand_raise_types = ["demo_request"]
-hand_raise_within_days = 30
-require_authority = false
-min_bant_met = 0
-
+/// Territories and owners, after [`testkit::rules_toml`]'s qualification.
+const ASSIGNMENT: &str = r#"
 [assignment]
 follow_up_hours = 48
 default_owners = ["inside-1", "inside-2"]
@@ -49,7 +36,8 @@ fn t(hours: i64) -> Timestamp {
 /// Every lead is an MQL (a high intercept, grade D suffices); a demo
 /// request in the last 30 days makes it an SQL.
 fn scorer() -> Scorer {
-    let rules = Rules::parse("rules.toml", RULES).unwrap();
+    let text = testkit::rules_toml(&["demo_request"], 30) + ASSIGNMENT;
+    let rules = Rules::parse("rules.toml", &text).unwrap();
     let model = ModelBuilder::new("m1", &[("demo_request", 1.0)])
         .intercept(3.0)
         .linear();
