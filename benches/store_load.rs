@@ -16,8 +16,6 @@
 //!
 //! Prints one JSON object per backend on stdout (progress on stderr).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
 mod support;
 
 use std::sync::Arc;
@@ -25,11 +23,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use common::process::ServeProcess;
 use leadscore::grpc::convert::timestamp;
 use leadscore::pb::v1 as pb;
 use leadscore::time::{Span, Timestamp};
 use serde_json::json;
+use support::common;
+use support::common::process::ServeProcess;
 
 /// Activity times are spread over this many days before the load starts.
 const HISTORY_DAYS: i64 = 90;

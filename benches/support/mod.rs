@@ -6,12 +6,14 @@
 // included.
 #![allow(dead_code, unused_imports)]
 
-#[path = "../../tests/common/wire.rs"]
-mod wire;
+// The integration tests' helpers (real servers, `wire`), loaded once here.
+#[path = "../../tests/common/mod.rs"]
+pub mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
+use common::wire;
 use leadscore::grpc::convert::timestamp;
 use leadscore::model::ModelFile;
 use leadscore::pb::v1 as pb;
@@ -19,6 +21,7 @@ use leadscore::rules::Rules;
 use leadscore::scoring::Scorer;
 use leadscore_core::testkit::{self, ModelBuilder};
 
+pub use common::shipped_rules;
 pub use leadscore_core::testkit::{HOT_ACTIVITIES, NOW, WIDE_TYPES as TYPES};
 pub use wire::request;
 
@@ -28,11 +31,6 @@ pub const MODEL_VERSION: &str = "20260601T000000Z-bench30";
 pub const HEAVY_ACTIVITIES: usize = 200;
 /// Leads in a batch.
 pub const BATCH: usize = 1_000;
-
-/// The shipped rules file.
-pub fn shipped_rules() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules.toml")
-}
 
 /// A valid model file over [`TYPES`] with deterministic weights.
 pub fn model_file() -> ModelFile {
