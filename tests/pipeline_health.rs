@@ -161,16 +161,13 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
     let mut scoring = server.client().await;
 
     // Hand-offs on the first SQLs (by id): three handed back, four accepted.
-    let mut sqls: Vec<(String, String)> = c
-        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
-            stages: vec![pb::Stage::Sql.into()],
-            page_size: 1_000,
-            ..Default::default()
-        })
+    let sqls = pb::ListPrioritizedLeadsRequest {
+        stages: vec![pb::Stage::Sql.into()],
+        page_size: 1_000,
+        ..Default::default()
+    };
+    let mut sqls: Vec<(String, String)> = prioritized(&mut c, sqls)
         .await
-        .unwrap()
-        .into_inner()
-        .leads
         .into_iter()
         .map(|l| (l.lead_id, l.owner))
         .collect();
@@ -393,6 +390,15 @@ async fn the_shadow_choice_survives_a_restart_and_is_promoted_by_activation() {
     assert!(server.lifecycle.scorer().load().shadow.is_none());
 }
 
+/// The leads `ListPrioritizedLeads` answers for `request`.
+async fn prioritized(
+    c: &mut LeadServiceClient<Channel>,
+    request: pb::ListPrioritizedLeadsRequest,
+) -> Vec<pb::PrioritizedLead> {
+    let page = c.list_prioritized_leads(request).await.unwrap();
+    page.into_inner().leads
+}
+
 async fn lead_client(server: &TestServer) -> LeadServiceClient<Channel> {
     LeadServiceClient::new(server.channel().await)
 }
@@ -596,16 +602,13 @@ async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
     )
     .await;
 
-    let closed: BTreeMap<String, f64> = c
-        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
-            include_closed: true,
-            page_size: 10,
-            ..Default::default()
-        })
+    let closed = pb::ListPrioritizedLeadsRequest {
+        include_closed: true,
+        page_size: 10,
+        ..Default::default()
+    };
+    let closed: BTreeMap<String, f64> = prioritized(&mut c, closed)
         .await
-        .unwrap()
-        .into_inner()
-        .leads
         .into_iter()
         .map(|l| (l.lead_id, l.score))
         .collect();
