@@ -20,7 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The time the fixtures are scored as of.
 fn as_of() -> leadscore::time::Timestamp {
-    leadscore::time::Timestamp::from_unix(support::NOW, 0).expect("a time in range")
+    support::NOW
 }
 
 fn domain(lead: leadscore::pb::v1::Lead) -> ValidLead {

@@ -16,8 +16,6 @@
 //!
 //! Prints one JSON object per backend on stdout (progress on stderr).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
 mod support;
 
 use std::sync::Arc;
@@ -25,12 +23,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use common::process::ServeProcess;
+use leadscore::grpc::convert::timestamp;
 use leadscore::pb::v1 as pb;
+use leadscore::time::{Span, Timestamp};
 use serde_json::json;
+use support::common;
+use support::common::process::ServeProcess;
 
-/// Microseconds in a day.
-const DAY_MICROS: i64 = 86_400_000_000;
 /// Activity times are spread over this many days before the load starts.
 const HISTORY_DAYS: i64 = 90;
 /// List calls before the timed ones (connection and caches warm).
@@ -93,28 +92,25 @@ impl Load {
 /// The `k`-th event of lead `i`: activity types cycle over the benchmark
 /// model's 30 (one lead in eight also asked for a demo recently, so a
 /// share of leads scores high), times spread over [`HISTORY_DAYS`].
-fn event(i: usize, k: usize, start: i64) -> pb::ActivityEvent {
+fn event(i: usize, k: usize, start: Timestamp) -> pb::ActivityEvent {
     let types = &*support::TYPES;
     let (kind, ago) = if i.is_multiple_of(8) && k == 0 {
-        ("demo_request", (i as i64 % 3 + 1) * DAY_MICROS)
+        ("demo_request", Span::days(i as i64 % 3 + 1))
     } else {
         let n = i * 7 + k * 13;
-        let ago = (n as i64 * 7_919_000_003) % (HISTORY_DAYS * DAY_MICROS);
+        let history = Span::days(HISTORY_DAYS).as_micros();
+        let ago = Span::micros((n as i64 * 7_919_000_003) % history);
         (types[n % types.len()], ago)
     };
-    let at = start - ago;
     pb::ActivityEvent {
         event_id: format!("ev-{i:08}-{k}"),
         lead_id: format!("lead-{i:08}"),
         r#type: kind.to_owned(),
-        occurred_at: Some(prost_types::Timestamp {
-            seconds: at.div_euclid(1_000_000),
-            nanos: (at.rem_euclid(1_000_000) * 1_000) as i32,
-        }),
+        occurred_at: Some(timestamp(start.saturating_sub(ago))),
     }
 }
 
-fn request(load: &Load, call: usize, start: i64) -> pb::RecordActivitiesRequest {
+fn request(load: &Load, call: usize, start: Timestamp) -> pb::RecordActivitiesRequest {
     let per = load.leads_per_call();
     let leads = call * per..((call + 1) * per).min(load.leads);
     pb::RecordActivitiesRequest {
@@ -136,7 +132,7 @@ fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
 
 /// Loads every lead; events/s and call latency p50 / p99 (ms).
 async fn record(server: &ServeProcess, load: &Load) -> serde_json::Value {
-    let start = leadscore::time::Timestamp::now().as_micros();
+    let start = Timestamp::now();
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let began = Instant::now();

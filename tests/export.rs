@@ -10,41 +10,26 @@ use std::process::Command;
 
 use leadscore::dataset::activities::COLUMNS as ACTIVITY_COLUMNS;
 use leadscore::lead::LeadUpsert;
-use leadscore::lead::{Bant, BantStatus, Profile, ProfileField};
 use leadscore::lead::{EventBatch, NewEvent, UpsertBatch};
+use leadscore::lead::{Profile, ProfileField};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::live::writes::{self, HandOffAction};
 use leadscore::store::db::Database;
 use leadscore::store::export::{ExportSummary, export};
-use leadscore::time::Timestamp;
-
-/// The tests' "now" in microseconds (2026-06-01T00:00:00Z).
-const NOW: i64 = common::NOW * 1_000_000;
-/// A day in microseconds.
-const DAY: i64 = 86_400_000_000;
-
-/// The time `micros` µs after the epoch.
-fn at(micros: i64) -> Timestamp {
-    Timestamp::from_micros(micros).unwrap()
-}
+use leadscore::time::{Span, Timestamp};
+use leadscore_core::testkit::{self, NOW, ago};
 
 /// RFC 3339 text of the time `micros` µs after the epoch.
 fn rfc3339(micros: i64) -> String {
-    at(micros).to_rfc3339()
+    Timestamp::from_micros(micros).unwrap().to_rfc3339()
 }
 
 fn upsert(id: &str, profile: Profile) -> LeadUpsert {
-    let bant = Bant {
-        budget: BantStatus::Yes,
-        authority: BantStatus::Yes,
-        need: BantStatus::Yes,
-        timeline: BantStatus::Unknown,
-    };
-    LeadUpsert::new(id.to_owned(), profile, bant, None).unwrap()
+    LeadUpsert::new(id.to_owned(), profile, testkit::buyer_bant(), None).unwrap()
 }
 
-fn event(id: &str, lead: &str, kind: &str, micros: i64) -> NewEvent {
-    NewEvent::parse(id.into(), lead.into(), kind.into(), at(micros), at(NOW)).unwrap()
+fn event(id: &str, lead: &str, kind: &str, at: Timestamp) -> NewEvent {
+    NewEvent::parse(id.into(), lead.into(), kind.into(), at, NOW).unwrap()
 }
 
 /// `leadscore export --db sqlite://DB --out OUT`, run as a process.
@@ -66,13 +51,7 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
     let scorer = lifecycle.scorer().load_full();
     let won = Profile {
         job_title: "VP, \"Growth\"".into(),
-        department: "Marketing".into(),
-        industry: "Software".into(),
-        country: "US".into(),
-        company_size: Some(500.0),
-        annual_revenue: Some(20e6),
-        email_domain: "acme.com".into(),
-        ..Profile::default()
+        ..testkit::buyer_profile("US")
     };
     let lost = Profile {
         job_title: "Analyst".into(),
@@ -84,30 +63,32 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
         db,
         &scorer,
         &UpsertBatch::parse(vec![upsert("won", won), upsert("lost", lost)], |_, u| Ok(u)).unwrap(),
-        at(NOW),
+        NOW,
     )
     .unwrap();
+    // `days` before NOW and `micros` µs later: fractional seconds must survive.
+    let at = |days: i64, micros: i64| ago(Span::days(days)).saturating_add(Span::micros(micros));
     let events = vec![
-        event("e1", "won", "demo_request", NOW - 2 * DAY + 7),
-        event("e2", "won", "pricing_page_view", NOW - 3 * DAY),
-        event("e3", "won", "contact_sales", NOW - DAY - 500_000),
-        event("e4", "lost", "blog_read", NOW - 10 * DAY),
-        event("e5", "open", "webinar_attended", NOW - 5 * DAY),
+        event("e1", "won", "demo_request", at(2, 7)),
+        event("e2", "won", "pricing_page_view", at(3, 0)),
+        event("e3", "won", "contact_sales", at(1, -500_000)),
+        event("e4", "lost", "blog_read", at(10, 0)),
+        event("e5", "open", "webinar_attended", at(5, 0)),
     ];
     let outcomes = writes::record_activities(
         db,
         &scorer,
         EventBatch::parse(events.clone(), Ok).unwrap(),
-        at(NOW),
+        NOW,
     )
     .unwrap();
     assert_eq!(outcomes.value.len(), events.len());
     for (id, won) in [("won", true), ("lost", false)] {
         let action = HandOffAction::Outcome {
             won,
-            at: at(NOW - 1),
+            at: ago(Span::micros(1)),
         };
-        writes::hand_off(db, &scorer, id, &action, at(NOW)).unwrap();
+        writes::hand_off(db, &scorer, id, &action, NOW).unwrap();
     }
     events
 }
@@ -128,8 +109,8 @@ fn check_files(dir: &Path, events: &[NewEvent]) {
     expected_header.extend(ProfileField::names());
     assert_eq!(header, expected_header);
     let owned = |s: &str| s.to_owned();
-    let created = rfc3339(NOW);
-    let closed = rfc3339(NOW - 1);
+    let created = NOW.to_rfc3339();
+    let closed = ago(Span::micros(1)).to_rfc3339();
     #[rustfmt::skip]
     let expected: Vec<Vec<String>> = vec![
         ["lost", &created, "lost", &closed, "Analyst", "", "", "", "DE", "12.5", "", ""].map(owned).to_vec(),
@@ -161,7 +142,7 @@ fn check_files(dir: &Path, events: &[NewEvent]) {
 #[test]
 fn times_are_rfc3339_utc() {
     assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-    assert_eq!(rfc3339(NOW), "2026-06-01T00:00:00Z");
+    assert_eq!(NOW.to_rfc3339(), "2026-06-01T00:00:00Z");
     assert_eq!(
         rfc3339(1_709_210_096_000_007),
         "2024-02-29T12:34:56.000007Z"

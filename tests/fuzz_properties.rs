@@ -96,7 +96,7 @@ proptest! {
             activity_counts: counts.into_iter().collect(),
         };
         let scorer = scorer();
-        let now = common::time(NOW);
+        let now = NOW;
         let parsed = convert::lead(lead).and_then(|l| ValidLead::parse(l, now));
         match parsed.and_then(|l| scorer.score(&l, now)) {
             Ok(s) => prop_assert!((0.0..=1.0).contains(&s.explanation.probability)),

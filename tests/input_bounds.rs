@@ -263,12 +263,7 @@ async fn a_lead_id_with_surrounding_whitespace_is_refused_on_every_rpc() {
     let mut events = hot_events("WS1");
     events[0].lead_id = id.clone();
     events[0].event_id = "ws-event".into();
-    let results = c
-        .record_activities(pb::RecordActivitiesRequest { events })
-        .await
-        .unwrap()
-        .into_inner()
-        .results;
+    let results = record_of(&mut c, events).await;
     assert_eq!(results[0].status, pb::EventStatus::Rejected as i32);
     assert!(
         results[0].reason.starts_with("events[0].lead_id: "),

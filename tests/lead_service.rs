@@ -24,14 +24,7 @@ async fn a_lead_goes_from_events_to_sql_to_accepted_and_the_feed_resumes() {
     let server = common::TestServer::start().await;
     let mut c = client(&server).await;
     make_sql(&mut c, "g1").await;
-    let got = c
-        .get_lead(pb::GetLeadRequest {
-            lead_id: "g1".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let lead = got.lead.unwrap();
+    let lead = common::get_lead(&mut c, "g1").await.lead.unwrap();
     assert_eq!(lead.stage, pb::Stage::Sql as i32);
     let score = lead.score.unwrap();
     assert_eq!(score.stage, pb::Stage::Sql as i32);
@@ -223,13 +216,7 @@ async fn an_event_id_reused_by_another_lead_is_recorded_and_a_duplicate_says_why
         .results;
     common::assert_all_recorded(&results);
     for lead in ["r1", "r2"] {
-        let got = c
-            .get_lead(pb::GetLeadRequest {
-                lead_id: lead.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let got = common::get_lead(&mut c, lead).await;
         assert_eq!(got.lead.unwrap().lead_id, lead);
     }
     let again = c

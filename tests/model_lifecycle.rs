@@ -10,34 +10,36 @@ use leadscore::lifecycle::Lifecycle;
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::activate_model_request::Target;
 use leadscore::pb::v1::model_service_client::ModelServiceClient;
+use leadscore_core::testkit::ModelBuilder;
 use tonic::Code;
 
 const V1: &str = "20260601T000000Z-fixture1";
 const V2: &str = "20260701T000000Z-fixture2";
 
-/// The fixture model with every weight doubled, so answers tell versions apart.
+/// The fixture model with its logit doubled, so answers tell versions apart.
 fn model_v2() -> leadscore::model::ModelFile {
-    let mut m = fixture_model(V2);
-    m.coefficients.iter_mut().for_each(|c| *c *= 2.0);
-    m
+    ModelBuilder::fixture(V2).scaled(2.0).build()
 }
 
 async fn models(server: &TestServer) -> ModelServiceClient<tonic::transport::Channel> {
     ModelServiceClient::new(server.channel().await)
 }
 
+/// `ListModels` of `server`.
+async fn list(server: &TestServer) -> pb::ListModelsResponse {
+    models(server)
+        .await
+        .list_models(pb::ListModelsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 #[tokio::test]
 async fn a_new_model_takes_over_under_load_with_no_failed_or_mixed_answers() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    let expected_v1 = client
-        .score_lead(request(hot_lead("x")))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap()
-        .logit;
+    let expected_v1 = score_of(&mut client, request(hot_lead("x"))).await.logit;
 
     let callers: Vec<_> = (0..4)
         .map(|_| {
@@ -91,22 +93,9 @@ async fn corrupt_and_truncated_files_change_nothing_and_are_listed_as_refused() 
     write_model(dir, &wrong);
     server.lifecycle.refresh();
 
-    let s = server
-        .client()
-        .await
-        .score_lead(request(hot_lead("x")))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap();
+    let s = score_of(&mut server.client().await, request(hot_lead("x"))).await;
     assert_eq!(s.model_version, V1);
-    let list = models(&server)
-        .await
-        .list_models(pb::ListModelsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let list = list(&server).await;
     assert_eq!(list.active_version, V1);
     let refused: Vec<(&str, &str)> = list
         .models
@@ -130,15 +119,7 @@ async fn corrupt_and_truncated_files_change_nothing_and_are_listed_as_refused() 
     // Completing the truncated file makes it the newest valid model.
     std::fs::write(dir.join(format!("{V2}.json")), &full).unwrap();
     server.lifecycle.refresh();
-    let s = server
-        .client()
-        .await
-        .score_lead(request(hot_lead("x")))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap();
+    let s = score_of(&mut server.client().await, request(hot_lead("x"))).await;
     assert_eq!(s.model_version, V2);
 }
 
@@ -154,12 +135,7 @@ async fn a_file_whose_weights_fold_to_infinity_is_listed_invalid_and_v1_keeps_se
     write_model(server.models.path(), &poisoned);
     server.lifecycle.refresh();
 
-    let list = models(&server)
-        .await
-        .list_models(pb::ListModelsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let list = list(&server).await;
     assert_eq!(list.active_version, V1);
     let refused = list
         .models
@@ -174,15 +150,7 @@ async fn a_file_whose_weights_fold_to_infinity_is_listed_invalid_and_v1_keeps_se
         "{refused:?}"
     );
 
-    let s = server
-        .client()
-        .await
-        .score_lead(request(hot_lead("x")))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap();
+    let s = score_of(&mut server.client().await, request(hot_lead("x"))).await;
     assert_eq!(s.model_version, V1);
     assert!(s.logit.is_finite() && s.score > 0.0, "{s:?}");
     // Writes re-score with the same model and still succeed.
@@ -195,41 +163,17 @@ async fn a_file_whose_weights_fold_to_infinity_is_listed_invalid_and_v1_keeps_se
 async fn a_broken_rules_file_is_refused_and_a_fixed_one_is_picked_up() {
     let server = TestServer::start().await;
     let rules = server.models.path().join("rules.toml");
-    let before = server
-        .client()
-        .await
-        .score_lead(request(hot_lead("x")))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap();
+    let before = score_of(&mut server.client().await, request(hot_lead("x"))).await;
     std::fs::write(&rules, "[grades]\na = = 1\n").unwrap();
     server.lifecycle.refresh();
-    let during = server
-        .client()
-        .await
-        .score_lead(request(hot_lead("x")))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap();
+    let during = score_of(&mut server.client().await, request(hot_lead("x"))).await;
     assert_eq!(during.rules_version, before.rules_version);
     let text = std::fs::read_to_string(shipped_rules())
         .unwrap()
         .replace("min_bant_met = 2", "min_bant_met = 4");
     std::fs::write(&rules, text).unwrap();
     server.lifecycle.refresh();
-    let after = server
-        .client()
-        .await
-        .score_lead(request(hot_lead("x")))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap();
+    let after = score_of(&mut server.client().await, request(hot_lead("x"))).await;
     assert_ne!(after.rules_version, before.rules_version);
     assert_eq!(
         after.stage(),
@@ -383,12 +327,7 @@ async fn metrics_of_another_schema_are_refused_naming_the_field_not_shown_as_auc
     write_model(server.models.path(), &recorded);
     server.lifecycle.refresh();
 
-    let list = models(&server)
-        .await
-        .list_models(pb::ListModelsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let list = list(&server).await;
     assert_eq!(list.active_version, "20260801T000000Z-metrics0");
     let refused = list
         .models

@@ -14,6 +14,8 @@ use common::*;
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::lead_service_client::LeadServiceClient;
 use leadscore::pb::v1::model_service_client::ModelServiceClient;
+use leadscore::time::{Span, Timestamp};
+use leadscore_core::testkit::ModelBuilder;
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -21,7 +23,6 @@ const LEADS: usize = 800;
 /// Older than the fixture model, so the newest-wins rule keeps the fixture
 /// active.
 const MIRROR: &str = "20250101T000000Z-mirror";
-const DAY_MICROS: i64 = 86_400_000_000;
 
 /// splitmix64: a fixed, dependency-free random stream.
 struct Rng(u64);
@@ -42,33 +43,27 @@ impl Rng {
     }
 }
 
-/// The time `us` µs after the epoch.
-fn micros(us: i64) -> leadscore::time::Timestamp {
-    leadscore::time::Timestamp::from_micros(us).unwrap()
+/// `days` days after `t` (negative: before).
+fn days_from(t: Timestamp, days: i64) -> Timestamp {
+    t.saturating_add(Span::days(days))
 }
 
-fn ts(micros: i64) -> Option<prost_types::Timestamp> {
-    let at = leadscore::time::Timestamp::from_micros(micros).unwrap();
+fn ts(at: Timestamp) -> Option<prost_types::Timestamp> {
     Some(leadscore::grpc::convert::timestamp(at))
 }
 
 /// The fixture model with every weight and the intercept negated: its
 /// probability is exactly 1 − the active model's.
 fn mirror_model() -> leadscore::model::ModelFile {
-    let mut m = fixture_model(MIRROR);
-    m.intercept = -m.intercept;
-    for c in &mut m.coefficients {
-        *c = -*c;
-    }
-    m
+    ModelBuilder::fixture(MIRROR).scaled(-1.0).build()
 }
 
 /// Every lead's (type, time) activities, recorded before the outcome the
 /// script gives it later: the even leads' 20 to 40 days ago (outcome 20
 /// days ago), the odd leads' 5 to 25 days ago (outcome 5 days ago).
-type Script = BTreeMap<String, Vec<(&'static str, i64)>>;
+type Script = BTreeMap<String, Vec<(&'static str, Timestamp)>>;
 
-async fn ingest(c: &mut LeadServiceClient<Channel>, rng: &mut Rng, now: i64) -> Script {
+async fn ingest(c: &mut LeadServiceClient<Channel>, rng: &mut Rng, now: Timestamp) -> Script {
     let hot = hot_lead("");
     let upserts = (0..LEADS)
         .filter(|i| i % 5 == 0)
@@ -85,10 +80,11 @@ async fn ingest(c: &mut LeadServiceClient<Channel>, rng: &mut Rng, now: i64) -> 
     let mut events = Vec::new();
     let mut script = Script::new();
     for i in 0..LEADS {
-        let latest = now - outcome_days_ago(i) * DAY_MICROS;
+        let latest = days_from(now, -outcome_days_ago(i));
         for e in 0..=rng.below(10) {
             let (kind, _) = WEIGHTS[rng.below(WEIGHTS.len() as u64 - 1) as usize];
-            let at = latest - (rng.unit() * 20.0 * DAY_MICROS as f64) as i64;
+            let before = (rng.unit() * Span::days(20).as_micros() as f64) as i64;
+            let at = latest.saturating_sub(Span::micros(before));
             script
                 .entry(format!("p{i:03}"))
                 .or_default()
@@ -118,8 +114,8 @@ fn outcome_days_ago(i: usize) -> i64 {
 
 async fn health(
     c: &mut LeadServiceClient<Channel>,
-    from: i64,
-    to: i64,
+    from: Timestamp,
+    to: Timestamp,
 ) -> Result<pb::PipelineHealth, tonic::Status> {
     c.get_pipeline_health(pb::GetPipelineHealthRequest {
         from: ts(from),
@@ -159,22 +155,19 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
     let mut c = LeadServiceClient::new(server.channel().await)
         .max_decoding_message_size(64 << 20)
         .max_encoding_message_size(64 << 20);
-    let now = leadscore::time::Timestamp::now().as_micros();
+    let now = Timestamp::now();
     let mut rng = Rng(7);
     let script = ingest(&mut c, &mut rng, now).await;
     let mut scoring = server.client().await;
 
     // Hand-offs on the first SQLs (by id): three handed back, four accepted.
-    let mut sqls: Vec<(String, String)> = c
-        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
-            stages: vec![pb::Stage::Sql.into()],
-            page_size: 1_000,
-            ..Default::default()
-        })
+    let sqls = pb::ListPrioritizedLeadsRequest {
+        stages: vec![pb::Stage::Sql.into()],
+        page_size: 1_000,
+        ..Default::default()
+    };
+    let mut sqls: Vec<(String, String)> = prioritized(&mut c, sqls)
         .await
-        .unwrap()
-        .into_inner()
-        .leads
         .into_iter()
         .map(|l| (l.lead_id, l.owner))
         .collect();
@@ -211,13 +204,7 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
     let mut closed = [0u64; 2];
     for i in 0..LEADS {
         let id = format!("p{i:03}");
-        let got = c
-            .get_lead(pb::GetLeadRequest {
-                lead_id: id.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let got = get_lead(&mut c, &id).await;
         let lead = got.lead.unwrap();
         let kinds: Vec<i32> = got.history.iter().map(|h| h.kind).collect();
         let is_qualified = kinds.contains(&(pb::StageChangeKind::ToMql as i32))
@@ -233,8 +220,8 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
         // Outcomes are drawn from the prediction as of the outcome, which
         // is what pipeline health judges them against.
         let group = i % 2;
-        let at = now - outcome_days_ago(i) * DAY_MICROS;
-        let as_of = ts(leadscore::features::outcome_as_of(micros(at)).as_micros());
+        let at = days_from(now, -outcome_days_ago(i));
+        let as_of = ts(leadscore::features::outcome_as_of(at));
         let p_then = score_as_of(&mut scoring, &script[&id], as_of).await / 100.0;
         let p = if group == 0 { p_then } else { 1.0 - p_then };
         let won = rng.unit() < p;
@@ -243,22 +230,11 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
             lost_qualified += u64::from(!won);
         }
         closed[group] += 1;
-        c.record_outcome(pb::RecordOutcomeRequest {
-            lead_id: id,
-            outcome: if won {
-                pb::Outcome::Won
-            } else {
-                pb::Outcome::Lost
-            }
-            .into(),
-            occurred_at: ts(at),
-        })
-        .await
-        .unwrap();
+        outcome(&mut c, &id, won, at).await;
     }
 
     // Window 1: outcomes that followed the active model.
-    let w1 = health(&mut c, now - 30 * DAY_MICROS, now - 10 * DAY_MICROS)
+    let w1 = health(&mut c, days_from(now, -30), days_from(now, -10))
         .await
         .unwrap();
     let active = w1.active.unwrap();
@@ -285,7 +261,7 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
     );
 
     // Window 2: outcomes drawn from other weights; the funnel of today.
-    let w2 = health(&mut c, now - 10 * DAY_MICROS, now + 3 * DAY_MICROS)
+    let w2 = health(&mut c, days_from(now, -10), days_from(now, 3))
         .await
         .unwrap();
     let active = w2.active.unwrap();
@@ -347,7 +323,9 @@ async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disa
     );
 
     // Bad windows and thresholds are named by field.
-    let err = health(&mut c, now, now - 1).await.unwrap_err();
+    let err = health(&mut c, now, now.saturating_sub(Span::micros(1)))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().starts_with("from:"), "{err:?}");
     let err = c
@@ -412,11 +390,20 @@ async fn the_shadow_choice_survives_a_restart_and_is_promoted_by_activation() {
     assert!(server.lifecycle.scorer().load().shadow.is_none());
 }
 
+/// The leads `ListPrioritizedLeads` answers for `request`.
+async fn prioritized(
+    c: &mut LeadServiceClient<Channel>,
+    request: pb::ListPrioritizedLeadsRequest,
+) -> Vec<pb::PrioritizedLead> {
+    let page = c.list_prioritized_leads(request).await.unwrap();
+    page.into_inner().leads
+}
+
 async fn lead_client(server: &TestServer) -> LeadServiceClient<Channel> {
     LeadServiceClient::new(server.channel().await)
 }
 
-async fn outcome(c: &mut LeadServiceClient<Channel>, id: &str, won: bool, at: i64) {
+async fn outcome(c: &mut LeadServiceClient<Channel>, id: &str, won: bool, at: Timestamp) {
     c.record_outcome(pb::RecordOutcomeRequest {
         lead_id: id.into(),
         outcome: if won {
@@ -431,7 +418,7 @@ async fn outcome(c: &mut LeadServiceClient<Channel>, id: &str, won: bool, at: i6
     .unwrap();
 }
 
-async fn record(c: &mut LeadServiceClient<Channel>, id: &str, events: &[(&str, &str, i64)]) {
+async fn record(c: &mut LeadServiceClient<Channel>, id: &str, events: &[(&str, &str, Timestamp)]) {
     let events = events
         .iter()
         .map(|(event_id, kind, at)| pb::ActivityEvent {
@@ -441,42 +428,16 @@ async fn record(c: &mut LeadServiceClient<Channel>, id: &str, events: &[(&str, &
             occurred_at: ts(*at),
         })
         .collect();
-    let results = c
-        .record_activities(pb::RecordActivitiesRequest { events })
-        .await
-        .unwrap()
-        .into_inner()
-        .results;
-    assert_all_recorded(&results);
+    assert_all_recorded(&record_of(c, events).await);
 }
 
 /// A lead with the hot profile and activity but no BANT: an MQL, never an SQL.
 async fn make_mql(c: &mut LeadServiceClient<Channel>, id: &str) {
-    let hot = hot_lead(id);
-    c.upsert_leads(pb::UpsertLeadsRequest {
-        leads: vec![pb::LeadUpsert {
-            lead_id: id.into(),
-            profile: hot.profile,
-            bant: None,
-            update_mask: None,
-        }],
-    })
-    .await
-    .unwrap();
-    c.record_activities(pb::RecordActivitiesRequest {
-        events: hot_events(id),
-    })
-    .await
-    .unwrap();
+    make_hot(c, id, None).await;
 }
 
 async fn stage_of(c: &mut LeadServiceClient<Channel>, id: &str) -> i32 {
-    let got = c
-        .get_lead(pb::GetLeadRequest { lead_id: id.into() })
-        .await
-        .unwrap()
-        .into_inner();
-    got.lead.unwrap().stage
+    get_lead(c, id).await.lead.unwrap().stage
 }
 
 #[tokio::test]
@@ -487,7 +448,7 @@ async fn the_funnel_of_a_scripted_cohort_is_exact_and_each_rate_is_a_share_of_th
     // back inside it; it qualifies again in the window (new intent), so it
     // belongs to the cohort, but its acceptance was of the earlier round.
     make_sql(&mut c, "pre").await;
-    let from = leadscore::time::Timestamp::now().as_micros();
+    let from = Timestamp::now();
     c.accept_lead(pb::AcceptLeadRequest {
         lead_id: "pre".into(),
         owner: String::new(),
@@ -500,7 +461,7 @@ async fn the_funnel_of_a_scripted_cohort_is_exact_and_each_rate_is_a_share_of_th
     })
     .await
     .unwrap();
-    let now = leadscore::time::Timestamp::now().as_micros();
+    let now = Timestamp::now();
     record(
         &mut c,
         "pre",
@@ -530,7 +491,7 @@ async fn the_funnel_of_a_scripted_cohort_is_exact_and_each_rate_is_a_share_of_th
         .await
         .unwrap();
     }
-    let at = leadscore::time::Timestamp::now().as_micros();
+    let at = Timestamp::now();
     // Won: s1 (accepted), s3, s4 (SQLs closed without acceptance), m2 (an
     // MQL); lost: s2 (accepted), m1, pre. Open: none of the cohort.
     for (id, won) in [
@@ -546,7 +507,7 @@ async fn the_funnel_of_a_scripted_cohort_is_exact_and_each_rate_is_a_share_of_th
         outcome(&mut c, id, won, at).await;
     }
 
-    let report = health(&mut c, from, at + DAY_MICROS).await.unwrap();
+    let report = health(&mut c, from, days_from(at, 1)).await.unwrap();
     let f = report.funnel.unwrap();
     assert_eq!(
         (f.qualified, f.reached_sql, f.accepted, f.won, f.lost),
@@ -573,7 +534,7 @@ async fn the_funnel_of_a_scripted_cohort_is_exact_and_each_rate_is_a_share_of_th
 /// `ScoreLead`'s score (0..100) of a lead with `activities` as of `as_of`.
 async fn score_as_of(
     scoring: &mut leadscore::pb::v1::scoring_service_client::ScoringServiceClient<Channel>,
-    activities: &[(&str, i64)],
+    activities: &[(&str, Timestamp)],
     as_of: Option<prost_types::Timestamp>,
 ) -> f64 {
     let lead = pb::Lead {
@@ -592,24 +553,23 @@ async fn score_as_of(
         lead: Some(lead),
         as_of,
     };
-    let s = scoring.score_lead(request).await.unwrap().into_inner();
-    s.score.unwrap().probability * 100.0
+    score_of(scoring, request).await.probability * 100.0
 }
 
 #[tokio::test]
 async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
     let server = TestServer::start().await;
     let mut c = lead_client(&server).await;
-    let now = leadscore::time::Timestamp::now().as_micros();
-    let outcome_at = now - 20 * DAY_MICROS;
+    let now = Timestamp::now();
+    let outcome_at = days_from(now, -20);
     // "late": one blog read before the outcome, strong intent only after it.
     record(
         &mut c,
         "late",
         &[
-            ("late-0", "blog_read", now - 30 * DAY_MICROS),
-            ("late-1", "demo_request", now - 10 * DAY_MICROS),
-            ("late-2", "contact_sales", now - DAY_MICROS),
+            ("late-0", "blog_read", days_from(now, -30)),
+            ("late-1", "demo_request", days_from(now, -10)),
+            ("late-2", "contact_sales", days_from(now, -1)),
             ("late-3", "pricing_page_view", now),
         ],
     )
@@ -619,47 +579,36 @@ async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
         &mut c,
         "decayed",
         &[
-            ("decayed-0", "demo_request", outcome_at - DAY_MICROS),
-            (
-                "decayed-1",
-                "pricing_page_view",
-                outcome_at - 2 * DAY_MICROS,
-            ),
+            ("decayed-0", "demo_request", days_from(outcome_at, -1)),
+            ("decayed-1", "pricing_page_view", days_from(outcome_at, -2)),
         ],
     )
     .await;
     outcome(&mut c, "late", true, outcome_at).await;
     outcome(&mut c, "decayed", false, outcome_at).await;
     // A later sweep (more decay) leaves closed leads alone.
-    server
-        .book
-        .sweep(micros(now + 30 * DAY_MICROS))
-        .await
-        .unwrap();
+    server.book.sweep(days_from(now, 30)).await.unwrap();
 
-    let as_of = ts(leadscore::features::outcome_as_of(micros(outcome_at)).as_micros());
+    let as_of = ts(leadscore::features::outcome_as_of(outcome_at));
     let mut scoring = server.client().await;
-    let want_late = score_as_of(&mut scoring, &[("blog_read", now - 30 * DAY_MICROS)], as_of).await;
+    let want_late = score_as_of(&mut scoring, &[("blog_read", days_from(now, -30))], as_of).await;
     let want_decayed = score_as_of(
         &mut scoring,
         &[
-            ("demo_request", outcome_at - DAY_MICROS),
-            ("pricing_page_view", outcome_at - 2 * DAY_MICROS),
+            ("demo_request", days_from(outcome_at, -1)),
+            ("pricing_page_view", days_from(outcome_at, -2)),
         ],
         as_of,
     )
     .await;
 
-    let closed: BTreeMap<String, f64> = c
-        .list_prioritized_leads(pb::ListPrioritizedLeadsRequest {
-            include_closed: true,
-            page_size: 10,
-            ..Default::default()
-        })
+    let closed = pb::ListPrioritizedLeadsRequest {
+        include_closed: true,
+        page_size: 10,
+        ..Default::default()
+    };
+    let closed: BTreeMap<String, f64> = prioritized(&mut c, closed)
         .await
-        .unwrap()
-        .into_inner()
-        .leads
         .into_iter()
         .map(|l| (l.lead_id, l.score))
         .collect();
@@ -672,20 +621,14 @@ async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
         "{closed:?} {want_decayed}"
     );
     // GetLead shows the same answer, as of the outcome.
-    let got = c
-        .get_lead(pb::GetLeadRequest {
-            lead_id: "late".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .lead
-        .unwrap();
+    let got = get_lead(&mut c, "late").await.lead.unwrap();
     let score = got.score.unwrap();
     assert_eq!(score.as_of, as_of);
     assert!((score.probability * 100.0 - want_late).abs() < 1e-9);
     // Pipeline health judges exactly those predictions.
-    let report = health(&mut c, outcome_at - DAY_MICROS, now).await.unwrap();
+    let report = health(&mut c, days_from(outcome_at, -1), now)
+        .await
+        .unwrap();
     let active = report.active.unwrap();
     assert_eq!(active.outcomes, 2);
     let predicted: f64 = active
@@ -710,25 +653,17 @@ async fn an_outcome_recorded_before_the_sweep_that_follows_naming_a_shadow_gets_
         })
         .await
         .unwrap();
-    let at = leadscore::time::Timestamp::now().as_micros();
+    let at = Timestamp::now();
     outcome(&mut c, "early", true, at).await;
 
-    let lead = c
-        .get_lead(pb::GetLeadRequest {
-            lead_id: "early".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .lead
-        .unwrap();
+    let lead = get_lead(&mut c, "early").await.lead.unwrap();
     assert_eq!(lead.shadow_model_version, MIRROR);
     let p = lead.score.unwrap().probability;
     assert!(
         (lead.shadow_score / 100.0 - (1.0 - p)).abs() < 1e-9,
         "the mirror's score of the same lead as of the same time"
     );
-    let report = health(&mut c, at - DAY_MICROS, at + DAY_MICROS)
+    let report = health(&mut c, days_from(at, -1), days_from(at, 1))
         .await
         .unwrap();
     assert_eq!(report.shadow.unwrap().outcomes, 1);
@@ -746,8 +681,8 @@ async fn with_no_outcomes_the_report_says_nothing_is_judged_yet_and_how_many_are
         .await
         .unwrap();
     let mut c = lead_client(&server).await;
-    let now = leadscore::time::Timestamp::now().as_micros();
-    let report = health(&mut c, now - DAY_MICROS, now).await.unwrap();
+    let now = Timestamp::now();
+    let report = health(&mut c, days_from(now, -1), now).await.unwrap();
     let summary = report.summary.join("\n");
     assert!(
         summary.contains("nothing to judge yet") && summary.contains("200 are needed"),

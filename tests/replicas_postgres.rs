@@ -20,20 +20,13 @@ const LEADS: usize = 12;
 /// The hot lead's activities for `lead`, now-relative; replica `side`
 /// (0 or 1) sends every other one, under its own event ids.
 fn events(lead: &str, side: usize) -> Vec<pb::ActivityEvent> {
-    let now = leadscore::time::Timestamp::now().unix_seconds();
-    common::hot_lead(lead)
-        .activities
+    common::hot_events(lead)
         .into_iter()
         .enumerate()
         .filter(|(i, _)| i % 2 == side)
-        .map(|(i, a)| pb::ActivityEvent {
+        .map(|(i, e)| pb::ActivityEvent {
             event_id: format!("{lead}-{side}-{i}"),
-            lead_id: lead.to_owned(),
-            r#type: a.r#type,
-            occurred_at: Some(prost_types::Timestamp {
-                seconds: a.occurred_at.unwrap().seconds - common::NOW + now,
-                nanos: 0,
-            }),
+            ..e
         })
         .collect()
 }
@@ -114,13 +107,7 @@ async fn two_processes_record_each_transition_once() {
     // The store's history of every lead, read through replica 1.
     let mut history: BTreeMap<String, Vec<pb::StageChange>> = BTreeMap::new();
     for id in &ids {
-        let got = clients[1]
-            .get_lead(pb::GetLeadRequest {
-                lead_id: id.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let got = common::get_lead(&mut clients[1], id).await;
         assert_eq!(got.lead.unwrap().stage, pb::Stage::Sql as i32, "lead {id}");
         history.insert(id.clone(), got.history);
     }

@@ -4,7 +4,10 @@
 mod common;
 
 use common::*;
+use leadscore::grpc::convert::timestamp;
 use leadscore::pb::v1 as pb;
+use leadscore::time::Span;
+use leadscore_core::testkit;
 
 fn verdict(s: &pb::LeadScore, c: pb::Criterion) -> &pb::Verdict {
     s.verdicts
@@ -14,15 +17,7 @@ fn verdict(s: &pb::LeadScore, c: pb::Criterion) -> &pb::Verdict {
 }
 
 async fn score(server: &TestServer, req: pb::ScoreLeadRequest) -> pb::LeadScore {
-    server
-        .client()
-        .await
-        .score_lead(req)
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap()
+    score_of(&mut server.client().await, req).await
 }
 
 #[tokio::test]
@@ -45,10 +40,7 @@ async fn recent_bofu_intent_vp_and_bant_is_sql() {
 async fn the_same_lead_two_years_later_has_decayed_to_nurturing() {
     let server = TestServer::start().await;
     let mut req = request(hot_lead("hot-1"));
-    req.as_of = Some(prost_types::Timestamp {
-        seconds: NOW + 730 * DAY,
-        nanos: 0,
-    });
+    req.as_of = Some(timestamp(testkit::ahead(Span::days(730))));
     let s = score(&server, req).await;
     assert_eq!(s.stage(), pb::Stage::Nurturing);
     assert!(s.score < 5.0, "decayed score {}", s.score);

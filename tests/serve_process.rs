@@ -116,13 +116,7 @@ async fn it_serves_health_and_exits_cleanly_on_sigterm() {
         assert_eq!(status, ServingStatus::Serving as i32, "service {service:?}");
     }
     let mut client = leadscore::pb::v1::scoring_service_client::ScoringServiceClient::new(channel);
-    let s = client
-        .score_lead(common::request(common::hot_lead("p1")))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap();
+    let s = common::score_of(&mut client, common::request(common::hot_lead("p1"))).await;
     assert_eq!(s.model_version, "20260601T000000Z-fixture1");
 
     let pid = server.child.id().to_string();

@@ -19,6 +19,8 @@ store_suite!(open);
 #[tokio::test]
 async fn a_version_2_store_keeps_its_events() {
     use leadscore::lead::EventOutcome;
+    use leadscore::time::Span;
+    use leadscore_core::testkit::{NOW, ago};
     use store_suite::{event, parsed};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("leads.db");
@@ -30,10 +32,10 @@ async fn a_version_2_store_keeps_its_events() {
          INSERT INTO schema_migrations VALUES (1, 0), (2, 0);"
     ))
     .unwrap();
-    let at = store_suite::NOW - 3_600_000_000;
+    let at = ago(Span::hours(1));
     old.execute(
         "INSERT INTO activities VALUES ('old-1', 'V2', 'demo_request', ?1, ?1)",
-        [at],
+        [at.as_micros()],
     )
     .unwrap();
     drop(old);
@@ -42,16 +44,13 @@ async fn a_version_2_store_keeps_its_events() {
     let book = leadscore::live::LiveStore::open(&url, store_suite::scorer())
         .await
         .unwrap();
-    let view = |id: &str, lead: &str| event(id, lead, "pricing_page_view", store_suite::at(at));
+    let view = |id: &str, lead: &str| event(id, lead, "pricing_page_view", at);
     let batch = vec![
         view("old-1", "V2"),
         view("new-1", "V2"),
         view("old-1", "W2"),
     ];
-    let out = book
-        .record_activities(parsed(batch), store_suite::at(store_suite::NOW))
-        .await
-        .unwrap();
+    let out = book.record_activities(parsed(batch), NOW).await.unwrap();
     assert_eq!(
         out,
         [

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use common::*;
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::lead_service_client::LeadServiceClient;
+use leadscore::time::Span;
 use proptest::prelude::*;
 use tonic::Code;
 
@@ -72,16 +73,10 @@ async fn a_poisoned_activity_time_is_named_not_scored() {
         );
     }
     // The first second of year 1 is a valid (if ancient) time: it decays to nothing.
-    let s = c
-        .score_lead(with_activity_at(wire(MIN_SECONDS, 0)))
-        .await
-        .unwrap()
-        .into_inner()
-        .score
-        .unwrap();
+    let s = score_of(&mut c, with_activity_at(wire(MIN_SECONDS, 0))).await;
     assert_finite_and_adds_up(&s);
-    let plain = c.score_lead(request(hot_lead("t-1"))).await.unwrap();
-    assert!((s.logit - plain.into_inner().score.unwrap().logit).abs() < 1e-9);
+    let plain = score_of(&mut c, request(hot_lead("t-1"))).await;
+    assert!((s.logit - plain.logit).abs() < 1e-9);
 }
 
 #[tokio::test]
@@ -115,12 +110,7 @@ async fn poisoned_events_are_rejected_one_by_one_and_the_store_keeps_working() {
         event("g-1", "good", wire(now - 60, 0)),
         event("a-1", "ancient", wire(MIN_SECONDS, 0)),
     ];
-    let results = c
-        .record_activities(pb::RecordActivitiesRequest { events })
-        .await
-        .unwrap()
-        .into_inner()
-        .results;
+    let results = record_of(&mut c, events).await;
     let status = |i: usize| pb::EventStatus::try_from(results[i].status).unwrap();
     for i in [0, 1] {
         assert_eq!(status(i), pb::EventStatus::Rejected, "{:?}", results[i]);
@@ -336,8 +326,10 @@ async fn an_outcome_dated_before_the_lead_or_in_the_future_is_refused() {
     })
     .await
     .unwrap();
-    let now = leadscore::time::Timestamp::now().unix_seconds();
-    let first_activity = now - 20 * DAY;
+    // Wire seconds of the real clock moved by a span.
+    let now = leadscore::time::Timestamp::now();
+    let at = |span: Span| now.saturating_add(span).unix_seconds();
+    let first_activity = at(Span::days(-20));
     let outcome = |seconds: i64| pb::RecordOutcomeRequest {
         lead_id: "o-1".into(),
         outcome: pb::Outcome::Won.into(),
@@ -346,8 +338,8 @@ async fn an_outcome_dated_before_the_lead_or_in_the_future_is_refused() {
     for (seconds, why) in [
         (63_072_000, "before the lead's first activity"),
         (first_activity - 1, "before the lead's first activity"),
-        (now + 2 * DAY, "days in the future"),
-        (now + 2 * 365 * DAY, "days in the future"),
+        (at(Span::days(2)), "days in the future"),
+        (at(Span::days(2 * 365)), "days in the future"),
         (253_402_300_799, "days in the future"),
         (POISON_SECONDS, "outside the supported range"),
     ] {

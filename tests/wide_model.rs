@@ -61,7 +61,7 @@ fn counts_and_attributes_feed_a_wide_model() {
         ],
         ..Default::default()
     };
-    let now = common::time(common::NOW);
+    let now = common::NOW;
     let s = scorer
         .score(&ValidLead::parse(lead, now).unwrap(), now)
         .unwrap();

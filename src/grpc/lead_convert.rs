@@ -74,7 +74,8 @@ fn bant_criterion(s: BantStatus) -> Option<pb::BantCriterion> {
     })
 }
 
-fn profile(p: &Profile) -> pb::Profile {
+/// A domain profile as its message.
+pub fn profile(p: &Profile) -> pb::Profile {
     pb::Profile {
         job_title: p.job_title.clone(),
         seniority: p.seniority.clone(),
@@ -88,7 +89,8 @@ fn profile(p: &Profile) -> pb::Profile {
     }
 }
 
-fn bant(b: &Bant) -> pb::Bant {
+/// Domain BANT as its message (unknown: no criterion).
+pub fn bant(b: &Bant) -> pb::Bant {
     pb::Bant {
         budget: bant_criterion(b.budget),
         authority: bant_criterion(b.authority),

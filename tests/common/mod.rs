@@ -1,94 +1,44 @@
 //! Shared by the integration tests: a fixture model with known weights and
 //! a real server on 127.0.0.1:0.
 
-#![allow(dead_code)]
+// Each test or bench binary uses its own part of these fixtures, re-exports
+// included.
+#![allow(dead_code, unused_imports)]
 
 pub mod postgres;
 pub mod process;
 pub mod sockets;
+pub mod wire;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use leadscore::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
+use leadscore::grpc::convert::timestamp;
 use leadscore::lifecycle::Lifecycle;
-use leadscore::model::{MODEL_FORMAT, ModelFile, PointsScale, Standardization};
+use leadscore::model::ModelFile;
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::lead_service_client::LeadServiceClient;
 use leadscore::pb::v1::scoring_service_client::ScoringServiceClient;
 use leadscore::server::ServerOptions;
+use leadscore::time::Timestamp;
+use leadscore_core::testkit::{self, ModelBuilder};
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 
-/// Seconds in a day.
-pub const DAY: i64 = 86_400;
-/// A fixed "now" for deterministic tests: 2026-06-01T00:00:00Z.
-pub const NOW: i64 = 1_780_272_000;
-
-/// The time `seconds` after the Unix epoch.
-pub fn time(seconds: i64) -> leadscore::time::Timestamp {
-    leadscore::time::Timestamp::from_unix(seconds, 0).unwrap()
-}
+pub use leadscore_core::testkit::FIXTURE_WEIGHTS as WEIGHTS;
+pub use leadscore_core::testkit::NOW;
+pub use wire::request;
 
 /// The shipped rules file.
 pub fn shipped_rules() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules.toml")
 }
 
-/// (type, raw weight) of the fixture model.
-pub const WEIGHTS: &[(&str, f64)] = &[
-    ("demo_request", 2.0),
-    ("contact_sales", 1.8),
-    ("pricing_page_view", 1.0),
-    ("webinar_attended", 0.8),
-    ("blog_read", 0.3),
-    ("unsubscribe", -2.0),
-];
-
-/// A model file with known weights; `version` distinguishes files.
+/// The fixture model file (`testkit::ModelBuilder::fixture`); `version`
+/// distinguishes files.
 pub fn fixture_model(version: &str) -> ModelFile {
-    // Non-trivial standardization so the raw-weight folding is exercised.
-    let scale: Vec<f64> = (0..WEIGHTS.len()).map(|i| 0.5 + i as f64 * 0.25).collect();
-    let mean: Vec<f64> = (0..WEIGHTS.len()).map(|i| 0.1 * i as f64).collect();
-    let coefficients: Vec<f64> = WEIGHTS
-        .iter()
-        .zip(&scale)
-        .map(|((_, w), s)| w * s)
-        .collect();
-    let shift: f64 = WEIGHTS.iter().zip(&mean).map(|((_, w), m)| w * m).sum();
-    ModelFile {
-        format: MODEL_FORMAT.to_owned(),
-        version: version.to_owned(),
-        created_at: "2026-06-01T00:00:00Z".to_owned(),
-        features: FeatureSpec {
-            source: FeatureSource::Events,
-            half_life_days: Some(30.0),
-            dedupe_window_seconds: 60,
-            activities: WEIGHTS
-                .iter()
-                .map(|(t, _)| ActivityFeature {
-                    activity_type: (*t).to_owned(),
-                    funnel_stage: FunnelStage::of(t),
-                    unit: None,
-                })
-                .collect(),
-            categorical: vec![],
-        },
-        standardization: Standardization { mean, scale },
-        coefficients,
-        intercept: -3.0 + shift,
-        mql_threshold: 0.5,
-        points: PointsScale {
-            per_logit: 33.3,
-            threshold: 100,
-            per_activity: BTreeMap::new(),
-        },
-        hyperparameters: serde_json::Value::Null,
-        metrics: serde_json::Value::Null,
-        training: serde_json::Value::Null,
-    }
+    ModelBuilder::fixture(version).build()
 }
 
 /// Writes a model file into `dir`.
@@ -183,10 +133,7 @@ impl TestServer {
 
 /// A timestamp `days_ago` days before [`NOW`].
 pub fn ago(days_ago: f64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: NOW - (days_ago * DAY as f64) as i64,
-        nanos: 0,
-    }
+    timestamp(testkit::days_ago(days_ago))
 }
 
 /// An activity of `kind`, `days_ago` days before [`NOW`].
@@ -198,73 +145,50 @@ pub fn activity(kind: &str, days_ago: f64) -> pb::Activity {
     }
 }
 
-fn yes() -> Option<pb::BantCriterion> {
-    Some(pb::BantCriterion {
-        status: pb::BantStatus::Yes.into(),
-        value: String::new(),
-    })
-}
-
 /// A VP at a target company, BANT budget/authority/need met, with recent
-/// BOFU intent: the textbook SQL.
+/// BOFU intent: the textbook SQL (`testkit::hot_lead`).
 pub fn hot_lead(id: &str) -> pb::Lead {
-    pb::Lead {
-        lead_id: id.to_owned(),
-        profile: Some(pb::Profile {
-            job_title: "VP Marketing".into(),
-            department: "Marketing".into(),
-            industry: "Software".into(),
-            country: "US".into(),
-            company_size: Some(500.0),
-            annual_revenue: Some(20e6),
-            email_domain: "acme.com".into(),
-            ..Default::default()
-        }),
-        bant: Some(pb::Bant {
-            budget: yes(),
-            authority: yes(),
-            need: yes(),
-            timeline: None,
-        }),
-        activities: vec![
-            activity("demo_request", 2.0),
-            activity("pricing_page_view", 3.0),
-            activity("pricing_page_view", 5.0),
-            activity("webinar_attended", 10.0),
-            activity("webinar_attended", 20.0),
-            activity("blog_read", 1.0),
-        ],
-        activity_counts: Default::default(),
-    }
-}
-
-/// `ScoreLead` request for `lead` at [`NOW`].
-pub fn request(lead: pb::Lead) -> pb::ScoreLeadRequest {
-    pb::ScoreLeadRequest {
-        lead: Some(lead),
-        as_of: Some(ago(0.0)),
-    }
+    wire::lead(&testkit::hot_lead(id, testkit::HOT_ACTIVITIES))
 }
 
 /// The activities of [`hot_lead`] as store events with ids `{lead}-{i}`,
 /// shifted so that they end at the real current time (the store refuses
 /// events from the future and decays from its own clock).
 pub fn hot_events(lead: &str) -> Vec<pb::ActivityEvent> {
-    let shift = leadscore::time::Timestamp::now().unix_seconds() - NOW;
-    hot_lead(lead)
+    let shift = Timestamp::now().since(NOW);
+    testkit::hot_lead(lead, testkit::HOT_ACTIVITIES)
         .activities
         .into_iter()
         .enumerate()
         .map(|(i, a)| pb::ActivityEvent {
             event_id: format!("{lead}-{i}"),
             lead_id: lead.to_owned(),
-            r#type: a.r#type,
-            occurred_at: Some(prost_types::Timestamp {
-                seconds: a.occurred_at.unwrap().seconds + shift,
-                nanos: 0,
-            }),
+            r#type: a.activity_type,
+            occurred_at: Some(timestamp(a.occurred_at.saturating_add(shift))),
         })
         .collect()
+}
+
+/// The score `ScoreLead` answers for `request`; the call must succeed.
+pub async fn score_of(
+    c: &mut ScoringServiceClient<Channel>,
+    request: pb::ScoreLeadRequest,
+) -> pb::LeadScore {
+    c.score_lead(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .score
+        .unwrap()
+}
+
+/// The `GetLead` answer for `id` (the stored lead and its history); the
+/// call must succeed.
+pub async fn get_lead(c: &mut LeadServiceClient<Channel>, id: &str) -> pb::GetLeadResponse {
+    c.get_lead(pb::GetLeadRequest { lead_id: id.into() })
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// Asserts that every event of a `RecordActivities` answer was recorded.
@@ -280,12 +204,16 @@ pub fn assert_all_recorded(results: &[pb::EventResult]) {
 /// Makes `id` an SQL in the store: the hot lead's profile and BANT, then
 /// its events.
 pub async fn make_sql(c: &mut LeadServiceClient<Channel>, id: &str) {
-    let hot = hot_lead(id);
+    make_hot(c, id, hot_lead(id).bant).await;
+}
+
+/// Stores `id` with the hot lead's profile, `bant`, then its events.
+pub async fn make_hot(c: &mut LeadServiceClient<Channel>, id: &str, bant: Option<pb::Bant>) {
     c.upsert_leads(pb::UpsertLeadsRequest {
         leads: vec![pb::LeadUpsert {
             lead_id: id.into(),
-            profile: hot.profile,
-            bant: hot.bant,
+            profile: hot_lead(id).profile,
+            bant,
             update_mask: None,
         }],
     })
@@ -296,4 +224,17 @@ pub async fn make_sql(c: &mut LeadServiceClient<Channel>, id: &str) {
     })
     .await
     .unwrap();
+}
+
+/// The results `RecordActivities` answers for `events`; the call must
+/// succeed.
+pub async fn record_of(
+    c: &mut LeadServiceClient<Channel>,
+    events: Vec<pb::ActivityEvent>,
+) -> Vec<pb::EventResult> {
+    c.record_activities(pb::RecordActivitiesRequest { events })
+        .await
+        .unwrap()
+        .into_inner()
+        .results
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use leadscore::handoff::{ChangeKind, HandOff, HandOffError, LeadRecord, scoring_lead};
+use leadscore::lead::FieldError;
 use leadscore::lead::LeadUpsert;
-use leadscore::lead::{Bant, BantStatus, FieldError, Profile};
 use leadscore::lead::{EventBatch, EventOutcome, NewEvent, UpsertBatch};
 use leadscore::lifecycle::Lifecycle;
 use leadscore::live::LiveError;
@@ -16,18 +16,9 @@ use leadscore::qualification::Stage;
 use leadscore::scoring::Scorer;
 use leadscore::store::query::{ListQuery, PageKey};
 use leadscore::time::{Span, Timestamp};
+use leadscore_core::testkit::{self, NOW, ago, ahead};
 
 use crate::common;
-
-/// Microseconds per day.
-const DAY: i64 = 86_400_000_000;
-/// The suite's "now", in microseconds.
-pub const NOW: i64 = common::NOW * 1_000_000;
-
-/// The time `micros` µs after the epoch.
-pub fn at(micros: i64) -> Timestamp {
-    Timestamp::from_micros(micros).unwrap()
-}
 
 /// The fixture model with the shipped rules.
 pub fn scorer() -> Arc<ArcSwap<Scorer>> {
@@ -42,27 +33,8 @@ pub fn scorer() -> Arc<ArcSwap<Scorer>> {
 
 /// A VP in `country` with BANT budget/authority/need: SQL once it shows intent.
 pub fn buyer(id: &str, country: &str) -> LeadUpsert {
-    LeadUpsert::new(
-        id.to_owned(),
-        Profile {
-            job_title: "VP Marketing".into(),
-            department: "Marketing".into(),
-            industry: "Software".into(),
-            country: country.into(),
-            company_size: Some(500.0),
-            annual_revenue: Some(20e6),
-            email_domain: "acme.com".into(),
-            ..Profile::default()
-        },
-        Bant {
-            budget: BantStatus::Yes,
-            authority: BantStatus::Yes,
-            need: BantStatus::Yes,
-            timeline: BantStatus::Unknown,
-        },
-        None,
-    )
-    .unwrap()
+    let profile = testkit::buyer_profile(country);
+    LeadUpsert::new(id.to_owned(), profile, testkit::buyer_bant(), None).unwrap()
 }
 
 /// An event as the edge parses it, checked against its own time (fixture
@@ -92,7 +64,7 @@ pub fn intent(lead: &str, tag: &str, days_ago: i64) -> Vec<Result<NewEvent, Fiel
     .iter()
     .enumerate()
     .map(|(i, t)| {
-        let when = at(NOW - days_ago * DAY - i as i64 * DAY);
+        let when = ago(Span::days(days_ago + i as i64));
         event(&format!("{lead}-{tag}-{i}"), lead, t, when)
     })
     .collect()
@@ -100,22 +72,22 @@ pub fn intent(lead: &str, tag: &str, days_ago: i64) -> Vec<Result<NewEvent, Fiel
 
 /// Makes an SQL lead `id` in `country`.
 pub async fn make_sql(book: &LiveStore, id: &str, country: &str) {
-    book.upsert_leads(parsed_upserts(vec![buyer(id, country)]), at(NOW))
+    book.upsert_leads(parsed_upserts(vec![buyer(id, country)]), NOW)
         .await
         .unwrap();
-    book.record_activities(parsed(intent(id, "a", 1)), at(NOW))
+    book.record_activities(parsed(intent(id, "a", 1)), NOW)
         .await
         .unwrap();
 }
 
 pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<LiveStore>) {
     let up = book
-        .upsert_leads(parsed_upserts(vec![buyer("L1", "US")]), at(NOW))
+        .upsert_leads(parsed_upserts(vec![buyer("L1", "US")]), NOW)
         .await
         .unwrap();
     assert_eq!(up[0].stage, Stage::Nurturing);
     let out = book
-        .record_activities(parsed(intent("L1", "a", 1)), at(NOW))
+        .record_activities(parsed(intent("L1", "a", 1)), NOW)
         .await
         .unwrap();
     assert!(out.iter().all(|o| *o == EventOutcome::Recorded), "{out:?}");
@@ -126,8 +98,8 @@ pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<Live
         .scorer()
         .load()
         .score(
-            &scoring_lead(&detail.lead, detail.activities.clone(), at(NOW)),
-            at(NOW),
+            &scoring_lead(&detail.lead, detail.activities.clone(), NOW),
+            NOW,
         )
         .unwrap();
     assert_eq!(score, expected);
@@ -140,15 +112,12 @@ pub async fn a_retried_batch_records_nothing_twice(book: Arc<LiveStore>) {
     let mut batch = intent("L2", "a", 3);
     batch.push(batch[0].clone());
     let first = book
-        .record_activities(parsed(batch.clone()), at(NOW))
+        .record_activities(parsed(batch.clone()), NOW)
         .await
         .unwrap();
     assert!(first[..4].iter().all(|o| *o == EventOutcome::Recorded));
     assert_eq!(first[4], EventOutcome::Duplicate);
-    let again = book
-        .record_activities(parsed(batch), at(NOW))
-        .await
-        .unwrap();
+    let again = book.record_activities(parsed(batch), NOW).await.unwrap();
     assert!(
         again.iter().all(|o| *o == EventOutcome::Duplicate),
         "{again:?}"
@@ -162,9 +131,10 @@ pub async fn a_retried_batch_records_nothing_twice(book: Arc<LiveStore>) {
 }
 
 pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
-    let event = |event_id: &str, lead: &str| event(event_id, lead, "demo_request", at(NOW - DAY));
+    let event =
+        |event_id: &str, lead: &str| event(event_id, lead, "demo_request", ago(Span::days(1)));
     let first = book
-        .record_activities(parsed(vec![event("crm-1", "U1")]), at(NOW))
+        .record_activities(parsed(vec![event("crm-1", "U1")]), NOW)
         .await
         .unwrap();
     assert_eq!(first, [EventOutcome::Recorded]);
@@ -176,7 +146,7 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
                 event("crm-2", "U1"),
                 event("crm-2", "U2"),
             ]),
-            at(NOW),
+            NOW,
         )
         .await
         .unwrap();
@@ -188,7 +158,7 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
                 event("crm-3", "U2"),
                 event("crm-3", "U2"),
             ]),
-            at(NOW),
+            NOW,
         )
         .await
         .unwrap();
@@ -208,17 +178,14 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
 
 pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<LiveStore>) {
     let max = leadscore::lead::limits::MAX_ACTIVITIES;
-    let when = |n: usize| at(NOW - DAY + n as i64);
+    let when = |n: usize| ago(Span::days(1)).saturating_add(Span::micros(n as i64));
     let view = |lead: &str, n: usize| event(&format!("view-{n}"), lead, "page_view", when(n));
     let per_call = leadscore::lead::limits::MAX_EVENTS;
     for call in 0..max / per_call {
         let batch = (call * per_call..(call + 1) * per_call)
             .map(|n| view("BOT", n))
             .collect();
-        let out = book
-            .record_activities(parsed(batch), at(NOW))
-            .await
-            .unwrap();
+        let out = book.record_activities(parsed(batch), NOW).await.unwrap();
         assert!(out.iter().all(|o| *o == EventOutcome::Recorded));
     }
     let demo = |id: &str| event(id, "BOT", "demo_request", when(max));
@@ -228,10 +195,7 @@ pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<Live
         view("OTHER", 0),
         demo("demo-2"),
     ];
-    let out = book
-        .record_activities(parsed(batch), at(NOW))
-        .await
-        .unwrap();
+    let out = book.record_activities(parsed(batch), NOW).await.unwrap();
     assert_eq!(out[0], EventOutcome::Duplicate, "a repeat takes no room");
     assert_eq!(
         out[2],
@@ -259,16 +223,13 @@ pub async fn an_event_past_the_per_lead_activity_limit_is_refused(book: Arc<Live
 
 pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LiveStore>) {
     let mut batch = intent("L3", "a", 1);
-    let checked = |kind: &str, when: i64| {
-        NewEvent::parse("e".into(), "L3".into(), kind.into(), at(when), at(NOW))
+    let checked = |kind: &str, when: Timestamp| {
+        NewEvent::parse("e".into(), "L3".into(), kind.into(), when, NOW)
     };
-    batch[1] = checked("", NOW - DAY);
+    batch[1] = checked("", ago(Span::days(1)));
     batch[2] = Err(FieldError::new("occurred_at", "is required"));
-    batch[3] = checked("demo_request", NOW + 3 * DAY);
-    let out = book
-        .record_activities(parsed(batch), at(NOW))
-        .await
-        .unwrap();
+    batch[3] = checked("demo_request", ahead(Span::days(3)));
+    let out = book.record_activities(parsed(batch), NOW).await.unwrap();
     assert_eq!(out[0], EventOutcome::Recorded);
     assert_eq!(
         out[1],
@@ -287,15 +248,15 @@ pub async fn a_malformed_event_rejects_that_event_only(book: Arc<LiveStore>) {
 
 pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc<LiveStore>) {
     for (i, id) in ["S1", "S2", "S3"].iter().enumerate() {
-        book.upsert_leads(parsed_upserts(vec![buyer(id, "FR")]), at(NOW))
+        book.upsert_leads(parsed_upserts(vec![buyer(id, "FR")]), NOW)
             .await
             .unwrap();
-        book.record_activities(parsed(intent(id, "a", 1 + 5 * i as i64)), at(NOW))
+        book.record_activities(parsed(intent(id, "a", 1 + 5 * i as i64)), NOW)
             .await
             .unwrap();
     }
     for id in ["N1", "N2", "N3", "N4"] {
-        book.upsert_leads(parsed_upserts(vec![buyer(id, "JP")]), at(NOW))
+        book.upsert_leads(parsed_upserts(vec![buyer(id, "JP")]), NOW)
             .await
             .unwrap();
     }
@@ -307,7 +268,7 @@ pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc
             after: after.clone(),
             ..ListQuery::default()
         };
-        let page = book.list(q, at(NOW)).await.unwrap();
+        let page = book.list(q, NOW).await.unwrap();
         let Some(last) = page.last() else { break };
         after = Some(PageKey {
             stage: last.stage,
@@ -332,27 +293,27 @@ pub async fn the_list_is_ordered_by_stage_then_score_with_stable_pages(book: Arc
         page_size: 10,
         ..ListQuery::default()
     };
-    assert_eq!(book.list(sql_only, at(NOW)).await.unwrap().len(), 3);
+    assert_eq!(book.list(sql_only, NOW).await.unwrap().len(), 3);
     let jp = ListQuery {
         country: Some("JP".into()),
         page_size: 10,
         ..ListQuery::default()
     };
-    assert_eq!(book.list(jp, at(NOW)).await.unwrap().len(), 4);
+    assert_eq!(book.list(jp, NOW).await.unwrap().len(), 4);
     let top = all[0].score;
     let min = ListQuery {
         min_score: top,
         page_size: 10,
         ..ListQuery::default()
     };
-    assert_eq!(book.list(min, at(NOW)).await.unwrap().len(), 1);
+    assert_eq!(book.list(min, NOW).await.unwrap().len(), 1);
     let chloe = ListQuery {
         owner: Some("chloe".into()),
         page_size: 10,
         ..ListQuery::default()
     };
     assert_eq!(
-        book.list(chloe, at(NOW)).await.unwrap().len(),
+        book.list(chloe, NOW).await.unwrap().len(),
         3,
         "FR is chloe's territory"
     );
@@ -370,13 +331,13 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
     );
 
     let accepted = book
-        .hand_off("H1".into(), HandOffAction::Accept(None), at(NOW))
+        .hand_off("H1".into(), HandOffAction::Accept(None), NOW)
         .await
         .unwrap();
     assert_eq!(accepted.hand_off, HandOff::Accepted);
-    assert_eq!(accepted.follow_up_due, Some(at(NOW + 48 * 3_600_000_000)));
+    assert_eq!(accepted.follow_up_due, Some(ahead(Span::hours(48))));
     let again = book
-        .hand_off("H1".into(), HandOffAction::Accept(None), at(NOW))
+        .hand_off("H1".into(), HandOffAction::Accept(None), NOW)
         .await;
     assert!(
         matches!(
@@ -385,15 +346,11 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
         ),
         "{again:?}"
     );
-    book.upsert_leads(parsed_upserts(vec![buyer("M1", "US")]), at(NOW))
+    book.upsert_leads(parsed_upserts(vec![buyer("M1", "US")]), NOW)
         .await
         .unwrap();
     let not_sql = book
-        .hand_off(
-            "M1".into(),
-            HandOffAction::Accept(Some("ava".into())),
-            at(NOW),
-        )
+        .hand_off("M1".into(), HandOffAction::Accept(Some("ava".into())), NOW)
         .await;
     assert!(
         matches!(
@@ -403,7 +360,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
         "{not_sql:?}"
     );
     let unknown = book
-        .hand_off("nobody".into(), HandOffAction::Accept(None), at(NOW))
+        .hand_off("nobody".into(), HandOffAction::Accept(None), NOW)
         .await;
     assert!(
         matches!(
@@ -413,7 +370,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
         "{unknown:?}"
     );
 
-    let later = at(NOW + DAY);
+    let later = ahead(Span::days(1));
     let back = book
         .hand_off(
             "H2".into(),
@@ -484,10 +441,10 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
 pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc<LiveStore>) {
     make_sql(&book, "W1", "US").await;
     make_sql(&book, "W2", "US").await;
-    book.hand_off("W1".into(), HandOffAction::Accept(None), at(NOW))
+    book.hand_off("W1".into(), HandOffAction::Accept(None), NOW)
         .await
         .unwrap();
-    let in_3_days = at(NOW + 3 * DAY);
+    let in_3_days = ahead(Span::days(3));
     let report = book.sweep(in_3_days).await.unwrap();
     assert_eq!(report.leads, 2);
     let overdue = ListQuery {
@@ -510,7 +467,7 @@ pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc
         .count();
     assert_eq!(flagged, 1);
     // Half a year later the hand-raise is out of its window: no longer SQL.
-    let much_later = at(NOW + 180 * DAY);
+    let much_later = ahead(Span::days(180));
     book.sweep(much_later).await.unwrap();
     let w2 = book.get_lead("W2".into()).await.unwrap().0.lead;
     assert_ne!(w2.stage, Stage::Sql);
@@ -535,7 +492,7 @@ pub async fn the_sweep_decays_scores_and_flags_overdue_follow_ups_once(book: Arc
 pub async fn two_replicas_record_each_transition_once(a: Arc<LiveStore>, b: Arc<LiveStore>) {
     let ids: Vec<String> = (0..20).map(|i| format!("R{i:02}")).collect();
     let ups: Vec<LeadUpsert> = ids.iter().map(|id| buyer(id, "US")).collect();
-    a.upsert_leads(parsed_upserts(ups), at(NOW)).await.unwrap();
+    a.upsert_leads(parsed_upserts(ups), NOW).await.unwrap();
     let mut tasks = Vec::new();
     for (n, book) in [a.clone(), b.clone(), a.clone(), b.clone()]
         .into_iter()
@@ -547,9 +504,7 @@ pub async fn two_replicas_record_each_transition_once(a: Arc<LiveStore>, b: Arc<
             for id in &ids {
                 events.extend(intent(id, &format!("r{}", n % 2), 1));
             }
-            book.record_activities(parsed(events), at(NOW))
-                .await
-                .unwrap()
+            book.record_activities(parsed(events), NOW).await.unwrap()
         }));
     }
     for t in tasks {
@@ -569,14 +524,14 @@ pub async fn two_replicas_record_each_transition_once(a: Arc<LiveStore>, b: Arc<
         ..ListQuery::default()
     };
     let la: Vec<String> = a
-        .list(q.clone(), at(NOW))
+        .list(q.clone(), NOW)
         .await
         .unwrap()
         .into_iter()
         .map(|l| l.id)
         .collect();
     let lb: Vec<String> = b
-        .list(q, at(NOW))
+        .list(q, NOW)
         .await
         .unwrap()
         .into_iter()

@@ -18,8 +18,8 @@ use serde_json::json;
 use crate::design;
 use crate::error::{OutputError, TrainError};
 use crate::fit;
-use crate::input::History;
 use crate::fitted::Fitted;
+use crate::input::History;
 use crate::settings::Settings;
 use leadscore_core::evaluation;
 

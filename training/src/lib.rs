@@ -9,11 +9,11 @@
 
 pub mod cli;
 pub mod design;
+pub mod design_export;
 pub mod error;
 pub mod evaluate;
-pub mod fitted;
-pub mod design_export;
 pub mod fit;
+pub mod fitted;
 pub mod hyperparameters;
 pub mod input;
 pub mod output;

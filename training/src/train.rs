@@ -6,12 +6,12 @@ use leadscore_core::time::Timestamp;
 use serde_json::json;
 
 use crate::design::Candidates;
+use crate::design_export;
 use crate::error::{DataError, TrainError};
 use crate::evaluate::Evaluation;
-use crate::design_export;
+use crate::fitted::{Fitted, fit_rows};
 use crate::hyperparameters::Hyperparameters;
 use crate::input::History;
-use crate::fitted::{Fitted, fit_rows};
 use crate::progress;
 use crate::score;
 use crate::select::{self, Choice};

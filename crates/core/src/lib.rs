@@ -14,6 +14,7 @@
 //! - [`evaluation`] and [`pipeline_health`]: probability metrics and the
 //!   verdict on whether a model still holds up.
 //! - [`dataset`]: the event-shape files the service exports and training reads.
+//! - `testkit` (feature `testkit`, for dev-dependencies): shared fixtures.
 //!
 //! No async runtime, no RPC and no SQL here: the `leadscore` service
 //! converts and persists at its edges, `leadscore-train` reads files.
@@ -34,5 +35,5 @@ pub mod scoring;
 pub mod spelling;
 pub mod time;
 
-#[cfg(test)]
-mod testkit;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;

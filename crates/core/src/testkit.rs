@@ -1,22 +1,50 @@
-//! Fixtures shared by the unit tests of the feature state and of due
-//! times: times, specs and scorers built from a few numbers.
+//! Fixtures shared by the unit tests of the core, the service's integration
+//! tests and the benchmarks, so that each is written once: a fixed clock
+//! ([`NOW`] and spans around it), model files from raw-unit weights
+//! ([`ModelBuilder`]), the buyer every suite qualifies ([`buyer_profile`],
+//! [`buyer_bant`]), hot leads with any number of activities
+//! ([`hot_lead`]), and small specs, rules and scorers for the feature-state
+//! and due-time tests.
+//!
+//! Compiled for the core's own tests and, through the `testkit` feature,
+//! for the dev-dependencies of the other crates only: no shipped binary
+//! carries it.
+
+mod lead;
+mod model;
 
 use std::sync::Arc;
 
+pub use lead::{HOT_ACTIVITIES, buyer_bant, buyer_profile, hot_lead};
+pub use model::{FIXTURE_WEIGHTS, ModelBuilder, WIDE_TYPES};
+
 use crate::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
-use crate::model::{LinearModel, MODEL_FORMAT, ModelFile, PointsScale, Standardization};
+use crate::model::LinearModel;
 use crate::rules::Rules;
 use crate::scoring::Scorer;
 use crate::time::{Span, Timestamp};
 
-/// 2026-06-01T00:00:00Z, where test clocks start.
-pub fn t0() -> Timestamp {
-    Timestamp::parse_rfc3339("2026-06-01T00:00:00Z").unwrap()
+/// 2026-06-01T00:00:00Z, where test clocks stand.
+pub const NOW: Timestamp = Timestamp::UNIX_EPOCH.saturating_add(Span::seconds(1_780_272_000));
+
+/// `span` before [`NOW`].
+pub fn ago(span: Span) -> Timestamp {
+    NOW.saturating_sub(span)
 }
 
-/// `seconds` after [`t0`] (negative: before).
+/// `span` after [`NOW`].
+pub fn ahead(span: Span) -> Timestamp {
+    NOW.saturating_add(span)
+}
+
+/// `days` (fractional) before [`NOW`]; negative: after it.
+pub fn days_ago(days: f64) -> Timestamp {
+    ago(Span::from_days_f64(days))
+}
+
+/// `seconds` after [`NOW`] (negative: before).
 pub fn secs(seconds: i64) -> Timestamp {
-    t0().saturating_add(Span::seconds(seconds))
+    ahead(Span::seconds(seconds))
 }
 
 /// The activity types hand-raises are made of in [`scorer`]'s rules.
@@ -49,11 +77,16 @@ pub fn spec(
     }
 }
 
-/// Rules where every lead has the fit for MQL (so the behavior score
-/// decides it) and a [`HAND_RAISES`] activity within `within_days` makes
-/// an MQL an SQL.
-fn rules(within_days: u32) -> Rules {
-    let text = format!(
+/// Rules text where every lead has the fit for MQL (so the behavior score
+/// decides it) and one of `hand_raises` within `within_days` makes an MQL
+/// an SQL (no authority or BANT needed).
+pub fn rules_toml(hand_raises: &[&str], within_days: u32) -> String {
+    let types = hand_raises
+        .iter()
+        .map(|t| format!("{t:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
         r#"
 [grades]
 a = 60
@@ -64,42 +97,28 @@ c = 20
 min_grade = "D"
 
 [sql]
-hand_raise_types = ["{}", "{}"]
+hand_raise_types = [{types}]
 hand_raise_within_days = {within_days}
 require_authority = false
 min_bant_met = 0
-"#,
-        HAND_RAISES[0], HAND_RAISES[1]
-    );
-    Rules::parse("rules.toml", &text).unwrap()
+"#
+    )
+}
+
+/// [`rules_toml`] of the [`HAND_RAISES`], parsed.
+fn rules(within_days: u32) -> Rules {
+    Rules::parse("rules.toml", &rules_toml(&HAND_RAISES, within_days)).unwrap()
 }
 
 /// A model of `spec` with raw-unit `weights` (activities, then the one
-/// categorical feature), `intercept` and MQL threshold `threshold`.
+/// categorical feature), `intercept` and MQL threshold `threshold`, 30
+/// points a logit.
 pub fn model(spec: FeatureSpec, weights: Vec<f64>, intercept: f64, threshold: f64) -> LinearModel {
-    let n = weights.len();
-    assert_eq!(n, spec.activities.len() + spec.categorical.len());
-    LinearModel::new(ModelFile {
-        format: MODEL_FORMAT.to_owned(),
-        version: "m-test".to_owned(),
-        created_at: "2026-06-01T00:00:00Z".to_owned(),
-        features: spec,
-        standardization: Standardization {
-            mean: vec![0.0; n],
-            scale: vec![1.0; n],
-        },
-        coefficients: weights,
-        intercept,
-        mql_threshold: threshold,
-        points: PointsScale {
-            per_logit: 30.0,
-            threshold: 100,
-            per_activity: Default::default(),
-        },
-        hyperparameters: serde_json::Value::Null,
-        metrics: serde_json::Value::Null,
-        training: serde_json::Value::Null,
-    })
+    ModelBuilder::of_spec("m-test", spec, weights)
+        .intercept(intercept)
+        .mql_threshold(threshold)
+        .per_logit(30.0)
+        .linear()
 }
 
 /// A scorer of `model` with [`rules`] of a `within_days` hand-raise window.

@@ -129,22 +129,26 @@ impl Timestamp {
             .and_then(|m| Timestamp::from_micros(m).ok())
     }
 
-    /// This time moved by `span`, stopping at the ends of the range.
-    pub fn saturating_add(self, span: Span) -> Timestamp {
-        Timestamp(
-            self.0
-                .saturating_add(span.0)
-                .clamp(Self::MIN.0, Self::MAX.0),
-        )
+    /// This time moved by `span`, stopping at the ends of the range
+    /// (`const`, so fixed times can be constants).
+    pub const fn saturating_add(self, span: Span) -> Timestamp {
+        Timestamp::clamped(self.0.saturating_add(span.0))
     }
 
     /// This time moved back by `span`, stopping at the ends of the range.
-    pub fn saturating_sub(self, span: Span) -> Timestamp {
-        Timestamp(
-            self.0
-                .saturating_sub(span.0)
-                .clamp(Self::MIN.0, Self::MAX.0),
-        )
+    pub const fn saturating_sub(self, span: Span) -> Timestamp {
+        Timestamp::clamped(self.0.saturating_sub(span.0))
+    }
+
+    /// `micros` clamped into the range (`Ord::clamp` is not `const`).
+    const fn clamped(micros: i64) -> Timestamp {
+        if micros < Self::MIN.0 {
+            Self::MIN
+        } else if micros > Self::MAX.0 {
+            Self::MAX
+        } else {
+            Timestamp(micros)
+        }
     }
 
     /// Parses RFC 3339 text (any offset; stored in UTC).

@@ -3,29 +3,15 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
 use crate::lead::Activity;
-use crate::model::{LinearModel, MODEL_FORMAT, ModelFile, PointsScale, Standardization};
 use crate::qualification::Stage;
 use crate::rules::{AssignmentRules, Rules};
 use crate::scoring::Scorer;
+use crate::testkit::{self, ModelBuilder};
 use crate::time::{Span, Timestamp};
 
-const RULES: &str = r#"
-[grades]
-a = 60
-b = 40
-c = 20
-
-[mql]
-min_grade = "D"
-
-[sql]
-hand_raise_types = ["demo_request"]
-hand_raise_within_days = 30
-require_authority = false
-min_bant_met = 0
-
+/// Territories and owners, after [`testkit::rules_toml`]'s qualification.
+const ASSIGNMENT: &str = r#"
 [assignment]
 follow_up_hours = 48
 default_owners = ["inside-1", "inside-2"]
@@ -50,39 +36,12 @@ fn t(hours: i64) -> Timestamp {
 /// Every lead is an MQL (a high intercept, grade D suffices); a demo
 /// request in the last 30 days makes it an SQL.
 fn scorer() -> Scorer {
-    let rules = Rules::parse("rules.toml", RULES).unwrap();
-    let file = ModelFile {
-        format: MODEL_FORMAT.to_owned(),
-        version: "m1".to_owned(),
-        created_at: "2026-06-01T00:00:00Z".to_owned(),
-        features: FeatureSpec {
-            source: FeatureSource::Events,
-            half_life_days: Some(30.0),
-            dedupe_window_seconds: 60,
-            activities: vec![ActivityFeature {
-                activity_type: "demo_request".to_owned(),
-                funnel_stage: FunnelStage::of("demo_request"),
-                unit: None,
-            }],
-            categorical: vec![],
-        },
-        standardization: Standardization {
-            mean: vec![0.0],
-            scale: vec![1.0],
-        },
-        coefficients: vec![1.0],
-        intercept: 3.0,
-        mql_threshold: 0.5,
-        points: PointsScale {
-            per_logit: 33.3,
-            threshold: 100,
-            per_activity: Default::default(),
-        },
-        hyperparameters: serde_json::Value::Null,
-        metrics: serde_json::Value::Null,
-        training: serde_json::Value::Null,
-    };
-    Scorer::new(Arc::new(LinearModel::new(file)), Arc::new(rules))
+    let text = testkit::rules_toml(&["demo_request"], 30) + ASSIGNMENT;
+    let rules = Rules::parse("rules.toml", &text).unwrap();
+    let model = ModelBuilder::new("m1", &[("demo_request", 1.0)])
+        .intercept(3.0)
+        .linear();
+    Scorer::new(Arc::new(model), Arc::new(rules))
 }
 
 fn rules() -> AssignmentRules {

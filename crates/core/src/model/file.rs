@@ -332,42 +332,16 @@ fn metric<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::{ActivityFeature, FeatureSource, FunnelStage};
+    use crate::testkit::ModelBuilder;
 
-    /// A valid two-feature model.
+    /// A valid two-feature model, standardized.
     fn model() -> ModelFile {
-        let activity = |t: &str| ActivityFeature {
-            activity_type: t.to_owned(),
-            funnel_stage: FunnelStage::of(t),
-            unit: None,
-        };
-        ModelFile {
-            format: MODEL_FORMAT.to_owned(),
-            version: "20260601T000000Z-unit0000".to_owned(),
-            created_at: "2026-06-01T00:00:00Z".to_owned(),
-            features: FeatureSpec {
-                source: FeatureSource::Events,
-                half_life_days: Some(30.0),
-                dedupe_window_seconds: 60,
-                activities: vec![activity("demo_request"), activity("blog_read")],
-                categorical: vec![],
-            },
-            standardization: Standardization {
-                mean: vec![0.2, 0.4],
-                scale: vec![0.5, 1.5],
-            },
-            coefficients: vec![1.0, 0.3],
-            intercept: -2.0,
-            mql_threshold: 0.5,
-            points: PointsScale {
-                per_logit: 30.0,
-                threshold: 100,
-                per_activity: std::collections::BTreeMap::new(),
-            },
-            hyperparameters: serde_json::Value::Null,
-            metrics: serde_json::Value::Null,
-            training: serde_json::Value::Null,
-        }
+        let weights = [("demo_request", 2.0), ("blog_read", 0.2)];
+        ModelBuilder::new("20260601T000000Z-unit0000", &weights)
+            .intercept(-2.0)
+            .per_logit(30.0)
+            .standardized()
+            .build()
     }
 
     #[test]

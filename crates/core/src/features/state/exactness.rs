@@ -109,7 +109,7 @@ impl World {
             log: Vec::new(),
             recycled_at: None,
             counts: Vec::new(),
-            now: testkit::t0(),
+            now: testkit::NOW,
             state: LeadFeatureState::new(decay),
         }
     }
