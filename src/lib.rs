@@ -4,7 +4,8 @@
 //! The domain lives in the `leadscore-core` crate (re-exported here as
 //! [`features`], [`lead`], [`model`], [`rules`], [`qualification`],
 //! [`scoring`], [`handoff`], [`time`], …) and knows nothing of gRPC or SQL; the lead
-//! [`store`] persists, [`grpc`] converts at the edge, [`server`] runs it
+//! [`store`] persists, [`grpc`] converts at the edge ([`http`] transcodes
+//! HTTP/JSON to it), [`server`] runs it
 //! and [`cli`] / [`config`] start it.
 
 pub mod call_limits;
@@ -13,6 +14,7 @@ pub mod client;
 pub mod config;
 pub mod connections;
 pub mod grpc;
+pub mod http;
 pub mod lifecycle;
 pub mod metrics;
 pub mod pb;
