@@ -261,7 +261,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Export { db, out } => Ok(export(db, out).await?),
         Command::Openapi => {
-            print!("{}", crate::http::openapi_document().map_err(StartError::from)?);
+            print!(
+                "{}",
+                crate::http::openapi_document().map_err(StartError::from)?
+            );
             Ok(())
         }
         Command::Serve(config) => Ok(serve(*config).await?),

@@ -220,7 +220,9 @@ fn http_edge(
         keepalive_interval: options.keepalive_interval,
         keepalive_timeout: options.keepalive_timeout,
     };
-    Ok(crate::http::listener::serve(incoming, gateway, settings, stop))
+    Ok(crate::http::listener::serve(
+        incoming, gateway, settings, stop,
+    ))
 }
 
 /// Reports every leadscore service SERVING.

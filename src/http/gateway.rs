@@ -118,9 +118,11 @@ impl Gateway {
             let last = last.to_str().map_err(|_| {
                 Status::invalid_argument("header Last-Event-ID is not visible ASCII")
             })?;
-            request_parts
-                .overrides
-                .push(("header Last-Event-ID", resume.after_field.to_owned(), last.to_owned()));
+            request_parts.overrides.push((
+                "header Last-Event-ID",
+                resume.after_field.to_owned(),
+                last.to_owned(),
+            ));
         }
         let message = request::build(route, &request_parts)
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
@@ -142,7 +144,12 @@ impl Gateway {
         if route.method.is_server_streaming() {
             let reply = grpc_call::call(stack, &path, headers, message.encode_to_vec()).await?;
             let id_field = resume.map(|r| r.id_field);
-            return Ok(sse::response(reply, output, id_field, self.inner.stop.clone()));
+            return Ok(sse::response(
+                reply,
+                output,
+                id_field,
+                self.inner.stop.clone(),
+            ));
         }
         let answer = grpc_call::unary(stack, &path, headers, message.encode_to_vec()).await?;
         let answer = DynamicMessage::decode(output, answer)
@@ -157,6 +164,17 @@ impl Gateway {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let limits = self.inner.limits;
+        let too_big = || {
+            Status::resource_exhausted(format!(
+                "request body is over the limit of {} bytes",
+                limits.max_bytes
+            ))
+        };
+        // A declared length over the limit is refused before any is read,
+        // as the gRPC message limit refuses from the length prefix.
+        if http_body::Body::size_hint(&body).lower() > limits.max_bytes as u64 {
+            return Err(too_big());
+        }
         let collect = Limited::new(body, limits.max_bytes).collect();
         match tokio::time::timeout(limits.timeout, collect).await {
             Err(_) => Err(Status::deadline_exceeded(format!(
@@ -164,13 +182,10 @@ impl Gateway {
                 limits.timeout
             ))),
             Ok(Ok(collected)) => Ok(collected.to_bytes()),
-            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-                Err(Status::resource_exhausted(format!(
-                    "request body is over the limit of {} bytes",
-                    limits.max_bytes
-                )))
-            }
-            Ok(Err(e)) => Err(Status::cancelled(format!("reading the request body failed: {e}"))),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_big()),
+            Ok(Err(e)) => Err(Status::cancelled(format!(
+                "reading the request body failed: {e}"
+            ))),
         }
     }
 }

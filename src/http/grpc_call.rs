@@ -13,8 +13,8 @@ use bytes::{Buf, Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use tonic::Status;
 use tonic::body::Body;
-use tower::util::BoxCloneSyncService;
 use tower::ServiceExt;
+use tower::util::BoxCloneSyncService;
 
 /// The gRPC service stack, as the HTTP edge calls it.
 pub type GrpcStack = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
@@ -130,9 +130,17 @@ impl Reply {
         if self.buf.len() < PREFIX_BYTES {
             return Ok(None);
         }
-        let [flag, a, b, c, d] = [self.buf[0], self.buf[1], self.buf[2], self.buf[3], self.buf[4]];
+        let [flag, a, b, c, d] = [
+            self.buf[0],
+            self.buf[1],
+            self.buf[2],
+            self.buf[3],
+            self.buf[4],
+        ];
         if flag != 0 {
-            return Err(Status::internal("the answer is compressed, which was not asked for"));
+            return Err(Status::internal(
+                "the answer is compressed, which was not asked for",
+            ));
         }
         let len = u32::from_be_bytes([a, b, c, d]) as usize;
         if self.buf.len() < PREFIX_BYTES + len {

@@ -47,5 +47,8 @@ pub fn route_table() -> Result<RouteTable, RouteError> {
 
 /// The OpenAPI document of the embedded descriptors.
 pub fn openapi_document() -> Result<String, RouteError> {
-    Ok(openapi::document(crate::pb::descriptor_pool(), &route_table()?))
+    Ok(openapi::document(
+        crate::pb::descriptor_pool(),
+        &route_table()?,
+    ))
 }

@@ -91,16 +91,23 @@ impl Schemas {
             let mut schema = self.field_schema(&field);
             let mut text = comment(&m.parent_file(), field.path()).unwrap_or_default();
             if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
-                let members: Vec<String> = oneof.fields().map(|f| f.json_name().to_owned()).collect();
-                text = format!("{text}\n\nOne of: {} (at most one is set).", members.join(", "))
-                    .trim()
-                    .to_owned();
+                let members: Vec<String> =
+                    oneof.fields().map(|f| f.json_name().to_owned()).collect();
+                text = format!(
+                    "{text}\n\nOne of: {} (at most one is set).",
+                    members.join(", ")
+                )
+                .trim()
+                .to_owned();
             }
             describe(&mut schema, &text);
             properties.insert(field.json_name().to_owned(), schema);
         }
         let mut schema = json!({"type": "object", "properties": properties});
-        describe(&mut schema, &comment(&m.parent_file(), m.path()).unwrap_or_default());
+        describe(
+            &mut schema,
+            &comment(&m.parent_file(), m.path()).unwrap_or_default(),
+        );
         schema
     }
 
@@ -124,11 +131,15 @@ impl Schemas {
         match kind {
             Kind::Double => json!({"type": "number", "format": "double"}),
             Kind::Float => json!({"type": "number", "format": "float"}),
-            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => json!({"type": "integer", "format": "int32"}),
+            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => {
+                json!({"type": "integer", "format": "int32"})
+            }
             Kind::Uint32 | Kind::Fixed32 => {
                 json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": u32::MAX})
             }
-            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => json!({"type": "string", "format": "int64"}),
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
+                json!({"type": "string", "format": "int64"})
+            }
             Kind::Uint64 | Kind::Fixed64 => json!({"type": "string", "format": "uint64"}),
             Kind::Bool => json!({"type": "boolean"}),
             Kind::String => json!({"type": "string"}),
@@ -139,7 +150,9 @@ impl Schemas {
             }
             Kind::Message(m) => match m.full_name() {
                 "google.protobuf.Timestamp" => json!({"type": "string", "format": "date-time"}),
-                "google.protobuf.Duration" => json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?s$"}),
+                "google.protobuf.Duration" => {
+                    json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?s$"})
+                }
                 "google.protobuf.FieldMask" => json!({
                     "type": "string",
                     "description": "Comma-separated field paths, lowerCamelCase (profile.jobTitle,bant)."
@@ -153,7 +166,10 @@ impl Schemas {
 fn enum_schema(e: &EnumDescriptor) -> Json {
     let names: Vec<String> = e.values().map(|v| v.name().to_owned()).collect();
     let mut schema = json!({"type": "string", "enum": names});
-    describe(&mut schema, &comment(&e.parent_file(), e.path()).unwrap_or_default());
+    describe(
+        &mut schema,
+        &comment(&e.parent_file(), e.path()).unwrap_or_default(),
+    );
     schema
 }
 
@@ -197,8 +213,12 @@ fn access(route: &Route) -> String {
     let rpc = format!("gRPC: {}.", route.grpc_path());
     match requirement(&route.grpc_path()) {
         Requirement::Open => format!("{rpc} No token needed."),
-        Requirement::Authenticated => format!("{rpc} Any valid bearer token (when tokens are configured)."),
-        Requirement::Scope(s) => format!("{rpc} Scope `{}` (when tokens are configured).", s.as_str()),
+        Requirement::Authenticated => {
+            format!("{rpc} Any valid bearer token (when tokens are configured).")
+        }
+        Requirement::Scope(s) => {
+            format!("{rpc} Scope `{}` (when tokens are configured).", s.as_str())
+        }
     }
 }
 
@@ -249,12 +269,19 @@ fn parameters(route: &Route, schemas: &mut Schemas) -> Json {
     if matches!(route.body, BodyRule::None) {
         let mut leaves = Vec::new();
         query_leaves(&input, "", &mut Vec::new(), &mut leaves);
-        for (name, field) in leaves.into_iter().filter(|(n, _)| !bound.contains(&n.as_str())) {
-            let mut p = json!({"name": name, "in": "query", "schema": schemas.field_schema(&field)});
+        for (name, field) in leaves
+            .into_iter()
+            .filter(|(n, _)| !bound.contains(&n.as_str()))
+        {
+            let mut p =
+                json!({"name": name, "in": "query", "schema": schemas.field_schema(&field)});
             if field.is_list() {
                 p["explode"] = json!(true);
             }
-            describe(&mut p, &comment(&field.parent_file(), field.path()).unwrap_or_default());
+            describe(
+                &mut p,
+                &comment(&field.parent_file(), field.path()).unwrap_or_default(),
+            );
             params.push(p);
         }
     }

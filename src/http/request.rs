@@ -46,7 +46,10 @@ pub fn build(route: &Route, parts: &Parts<'_>) -> Result<DynamicMessage, BadRequ
         BodyRule::Whole => from_json_bytes(&desc, parts.body, "request body")?,
         BodyRule::Field(field) => {
             let Kind::Message(inner) = field.kind() else {
-                return Err(BadRequest(format!("body field {} is not a message", field.name())));
+                return Err(BadRequest(format!(
+                    "body field {} is not a message",
+                    field.name()
+                )));
             };
             let value = from_json_bytes(&inner, parts.body, "request body")?;
             let mut m = DynamicMessage::new(desc.clone());
@@ -82,7 +85,11 @@ fn merge(message: &mut DynamicMessage, part: &DynamicMessage) {
 }
 
 /// A message from JSON text (an empty body is the empty message).
-fn from_json_bytes(desc: &MessageDescriptor, bytes: &[u8], what: &str) -> Result<DynamicMessage, BadRequest> {
+fn from_json_bytes(
+    desc: &MessageDescriptor,
+    bytes: &[u8],
+    what: &str,
+) -> Result<DynamicMessage, BadRequest> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(DynamicMessage::new(desc.clone()));
     }
@@ -94,16 +101,30 @@ fn from_json_bytes(desc: &MessageDescriptor, bytes: &[u8], what: &str) -> Result
 }
 
 /// A message with one leaf field (dotted proto or JSON names) set from text.
-fn leaf(desc: &MessageDescriptor, path: &str, text: &str, what: &str) -> Result<DynamicMessage, BadRequest> {
-    let fields = resolve(desc, path).ok_or_else(|| {
-        BadRequest(format!("{what} {path}: {} has no such field", desc.name()))
-    })?;
+fn leaf(
+    desc: &MessageDescriptor,
+    path: &str,
+    text: &str,
+    what: &str,
+) -> Result<DynamicMessage, BadRequest> {
+    let fields = resolve(desc, path)
+        .ok_or_else(|| BadRequest(format!("{what} {path}: {} has no such field", desc.name())))?;
     let last = fields.last().expect("resolve returns at least one field");
-    leaf_json(desc, &fields, scalar_json(last, text), &format!("{what} {path}"))
+    leaf_json(
+        desc,
+        &fields,
+        scalar_json(last, text),
+        &format!("{what} {path}"),
+    )
 }
 
 /// A message with the field at `fields` set to `value`.
-fn leaf_json(desc: &MessageDescriptor, fields: &[FieldDescriptor], value: Json, what: &str) -> Result<DynamicMessage, BadRequest> {
+fn leaf_json(
+    desc: &MessageDescriptor,
+    fields: &[FieldDescriptor],
+    value: Json,
+    what: &str,
+) -> Result<DynamicMessage, BadRequest> {
     let mut json = value;
     for field in fields.iter().rev() {
         let mut object = Map::new();
@@ -151,8 +172,13 @@ fn scalar_json(field: &FieldDescriptor, text: &str) -> Json {
 
 /// A field the path binds must not be set by the body to something else
 /// (the same value is fine: clients often send the whole resource).
-fn refuse_conflict(message: &DynamicMessage, part: &DynamicMessage, field: &str) -> Result<(), BadRequest> {
-    let set_in_body = resolve(&message.descriptor(), field).is_some_and(|fields| has_path(message, &fields));
+fn refuse_conflict(
+    message: &DynamicMessage,
+    part: &DynamicMessage,
+    field: &str,
+) -> Result<(), BadRequest> {
+    let set_in_body =
+        resolve(&message.descriptor(), field).is_some_and(|fields| has_path(message, &fields));
     if !set_in_body {
         return Ok(());
     }
@@ -184,7 +210,12 @@ fn has_path(message: &DynamicMessage, fields: &[FieldDescriptor]) -> bool {
 }
 
 /// The message part of one query parameter (all its values).
-fn query_part(route: &Route, desc: &MessageDescriptor, name: &str, values: &[String]) -> Result<DynamicMessage, BadRequest> {
+fn query_part(
+    route: &Route,
+    desc: &MessageDescriptor,
+    name: &str,
+    values: &[String],
+) -> Result<DynamicMessage, BadRequest> {
     let what = format!("query parameter {name}");
     let fields = resolve(desc, name)
         .ok_or_else(|| BadRequest(format!("{what}: {} has no such field", desc.name())))?;
@@ -198,21 +229,30 @@ fn query_part(route: &Route, desc: &MessageDescriptor, name: &str, values: &[Str
     if bound_by_body || route.path_fields().any(|p| p == proto_path) {
         return Err(BadRequest(format!(
             "{what}: {proto_path} is taken from the {} of {} {}",
-            if bound_by_body { "request body" } else { "path" },
+            if bound_by_body {
+                "request body"
+            } else {
+                "path"
+            },
             route.verb,
             route.template.text
         )));
     }
     let last = fields.last().expect("resolve returns at least one field");
     if last.is_map() || (last.is_list() && matches!(last.kind(), Kind::Message(_))) {
-        return Err(BadRequest(format!("{what}: {proto_path} cannot be set from a query")));
+        return Err(BadRequest(format!(
+            "{what}: {proto_path} cannot be set from a query"
+        )));
     }
     let value = if last.is_list() {
         Json::Array(values.iter().map(|v| scalar_json(last, v)).collect())
     } else if let [one] = values {
         scalar_json(last, one)
     } else {
-        return Err(BadRequest(format!("{what}: given {} times, {proto_path} takes one value", values.len())));
+        return Err(BadRequest(format!(
+            "{what}: given {} times, {proto_path} takes one value",
+            values.len()
+        )));
     };
     leaf_json(desc, &fields, value, &what)
 }
@@ -245,15 +285,30 @@ mod tests {
 
     #[test]
     fn query_pairs_are_decoded_and_grouped() {
-        let q = query_params("stages=STAGE_SQL&pageSize=5&stages=STAGE_MQL&owner=Ann+Lee%21").unwrap();
+        let q =
+            query_params("stages=STAGE_SQL&pageSize=5&stages=STAGE_MQL&owner=Ann+Lee%21").unwrap();
         assert_eq!(
             q,
             vec![
-                ("stages".to_owned(), vec!["STAGE_SQL".to_owned(), "STAGE_MQL".to_owned()]),
+                (
+                    "stages".to_owned(),
+                    vec!["STAGE_SQL".to_owned(), "STAGE_MQL".to_owned()]
+                ),
                 ("pageSize".to_owned(), vec!["5".to_owned()]),
                 ("owner".to_owned(), vec!["Ann Lee!".to_owned()]),
             ]
         );
         assert!(query_params("a=%FF").is_err());
+    }
+
+    #[test]
+    fn json_doubles_are_read_exactly() {
+        let desc = crate::pb::descriptor_pool()
+            .get_message_by_name("leadscore.v1.ListPrioritizedLeadsRequest")
+            .unwrap();
+        // serde_json's default parser reads this one ulp low.
+        let m = from_json_bytes(&desc, br#"{"minScore": 0.20449843669549586}"#, "body").unwrap();
+        let value = m.get_field_by_name("min_score").unwrap().as_f64().unwrap();
+        assert_eq!(value.to_bits(), 0.20449843669549586f64.to_bits());
     }
 }

@@ -8,7 +8,9 @@
 //! never served half-understood.
 
 use http::Method;
-use prost_reflect::{DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MethodDescriptor, Value};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MethodDescriptor, Value,
+};
 
 /// Full name of the `google.api.http` extension of `MethodOptions`.
 const HTTP_RULE: &str = "google.api.http";
@@ -154,7 +156,10 @@ impl RouteTable {
 /// A rule and its `additional_bindings`.
 fn bindings(rule: DynamicMessage) -> Vec<DynamicMessage> {
     let mut all = vec![rule.clone()];
-    if let Some(Value::List(more)) = rule.get_field_by_name("additional_bindings").map(|v| v.into_owned()) {
+    if let Some(Value::List(more)) = rule
+        .get_field_by_name("additional_bindings")
+        .map(|v| v.into_owned())
+    {
         all.extend(more.into_iter().filter_map(|v| match v {
             Value::Message(m) => Some(m),
             _ => None,
@@ -186,7 +191,9 @@ fn route(method: &MethodDescriptor, rule: &DynamicMessage) -> Result<Route, Rout
         .into_iter()
         .find(|(name, _)| rule.has_field_by_name(name))
         .map(|(name, verb)| (verb, text_of(rule, name)))
-        .ok_or_else(|| refuse("only get, put, post, delete and patch patterns are served".into()))?;
+        .ok_or_else(|| {
+            refuse("only get, put, post, delete and patch patterns are served".into())
+        })?;
     if !text_of(rule, "response_body").is_empty() {
         return Err(refuse("response_body is not supported".into()));
     }
@@ -196,9 +203,12 @@ fn route(method: &MethodDescriptor, rule: &DynamicMessage) -> Result<Route, Rout
         Segment::Variable(f) => Some(f),
         Segment::Literal(_) => None,
     }) {
-        let leaf = field_at(&input, field).ok_or_else(|| refuse(format!("{path}: no field {field}")))?;
+        let leaf =
+            field_at(&input, field).ok_or_else(|| refuse(format!("{path}: no field {field}")))?;
         if leaf.is_list() || leaf.is_map() || matches!(leaf.kind(), Kind::Message(_)) {
-            return Err(refuse(format!("{path}: {field} must be a singular scalar field")));
+            return Err(refuse(format!(
+                "{path}: {field} must be a singular scalar field"
+            )));
         }
     }
     let body = match text_of(rule, "body").as_str() {
@@ -246,18 +256,22 @@ impl Template {
             Some(i) if !rest[i..].contains('}') => (&rest[..i], Some(rest[i + 1..].to_owned())),
             _ => (rest, None),
         };
+        if body.contains('=') {
+            return Err(format!(
+                "{text}: variable templates ({{var=…}}) are not supported"
+            ));
+        }
         let mut segments = Vec::new();
         for seg in body.split('/') {
-            segments.push(match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(var) if var.contains('=') => {
-                    return Err(format!("{text}: {{{var}}}: variable templates are not supported"));
-                }
-                Some(var) => Segment::Variable(var.to_owned()),
-                None if seg.is_empty() || seg.contains(['*', '{', '}']) => {
-                    return Err(format!("{text}: segment {seg:?} is not supported"));
-                }
-                None => Segment::Literal(seg.to_owned()),
-            });
+            segments.push(
+                match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(var) => Segment::Variable(var.to_owned()),
+                    None if seg.is_empty() || seg.contains(['*', '{', '}']) => {
+                        return Err(format!("{text}: segment {seg:?} is not supported"));
+                    }
+                    None => Segment::Literal(seg.to_owned()),
+                },
+            );
         }
         Ok(Template {
             segments,
@@ -283,7 +297,9 @@ impl Template {
                 Segment::Literal(lit) if lit == part => {}
                 Segment::Literal(_) => return None,
                 Segment::Variable(field) => {
-                    let value = percent_encoding::percent_decode_str(part).decode_utf8().ok()?;
+                    let value = percent_encoding::percent_decode_str(part)
+                        .decode_utf8()
+                        .ok()?;
                     if value.is_empty() {
                         return None;
                     }

@@ -66,7 +66,9 @@ pub fn response(
     http::Response::builder()
         .header(http::header::CONTENT_TYPE, "text/event-stream")
         .header(http::header::CACHE_CONTROL, "no-cache")
-        .body(tonic::body::Body::new(http_body_util::StreamBody::new(frames)))
+        .body(tonic::body::Body::new(http_body_util::StreamBody::new(
+            frames,
+        )))
         .unwrap_or_else(|_| http::Response::new(tonic::body::Body::empty()))
 }
 
@@ -108,7 +110,10 @@ fn event(message: &DynamicMessage, id_field: Option<&str>) -> Bytes {
             Value::U32(n) => out.push_str(&format!("id: {n}\n")),
             Value::I64(n) => out.push_str(&format!("id: {n}\n")),
             Value::I32(n) => out.push_str(&format!("id: {n}\n")),
-            other => tracing::warn!(?other, "an event id field that is no integer; sent without id"),
+            other => tracing::warn!(
+                ?other,
+                "an event id field that is no integer; sent without id"
+            ),
         }
     }
     match super::gateway::json(message) {
@@ -168,7 +173,8 @@ mod tests {
             .get_message_by_name("leadscore.v1.StageChange")
             .unwrap();
         let message =
-            DynamicMessage::decode(desc, prost::Message::encode_to_vec(&change).as_slice()).unwrap();
+            DynamicMessage::decode(desc, prost::Message::encode_to_vec(&change).as_slice())
+                .unwrap();
         let text = event(&message, Some("cursor"));
         assert_eq!(
             std::str::from_utf8(&text).unwrap(),
