@@ -295,7 +295,7 @@ fn parameters(route: &Route, schemas: &mut Schemas) -> Json {
     Json::Array(params)
 }
 
-/// The fields a query may set, by dotted proto name, through singular
+/// The fields a query may set, by dotted JSON name, through singular
 /// messages (each message type once per path, so recursion ends).
 fn query_leaves(
     m: &MessageDescriptor,
@@ -305,7 +305,7 @@ fn query_leaves(
 ) {
     seen.push(m.full_name().to_owned());
     for field in m.fields() {
-        let name = format!("{prefix}{}", field.name());
+        let name = format!("{prefix}{}", field.json_name());
         match field.kind() {
             _ if field.is_map() => {}
             Kind::Message(_) if field.is_list() => {}
