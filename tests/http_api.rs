@@ -358,6 +358,26 @@ async fn errors_carry_the_grpc_gateway_status_and_the_grpc_code() {
     )
     .await;
 
+    assert_refused(
+        &server,
+        Request::new("GET", "/v1/leads:score"),
+        Code::Unimplemented,
+        "POST",
+    )
+    .await;
+    assert_refused(
+        &server,
+        Request::new("GET", "/v2/nothing"),
+        Code::NotFound,
+        "/openapi.json",
+    )
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_are_invalid_arguments_naming_the_part() {
+    let server = TestServer::start_with_http(ServerOptions::default()).await;
     let cases = [
         (
             Request::new("POST", "/v1/leads:score").json("{\"lead\": "),
@@ -407,20 +427,6 @@ async fn errors_carry_the_grpc_gateway_status_and_the_grpc_code() {
     for (request, says) in cases {
         assert_refused(&server, request, Code::InvalidArgument, says).await;
     }
-    assert_refused(
-        &server,
-        Request::new("GET", "/v1/leads:score"),
-        Code::Unimplemented,
-        "POST",
-    )
-    .await;
-    assert_refused(
-        &server,
-        Request::new("GET", "/v2/nothing"),
-        Code::NotFound,
-        "/openapi.json",
-    )
-    .await;
     server.stop().await;
 }
 
@@ -486,4 +492,48 @@ async fn the_checked_in_openapi_document_is_what_the_binary_generates_and_serves
     assert_eq!(served.status, 200);
     assert_eq!(String::from_utf8(served.body).unwrap(), checked_in);
     server.stop().await;
+}
+
+#[test]
+fn http_listen_is_checked_before_any_port_is_bound() {
+    let dir = common::process::fixture_dir();
+    let db = format!("sqlite://{}", dir.path().join("leads.db").display());
+    let refused = |extra: &[&str]| {
+        common::process::ServeProcess::try_spawn_with(dir.path(), &db, extra)
+            .err()
+            .expect("the start is refused")
+    };
+    let log = refused(&["--http-listen", "0.0.0.0:0"]);
+    assert!(
+        log.contains("refusing to serve 0.0.0.0:0 without TLS and tokens"),
+        "{log}"
+    );
+    assert!(!log.contains("serving"), "nothing was served: {log}");
+    // Port 0 is a fresh port for each listener, so this one serves.
+    let extra = [
+        "--http-listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "127.0.0.1:0",
+    ];
+    let serving = common::process::ServeProcess::spawn_with(dir.path(), &db, &extra);
+    assert!(
+        serving
+            .startup_log
+            .iter()
+            .any(|l| l.contains("serving HTTP/JSON")),
+        "{:?}",
+        serving.startup_log
+    );
+    drop(serving);
+    let log = refused(&[
+        "--http-listen",
+        "127.0.0.1:9",
+        "--metrics-listen",
+        "127.0.0.1:9",
+    ]);
+    assert!(
+        log.contains("--http-listen and --metrics-listen are both 127.0.0.1:9"),
+        "{log}"
+    );
 }

@@ -48,7 +48,8 @@ pub async fn serve(
 ) {
     let builder = builder(settings);
     let mut open = JoinSet::new();
-    tokio::pin!(incoming);
+    // Boxed, not pinned on the stack, so it can be dropped below.
+    let mut incoming = Box::pin(incoming);
     loop {
         tokio::select! {
             conn = incoming.next() => match conn {

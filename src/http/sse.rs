@@ -16,7 +16,7 @@
 
 use bytes::Bytes;
 use http_body::Frame;
-use prost_reflect::{DynamicMessage, MessageDescriptor, Value};
+use prost_reflect::{DynamicMessage, Kind, MessageDescriptor, Value};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
@@ -130,7 +130,7 @@ fn error_event(status: &Status) -> Bytes {
 }
 
 /// Checks that every [`RESUMABLE`] entry names a real server stream and
-/// fields of the types a cursor needs (the same unsigned integer).
+/// fields a cursor can be (one integer type on both sides).
 pub fn check(pool: &prost_reflect::DescriptorPool) -> Result<(), String> {
     for r in RESUMABLE {
         let method = pool
@@ -141,10 +141,17 @@ pub fn check(pool: &prost_reflect::DescriptorPool) -> Result<(), String> {
         let after = method.input().get_field_by_name(r.after_field);
         let id = method.output().get_field_by_name(r.id_field);
         match (after, id) {
-            (Some(a), Some(i)) if a.kind() == i.kind() && !a.is_list() && !i.is_list() => {}
+            (Some(a), Some(i))
+                if a.kind() == i.kind()
+                    && !a.is_list()
+                    && !i.is_list()
+                    && matches!(
+                        a.kind(),
+                        Kind::Uint64 | Kind::Uint32 | Kind::Int64 | Kind::Int32
+                    ) => {}
             _ => {
                 return Err(format!(
-                    "{}: {} and {} must be singular fields of one type",
+                    "{}: {} and {} must be singular integer fields of one type",
                     r.method, r.after_field, r.id_field
                 ));
             }
