@@ -89,7 +89,16 @@ impl<'a> Request<'a> {
     /// Sends it; the answer's head and streaming body.
     pub async fn send_streaming(self, addr: SocketAddr) -> (http::response::Parts, Incoming) {
         let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        self.send_on(tcp, addr).await
+    }
+
+    /// Sends it on `io` (plain TCP, or TLS), a connection to `addr`.
+    pub async fn send_on(
+        self,
+        io: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+        addr: SocketAddr,
+    ) -> (http::response::Parts, Incoming) {
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
             .await
             .unwrap();
         tokio::spawn(conn);
