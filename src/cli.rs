@@ -81,6 +81,9 @@ pub enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Print the OpenAPI 3 document of the HTTP/JSON routes (what
+    /// `serve --http-listen` serves at `/openapi.json`; docs/openapi.json).
+    Openapi,
 }
 
 fn parse_scope(s: &str) -> Result<crate::security::scopes::Scope, crate::spelling::UnknownWord> {
@@ -257,6 +260,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Export { db, out } => Ok(export(db, out).await?),
+        Command::Openapi => {
+            print!(
+                "{}",
+                crate::http::openapi_document().map_err(StartError::from)?
+            );
+            Ok(())
+        }
         Command::Serve(config) => Ok(serve(*config).await?),
     }
 }
@@ -295,9 +305,7 @@ async fn serve(config: ServeConfig) -> Result<(), StartError> {
     );
     if let Some(addr) = config.metrics_listen {
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartError::Bind { addr, source })?;
+        let listener = bind(addr).await?;
         let endpoint =
             crate::metrics::endpoint::serve(listener, metrics.clone(), lifecycle.clone());
         tokio::spawn(async move {
@@ -308,18 +316,27 @@ async fn serve(config: ServeConfig) -> Result<(), StartError> {
         book.set_metrics(metrics.clone());
         options.metrics = Some(metrics);
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+    let http = match config.http_listen {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let listeners = crate::server::Listeners {
+        grpc: bind(config.listen).await?,
+        http,
+    };
     crate::server::run(
-        listener,
+        listeners,
         lifecycle,
         book,
         options,
         crate::server::termination_signal(),
     )
     .await
+}
+
+/// A listener on `addr`.
+async fn bind(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })
 }

@@ -77,6 +77,10 @@ pub struct ServeConfig {
     /// Calls handled at once; more are refused with RESOURCE_EXHAUSTED.
     #[arg(long, env = "LEADSCORE_MAX_CONCURRENT_CALLS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_concurrent_calls: u64,
+    /// Address of the HTTP/JSON listener (every RPC transcoded per the
+    /// proto's `google.api.http` rules, `/openapi.json`); off when unset.
+    #[arg(long, env = "LEADSCORE_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
     /// Address of the Prometheus `/metrics` endpoint (off when unset).
     #[arg(long, env = "LEADSCORE_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -114,7 +118,7 @@ pub enum StartError {
     Store(#[from] crate::live::LiveError),
     /// The listen address could not be bound.
     #[error(
-        "cannot listen on {addr}: {source} (is another process using it? choose another with --listen)"
+        "cannot listen on {addr}: {source} (is another process using it? choose another address)"
     )]
     Bind {
         /// Address.
@@ -140,6 +144,19 @@ pub enum StartError {
     /// Tokens file unusable.
     #[error(transparent)]
     Tokens(#[from] crate::security::tokens::TokensError),
+    /// Two listeners were given one address.
+    #[error("--{first} and --{second} are both {addr}; give each listener its own port")]
+    SameAddress {
+        /// The first flag.
+        first: &'static str,
+        /// The second flag.
+        second: &'static str,
+        /// The shared address.
+        addr: SocketAddr,
+    },
+    /// The proto's HTTP rules cannot be served.
+    #[error(transparent)]
+    HttpRoutes(#[from] crate::http::routes::RouteError),
     /// Reflection could not be built from the descriptors.
     #[error("cannot build reflection service: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -160,9 +177,15 @@ impl ServeConfig {
             Some(path) => Some(Arc::new(ArcSwap::from_pointee(TokenSet::load(path)?))),
             None => None,
         };
-        let exposed = !self.listen.ip().is_loopback();
-        if exposed && (tls.is_none() || tokens.is_none()) && !self.allow_insecure_remote {
-            return Err(StartError::InsecureRemote(self.listen));
+        let secured = tls.is_some() && tokens.is_some();
+        for addr in std::iter::once(self.listen).chain(self.http_listen) {
+            if !addr.ip().is_loopback() && !secured && !self.allow_insecure_remote {
+                return Err(StartError::InsecureRemote(addr));
+            }
+        }
+        self.check_distinct_addresses()?;
+        if self.http_listen.is_some() {
+            crate::http::route_table()?;
         }
         Ok(ServerOptions {
             drain_timeout: Duration::from_secs(self.drain_timeout_secs),
@@ -179,6 +202,30 @@ impl ServeConfig {
             keepalive_interval: Duration::from_secs(self.keepalive_interval_secs),
             keepalive_timeout: Duration::from_secs(self.keepalive_timeout_secs),
         })
+    }
+
+    /// No two listeners on one address (port 0 picks a free port each).
+    fn check_distinct_addresses(&self) -> Result<(), StartError> {
+        let listeners = [
+            ("listen", Some(self.listen)),
+            ("http-listen", self.http_listen),
+            ("metrics-listen", self.metrics_listen),
+        ];
+        for (i, (first, a)) in listeners.iter().enumerate() {
+            for (second, b) in &listeners[i + 1..] {
+                if let (Some(a), Some(b)) = (a, b)
+                    && a == b
+                    && a.port() != 0
+                {
+                    return Err(StartError::SameAddress {
+                        first,
+                        second,
+                        addr: *a,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Loads the model and rules this configuration names.

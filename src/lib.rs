@@ -5,8 +5,9 @@
 //! [`features`], [`lead`], [`model`], [`rules`], [`qualification`],
 //! [`scoring`], [`handoff`], [`time`], …) and knows nothing of gRPC or SQL; the
 //! `leadscore-store` crate (re-exported as [`store`]) persists; [`live`] keeps
-//! stored leads scored and staged, [`grpc`] converts at the edge, [`server`]
-//! runs it and [`cli`] / [`config`] start it.
+//! stored leads scored and staged, [`grpc`] converts at the edge ([`http`]
+//! transcodes HTTP/JSON to it), [`server`] runs it and [`cli`] / [`config`]
+//! start it.
 
 pub mod call_limits;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod client;
 pub mod config;
 pub mod connections;
 pub mod grpc;
+pub mod http;
 pub mod lifecycle;
 pub mod live;
 pub mod metrics;

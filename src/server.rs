@@ -1,5 +1,6 @@
 //! Runs the gRPC server: scoring, health and reflection on one listener,
-//! with graceful shutdown.
+//! with graceful shutdown; and, with `--http-listen`, the HTTP/JSON edge
+//! ([`crate::http`]) on a second one, calling the same service stack.
 //!
 //! On shutdown the health service first reports `NOT_SERVING` (so load
 //! balancers stop sending), then the listener closes and in-flight calls
@@ -16,10 +17,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
+use tonic::service::Routes;
 use tonic::transport::Server;
 use tonic_health::server::HealthReporter;
+use tower::ServiceBuilder;
+use tower::util::BoxCloneSyncService;
 
 use crate::call_limits::CallLimitsLayer;
 use crate::config::StartError;
@@ -28,6 +32,9 @@ use crate::grpc::lead_service::LeadApi;
 use crate::grpc::message_limit::MessageLimitLayer;
 use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
+use crate::http::gateway::{BodyLimits, Gateway};
+use crate::http::grpc_call::GrpcStack;
+use crate::http::listener::HttpConnections;
 use crate::lifecycle::Lifecycle;
 use crate::live::LiveStore;
 use crate::metrics::Metrics;
@@ -87,69 +94,135 @@ impl Default for ServerOptions {
     }
 }
 
-/// Serves on `listener` until `shutdown` completes, then drains.
+/// Where the server listens: gRPC always, HTTP/JSON when asked.
+#[derive(Debug)]
+pub struct Listeners {
+    /// The gRPC listener.
+    pub grpc: TcpListener,
+    /// The HTTP/JSON listener (`--http-listen`), if any.
+    pub http: Option<TcpListener>,
+}
+
+impl From<TcpListener> for Listeners {
+    fn from(grpc: TcpListener) -> Listeners {
+        Listeners { grpc, http: None }
+    }
+}
+
+/// Serves on `listeners` until `shutdown` completes, then drains.
 pub async fn run(
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     lifecycle: Arc<Lifecycle>,
     book: Arc<LiveStore>,
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    let listeners = listeners.into();
     let drain_timeout = options.drain_timeout;
     let (health, health_service) = tonic_health::server::health_reporter();
     report_serving(&health).await;
+    // One stack for both listeners: an HTTP call passes the same layers.
+    let stack = ServiceBuilder::new()
+        .option_layer(options.metrics.clone().map(MetricsLayer::new))
+        .option_layer(options.tokens.clone().map(AuthLayer::new))
+        .layer(CallLimitsLayer::new(
+            options.max_concurrent_calls,
+            options.request_timeout,
+        ))
+        .layer(MessageLimitLayer::new(MAX_MESSAGE_BYTES))
+        .service(routes(Routes::new(health_service), lifecycle, book, &options)?.prepare());
 
+    let (stop_tx, stop) = watch::channel(false);
+    let draining = Arc::new(Notify::new());
+    let signal = announce_shutdown(shutdown, health, draining.clone(), stop_tx);
+    let http = match listeners.http {
+        Some(listener) => Some(http_edge(
+            listener,
+            BoxCloneSyncService::new(stack.clone()),
+            &options,
+            stop,
+        )?),
+        None => None,
+    };
+    match listeners.grpc.local_addr() {
+        Ok(addr) => tracing::info!(%addr, "serving leadscore.v1"),
+        Err(e) => tracing::warn!(error = %e, "serving leadscore.v1 on an unknown address"),
+    }
+    let incoming = connections::incoming(listeners.grpc, options.tls, options.connections);
+    let grpc = Server::builder()
+        .http2_keepalive_interval(Some(options.keepalive_interval))
+        .http2_keepalive_timeout(Some(options.keepalive_timeout))
+        .serve_with_incoming_shutdown(stack, incoming, signal);
+    let http = async {
+        if let Some(http) = http {
+            http.await;
+        }
+        Ok(())
+    };
+    let both = async { tokio::try_join!(grpc, http).map(drop) };
+    serve_then_drain(both, &draining, drain_timeout).await
+}
+
+/// `health` and every other service, with their message limits.
+fn routes(
+    health: Routes,
+    lifecycle: Arc<Lifecycle>,
+    book: Arc<LiveStore>,
+    options: &ServerOptions,
+) -> Result<Routes, StartError> {
     // Both reflection versions: grpcurl speaks v1, many clients still v1alpha.
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
-    let reflection_v1 = reflection().build_v1()?;
-    let reflection_v1alpha = reflection().build_v1alpha()?;
     let scoring =
         ScoringServiceServer::new(ScoringApi::new(lifecycle.scorer(), options.metrics.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
-
-    let draining = Arc::new(Notify::new());
-    let signal = announce_shutdown(shutdown, health, draining.clone());
-    match listener.local_addr() {
-        Ok(addr) => tracing::info!(%addr, "serving leadscore.v1"),
-        Err(e) => tracing::warn!(error = %e, "serving leadscore.v1 on an unknown address"),
-    }
-    let incoming = connections::incoming(listener, options.tls, options.connections);
-    let builder = Server::builder()
-        .http2_keepalive_interval(Some(options.keepalive_interval))
-        .http2_keepalive_timeout(Some(options.keepalive_timeout));
-    let server = builder
-        .layer(tower::util::option_layer(
-            options.metrics.clone().map(MetricsLayer::new),
-        ))
-        .layer(tower::util::option_layer(
-            options.tokens.map(AuthLayer::new),
-        ))
-        .layer(CallLimitsLayer::new(
-            options.max_concurrent_calls,
-            options.request_timeout,
-        ))
-        .layer(MessageLimitLayer::new(MAX_MESSAGE_BYTES))
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
+    let leads = LeadServiceServer::new(LeadApi::new(book, options.max_watchers))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let models = ModelServiceServer::new(ModelApi::new(lifecycle))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    Ok(health
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?)
         .add_service(scoring)
-        .add_service(
-            LeadServiceServer::new(LeadApi::new(book, options.max_watchers))
-                .max_decoding_message_size(MAX_MESSAGE_BYTES)
-                .max_encoding_message_size(MAX_MESSAGE_BYTES),
-        )
-        .add_service(
-            ModelServiceServer::new(ModelApi::new(lifecycle))
-                .max_decoding_message_size(MAX_MESSAGE_BYTES)
-                .max_encoding_message_size(MAX_MESSAGE_BYTES),
-        )
-        .serve_with_incoming_shutdown(incoming, signal);
-    serve_then_drain(server, &draining, drain_timeout).await
+        .add_service(leads)
+        .add_service(models))
+}
+
+/// The HTTP/JSON edge on `listener`, calling `stack`; completes once it
+/// has stopped (at `stop`) and its connections are closed.
+fn http_edge(
+    listener: TcpListener,
+    stack: GrpcStack,
+    options: &ServerOptions,
+    stop: watch::Receiver<bool>,
+) -> Result<impl Future<Output = ()> + use<>, StartError> {
+    let routes = crate::http::route_table()?;
+    let openapi = crate::http::openapi::document(pb::descriptor_pool(), &routes);
+    let limits = BodyLimits {
+        max_bytes: MAX_MESSAGE_BYTES,
+        timeout: options.request_timeout,
+    };
+    let gateway = Gateway::new(routes, stack, openapi.into(), limits, stop.clone());
+    match listener.local_addr() {
+        Ok(addr) => tracing::info!(%addr, "serving HTTP/JSON"),
+        Err(e) => tracing::warn!(error = %e, "serving HTTP/JSON on an unknown address"),
+    }
+    let tls = options.tls.as_ref().map(crate::security::tls::with_http1);
+    let incoming = connections::incoming(listener, tls, options.connections);
+    let settings = HttpConnections {
+        header_timeout: options.connections.handshake_timeout,
+        keepalive_interval: options.keepalive_interval,
+        keepalive_timeout: options.keepalive_timeout,
+    };
+    Ok(crate::http::listener::serve(
+        incoming, gateway, settings, stop,
+    ))
 }
 
 /// Reports every leadscore service SERVING.
@@ -167,6 +240,7 @@ async fn announce_shutdown(
     shutdown: impl Future<Output = ()>,
     health: HealthReporter,
     draining: Arc<Notify>,
+    stop_http: watch::Sender<bool>,
 ) {
     shutdown.await;
     tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
@@ -180,6 +254,9 @@ async fn announce_shutdown(
     health
         .set_service_status("", tonic_health::ServingStatus::NotServing)
         .await;
+    // The HTTP listener closes and its event streams end (no receiver
+    // when it is off, which is fine).
+    let _ = stop_http.send(true);
     draining.notify_one();
 }
 

@@ -1,4 +1,5 @@
-//! Tokens and scopes over a real socket: every RPC against every scope.
+//! Tokens and scopes over a real socket: every RPC against every scope,
+//! over gRPC and over HTTP/JSON.
 
 mod common;
 
@@ -163,6 +164,100 @@ async fn every_rpc_against_every_scope() {
         Code::Ok,
         "health stays open"
     );
+}
+
+/// An HTTP call of `route` (path variables filled in, an empty JSON body
+/// where it takes one); its gRPC code (OK for a success).
+async fn http_call(
+    server: &TestServer,
+    route: &leadscore::http::routes::Route,
+    token: Option<&str>,
+) -> Code {
+    let mut path = route.template.text.clone();
+    for field in route.path_fields() {
+        path = path.replace(&format!("{{{field}}}"), "x");
+    }
+    let mut request = common::http_client::Request::new(route.verb.as_str(), &path);
+    if !matches!(route.body, leadscore::http::routes::BodyRule::None) {
+        request = request.json("{}");
+    }
+    if let Some(token) = token {
+        request = request.token(token);
+    }
+    let (parts, body) = request.send_streaming(server.http()).await;
+    if parts.status == 200 {
+        drop(body);
+        return Code::Ok;
+    }
+    let body = http_body_util::BodyExt::collect(body)
+        .await
+        .unwrap()
+        .to_bytes();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let code = Code::from_i32(json["code"].as_i64().unwrap() as i32);
+    assert_eq!(
+        parts.status.as_u16(),
+        leadscore::http::errors::http_status(code).as_u16()
+    );
+    code
+}
+
+#[tokio::test]
+async fn every_http_route_against_every_scope() {
+    let mut tokens = Vec::new();
+    let mut entries = Vec::new();
+    for (name, scope) in SCOPES {
+        let (token, entry) = generate(name, &[*scope]).unwrap();
+        tokens.push((*name, token));
+        entries.push(entry);
+    }
+    let shared = Arc::new(ArcSwap::from_pointee(token_set(&entries)));
+    let server = TestServer::start_with_http(ServerOptions {
+        tokens: Some(shared),
+        ..Default::default()
+    })
+    .await;
+    let table = leadscore::http::route_table().unwrap();
+    for (_, name, _) in methods() {
+        assert!(
+            table.routes().iter().any(|r| r.method.name() == name),
+            "RPC {name} has no HTTP route"
+        );
+    }
+    for route in table.routes() {
+        let what = format!("{} {}", route.verb, route.template.text);
+        let needed = EXPECTED
+            .iter()
+            .find(|(m, _)| *m == route.method.name())
+            .unwrap()
+            .1;
+        assert_eq!(
+            http_call(&server, route, None).await,
+            Code::Unauthenticated,
+            "{what} without token"
+        );
+        assert_eq!(
+            http_call(&server, route, Some("not-a-token")).await,
+            Code::Unauthenticated,
+            "{what} bad token"
+        );
+        for (scope, token) in &tokens {
+            let code = http_call(&server, route, Some(token)).await;
+            if needed == "any" || needed == *scope {
+                assert!(
+                    !matches!(code, Code::Unauthenticated | Code::PermissionDenied),
+                    "{what} with scope {scope} must pass the check, got {code:?}"
+                );
+            } else {
+                assert_eq!(code, Code::PermissionDenied, "{what} with scope {scope}");
+            }
+        }
+    }
+    let openapi = common::http_client::Request::new("GET", "/openapi.json")
+        .send(server.http())
+        .await;
+    assert_eq!(openapi.status, 200, "the OpenAPI document stays open");
+    server.stop().await;
 }
 
 #[tokio::test]

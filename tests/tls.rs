@@ -62,6 +62,15 @@ async fn tls_server_with(
     client_ca: Option<&Ca>,
     options: ServerOptions,
 ) -> TestServer {
+    TestServer::start_with(ServerOptions {
+        tls: Some(server_tls(server_ca, client_ca)),
+        ..options
+    })
+    .await
+}
+
+/// Server TLS with a `localhost` certificate signed by `server_ca`.
+fn server_tls(server_ca: &Ca, client_ca: Option<&Ca>) -> tls::ServerTls {
     let files = Files {
         dir: tempfile::tempdir().unwrap(),
     };
@@ -69,12 +78,7 @@ async fn tls_server_with(
     let cert = files.write("server.pem", &cert);
     let key = files.write("server.key", &key);
     let client_ca = client_ca.map(|c| files.write("client-ca.pem", &c.pem));
-    let tls = tls::server_config(&cert, &key, client_ca.as_deref()).unwrap();
-    TestServer::start_with(ServerOptions {
-        tls: Some(tls),
-        ..options
-    })
-    .await
+    tls::server_config(&cert, &key, client_ca.as_deref()).unwrap()
 }
 
 async fn score_over_tls(
@@ -147,6 +151,11 @@ async fn mutual_tls_refuses_clients_without_a_certificate_from_the_client_ca() {
 
 /// A TLS client that trusts `ca` and offers HTTP/2.
 fn tls_client(ca: &Ca) -> tokio_rustls::TlsConnector {
+    tls_client_offering(ca, b"h2")
+}
+
+/// A TLS client that trusts `ca` and offers `protocol` in ALPN.
+fn tls_client_offering(ca: &Ca, protocol: &[u8]) -> tokio_rustls::TlsConnector {
     use tokio_rustls::rustls::pki_types::CertificateDer;
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
@@ -160,7 +169,7 @@ fn tls_client(ca: &Ca) -> tokio_rustls::TlsConnector {
             .unwrap()
             .with_root_certificates(roots)
             .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = vec![protocol.to_vec()];
     tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
 }
 
@@ -197,4 +206,32 @@ async fn stalled_handshakes_are_closed_at_the_handshake_deadline() {
         "20260601T000000Z-fixture1",
         "a client that talks is served"
     );
+}
+
+#[tokio::test]
+async fn http_json_is_served_with_the_same_tls_and_offers_http1() {
+    let server_ca = ca("server CA");
+    let server = TestServer::start_with_http(ServerOptions {
+        tls: Some(server_tls(&server_ca, None)),
+        ..Default::default()
+    })
+    .await;
+    let tcp = tokio::net::TcpStream::connect(server.http()).await.unwrap();
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tls_client_offering(&server_ca, b"http/1.1")
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
+    let (parts, _) = common::http_client::Request::new("GET", "/v1/models")
+        .send_on(tls, server.http())
+        .await;
+    assert_eq!(parts.status, 200);
+    let plain = tokio::net::TcpStream::connect(server.http()).await.unwrap();
+    let mut plain = plain;
+    tokio::io::AsyncWriteExt::write_all(&mut plain, b"GET /v1/models HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    common::sockets::closed_by_server(&mut plain).await;
+    server.stop().await;
 }

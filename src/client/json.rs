@@ -2,23 +2,13 @@
 //! descriptor set (so the CLI's JSON is exactly what any other proto3 JSON
 //! client reads and writes).
 
-use std::sync::OnceLock;
-
 use prost::Message;
-use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
+use prost_reflect::{DynamicMessage, SerializeOptions};
 
 use super::ClientError;
 
-fn pool() -> &'static DescriptorPool {
-    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        DescriptorPool::decode(crate::pb::FILE_DESCRIPTOR_SET)
-            .expect("the embedded descriptor set is valid")
-    })
-}
-
 fn descriptor(full_name: &str) -> prost_reflect::MessageDescriptor {
-    pool()
+    crate::pb::descriptor_pool()
         .get_message_by_name(full_name)
         .expect("message names used by the CLI exist")
 }

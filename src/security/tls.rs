@@ -21,6 +21,9 @@ pub type ServerTls = Arc<ServerConfig>;
 /// gRPC is HTTP/2 only: the one protocol offered in ALPN.
 const ALPN_H2: &[u8] = b"h2";
 
+/// The HTTP/JSON listener also speaks HTTP/1.1.
+const ALPN_HTTP1: &[u8] = b"http/1.1";
+
 /// A TLS file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -124,4 +127,12 @@ fn client_verifier(
     WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
         .build()
         .map_err(|e| ca.invalid(e))
+}
+
+/// The same certificate, key and client CA for the HTTP/JSON listener,
+/// with ALPN offering `http/1.1` beside `h2`.
+pub fn with_http1(tls: &ServerTls) -> ServerTls {
+    let mut config = ServerConfig::clone(tls);
+    config.alpn_protocols = vec![ALPN_H2.to_vec(), ALPN_HTTP1.to_vec()];
+    Arc::new(config)
 }

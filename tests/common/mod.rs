@@ -5,6 +5,7 @@
 // included.
 #![allow(dead_code, unused_imports)]
 
+pub mod http_client;
 pub mod postgres;
 pub mod process;
 pub mod sockets;
@@ -60,6 +61,8 @@ pub async fn connect(addr: &str) -> Channel {
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where its HTTP/JSON listener is, when started with one.
+    pub http_addr: Option<SocketAddr>,
     /// Models directory, also holding the server's `rules.toml` copy.
     pub models: tempfile::TempDir,
     /// The server's model lifecycle (refresh it after changing `models`).
@@ -79,6 +82,15 @@ impl TestServer {
 
     /// Starts a server with the given security and limit options.
     pub async fn start_with(options: ServerOptions) -> TestServer {
+        TestServer::start_on(options, false).await
+    }
+
+    /// Starts a server with an HTTP/JSON listener too (see `http_addr`).
+    pub async fn start_with_http(options: ServerOptions) -> TestServer {
+        TestServer::start_on(options, true).await
+    }
+
+    async fn start_on(options: ServerOptions, http: bool) -> TestServer {
         let models = tempfile::tempdir().unwrap();
         write_model(models.path(), &fixture_model("20260601T000000Z-fixture1"));
         let rules = models.path().join("rules.toml");
@@ -92,9 +104,18 @@ impl TestServer {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let http = match http {
+            true => Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),
+            false => None,
+        };
+        let http_addr = http.as_ref().map(|l| l.local_addr().unwrap());
         let (tx, rx) = oneshot::channel();
+        let listeners = leadscore::server::Listeners {
+            grpc: listener,
+            http,
+        };
         let handle = tokio::spawn(leadscore::server::run(
-            listener,
+            listeners,
             lifecycle.clone(),
             book.clone(),
             options,
@@ -104,6 +125,7 @@ impl TestServer {
         ));
         TestServer {
             addr,
+            http_addr,
             models,
             lifecycle,
             book,
@@ -115,6 +137,11 @@ impl TestServer {
     /// A connected channel.
     pub async fn channel(&self) -> Channel {
         connect(&self.addr.to_string()).await
+    }
+
+    /// The HTTP/JSON address; panics unless started with one.
+    pub fn http(&self) -> SocketAddr {
+        self.http_addr.expect("started with start_with_http")
     }
 
     /// A scoring client.
