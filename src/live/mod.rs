@@ -256,12 +256,15 @@ impl LiveStore {
     pub async fn sweep(&self, now: Timestamp) -> Result<SweepReport, LiveError> {
         let key = sweep::scorer_key(&self.scorer.load());
         let mut total = SweepReport::default();
-        let stored = self.read("sweep", |db, _| sweep::scored_with(db)).await?;
-        if stored.as_deref() != Some(key.as_str()) {
+        let begin = key.clone();
+        if self
+            .write("sweep", move |db, _| sweep::begin_pass(db, &begin))
+            .await?
+        {
             total = self.full_pass(now).await?;
             // The key read before the pass: a scorer swapped during it
             // makes the next sweep pass again.
-            self.write("sweep", move |db, _| sweep::set_scored_with(db, &key))
+            self.write("sweep", move |db, _| sweep::end_pass(db, &key))
                 .await?;
         }
         loop {

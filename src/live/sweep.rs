@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use leadscore_store::StoreError;
 use leadscore_store::db::{Database, Tx, in_tx};
 use leadscore_store::reads::activities_by_lead;
 
@@ -52,20 +53,55 @@ pub fn scorer_key(scorer: &Scorer) -> String {
     )
 }
 
-/// The key of the scorer the whole store was last re-scored with.
-pub fn scored_with(db: &dyn Database) -> Result<Option<String>, LiveError> {
-    in_tx(db, |tx| Ok(tx.mark(SCORED_WITH)?))
+/// The mark while a full pass with the scorer of `key` runs.
+fn pending(key: &str) -> String {
+    format!("pass:{key}")
 }
 
-/// Notes that the whole store was re-scored with the scorer of `key`.
-pub fn set_scored_with(db: &dyn Database, key: &str) -> Result<Committed<()>, LiveError> {
+/// Whether the sweep must first re-score every lead with the scorer of
+/// `key`: the mark names another scorer (or a pass not finished, or a
+/// write by another scorer since). If so, the mark says a pass with `key`
+/// is under way.
+pub fn begin_pass(db: &dyn Database, key: &str) -> Result<Committed<bool>, LiveError> {
     in_tx(db, |tx| {
-        tx.set_mark(SCORED_WITH, key)?;
+        let needed = tx.mark(SCORED_WITH)?.as_deref() != Some(key);
+        if needed {
+            tx.set_mark(SCORED_WITH, &pending(key))?;
+        }
+        Ok(Committed {
+            value: needed,
+            transitions: Vec::new(),
+        })
+    })
+}
+
+/// Notes that the pass with `key` re-scored every lead, unless a write by
+/// another scorer happened during it (it cleared the mark): then the next
+/// sweep passes again.
+pub fn end_pass(db: &dyn Database, key: &str) -> Result<Committed<()>, LiveError> {
+    in_tx(db, |tx| {
+        if tx.mark(SCORED_WITH)? == Some(pending(key)) {
+            tx.set_mark(SCORED_WITH, key)?;
+        }
         Ok(Committed {
             value: (),
             transitions: Vec::new(),
         })
     })
+}
+
+/// Called by every writing transaction: a lead scored by a scorer other
+/// than the one the mark names (a model rolled back before a sweep saw
+/// it, a replica not yet reloaded) clears the mark, so the next sweep
+/// re-scores every lead rather than trust leads nobody will see as due.
+pub fn note_scorer(tx: &mut dyn Tx, scorer: &Scorer) -> Result<(), StoreError> {
+    let key = scorer_key(scorer);
+    match tx.mark(SCORED_WITH)? {
+        Some(mark) if !mark.is_empty() && mark != key && mark != pending(&key) => {
+            tx.set_mark(SCORED_WITH, "")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Re-scores up to `chunk` leads due at `now`, earliest first (locked in

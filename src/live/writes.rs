@@ -18,6 +18,7 @@ use leadscore_store::reads::activities_by_lead;
 
 use super::error::LiveError;
 use super::state::{self, Log};
+use super::sweep;
 use crate::features::{Decay, LeadFeatureState, outcome_as_of};
 use crate::handoff::{self, ChangeKind, LeadRecord, StageChange};
 use crate::lead::{EventBatch, EventOutcome, LeadUpsert, NewEvent, UpsertBatch};
@@ -126,6 +127,7 @@ pub(super) fn finish(
     mut changes: Vec<StageChange>,
     now: Timestamp,
 ) -> Result<Vec<ChangeKind>, LiveError> {
+    sweep::note_scorer(tx, scorer)?;
     for group in handoff::round_robin_groups(&scorer.rules.assignment, leads) {
         let taken = group.members.len() as i64;
         let first_turn = tx.bump_counter(&group.counter, taken)? - taken;

@@ -19,6 +19,12 @@ use leadscore::time::{Span, Timestamp};
 
 use crate::common;
 
+mod exactness;
+mod sweep_grid;
+
+pub use exactness::the_stored_score_is_score_leads_answer_after_every_step;
+pub use sweep_grid::the_sweep_records_each_decay_change_within_one_interval_never_before;
+
 /// Microseconds per day.
 const DAY: i64 = 86_400_000_000;
 /// The suite's "now", in microseconds.
@@ -38,6 +44,18 @@ pub fn scorer() -> Arc<ArcSwap<Scorer>> {
     );
     let lifecycle = Lifecycle::start(dir.path(), &common::shipped_rules()).unwrap();
     lifecycle.scorer()
+}
+
+/// The fixture model as version `version` with another half-life and
+/// dedupe window (another decay), with the shipped rules.
+pub fn scorer_with(version: &str, half_life_days: f64, window_seconds: u32) -> Arc<Scorer> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = common::fixture_model(version);
+    model.features.half_life_days = Some(half_life_days);
+    model.features.dedupe_window_seconds = window_seconds;
+    common::write_model(dir.path(), &model);
+    let lifecycle = Lifecycle::start(dir.path(), &common::shipped_rules()).unwrap();
+    lifecycle.scorer().load_full()
 }
 
 /// A VP in `country` with BANT budget/authority/need: SQL once it shows intent.
@@ -616,6 +634,8 @@ macro_rules! store_suite {
         one!(the_list_is_ordered_by_stage_then_score_with_stable_pages);
         one!(hand_off_assigns_accepts_recycles_and_closes);
         one!(the_sweep_decays_scores_and_flags_overdue_follow_ups_once);
+        one!(the_sweep_records_each_decay_change_within_one_interval_never_before);
+        one!(the_stored_score_is_score_leads_answer_after_every_step);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn two_replicas_record_each_transition_once() {

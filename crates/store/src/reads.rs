@@ -50,10 +50,12 @@ pub fn get_lead(db: &dyn Database, id: &str) -> Result<LeadDetail, StoreError> {
             .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
         let activities = counted(tx, &lead)?;
         let history = tx.changes(0, Some(id), usize::MAX >> 1)?;
+        let state = tx.feature_states(&[id])?.pop().and_then(|(_, s)| s);
         Ok(LeadDetail {
             lead,
             activities,
             history,
+            state,
         })
     })
 }
