@@ -269,7 +269,9 @@ impl LiveStore {
         }
         loop {
             let report = self
-                .write("sweep", move |db, s| sweep::due_chunk(db, s, SWEEP_CHUNK, now))
+                .write("sweep", move |db, s| {
+                    sweep::due_chunk(db, s, SWEEP_CHUNK, now)
+                })
                 .await?;
             total.add(report);
             if report.leads < SWEEP_CHUNK {

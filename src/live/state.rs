@@ -73,7 +73,10 @@ pub fn usable(
 ) -> Result<(LeadFeatureState, bool), StoreError> {
     match stored {
         Some(state) if fits(Some(&state), &decay) => Ok((state, false)),
-        _ => Ok((rebuild(tx, log, &rec.id, decay, rec.recycled_at, now)?, true)),
+        _ => Ok((
+            rebuild(tx, log, &rec.id, decay, rec.recycled_at, now)?,
+            true,
+        )),
     }
 }
 
@@ -88,7 +91,9 @@ fn rebuild(
     clock: Timestamp,
 ) -> Result<LeadFeatureState, StoreError> {
     let all = log.of(tx, lead_id)?;
-    let events = all.iter().map(|a| (a.activity_type.as_str(), a.occurred_at));
+    let events = all
+        .iter()
+        .map(|a| (a.activity_type.as_str(), a.occurred_at));
     Ok(LeadFeatureState::rebuild(decay, since, clock, events))
 }
 

@@ -166,7 +166,9 @@ fn chunk_log(
         .shadow
         .as_ref()
         .is_some_and(|m| *m.features().decay() != decay);
-    let rebuilds = leads.values().any(|(_, s)| !state::fits(s.as_ref(), &decay));
+    let rebuilds = leads
+        .values()
+        .any(|(_, s)| !state::fits(s.as_ref(), &decay));
     if !(shadow_differs || rebuilds) {
         return Ok(Log::PerLead);
     }

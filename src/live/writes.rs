@@ -257,7 +257,15 @@ fn record_fresh(
             // A replay it asks for is read once per lead, by `rescore`.
             let _ = st.apply(activity_type, at, now);
         }
-        rescore(tx, &Log::PerLead, scorer, &mut rec, &mut st, now, &mut changes)?;
+        rescore(
+            tx,
+            &Log::PerLead,
+            scorer,
+            &mut rec,
+            &mut st,
+            now,
+            &mut changes,
+        )?;
         rec.updated_at = now;
         leads.push(rec);
         states.push(st);
@@ -289,7 +297,15 @@ pub fn upsert_leads(
                 u.apply(&mut rec.profile, &mut rec.bant);
             }
             let (mut st, _) = state::usable(tx, &Log::PerLead, &rec, stored, decay, now)?;
-            rescore(tx, &Log::PerLead, scorer, &mut rec, &mut st, now, &mut changes)?;
+            rescore(
+                tx,
+                &Log::PerLead,
+                scorer,
+                &mut rec,
+                &mut st,
+                now,
+                &mut changes,
+            )?;
             rec.updated_at = now;
             leads.push(rec);
             states.push(st);
@@ -343,7 +359,7 @@ fn act(
         // The outcome's time is checked against the whole log: read once.
         HandOffAction::Outcome { .. } => {
             Log::Page(activities_by_lead(tx.activities_of(&[rec.id.as_str()])?))
-        },
+        }
         _ => Log::PerLead,
     };
     let (mut st, _) = state::usable(tx, &log, &rec, stored, decay, now)?;

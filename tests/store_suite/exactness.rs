@@ -46,7 +46,11 @@ enum When {
 #[derive(Debug, Clone)]
 enum Op {
     /// An event of `TYPES[kind]`; `again` re-sends the last event's id.
-    Event { kind: usize, when: When, again: bool },
+    Event {
+        kind: usize,
+        when: When,
+        again: bool,
+    },
     /// Time passes, then a sweep.
     Advance { seconds: i64 },
     /// The lead is handed back.
@@ -126,7 +130,12 @@ impl Case<'_> {
 
     async fn event(&mut self, kind: usize, when: &When, again: bool) {
         let activity_type = TYPES[kind];
-        let newest = self.sent.iter().filter(|e| e.1 == activity_type).map(|e| e.2).max();
+        let newest = self
+            .sent
+            .iter()
+            .filter(|e| e.1 == activity_type)
+            .map(|e| e.2)
+            .max();
         let occurred = match *when {
             When::NearNewest(s) => newest.unwrap_or(self.now).saturating_add(Span::seconds(s)),
             When::Ago(s) => self.now.saturating_sub(Span::seconds(s)),
@@ -144,7 +153,10 @@ impl Case<'_> {
             occurred,
             self.now,
         );
-        self.book.record_activities(parsed(vec![e]), self.now).await.unwrap();
+        self.book
+            .record_activities(parsed(vec![e]), self.now)
+            .await
+            .unwrap();
         self.exists = true;
         if !again || self.sent.is_empty() {
             self.sent.push((event_id, activity_type, occurred));
@@ -181,7 +193,10 @@ impl Case<'_> {
         let state = detail.state.expect("a written lead has a state");
         let decay = *scorer.model.features().decay();
         assert_eq!(*state.decay(), decay, "step {step}: the model's decay");
-        let log = detail.activities.iter().map(|a| (a.activity_type.as_str(), a.occurred_at));
+        let log = detail
+            .activities
+            .iter()
+            .map(|a| (a.activity_type.as_str(), a.occurred_at));
         let rebuilt = LeadFeatureState::rebuild(decay, rec.recycled_at, state.clock(), log);
         let attributes = &rec.profile.attributes;
         let as_of = rec.scored_at.max(state.clock());
@@ -191,7 +206,10 @@ impl Case<'_> {
             rebuilt.features(features, as_of, attributes).unwrap(),
         );
         for (x, y) in a.values.iter().zip(&b.values) {
-            assert!((x - y).abs() <= 1e-9 * x.abs().max(y.abs()) + 1e-300, "step {step}: {x} {y}");
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) + 1e-300,
+                "step {step}: {x} {y}"
+            );
         }
     }
 }

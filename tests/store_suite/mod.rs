@@ -260,7 +260,11 @@ pub async fn a_lead_past_100000_activities_keeps_recording_and_counting(book: Ar
         "past {max} stored activities"
     );
     let (detail, score) = book.get_lead("BOT".into()).await.unwrap();
-    assert_eq!(detail.activities.len(), max + 2, "every stored activity counts");
+    assert_eq!(
+        detail.activities.len(),
+        max + 2,
+        "every stored activity counts"
+    );
     assert!(
         score
             .contributions

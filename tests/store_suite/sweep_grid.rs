@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use leadscore::handoff::{ChangeKind, LeadRecord, scoring_lead};
+use leadscore::handoff::{ChangeKind, LeadRecord, StageChange, scoring_lead};
 use leadscore::live::LiveStore;
 use leadscore::live::state::SCORE_TOLERANCE_POINTS;
 use leadscore::live::writes::HandOffAction;
@@ -81,6 +81,52 @@ fn is_stage(kind: ChangeKind) -> bool {
     )
 }
 
+/// One sweep of the grid and the changes it recorded.
+struct Tick<'a> {
+    k: i64,
+    t: i64,
+    changes: &'a [StageChange],
+}
+
+impl Tick<'_> {
+    /// Checks lead `id` after the sweep against `ScoreLead` as of the
+    /// tick: its stored score within the tolerance, its stored stage, and a
+    /// stage change recorded at the tick exactly when the exact stage
+    /// moved since the last tick (`previous`). The stage changes seen.
+    async fn check(
+        &self,
+        book: &LiveStore,
+        scorer: &Scorer,
+        id: &str,
+        previous: &mut BTreeMap<String, Stage>,
+    ) -> usize {
+        let (k, t) = (self.k, self.t);
+        let (stored, want) = exact(book, scorer, id, t).await;
+        let p = want.explanation.probability;
+        let points = p * 100.0;
+        assert!(
+            (stored.score - points).abs() <= SCORE_TOLERANCE_POINTS,
+            "{id} at tick {k}: stored {} exact {points}",
+            stored.score
+        );
+        let stage = want.qualification.stage;
+        let before = previous.insert(id.to_owned(), stage);
+        if (p - want.mql_threshold).abs() <= 1e-9 {
+            return 0;
+        }
+        let mine: Vec<_> = self
+            .changes
+            .iter()
+            .filter(|c| c.lead_id == id && is_stage(c.kind))
+            .collect();
+        assert_eq!(stored.stage, stage, "{id} at tick {k}");
+        let moved = before != Some(stage);
+        assert_eq!(mine.len(), usize::from(moved), "{id} at tick {k}: {mine:?}");
+        assert!(mine.iter().all(|c| c.at == at(t) && c.stage == stage));
+        mine.len()
+    }
+}
+
 pub async fn the_sweep_records_each_decay_change_within_one_interval_never_before(
     book: Arc<LiveStore>,
 ) {
@@ -90,46 +136,43 @@ pub async fn the_sweep_records_each_decay_change_within_one_interval_never_befor
     let mut scorer = book.scorer().load_full();
     let mut previous: BTreeMap<String, Stage> = BTreeMap::new();
     for id in &ids {
-        previous.insert(id.clone(), exact(&book, &scorer, id, NOW).await.1.qualification.stage);
+        previous.insert(
+            id.clone(),
+            exact(&book, &scorer, id, NOW).await.1.qualification.stage,
+        );
     }
     let (mut touched, mut stage_changes) = (0, 0);
     for k in 1..=TICKS {
         let t = NOW + k * INTERVAL;
         if k == MODEL_CHANGE {
-            book.scorer().store(scorer_with("20260701T000000Z-short", 10.0, 120));
+            book.scorer()
+                .store(scorer_with("20260701T000000Z-short", 10.0, 120));
             scorer = book.scorer().load_full();
         }
         let report = book.sweep(at(t)).await.unwrap();
         if k == MODEL_CHANGE {
-            assert_eq!(report.leads, ids.len(), "a model change makes every lead due");
-            assert_eq!(report.rebuilt, ids.len(), "another half-life: every state rebuilt");
+            assert_eq!(
+                report.leads,
+                ids.len(),
+                "a model change makes every lead due"
+            );
+            assert_eq!(
+                report.rebuilt,
+                ids.len(),
+                "another half-life: every state rebuilt"
+            );
         } else {
             touched += report.leads;
         }
         let changes = book.changes_after(cursor, 10_000).await.unwrap();
         cursor = changes.last().map_or(cursor, |c| c.cursor);
+        let grid = Tick {
+            k,
+            t,
+            changes: &changes,
+        };
         for id in &ids {
-            let (stored, want) = exact(&book, &scorer, id, t).await;
-            let p = want.explanation.probability;
-            let points = p * 100.0;
-            assert!(
-                (stored.score - points).abs() <= SCORE_TOLERANCE_POINTS,
-                "{id} at tick {k}: stored {} exact {points}",
-                stored.score
-            );
-            let stage = want.qualification.stage;
-            let mine: Vec<_> = changes
-                .iter()
-                .filter(|c| c.lead_id == *id && is_stage(c.kind))
-                .collect();
-            if (p - want.mql_threshold).abs() > 1e-9 {
-                assert_eq!(stored.stage, stage, "{id} at tick {k}");
-                let moved = previous[id] != stage;
-                assert_eq!(mine.len(), usize::from(moved), "{id} at tick {k}: {mine:?}");
-                assert!(mine.iter().all(|c| c.at == at(t) && c.stage == stage));
-                stage_changes += mine.len();
-            }
-            previous.insert(id.clone(), stage);
+            stage_changes += grid.check(&book, &scorer, id, &mut previous).await;
         }
         let page = ListQuery {
             page_size: 100,
@@ -137,9 +180,15 @@ pub async fn the_sweep_records_each_decay_change_within_one_interval_never_befor
         };
         let rows = book.list(page, at(t)).await.unwrap();
         let key = |l: &LeadRecord| (std::cmp::Reverse(l.stage), -l.score, l.id.clone());
-        assert!(rows.windows(2).all(|w| key(&w[0]) < key(&w[1])), "by stored score");
+        assert!(
+            rows.windows(2).all(|w| key(&w[0]) < key(&w[1])),
+            "by stored score"
+        );
     }
-    assert!(stage_changes >= 4, "the grid sees stage changes: {stage_changes}");
+    assert!(
+        stage_changes >= 4,
+        "the grid sees stage changes: {stage_changes}"
+    );
     let every = (TICKS as usize - 1) * ids.len();
     assert!(
         touched * 4 <= every,

@@ -325,9 +325,9 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.0
             .query(&C::statements().activity_times, &params, &mut |r| {
                 let at = r.time(0)?;
-                out.push(at.ok_or_else(|| {
-                    StoreError::Corrupt("activities.occurred_at is NULL".into())
-                })?);
+                out.push(
+                    at.ok_or_else(|| StoreError::Corrupt("activities.occurred_at is NULL".into()))?,
+                );
                 Ok(())
             })?;
         Ok(out)

@@ -44,7 +44,8 @@ impl Evidence<'_> {
                 state,
                 shadow_history,
             } => {
-                let score = scorer.score_state(&scoring_lead(rec, Vec::new(), as_of), state, as_of)?;
+                let score =
+                    scorer.score_state(&scoring_lead(rec, Vec::new(), as_of), state, as_of)?;
                 let shadow = match shadow_history {
                     Some(activities) => {
                         let lead = scoring_lead(rec, activities, as_of);
