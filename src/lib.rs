@@ -27,6 +27,6 @@ pub mod slots;
 pub use leadscore_store as store;
 
 pub use leadscore_core::{
-    dataset, evaluation, features, handoff, hex, lead, model, pipeline_health, qualification,
+    dataset, due, evaluation, features, handoff, hex, lead, model, pipeline_health, qualification,
     quote, rules, scoring, spelling, time,
 };

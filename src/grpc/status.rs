@@ -32,6 +32,10 @@ fn invalid(f: &FieldError) -> Status {
 fn hand_off(e: HandOffError) -> Status {
     match e {
         HandOffError::Unscored(f) => invalid(&f),
+        e @ HandOffError::State(_) => {
+            tracing::error!(error = %e, "feature state not ready for a hand-off");
+            Status::internal(e.to_string())
+        }
         e @ (HandOffError::AssignClosed { .. }
         | HandOffError::NotAcceptable { .. }
         | HandOffError::OtherOwner { .. }

@@ -3,16 +3,20 @@
 //! transaction on the blocking pool, and wakes the change feed.
 //!
 //! - [`writes`]: the transactions that let the domain decide and store
-//!   what it decided; [`activity_limit`]: the per-lead activity limit.
+//!   what it decided; [`state`]: each lead's feature state kept current
+//!   in them (the log read only when the state asks) and its due time.
 //! - [`feed`]: the change feed, one reader of the change log per process
 //!   fanning out to every watcher, woken by this process's writes and, for
 //!   writes of other replicas, re-reading the log every [`POLL`].
 //! - The periodic sweep is [`LiveStore::sweep`], which a timer calls with
-//!   the current time (and tests call directly).
+//!   the current time (and tests call directly); its transactions are in
+//!   [`sweep`]: only the due leads, after a full pass when the scorer
+//!   changed.
 
-pub mod activity_limit;
 pub mod error;
 pub mod feed;
+pub mod state;
+pub mod sweep;
 pub mod writes;
 
 use std::sync::Arc;
@@ -31,15 +35,17 @@ use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
 use crate::scoring::{LeadScore, Scorer};
 use crate::time::Timestamp;
 use feed::ChangeFeed;
-use writes::{Committed, HandOffAction, SweepReport};
+use sweep::SweepReport;
+use writes::{Committed, HandOffAction};
 
 pub use error::LiveError;
 
 /// How often the change feed re-reads the log when nothing was written
 /// here (for changes recorded by other replicas).
 pub const POLL: Duration = Duration::from_millis(500);
-/// Leads per sweep transaction.
-const SWEEP_CHUNK: usize = 1_000;
+/// Leads per sweep transaction (and per step of the full pass, whose log
+/// read is of these leads only: its memory bound).
+pub const SWEEP_CHUNK: usize = 1_000;
 
 /// The store plus the scorer that keeps it live.
 #[derive(Debug)]
@@ -241,25 +247,71 @@ impl LiveStore {
         .await
     }
 
-    /// Re-scores every lead as of `now` (decay, model or rules changes) and
-    /// announces overdue follow-ups, one chunk per transaction.
+    /// Re-scores the leads due at `now` (decay: a stage change, the
+    /// hand-raise window, a pending activity, a score drift past
+    /// [`state::SCORE_TOLERANCE_POINTS`]; an overdue follow-up) and
+    /// announces overdue follow-ups, one chunk per transaction. First, when
+    /// the scorer is not the one the whole store was last re-scored with,
+    /// every lead is re-scored ([`LiveStore::full_pass`]).
     pub async fn sweep(&self, now: Timestamp) -> Result<SweepReport, LiveError> {
+        let key = sweep::scorer_key(&self.scorer.load());
+        let mut total = SweepReport::default();
+        let begin = key.clone();
+        if self
+            .write("sweep", move |db, _| sweep::begin_pass(db, &begin))
+            .await?
+        {
+            total = self.full_pass(now).await?;
+            // The key read before the pass: a scorer swapped during it
+            // makes the next sweep pass again.
+            self.write("sweep", move |db, _| sweep::end_pass(db, &key))
+                .await?;
+        }
+        loop {
+            let report = self
+                .write("sweep", move |db, s| {
+                    sweep::due_chunk(db, s, SWEEP_CHUNK, now)
+                })
+                .await?;
+            total.add(report);
+            if report.leads < SWEEP_CHUNK {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Re-scores every lead as of `now` in id order, one chunk per
+    /// transaction, rebuilding from the log each feature state built for
+    /// another decay (a model change): progress and a summary in the log.
+    pub async fn full_pass(&self, now: Timestamp) -> Result<SweepReport, LiveError> {
+        let started = std::time::Instant::now();
         let mut total = SweepReport::default();
         let mut after = String::new();
         loop {
             let from = after.clone();
             let (last, report) = self
                 .write("sweep", move |db, s| {
-                    writes::sweep_chunk(db, s, &from, SWEEP_CHUNK, now)
+                    sweep::full_chunk(db, s, &from, SWEEP_CHUNK, now)
                 })
                 .await?;
-            total.leads += report.leads;
-            total.changes += report.changes;
-            match last {
-                Some(last) => after = last,
-                None => return Ok(total),
-            }
+            total.add(report);
+            let Some(last) = last else { break };
+            tracing::info!(
+                leads = total.leads,
+                rebuilt = total.rebuilt,
+                through = %last,
+                "re-score pass: progress"
+            );
+            after = last;
         }
+        tracing::info!(
+            leads = total.leads,
+            rebuilt = total.rebuilt,
+            changes = total.changes,
+            seconds = started.elapsed().as_secs_f64(),
+            "re-score pass of every lead done (another model, rules or shadow)"
+        );
+        Ok(total)
     }
 
     /// Cursor of the newest change, 0 when there is none.
@@ -296,9 +348,12 @@ impl LiveStore {
             }
             swept_with = self.scorer.load_full();
             match self.sweep(clock()).await {
-                Ok(r) => {
-                    tracing::info!(leads = r.leads, changes = r.changes, "re-score sweep done")
-                }
+                Ok(r) => tracing::info!(
+                    leads = r.leads,
+                    changes = r.changes,
+                    rebuilt = r.rebuilt,
+                    "re-score sweep done"
+                ),
                 Err(e) => tracing::error!(error = %e, "re-score sweep failed"),
             }
         }

@@ -13,13 +13,15 @@
 use std::collections::{BTreeMap, HashSet};
 
 use leadscore_store::StoreError;
-use leadscore_store::db::{Database, Tx, in_tx};
-use leadscore_store::reads::{activities_by_lead, counted_of};
+use leadscore_store::db::{Database, Derived, Tx, in_tx};
+use leadscore_store::reads::activities_by_lead;
 
-use super::activity_limit;
 use super::error::LiveError;
+use super::state::{self, Log};
+use super::sweep;
+use crate::features::{Decay, LeadFeatureState, outcome_as_of};
 use crate::handoff::{self, ChangeKind, LeadRecord, StageChange};
-use crate::lead::{Activity, EventBatch, EventOutcome, LeadUpsert, NewEvent, UpsertBatch, limits};
+use crate::lead::{EventBatch, EventOutcome, LeadUpsert, NewEvent, UpsertBatch};
 use crate::scoring::Scorer;
 use crate::time::Timestamp;
 
@@ -55,75 +57,89 @@ pub struct Committed<T> {
     pub transitions: Vec<ChangeKind>,
 }
 
-/// What a sweep did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SweepReport {
-    /// Leads re-scored or checked.
-    pub leads: usize,
-    /// Transitions recorded.
-    pub changes: usize,
-}
+/// A locked lead and its stored feature state (`None`: not built yet, or
+/// unreadable).
+pub(super) type Locked = (LeadRecord, Option<LeadFeatureState>);
 
-/// The leads `ids` (ascending, distinct), each with every activity it has
-/// (oldest first): the existing ones locked in id order, then the missing
-/// ones inserted in id order. A few statements for a whole batch, and one
-/// lock order for every writer.
+/// The leads `ids` (ascending, distinct), each with its stored feature
+/// state: the existing ones locked in id order, then the missing ones
+/// inserted in id order (a new lead's state is empty, under `decay`). A
+/// few statements for a whole batch, and one lock order for every writer.
 fn lock_or_create_all(
     tx: &mut dyn Tx,
     ids: &[&str],
+    decay: Decay,
     now: Timestamp,
-) -> Result<Vec<(LeadRecord, Vec<Activity>)>, StoreError> {
-    let mut existing: BTreeMap<String, LeadRecord> = tx
-        .lock_leads(ids)?
-        .into_iter()
-        .map(|l| (l.id.clone(), l))
-        .collect();
+) -> Result<Vec<Locked>, StoreError> {
+    let locked = tx.lock_leads(ids)?;
+    let mut existing = with_states(tx, locked)?;
     let mut leads = Vec::with_capacity(ids.len());
     for id in ids {
         leads.push(match existing.remove(*id) {
-            Some(rec) => rec,
-            None => create(tx, id, now)?,
+            Some(lead) => lead,
+            None => create(tx, id, decay, now)?,
         });
     }
-    let mut by_lead = activities_by_lead(tx.activities_of(ids)?);
-    Ok(leads
+    Ok(leads)
+}
+
+/// `locked` leads with their stored feature states, by id.
+pub(super) fn with_states(
+    tx: &mut dyn Tx,
+    locked: Vec<LeadRecord>,
+) -> Result<BTreeMap<String, Locked>, StoreError> {
+    let ids: Vec<&str> = locked.iter().map(|l| l.id.as_str()).collect();
+    let mut states: BTreeMap<String, Option<LeadFeatureState>> =
+        tx.feature_states(&ids)?.into_iter().collect();
+    Ok(locked
         .into_iter()
         .map(|rec| {
-            let all = by_lead.remove(&rec.id).unwrap_or_default();
-            (rec, all)
+            let state = states.remove(&rec.id).flatten();
+            (rec.id.clone(), (rec, state))
         })
         .collect())
 }
 
-/// A new lead `id`, inserted and locked (or, when another writer inserted
-/// it first, that one, locked).
-fn create(tx: &mut dyn Tx, id: &str, now: Timestamp) -> Result<LeadRecord, StoreError> {
+/// A new lead `id`, inserted and locked, with the empty state (or, when
+/// another writer inserted it first, that one, locked, with its state).
+fn create(tx: &mut dyn Tx, id: &str, decay: Decay, now: Timestamp) -> Result<Locked, StoreError> {
     // The row just inserted is this record, locked until commit: no re-read.
     let fresh = LeadRecord::new(id, now);
     if tx.insert_lead(&fresh)? {
-        return Ok(fresh);
+        return Ok((fresh, Some(LeadFeatureState::new(decay))));
     }
-    tx.lock_lead(id)?
-        .ok_or_else(|| StoreError::Corrupt(format!("lead {id:?} vanished after insert")))
+    let rec = tx
+        .lock_lead(id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("lead {id:?} vanished after insert")))?;
+    let state = tx.feature_states(&[id])?.pop().and_then(|(_, s)| s);
+    Ok((rec, state))
 }
 
-/// Assigns owners to new SQLs, saves the leads and numbers and appends the
-/// changes: the end of every writing transaction. Returns the kinds of the
-/// changes appended.
-fn finish(
+/// Assigns owners to new SQLs, saves the leads with their feature `states`
+/// (one per lead) and due times, and numbers and appends the changes: the
+/// end of every writing transaction. Returns the kinds of the changes
+/// appended.
+pub(super) fn finish(
     tx: &mut dyn Tx,
     scorer: &Scorer,
     leads: &mut [LeadRecord],
+    states: &[LeadFeatureState],
     mut changes: Vec<StageChange>,
     now: Timestamp,
 ) -> Result<Vec<ChangeKind>, LiveError> {
+    sweep::note_scorer(tx, scorer)?;
     for group in handoff::round_robin_groups(&scorer.rules.assignment, leads) {
         let taken = group.members.len() as i64;
         let first_turn = tx.bump_counter(&group.counter, taken)? - taken;
         group.assign(leads, first_turn, now, &mut changes)?;
     }
-    for rec in leads.iter() {
-        tx.update_lead(rec)?;
+    for (rec, state) in leads.iter().zip(states) {
+        let due_at = state::due_at(scorer, rec, state, now);
+        let derived = Derived {
+            state: Some(state),
+            due_at,
+        };
+        tx.update_lead(rec, derived)?;
     }
     if !changes.is_empty() {
         let last = tx.bump_counter(CHANGE_COUNTER, changes.len() as i64)?;
@@ -136,20 +152,30 @@ fn finish(
     Ok(changes.iter().map(|c| c.kind).collect())
 }
 
-/// Re-scores `rec` (see [`handoff::rescore`]). Stored data passed its
+/// Re-scores an open `rec` from its `state` as of `now` (see
+/// [`handoff::rescore`]), the state made ready first (a closed lead keeps
+/// its score, so its state is left as it is). Stored data passed its
 /// checks when it was written; should it still not score (a non-finite
 /// logit), the lead keeps its last score and the rest of the batch or
 /// sweep goes on.
-fn rescore(
+pub(super) fn rescore(
+    tx: &mut dyn Tx,
+    log: &Log,
     scorer: &Scorer,
     rec: &mut LeadRecord,
-    activities: Vec<Activity>,
+    state: &mut LeadFeatureState,
     now: Timestamp,
     changes: &mut Vec<StageChange>,
-) {
-    if let Err(e) = handoff::rescore(scorer, rec, activities, now, changes) {
+) -> Result<(), StoreError> {
+    if rec.hand_off.closed() {
+        return Ok(());
+    }
+    state::ready(tx, log, &rec.id, state, now)?;
+    let evidence = state::evidence(tx, log, scorer, &rec.id, state)?;
+    if let Err(e) = handoff::rescore(scorer, rec, evidence, now, changes) {
         tracing::error!(lead_id = %rec.id, error = %e, "lead not re-scored; it keeps its last score");
     }
+    Ok(())
 }
 
 /// Records events durably in one transaction; one outcome per event, in
@@ -191,10 +217,10 @@ pub fn record_activities(
     })
 }
 
-/// Stores `fresh` (see [`activity_limit::admit`]) under its leads' locks,
-/// so a lead's activities are counted exactly against its limit, and
-/// re-scores the leads that gained an event. The outcome of each event
-/// and the transitions.
+/// Stores `fresh` under its leads' locks and re-scores the leads that
+/// gained an event, each new event folded into the lead's feature state
+/// (the log is read only for what the state cannot place alone). The
+/// outcome of each event and the transitions.
 fn record_fresh(
     tx: &mut dyn Tx,
     scorer: &Scorer,
@@ -203,41 +229,48 @@ fn record_fresh(
 ) -> Result<(Vec<EventOutcome>, Vec<ChangeKind>), LiveError> {
     let mut ids: Vec<&str> = fresh.iter().map(|(_, e)| e.lead_id()).collect();
     ids.dedup();
-    let locked = lock_or_create_all(tx, &ids, now)?;
-    let mut outcomes = activity_limit::admit(&locked, fresh);
-    let admitted: Vec<NewEvent> = fresh
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| **o == EventOutcome::Recorded)
-        .map(|((_, e), _)| e.clone())
-        .collect();
-    let mut inserted = tx.insert_events(&admitted, now)?.into_iter();
-    let mut added: BTreeMap<&str, Vec<Activity>> = BTreeMap::new();
-    for ((_, e), outcome) in fresh.iter().zip(&mut outcomes) {
-        if *outcome != EventOutcome::Recorded {
+    let decay = state::decay_of(scorer);
+    let locked = lock_or_create_all(tx, &ids, decay, now)?;
+    let events: Vec<NewEvent> = fresh.iter().map(|(_, e)| e.clone()).collect();
+    let inserted = tx.insert_events(&events, now)?;
+    let mut outcomes = Vec::with_capacity(fresh.len());
+    let mut added: BTreeMap<&str, Vec<(&str, Timestamp)>> = BTreeMap::new();
+    for ((_, e), new) in fresh.iter().zip(inserted) {
+        if !new {
+            outcomes.push(EventOutcome::Duplicate);
             continue;
         }
-        if inserted.next() != Some(true) {
-            *outcome = EventOutcome::Duplicate;
-            continue;
-        }
-        added.entry(e.lead_id()).or_default().push(e.to_activity());
+        outcomes.push(EventOutcome::Recorded);
+        let event = (e.activity_type(), e.occurred_at());
+        added.entry(e.lead_id()).or_default().push(event);
     }
     let mut leads = Vec::with_capacity(added.len());
+    let mut states = Vec::with_capacity(added.len());
     let mut changes = Vec::new();
-    for (mut rec, mut all) in locked {
+    for (mut rec, stored) in locked {
         let Some(new) = added.remove(rec.id.as_str()) else {
             continue;
         };
-        // In the order a re-read would give: oldest first, ties by event id.
-        all.extend(new);
-        all.sort_by(|a, b| (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id)));
-        let activities = counted_of(all, rec.recycled_at);
-        rescore(scorer, &mut rec, activities, now, &mut changes);
+        let (mut st, rebuilt) = state::usable(tx, &Log::PerLead, &rec, stored, decay, now)?;
+        // A state rebuilt from the log already holds the new events.
+        for (activity_type, at) in new.into_iter().filter(|_| !rebuilt) {
+            // A replay it asks for is read once per lead, by `rescore`.
+            let _ = st.apply(activity_type, at, now);
+        }
+        rescore(
+            tx,
+            &Log::PerLead,
+            scorer,
+            &mut rec,
+            &mut st,
+            now,
+            &mut changes,
+        )?;
         rec.updated_at = now;
         leads.push(rec);
+        states.push(st);
     }
-    let transitions = finish(tx, scorer, &mut leads, changes, now)?;
+    let transitions = finish(tx, scorer, &mut leads, &states, changes, now)?;
     Ok((outcomes, transitions))
 }
 
@@ -254,19 +287,30 @@ pub fn upsert_leads(
         by_id.entry(u.lead_id()).or_default().push(u);
     }
     let ids: Vec<&str> = by_id.keys().copied().collect();
+    let decay = state::decay_of(scorer);
     let (leads, transitions) = in_tx(db, |tx| {
         let mut leads = Vec::with_capacity(ids.len());
+        let mut states = Vec::with_capacity(ids.len());
         let mut changes = Vec::new();
-        for (mut rec, all) in lock_or_create_all(tx, &ids, now)? {
+        for (mut rec, stored) in lock_or_create_all(tx, &ids, decay, now)? {
             for u in by_id.get(rec.id.as_str()).into_iter().flatten() {
                 u.apply(&mut rec.profile, &mut rec.bant);
             }
-            let activities = counted_of(all, rec.recycled_at);
-            rescore(scorer, &mut rec, activities, now, &mut changes);
+            let (mut st, _) = state::usable(tx, &Log::PerLead, &rec, stored, decay, now)?;
+            rescore(
+                tx,
+                &Log::PerLead,
+                scorer,
+                &mut rec,
+                &mut st,
+                now,
+                &mut changes,
+            )?;
             rec.updated_at = now;
             leads.push(rec);
+            states.push(st);
         }
-        let transitions = finish(tx, scorer, &mut leads, changes, now)?;
+        let transitions = finish(tx, scorer, &mut leads, &states, changes, now)?;
         Ok::<_, LiveError>((leads, transitions))
     })?;
     let by_id: BTreeMap<&str, &LeadRecord> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
@@ -288,85 +332,62 @@ pub fn hand_off(
     now: Timestamp,
 ) -> Result<Committed<LeadRecord>, LiveError> {
     in_tx(db, |tx| {
-        let mut rec = tx
+        let rec = tx
             .lock_lead(id)?
             .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-        let mut changes = Vec::new();
-        match action {
-            HandOffAction::Assign(owner) => handoff::assign(
-                &mut rec,
-                owner,
-                "assigned by hand".into(),
-                now,
-                &mut changes,
-            )?,
-            HandOffAction::Accept(owner) => handoff::accept(
-                &mut rec,
-                owner.as_deref(),
-                &scorer.rules.assignment,
-                now,
-                &mut changes,
-            )?,
-            HandOffAction::Reject(reason) => {
-                let since = tx.activities(id, Some(now), limits::MAX_ACTIVITIES)?;
-                handoff::recycle(scorer, &mut rec, reason, since, now, &mut changes)?
-            }
-            HandOffAction::Outcome { won, at } => {
-                let all: Vec<Activity> = tx
-                    .activities_of(&[id])?
-                    .into_iter()
-                    .map(|(_, a)| a)
-                    .collect();
-                handoff::check_outcome_time(&rec, *at, &all, now)?;
-                let activities = counted_of(all, rec.recycled_at);
-                handoff::close(scorer, &mut rec, *won, *at, activities, now, &mut changes)?
-            }
-        }
-        let mut leads = [rec];
-        let transitions = finish(tx, scorer, &mut leads, changes, now)?;
+        let stored = tx.feature_states(&[id])?.pop().and_then(|(_, s)| s);
+        let (mut leads, state, changes) = act(tx, scorer, rec, stored, action, now)?;
+        let transitions = finish(tx, scorer, &mut leads, &[state], changes, now)?;
         let [value] = leads;
         Ok(Committed { value, transitions })
     })
 }
 
-/// Re-scores up to `chunk` leads with ids after `after` as of `now`
-/// (decay, changed model or rules) and announces overdue follow-ups.
-/// Returns the last id handled (`None` when there were none) and counts.
-pub fn sweep_chunk(
-    db: &dyn Database,
+/// The hand-off `action` on the locked `rec` (stored state `stored`): the
+/// lead after it, its state and the transitions.
+fn act(
+    tx: &mut dyn Tx,
     scorer: &Scorer,
-    after: &str,
-    chunk: usize,
+    mut rec: LeadRecord,
+    stored: Option<LeadFeatureState>,
+    action: &HandOffAction,
     now: Timestamp,
-) -> Result<Committed<(Option<String>, SweepReport)>, LiveError> {
-    in_tx(db, |tx| {
-        let locked = tx.lock_leads_after(after, chunk)?;
-        let Some(last) = locked.last().map(|l| l.id.clone()) else {
-            return Ok(Committed {
-                value: (None, SweepReport::default()),
-                transitions: Vec::new(),
-            });
-        };
-        let mut by_lead = activities_by_lead(tx.activities_between(after, &last)?);
-        let mut leads = Vec::with_capacity(locked.len());
-        let mut changes = Vec::new();
-        for mut rec in locked {
-            handoff::check_overdue(&mut rec, now, &mut changes);
-            if !rec.hand_off.closed() {
-                let all = by_lead.remove(&rec.id).unwrap_or_default();
-                let activities = counted_of(all, rec.recycled_at);
-                rescore(scorer, &mut rec, activities, now, &mut changes);
-            }
-            leads.push(rec);
+) -> Result<([LeadRecord; 1], LeadFeatureState, Vec<StageChange>), LiveError> {
+    let decay = state::decay_of(scorer);
+    let mut changes = Vec::new();
+    let log = match action {
+        // The outcome's time is checked against the whole log: read once.
+        HandOffAction::Outcome { .. } => {
+            Log::Page(activities_by_lead(tx.activities_of(&[rec.id.as_str()])?))
         }
-        let report = SweepReport {
-            leads: leads.len(),
-            changes: changes.len(),
-        };
-        let transitions = finish(tx, scorer, &mut leads, changes, now)?;
-        Ok(Committed {
-            value: (Some(last), report),
-            transitions,
-        })
-    })
+        _ => Log::PerLead,
+    };
+    let (mut st, _) = state::usable(tx, &log, &rec, stored, decay, now)?;
+    match action {
+        HandOffAction::Assign(owner) => {
+            let reason = "assigned by hand".into();
+            handoff::assign(&mut rec, owner, reason, now, &mut changes)?;
+            state::ready(tx, &log, &rec.id, &mut st, now)?;
+        }
+        HandOffAction::Accept(owner) => {
+            let rules = &scorer.rules.assignment;
+            handoff::accept(&mut rec, owner.as_deref(), rules, now, &mut changes)?;
+            state::ready(tx, &log, &rec.id, &mut st, now)?;
+        }
+        HandOffAction::Reject(reason) => {
+            let replay = st.recycle(now);
+            state::replay(tx, &log, &rec.id, &mut st, replay)?;
+            state::ready(tx, &log, &rec.id, &mut st, now)?;
+            let since_now = state::evidence(tx, &log, scorer, &rec.id, &st)?;
+            handoff::recycle(scorer, &mut rec, reason, since_now, now, &mut changes)?
+        }
+        HandOffAction::Outcome { won, at } => {
+            let all = log.of(tx, &rec.id)?;
+            handoff::check_outcome_time(&rec, *at, &all, now)?;
+            state::ready(tx, &log, &rec.id, &mut st, outcome_as_of(*at))?;
+            let counted = state::evidence(tx, &log, scorer, &rec.id, &st)?;
+            handoff::close(scorer, &mut rec, *won, *at, counted, now, &mut changes)?
+        }
+    }
+    Ok(([rec], st, changes))
 }

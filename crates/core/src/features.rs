@@ -34,7 +34,7 @@ pub mod decay;
 pub mod state;
 
 pub use decay::Decay;
-pub use state::{Applied, LeadFeatureState, StateError};
+pub use state::{Applied, LeadFeatureState, Replay, StateError};
 
 use crate::spelling::Spelled;
 use crate::time::{Span, Timestamp};

@@ -16,6 +16,7 @@ use crate::codes::{
 };
 use crate::error::StoreError;
 use crate::query::ListQuery;
+use leadscore_core::features::LeadFeatureState;
 use leadscore_core::handoff::{LeadRecord, ShadowScore, StageChange};
 use leadscore_core::lead::{Activity, Bant, BantStatus, NewEvent, Profile, ProfileField};
 use leadscore_core::pipeline_health::PipelineFacts;
@@ -52,6 +53,18 @@ pub trait Row {
     }
 }
 
+/// The columns derived from a lead's events that the live writes keep
+/// beside its record, written with it in one statement.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Derived<'a> {
+    /// The lead's feature state (`None`: cleared, to be rebuilt from the
+    /// log). Its JSON names the decay it was built for.
+    pub state: Option<&'a LeadFeatureState>,
+    /// When the sweep must next re-score the lead (`None`: not before an
+    /// event, a hand-off or another scorer); indexed.
+    pub due_at: Option<Timestamp>,
+}
+
 /// One database transaction. Every method runs inside it; nothing is
 /// visible to others before the closure given to [`Database::transaction`]
 /// returns `Ok`.
@@ -63,8 +76,31 @@ pub trait Tx {
     fn lock_leads(&mut self, ids: &[&str]) -> Result<Vec<LeadRecord>, StoreError>;
     /// Inserts a lead unless one with its id exists; whether it inserted.
     fn insert_lead(&mut self, lead: &LeadRecord) -> Result<bool, StoreError>;
-    /// Overwrites a lead's row.
-    fn update_lead(&mut self, lead: &LeadRecord) -> Result<(), StoreError>;
+    /// Overwrites a lead's row, with its derived columns.
+    fn update_lead(&mut self, lead: &LeadRecord, derived: Derived<'_>) -> Result<(), StoreError>;
+    /// The stored feature states of the leads among `ids` (ascending,
+    /// distinct) that exist, in id order. A state that does not decode (a
+    /// format of another version) reads as `None`, logged: it is derived
+    /// data, rebuilt from the log.
+    fn feature_states(
+        &mut self,
+        ids: &[&str],
+    ) -> Result<Vec<(String, Option<LeadFeatureState>)>, StoreError>;
+    /// Ids of the leads due at `now` (`due_at <= now`), earliest first,
+    /// at most `limit`, through the due-time index. Not locked: lock them
+    /// with [`Tx::lock_leads`], in id order like every writer.
+    fn due_leads(&mut self, now: Timestamp, limit: usize) -> Result<Vec<String>, StoreError>;
+    /// The times of every logged activity of one type of a lead (recycled
+    /// or not), oldest first: a feature state's replay of that type.
+    fn activity_times(
+        &mut self,
+        lead_id: &str,
+        activity_type: &str,
+    ) -> Result<Vec<Timestamp>, StoreError>;
+    /// A named mark's value, if set.
+    fn mark(&mut self, name: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a named mark.
+    fn set_mark(&mut self, name: &str, value: &str) -> Result<(), StoreError>;
     /// Inserts events, distinct by (lead id, event id); for each, whether
     /// it was new (an event id is unique per lead).
     fn insert_events(

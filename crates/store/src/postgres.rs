@@ -30,6 +30,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/postgres/0003_event_ids_per_lead.sql"),
     ),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_feature_state.sql"),
+    ),
 ];
 /// Advisory lock key that serializes migrations of replicas starting together.
 const MIGRATION_LOCK: i64 = 0x6c65_6164_7363_6f72;

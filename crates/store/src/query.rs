@@ -1,6 +1,7 @@
 //! What the store's reads take and answer with, besides the live lead
 //! itself ([`leadscore_core::handoff::LeadRecord`]).
 
+use leadscore_core::features::LeadFeatureState;
 use leadscore_core::handoff::{LeadRecord, StageChange};
 use leadscore_core::lead::Activity;
 use leadscore_core::qualification::Stage;
@@ -49,4 +50,7 @@ pub struct LeadDetail {
     pub activities: Vec<Activity>,
     /// Every transition of the lead, oldest first.
     pub history: Vec<StageChange>,
+    /// Its stored feature state (`None`: not built yet), derived from
+    /// its events: for checks that it equals a rebuild from the log.
+    pub state: Option<LeadFeatureState>,
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use leadscore_core::handoff::{LeadRecord, StageChange};
-use leadscore_core::lead::{Activity, limits};
+use leadscore_core::lead::Activity;
 use leadscore_core::pipeline_health::PipelineFacts;
 use leadscore_core::time::Timestamp;
 
@@ -16,9 +16,10 @@ use crate::query::{LeadDetail, ListQuery};
 pub const MAX_PAGE_SIZE: usize = 1_000;
 
 /// The activities of `rec` that count (since its last recycle), newest
-/// first, at most the limit.
+/// first, all of them (no per-lead limit: live scores come from the
+/// feature state, and this is what `ScoreLead` is asked about).
 pub fn counted(tx: &mut dyn Tx, rec: &LeadRecord) -> Result<Vec<Activity>, StoreError> {
-    tx.activities(&rec.id, rec.recycled_at, limits::MAX_ACTIVITIES)
+    tx.activities(&rec.id, rec.recycled_at, usize::MAX)
 }
 
 /// Activities as [`Tx::activities_between`] / [`Tx::activities_of`] read
@@ -32,15 +33,12 @@ pub fn activities_by_lead(rows: Vec<(String, Activity)>) -> BTreeMap<String, Vec
 }
 
 /// What [`counted`] reads, from all of a lead's activities oldest first:
-/// those at or after `since`, newest first, at most the limit (which cuts
-/// only leads stored before the per-lead activity limit refused events
-/// past it).
+/// those at or after `since`, newest first.
 pub fn counted_of(mut all: Vec<Activity>, since: Option<Timestamp>) -> Vec<Activity> {
     if let Some(since) = since {
         all.retain(|a| a.occurred_at >= since);
     }
     all.reverse();
-    all.truncate(limits::MAX_ACTIVITIES);
     all
 }
 
@@ -52,10 +50,12 @@ pub fn get_lead(db: &dyn Database, id: &str) -> Result<LeadDetail, StoreError> {
             .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
         let activities = counted(tx, &lead)?;
         let history = tx.changes(0, Some(id), usize::MAX >> 1)?;
+        let state = tx.feature_states(&[id])?.pop().and_then(|(_, s)| s);
         Ok(LeadDetail {
             lead,
             activities,
             history,
+            state,
         })
     })
 }

@@ -5,12 +5,13 @@
 use std::collections::HashSet;
 
 use crate::db::{
-    CHANGE_COLUMNS, LEAD_COLUMNS, Row, Tx, Value, decode_change, decode_lead, encode_change,
-    encode_lead, time,
+    CHANGE_COLUMNS, Derived, LEAD_COLUMNS, Row, Tx, Value, decode_change, decode_lead,
+    encode_change, encode_lead, time,
 };
 use crate::error::StoreError;
 use crate::list_sql::list_statement;
 use crate::query::ListQuery;
+use leadscore_core::features::LeadFeatureState;
 use leadscore_core::handoff::{LeadRecord, StageChange};
 use leadscore_core::lead::Activity;
 use leadscore_core::lead::NewEvent;
@@ -65,6 +66,12 @@ pub struct Statements {
     lock_leads: String,
     /// [`Tx::activities_of`] of [`ID_CHUNK`] ids.
     activities_of: String,
+    /// [`Tx::feature_states`] of [`ID_CHUNK`] ids.
+    feature_states: String,
+    /// [`Tx::due_leads`].
+    due_leads: String,
+    /// [`Tx::activity_times`].
+    activity_times: String,
 }
 
 impl Statements {
@@ -89,8 +96,10 @@ impl Statements {
                 placeholders::<C>(1, LEAD_COLUMNS.len())
             ),
             update_lead: format!(
-                "UPDATE leads SET {} WHERE lead_id = {}",
+                "UPDATE leads SET {}, feature_state = {}, due_at = {} WHERE lead_id = {}",
                 sets.join(", "),
+                C::placeholder(LEAD_COLUMNS.len() + 1),
+                C::placeholder(LEAD_COLUMNS.len() + 2),
                 C::placeholder(1)
             ),
             activities: format!(
@@ -113,8 +122,47 @@ impl Statements {
                  WHERE lead_id IN ({}) ORDER BY lead_id, occurred_at, event_id",
                 placeholders::<C>(1, ID_CHUNK)
             ),
+            feature_states: format!(
+                "SELECT lead_id, feature_state FROM leads WHERE lead_id IN ({}) ORDER BY lead_id",
+                placeholders::<C>(1, ID_CHUNK)
+            ),
+            due_leads: format!(
+                "SELECT lead_id FROM leads WHERE due_at IS NOT NULL AND due_at <= {} \
+                 ORDER BY due_at, lead_id LIMIT {}",
+                C::placeholder(1),
+                C::placeholder(2)
+            ),
+            activity_times: format!(
+                "SELECT occurred_at FROM activities WHERE lead_id = {} AND activity_type = {} \
+                 ORDER BY occurred_at",
+                C::placeholder(1),
+                C::placeholder(2)
+            ),
         }
     }
+}
+
+/// A stored feature state; one that does not decode is `None` (derived
+/// data: the caller rebuilds it from the log), and logged.
+fn decode_state(lead_id: &str, json: Option<String>) -> Option<LeadFeatureState> {
+    let json = json?;
+    match serde_json::from_str(&json) {
+        Ok(state) => Some(state),
+        Err(e) => {
+            tracing::warn!(lead_id, error = %e, "stored feature state unreadable; rebuilt from the log");
+            None
+        }
+    }
+}
+
+/// The derived columns' values, in the order `update_lead` binds them.
+fn encode_derived(derived: Derived<'_>) -> Result<[Value; 2], StoreError> {
+    let state = derived
+        .state
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("leads.feature_state: {e}")))?;
+    Ok([Value::Text(state), time(derived.due_at)])
 }
 
 /// Inserts `n` events, returning the lead and event ids of those that
@@ -229,9 +277,88 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(self.0.execute(sql, &encode_lead(lead)?)? == 1)
     }
 
-    fn update_lead(&mut self, lead: &LeadRecord) -> Result<(), StoreError> {
+    fn update_lead(&mut self, lead: &LeadRecord, derived: Derived<'_>) -> Result<(), StoreError> {
+        let mut params = encode_lead(lead)?;
+        params.extend(encode_derived(derived)?);
+        self.0.execute(&C::statements().update_lead, &params)?;
+        Ok(())
+    }
+
+    fn feature_states(
+        &mut self,
+        ids: &[&str],
+    ) -> Result<Vec<(String, Option<LeadFeatureState>)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for params in id_chunks(ids) {
+            self.0
+                .query(&C::statements().feature_states, &params, &mut |r| {
+                    let id = r.text(0)?.unwrap_or_default();
+                    let state = decode_state(&id, r.text(1)?);
+                    out.push((id, state));
+                    Ok(())
+                })?;
+        }
+        Ok(out)
+    }
+
+    fn due_leads(&mut self, now: Timestamp, max: usize) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        let params = [time(Some(now)), limit(max)];
         self.0
-            .execute(&C::statements().update_lead, &encode_lead(lead)?)?;
+            .query(&C::statements().due_leads, &params, &mut |r| {
+                out.push(r.text(0)?.unwrap_or_default());
+                Ok(())
+            })?;
+        Ok(out)
+    }
+
+    fn activity_times(
+        &mut self,
+        lead_id: &str,
+        activity_type: &str,
+    ) -> Result<Vec<Timestamp>, StoreError> {
+        let params = [
+            Value::Text(Some(lead_id.to_owned())),
+            Value::Text(Some(activity_type.to_owned())),
+        ];
+        let mut out = Vec::new();
+        self.0
+            .query(&C::statements().activity_times, &params, &mut |r| {
+                let at = r.time(0)?;
+                out.push(
+                    at.ok_or_else(|| StoreError::Corrupt("activities.occurred_at is NULL".into()))?,
+                );
+                Ok(())
+            })?;
+        Ok(out)
+    }
+
+    fn mark(&mut self, name: &str) -> Result<Option<String>, StoreError> {
+        let sql = format!(
+            "SELECT value FROM live_marks WHERE name = {}",
+            C::placeholder(1)
+        );
+        let mut value = None;
+        self.0
+            .query(&sql, &[Value::Text(Some(name.to_owned()))], &mut |r| {
+                value = r.text(0)?;
+                Ok(())
+            })?;
+        Ok(value)
+    }
+
+    fn set_mark(&mut self, name: &str, value: &str) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO live_marks (name, value) VALUES ({}, {}) ON CONFLICT (name) \
+             DO UPDATE SET value = excluded.value",
+            C::placeholder(1),
+            C::placeholder(2)
+        );
+        let params = [
+            Value::Text(Some(name.to_owned())),
+            Value::Text(Some(value.to_owned())),
+        ];
+        self.0.execute(&sql, &params)?;
         Ok(())
     }
 

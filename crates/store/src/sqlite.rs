@@ -33,6 +33,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_event_ids_per_lead.sql"),
     ),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_feature_state.sql"),
+    ),
 ];
 
 /// A SQLite file.

@@ -2,9 +2,11 @@
 //! the edge maps each to its status without reading text.
 
 use super::record::HandOff;
+use crate::features::StateError;
 use crate::lead::FieldError;
 use crate::qualification::Stage;
 use crate::quote::quote;
+use crate::scoring::ScoreStateError;
 
 /// A hand-off action the lead's state does not allow.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -71,6 +73,20 @@ pub enum HandOffError {
     /// the transition, which re-scores it, cannot happen.
     #[error(transparent)]
     Unscored(#[from] FieldError),
+    /// The lead's feature state could not answer: its caller did not
+    /// replay it from the log first (a fault of the service, not the
+    /// caller's).
+    #[error(transparent)]
+    State(StateError),
+}
+
+impl From<ScoreStateError> for HandOffError {
+    fn from(e: ScoreStateError) -> HandOffError {
+        match e {
+            ScoreStateError::Field(f) => HandOffError::Unscored(f),
+            ScoreStateError::State(s) => HandOffError::State(s),
+        }
+    }
 }
 
 /// A lead's state as the accept refusal names it: its stage while open

@@ -211,7 +211,14 @@ fn recycle_hands_back_an_open_or_accepted_lead_but_not_a_closed_one() {
         let mut rec = lead(hand_off, Stage::Sql, Some("ava"));
         rec.follow_up_due = Some(t(2));
         let mut changes = Vec::new();
-        let got = recycle(&scorer, &mut rec, "not now", vec![], t(5), &mut changes);
+        let got = recycle(
+            &scorer,
+            &mut rec,
+            "not now",
+            Evidence::History(vec![]),
+            t(5),
+            &mut changes,
+        );
         if refused {
             let err = got.unwrap_err();
             assert_eq!(
@@ -249,7 +256,7 @@ fn close_records_one_outcome_scored_as_of_it() {
             &mut rec,
             won,
             t(10),
-            vec![demo(5)],
+            Evidence::History(vec![demo(5)]),
             t(20),
             &mut changes,
         )
@@ -266,7 +273,15 @@ fn close_records_one_outcome_scored_as_of_it() {
         assert_eq!(kinds(&changes), [kind]);
         assert_eq!(changes[0].reason, if won { "won" } else { "lost" });
 
-        let again = close(&scorer, &mut rec, !won, t(11), vec![], t(21), &mut changes);
+        let again = close(
+            &scorer,
+            &mut rec,
+            !won,
+            t(11),
+            Evidence::History(vec![]),
+            t(21),
+            &mut changes,
+        );
         let err = again.unwrap_err();
         assert_eq!(
             err,
@@ -503,7 +518,14 @@ fn rescore_announces_a_changed_stage_of_an_open_lead() {
     ] {
         let mut rec = lead(hand_off, stage, None);
         let mut changes = Vec::new();
-        rescore(&scorer, &mut rec, activities, t(2), &mut changes).unwrap();
+        rescore(
+            &scorer,
+            &mut rec,
+            Evidence::History(activities),
+            t(2),
+            &mut changes,
+        )
+        .unwrap();
         assert_eq!(rec.stage, after, "{hand_off:?} {stage:?}");
         assert_eq!(changes.first().map(|c| c.kind), kind);
         if hand_off.closed() {
@@ -518,9 +540,23 @@ fn rescore_announces_a_changed_stage_of_an_open_lead() {
 fn the_stage_reason_names_the_next_stage_unmet_criteria() {
     let scorer = scorer();
     let mut rec = lead(HandOff::Open, Stage::Nurturing, None);
-    rescore(&scorer, &mut rec, vec![], t(2), &mut Vec::new()).unwrap();
+    rescore(
+        &scorer,
+        &mut rec,
+        Evidence::History(vec![]),
+        t(2),
+        &mut Vec::new(),
+    )
+    .unwrap();
     assert_eq!(rec.stage, Stage::Mql);
     assert!(!rec.stage_reason.is_empty(), "the unmet SQL criteria");
-    rescore(&scorer, &mut rec, vec![demo(1)], t(2), &mut Vec::new()).unwrap();
+    rescore(
+        &scorer,
+        &mut rec,
+        Evidence::History(vec![demo(1)]),
+        t(2),
+        &mut Vec::new(),
+    )
+    .unwrap();
     assert_eq!(rec.stage_reason, "all MQL and SQL criteria met");
 }

@@ -4,7 +4,7 @@
 
 use super::error::HandOffError;
 use super::record::{ChangeKind, HandOff, LeadRecord, StageChange};
-use super::rescore::apply_score;
+use super::rescore::{Evidence, apply_score};
 use crate::features::outcome_as_of;
 use crate::lead::{Activity, FieldError, check_not_ahead};
 use crate::qualification::Stage;
@@ -74,12 +74,13 @@ pub fn accept(
 }
 
 /// Hands `rec` back: it returns to nurturing as recycled, and only activity
-/// from `now` on counts (the caller passes exactly that activity).
+/// from `now` on counts (the caller passes exactly that activity, or the
+/// state recycled at `now`).
 pub fn recycle(
     scorer: &Scorer,
     rec: &mut LeadRecord,
     reason: &str,
-    activities_since_now: Vec<Activity>,
+    since_now: Evidence<'_>,
     now: Timestamp,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), HandOffError> {
@@ -94,7 +95,7 @@ pub fn recycle(
     rec.overdue_notified = false;
     rec.recycled_at = Some(now);
     rec.updated_at = now;
-    apply_score(scorer, rec, activities_since_now, now)?;
+    apply_score(scorer, rec, since_now, now)?;
     changes.push(StageChange::of(
         rec,
         ChangeKind::Recycled,
@@ -109,13 +110,14 @@ pub fn recycle(
 /// training job's leakage rule ([`outcome_as_of`]), so the prediction
 /// judged against the outcome neither sees what happened after it nor
 /// decays while the outcome waits to be recorded, and a shadow named since
-/// the lead's last re-score is scored too.
+/// the lead's last re-score is scored too. A state in `counted` must answer
+/// for [`outcome_as_of`]`(at)`.
 pub fn close(
     scorer: &Scorer,
     rec: &mut LeadRecord,
     won: bool,
     at: Timestamp,
-    activities: Vec<Activity>,
+    counted: Evidence<'_>,
     now: Timestamp,
     changes: &mut Vec<StageChange>,
 ) -> Result<(), HandOffError> {
@@ -125,7 +127,7 @@ pub fn close(
             outcome: rec.hand_off,
         });
     }
-    apply_score(scorer, rec, activities, outcome_as_of(at))?;
+    apply_score(scorer, rec, counted, outcome_as_of(at))?;
     rec.hand_off = if won { HandOff::Won } else { HandOff::Lost };
     rec.outcome_at = Some(at);
     rec.follow_up_due = None;
