@@ -1,8 +1,11 @@
 //! Training history in either shape, loaded into one in-memory form.
 //!
-//! - [`table`]: CSV / Parquet files as string tables.
-//! - [`timestamp`]: the accepted timestamp formats.
-//! - [`event`]: the event shape (leads + activities).
+//! - [`table`]: CSV / Parquet files as string tables, in the
+//!   [`charset`] and with the [`delimiter`] of the file; a missing column
+//!   names the [`nearest`] ones.
+//! - [`timestamp`]: the accepted timestamp formats (and `--date-format`).
+//! - [`labels`]: the spellings of won and lost.
+//! - [`event_shape`]: the event shape (leads + activities).
 //! - [`wide`]: the wide shape (one row per lead with count columns).
 //! - [`unique`]: both shapes refuse a lead id on more than one row.
 //!
@@ -10,7 +13,11 @@
 //! are computed for (`as_of`): in the event shape one microsecond before
 //! its outcome, so nothing that happened at or after the outcome is seen.
 
+pub mod charset;
+pub mod delimiter;
 pub mod event_shape;
+pub mod labels;
+pub mod nearest;
 pub mod table;
 pub mod timestamp;
 pub mod unique;
@@ -27,6 +34,10 @@ use leadscore_core::features::{
 use leadscore_core::time::Timestamp;
 use serde::Serialize;
 
+use self::charset::Encoding;
+use self::labels::Labels;
+use self::table::CsvFormat;
+use self::timestamp::TimeFormat;
 use crate::error::InputError;
 
 /// Input flags shared by `fit` and `evaluate`.
@@ -56,6 +67,50 @@ pub struct InputArgs {
     /// Wide shape: columns to ignore (ids, columns that leak the label).
     #[arg(long, value_delimiter = ',')]
     pub exclude_columns: Vec<String>,
+    /// CSV field delimiter, one character or `tab` (default: sniffed from
+    /// the header line among `,` `;` tab `|`).
+    #[arg(long, value_parser = delimiter_arg)]
+    pub delimiter: Option<u8>,
+    /// Text encoding of CSV files (a UTF-8 byte-order mark is always skipped).
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub encoding: Encoding,
+    /// A label / outcome value meaning won, case-insensitive (repeatable),
+    /// besides 1, true, yes, y, won, closed won.
+    #[arg(long = "positive-label", value_name = "VALUE")]
+    pub positive_labels: Vec<String>,
+    /// A label / outcome value meaning lost, case-insensitive (repeatable),
+    /// besides 0, false, no, n, lost, closed lost.
+    #[arg(long = "negative-label", value_name = "VALUE")]
+    pub negative_labels: Vec<String>,
+    /// strftime pattern tried first for every timestamp (e.g. `%m/%d/%Y`,
+    /// `%d.%m.%Y %H:%M`); without an offset (`%z`) times are UTC.
+    #[arg(long, value_name = "FMT")]
+    pub date_format: Option<String>,
+}
+
+/// How the cells of the input files are read, from [`InputArgs`].
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// Delimiter and encoding of CSV files.
+    pub csv: CsvFormat,
+    /// Accepted timestamp forms.
+    pub times: TimeFormat,
+    /// Spellings of won and lost.
+    pub labels: Labels,
+}
+
+/// `--delimiter`: one ASCII character other than a quote or line break,
+/// or `tab` / `\t`.
+fn delimiter_arg(raw: &str) -> Result<u8, String> {
+    match raw {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match raw.as_bytes() {
+            [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(*b),
+            _ => Err(format!(
+                "{raw:?} is not one ASCII character (use e.g. ';', '|' or tab)"
+            )),
+        },
+    }
 }
 
 /// Which shape the history came in.
@@ -136,11 +191,27 @@ pub struct History {
 }
 
 impl InputArgs {
+    /// How cells are read; a contradictory flag is refused.
+    pub fn reading(&self) -> Result<Reading, InputError> {
+        Ok(Reading {
+            csv: CsvFormat {
+                delimiter: self.delimiter,
+                encoding: self.encoding,
+            },
+            times: TimeFormat::new(self.date_format.as_deref()).map_err(InputError::Flags)?,
+            labels: Labels::new(&self.positive_labels, &self.negative_labels)
+                .map_err(InputError::Flags)?,
+        })
+    }
+
     /// Loads the history the flags describe.
     pub fn load(&self) -> Result<History, InputError> {
+        let reading = self.reading()?;
         match (&self.leads, &self.activities, &self.wide) {
-            (Some(leads), Some(activities), None) => event_shape::load(leads, activities),
-            (None, None, Some(path)) => wide::load(path, self),
+            (Some(leads), Some(activities), None) => {
+                event_shape::load(leads, activities, &reading)
+            }
+            (None, None, Some(path)) => wide::load(path, self, &reading),
             _ => Err(InputError::Flags(
                 "give either --leads FILE --activities FILE (event shape) or --wide FILE --id-column C \
                  --label-column C (wide shape)"
@@ -280,6 +351,7 @@ pub fn rows_of<'a>(
 /// Parses a required timestamp cell.
 pub fn required_time(
     table: &table::Table,
+    times: &TimeFormat,
     column: &str,
     row: usize,
     v: Option<&str>,
@@ -292,11 +364,12 @@ pub fn required_time(
             row,
             column: column.to_owned(),
         })?;
-    timestamp::parse(v).ok_or_else(|| InputError::BadTimestamp {
+    times.parse(v).ok_or_else(|| InputError::BadTimestamp {
         path: table.path.clone(),
         row,
         column: column.to_owned(),
         value: v.to_owned(),
+        expected: times.described(),
     })
 }
 

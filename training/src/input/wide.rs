@@ -16,14 +16,15 @@ use polars::prelude::StringChunked;
 
 use super::table::Table;
 use super::unique::UniqueIds;
-use super::{EventArena, History, InputArgs, Lead, Shape, SourceFile, rows_of};
+use super::labels::Labels;
+use super::{EventArena, History, InputArgs, Lead, Reading, Shape, SourceFile, rows_of};
 use crate::error::InputError;
 use crate::progress;
 
 /// Loads a wide-shape history.
-pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
+pub fn load(path: &Path, args: &InputArgs, reading: &Reading) -> Result<History, InputError> {
     let step = progress::start(format!("reading {}", path.display()));
-    let table = Table::read(path)?;
+    let table = Table::read(path, reading.csv)?;
     let id_column = args.id_column.clone().unwrap_or_default();
     let label_column = args.label_column.clone().unwrap_or_default();
     let (activity_columns, categorical_columns) =
@@ -46,7 +47,7 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
     let mut ids = UniqueIds::default();
     for (row, id) in rows_of(&table, &id_column)? {
         let id = ids.read(&table.path, &id_column, row, id)?;
-        let won = label(&table, &label_column, row, labels.get(row - 1))?;
+        let won = label(&table, &reading.labels, &label_column, row, labels.get(row - 1))?;
         let counts = counts(&table, row, &count_values, &activity_columns)?;
         let attributes: BTreeMap<String, String> = category_values
             .iter()
@@ -91,20 +92,22 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
     })
 }
 
-/// Won (`1` / `won`) or lost (`0` / `lost`): the label cell of `row`.
-fn label(table: &Table, column: &str, row: usize, raw: Option<&str>) -> Result<bool, InputError> {
+/// Won or lost ([`Labels`]): the label cell of `row`.
+fn label(
+    table: &Table,
+    labels: &Labels,
+    column: &str,
+    row: usize,
+    raw: Option<&str>,
+) -> Result<bool, InputError> {
     let raw = raw.unwrap_or("");
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "1" | "won" => Ok(true),
-        "0" | "lost" => Ok(false),
-        _ => Err(InputError::BadLabel {
-            path: table.path.clone(),
-            row,
-            column: column.to_owned(),
-            value: raw.to_owned(),
-            expected: "0/1 or won/lost",
-        }),
-    }
+    labels.won(raw).ok_or_else(|| InputError::BadLabel {
+        path: table.path.clone(),
+        row,
+        column: column.to_owned(),
+        value: raw.to_owned(),
+        expected: labels.expected("0/1 or won/lost"),
+    })
 }
 
 /// The present counts of `row`, by count-column index.
