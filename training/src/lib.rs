@@ -4,7 +4,7 @@
 //! computed by the service's own code (`leadscore_core::features`).
 //!
 //! Pipeline: [`input`] → [`design`] → [`select`] / [`fit`] → [`evaluate`] /
-//! [`threshold`] / [`points`] → [`output`] / [`report`]. [`simulate`] makes
+//! [`threshold`] / [`points`] / [`leakage`] → [`output`] / [`report`]. [`simulate`] makes
 //! synthetic histories with known truth.
 
 pub mod cli;
@@ -16,6 +16,7 @@ pub mod fit;
 pub mod fitted;
 pub mod hyperparameters;
 pub mod input;
+pub mod leakage;
 pub mod output;
 pub mod plots;
 pub mod points;

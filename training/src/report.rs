@@ -31,6 +31,7 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
 
     let mut md = String::new();
     summary(&mut md, version, trained, model.file());
+    warnings(&mut md, trained);
     test_metrics(&mut md, e);
     mql_threshold(&mut md, version, e, model.file());
     calibration_table(&mut md, e);
@@ -129,6 +130,19 @@ fn summary(md: &mut String, version: &str, trained: &Trained, file: &ModelFile) 
         "- Class weighting: {}.\n",
         crate::train::CLASS_WEIGHTING
     );
+}
+
+/// The leakage warnings, if there are any, and the cutoff rule.
+fn warnings(md: &mut String, trained: &Trained) {
+    let warnings = trained.leakage.warnings();
+    if !warnings.is_empty() {
+        let _ = writeln!(md, "## Warnings\n");
+        for w in warnings {
+            let _ = writeln!(md, "- **Warning**: {w}.");
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "Leakage rule: {}.\n", trained.history.cutoff.rule());
 }
 
 /// The held-out metrics table.

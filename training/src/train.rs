@@ -12,6 +12,7 @@ use crate::evaluate::Evaluation;
 use crate::fitted::{Fitted, fit_rows};
 use crate::hyperparameters::Hyperparameters;
 use crate::input::History;
+use crate::leakage::{self, Leakage};
 use crate::progress;
 use crate::score;
 use crate::select::{self, Choice};
@@ -35,6 +36,8 @@ pub struct Trained {
     pub evaluation: Evaluation,
     /// Rows of the (first) evaluation split's test part.
     pub test_rows: Vec<usize>,
+    /// Probable-leakage flags.
+    pub leakage: Leakage,
     /// The history it was trained on.
     pub history: History,
 }
@@ -58,16 +61,19 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
         select::select(&history, &candidates, &all, settings)?
     };
     let fitted = final_fit(&history, &candidates, &final_choice, &all, settings)?;
+    let tested: Vec<usize> = folds.iter().flat_map(|f| f.test.iter().copied()).collect();
+    let leakage = leakage::check(&history, &fitted.spec, &tested, evaluation.auc);
     let mut file = fitted.file(mql_threshold);
     let hyperparameters = Hyperparameters::new(&final_choice, &pooled.choices, settings);
     file.hyperparameters = hyperparameters.to_json();
     file.metrics = serde_json::to_value(&evaluation).expect("metrics serialize");
-    file.training = training_summary(&history, times.as_deref());
+    file.training = training_summary(&history, times.as_deref(), &leakage);
     Ok(Trained {
         file,
         hyperparameters,
         evaluation,
         test_rows: folds[0].test.clone(),
+        leakage,
         history,
     })
 }
@@ -204,7 +210,11 @@ fn final_fit(
 }
 
 /// The `training` section of the model file.
-fn training_summary(history: &History, times: Option<&[Timestamp]>) -> serde_json::Value {
+fn training_summary(
+    history: &History,
+    times: Option<&[Timestamp]>,
+    leakage: &Leakage,
+) -> serde_json::Value {
     let range = times.and_then(|t| Some((t.iter().min()?, t.iter().max()?)));
     json!({
         "shape": history.shape,
@@ -214,7 +224,8 @@ fn training_summary(history: &History, times: Option<&[Timestamp]>) -> serde_jso
         "activities_used": history.events.at.len(),
         "activities_skipped": history.skipped_activities,
         "outcome_date_range": range.map(|(a, b)| json!({"from": a.to_rfc3339(), "to": b.to_rfc3339()})),
-        "leakage_rule": "features as of outcome_at - 1 microsecond; open leads are not training rows",
+        "leakage_rule": history.cutoff.rule(),
+        "leakage": leakage,
         "inputs": history.sources,
     })
 }

@@ -4,7 +4,8 @@
 //! Leads: [`leads::FIXED`] and any profile columns. Activities:
 //! [`activities::COLUMNS`], `event_id` optional. Open leads are not
 //! training rows; a closed lead's features are computed as of one
-//! microsecond before its outcome (the leakage rule).
+//! microsecond before its outcome, or before its outcome's day when the
+//! activity times are whole days ([`super::cutoff`], the leakage rule).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -14,6 +15,7 @@ use leadscore_core::features::{normalize_category, normalize_name, outcome_as_of
 use leadscore_core::time::Timestamp;
 use polars::prelude::StringChunked;
 
+use super::cutoff::{self, Cutoff};
 use super::table::Table;
 use super::timestamp::TimeFormat;
 use super::unique::UniqueIds;
@@ -50,8 +52,10 @@ pub fn load(
         sources: vec![source(&leads_table), source(&activities_table)],
         open_leads,
         skipped_activities: 0,
+        cutoff: Cutoff::BeforeOutcome,
     };
     read_activities(&activities_table, &reading.times, &mut history)?;
+    cutoff::apply(&mut history);
     step.done(format!(
         "{} rows, {} kept, {} of open or unknown leads",
         activities_table.rows(),

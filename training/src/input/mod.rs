@@ -8,12 +8,15 @@
 //! - [`event_shape`]: the event shape (leads + activities).
 //! - [`wide`]: the wide shape (one row per lead with count columns).
 //! - [`unique`]: both shapes refuse a lead id on more than one row.
+//! - [`cutoff`]: when a lead's features stop (the leakage rule).
 //!
 //! Only *closed* leads become rows. Each lead carries the time its features
 //! are computed for (`as_of`): in the event shape one microsecond before
-//! its outcome, so nothing that happened at or after the outcome is seen.
+//! its outcome — or before its outcome's day when the activity times are
+//! whole days — so nothing that happened at or after the outcome is seen.
 
 pub mod charset;
+pub mod cutoff;
 pub mod delimiter;
 pub mod event_shape;
 pub mod labels;
@@ -188,6 +191,8 @@ pub struct History {
     pub open_leads: usize,
     /// Activity rows dropped because their lead is open or unknown.
     pub skipped_activities: usize,
+    /// Where each lead's features stop.
+    pub cutoff: cutoff::Cutoff,
 }
 
 impl InputArgs {

@@ -89,6 +89,7 @@ pub fn load(path: &Path, args: &InputArgs, reading: &Reading) -> Result<History,
         }],
         open_leads: 0,
         skipped_activities: 0,
+        cutoff: super::cutoff::Cutoff::NoTimes,
     })
 }
 
