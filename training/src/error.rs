@@ -137,6 +137,20 @@ pub enum InputError {
         /// `won` or `lost`.
         outcome: String,
     },
+    /// An auto-detected wide column has a different value on every row.
+    #[error(
+        "{path}: column {column:?} has a different value on each of its {rows} filled rows, like an id; \
+         a model learns nothing from it that carries over to new leads. Pass it in --exclude-columns, \
+         or name it in --categorical-columns (or --activity-columns for a number) to use it anyway"
+    )]
+    IdLikeColumn {
+        /// File that failed.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Its filled rows.
+        rows: usize,
+    },
     /// Command-line flags contradict each other or the file.
     #[error("{0}")]
     Flags(String),
@@ -161,7 +175,8 @@ pub enum DataError {
     },
     /// No feature survived the filters.
     #[error(
-        "no usable feature: no activity type or category occurs in at least {min} leads; lower --min-feature-leads or check the columns"
+        "no usable feature: no activity type or category level occurs in at least {min} leads \
+         (levels also need {min} leads without them); lower --min-feature-leads or check the columns"
     )]
     NoFeatures {
         /// The `--min-feature-leads` value.

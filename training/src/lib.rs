@@ -3,13 +3,14 @@
 //! the versioned `leadscore.model/v1` files the service serves. Features are
 //! computed by the service's own code (`leadscore_core::features`).
 //!
-//! Pipeline: [`input`] → [`design`] → [`select`] / [`fit`] → [`evaluate`] /
+//! Pipeline: [`input`] → [`encoding`] → [`design`] → [`select`] / [`fit`] → [`evaluate`] /
 //! [`threshold`] / [`points`] / [`leakage`] → [`output`] / [`report`]. [`simulate`] makes
 //! synthetic histories with known truth.
 
 pub mod cli;
 pub mod design;
 pub mod design_export;
+pub mod encoding;
 pub mod error;
 pub mod evaluate;
 pub mod fit;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use leadscore_core::features::normalize_category;
 use leadscore_core::model::{LinearModel, ModelFile};
 
+use crate::encoding::Dropped;
 use crate::error::OutputError;
 use crate::evaluate::Evaluation;
 use crate::input::History;
@@ -37,6 +38,7 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
     calibration_table(&mut md, e);
     lift_table(&mut md, version, e);
     weights_table(&mut md, version, &model);
+    dropped(&mut md, &trained.dropped);
     md.push_str(&profile_lift(&trained.history));
     let path = dir.join(format!("{version}.md"));
     std::fs::write(&path, md).map_err(|source| OutputError::Write {
@@ -241,6 +243,41 @@ fn weights_table(md: &mut String, version: &str, model: &LinearModel) {
             c.value,
             w,
             (w * file.points.per_logit).round() as i64
+        );
+    }
+}
+
+/// What the encoding left out ([`crate::encoding`]).
+fn dropped(md: &mut String, d: &Dropped) {
+    let _ = writeln!(
+        md,
+        "\n## Left out by the encoding\n\nA feature needs at least {} leads with it, and a category level as many without it.\n",
+        d.min_leads
+    );
+    let list = |v: &[String]| v.join(", ");
+    if !d.rare_activities.is_empty() {
+        let _ = writeln!(md, "- Rare activity types / count columns: {}.", list(&d.rare_activities));
+    }
+    if !d.constant_columns.is_empty() {
+        let _ = writeln!(md, "- Constant count columns: {}.", list(&d.constant_columns));
+    }
+    for s in &d.shared_levels {
+        let _ = writeln!(
+            md,
+            "- `{}={}`: shared by {} leads, only {} without it (near-constant; dropped).",
+            s.column, s.value, s.leads, s.without
+        );
+    }
+    for r in &d.rare_levels {
+        let more = r.levels.saturating_sub(r.examples.len());
+        let _ = writeln!(
+            md,
+            "- `{}`: {} rare levels on {} leads count as not answered ({}{}).",
+            r.column,
+            r.levels,
+            r.leads,
+            r.examples.join(", "),
+            if more > 0 { format!(", … {more} more") } else { String::new() }
         );
     }
 }

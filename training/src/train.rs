@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::design::Candidates;
 use crate::design_export;
+use crate::encoding::{self, Dropped};
 use crate::error::{DataError, TrainError};
 use crate::evaluate::Evaluation;
 use crate::fitted::{Fitted, fit_rows};
@@ -38,6 +39,8 @@ pub struct Trained {
     pub test_rows: Vec<usize>,
     /// Probable-leakage flags.
     pub leakage: Leakage,
+    /// Columns and levels the encoding left out.
+    pub dropped: Dropped,
     /// The history it was trained on.
     pub history: History,
 }
@@ -46,7 +49,7 @@ pub struct Trained {
 pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainError> {
     settings.validate()?;
     check_outcomes(&history, settings)?;
-    let candidates = candidates(&history, settings)?;
+    let (candidates, dropped) = candidates(&history, settings)?;
     let y = history.labels();
     let all: Vec<usize> = (0..history.leads.len()).collect();
     let times = history.outcome_times();
@@ -67,13 +70,14 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
     let hyperparameters = Hyperparameters::new(&final_choice, &pooled.choices, settings);
     file.hyperparameters = hyperparameters.to_json();
     file.metrics = serde_json::to_value(&evaluation).expect("metrics serialize");
-    file.training = training_summary(&history, times.as_deref(), &leakage);
+    file.training = training_summary(&history, times.as_deref(), &leakage, &dropped);
     Ok(Trained {
         file,
         hyperparameters,
         evaluation,
         test_rows: folds[0].test.clone(),
         leakage,
+        dropped,
         history,
     })
 }
@@ -93,20 +97,23 @@ fn check_outcomes(history: &History, settings: &Settings) -> Result<(), TrainErr
     Ok(())
 }
 
-/// The features frequent enough to be candidates; at least one.
-fn candidates(history: &History, settings: &Settings) -> Result<Candidates, TrainError> {
-    let (activities, categorical) = history.candidate_features(settings.min_feature_leads);
+/// The features the encoding keeps ([`encoding`]), at least one, and
+/// what it left out.
+fn candidates(history: &History, settings: &Settings) -> Result<(Candidates, Dropped), TrainError> {
+    let (activities, categorical, dropped) =
+        encoding::candidates(history, settings.min_feature_leads);
     if activities.is_empty() && categorical.is_empty() {
         return Err(DataError::NoFeatures {
             min: settings.min_feature_leads,
         }
         .into());
     }
-    Ok(Candidates {
+    let candidates = Candidates {
         activities,
         categorical,
         dedupe_window_seconds: settings.dedupe_window_seconds,
-    })
+    };
+    Ok((candidates, dropped))
 }
 
 /// The evaluation protocol in words and its splits: out of time when every
@@ -214,6 +221,7 @@ fn training_summary(
     history: &History,
     times: Option<&[Timestamp]>,
     leakage: &Leakage,
+    dropped: &Dropped,
 ) -> serde_json::Value {
     let range = times.and_then(|t| Some((t.iter().min()?, t.iter().max()?)));
     json!({
@@ -226,6 +234,7 @@ fn training_summary(
         "outcome_date_range": range.map(|(a, b)| json!({"from": a.to_rfc3339(), "to": b.to_rfc3339()})),
         "leakage_rule": history.cutoff.rule(),
         "leakage": leakage,
+        "encoding": dropped,
         "inputs": history.sources,
     })
 }

@@ -26,14 +26,12 @@ pub mod timestamp;
 pub mod unique;
 pub mod wide;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
 use clap::Args;
-use leadscore_core::features::{
-    ActivityFeature, ActivityRef, CategoricalFeature, FeatureInput, FunnelStage, normalize_category,
-};
+use leadscore_core::features::{ActivityRef, FeatureInput};
 use leadscore_core::time::Timestamp;
 use serde::Serialize;
 
@@ -270,75 +268,6 @@ impl History {
             as_of: lead.as_of,
         })
     }
-
-    /// Candidate features: activity types and categorical values present in
-    /// at least `min_leads` leads (before `as_of`), in a stable order.
-    pub fn candidate_features(
-        &self,
-        min_leads: usize,
-    ) -> (Vec<ActivityFeature>, Vec<CategoricalFeature>) {
-        let mut type_leads = vec![0usize; self.activity_types.len()];
-        let mut seen = vec![usize::MAX; self.activity_types.len()];
-        for (i, lead) in self.leads.iter().enumerate() {
-            let present = lead
-                .events
-                .clone()
-                .filter(|&e| self.events.at[e] <= lead.as_of)
-                .map(|e| self.events.types[e])
-                .chain(
-                    lead.counts
-                        .iter()
-                        .filter(|(_, c)| *c > 0.0)
-                        .map(|(t, _)| *t),
-                );
-            for t in present {
-                let t = usize::from(t);
-                if seen[t] != i {
-                    seen[t] = i;
-                    type_leads[t] += 1;
-                }
-            }
-        }
-        let activities = self
-            .activity_types
-            .iter()
-            .enumerate()
-            .zip(&type_leads)
-            .filter(|(_, n)| **n >= min_leads)
-            .map(|((i, t), _)| ActivityFeature {
-                activity_type: t.clone(),
-                funnel_stage: FunnelStage::of(t),
-                unit: self.count_unit(i),
-            })
-            .collect();
-        let mut value_leads: HashMap<(&str, String), usize> = HashMap::new();
-        for lead in &self.leads {
-            for key in &self.categorical_columns {
-                if let Some(v) = lead
-                    .attributes
-                    .get(key)
-                    .and_then(|raw| normalize_category(raw))
-                {
-                    *value_leads.entry((key.as_str(), v)).or_default() += 1;
-                }
-            }
-        }
-        let mut categorical: Vec<CategoricalFeature> = value_leads
-            .into_iter()
-            .filter(|(_, n)| *n >= min_leads)
-            .map(|((attribute, value), _)| CategoricalFeature {
-                attribute: attribute.to_owned(),
-                value,
-            })
-            .collect();
-        let column_rank = |a: &str| self.categorical_columns.iter().position(|c| c == a);
-        categorical.sort_by(|a, b| {
-            column_rank(&a.attribute)
-                .cmp(&column_rank(&b.attribute))
-                .then(a.value.cmp(&b.value))
-        });
-        (activities, categorical)
-    }
 }
 
 /// Reads a column as strings, row by row, with 1-based row numbers.
@@ -376,25 +305,4 @@ pub fn required_time(
         value: v.to_owned(),
         expected: times.described(),
     })
-}
-
-impl History {
-    /// Unit of a pre-aggregated count column (wide shape): the median of
-    /// its positive values, so `ln(1 + x / unit)` gives a column in seconds
-    /// the same diminishing returns as one in visits. `None` (unit 1) for
-    /// event-shape types, which have no counts.
-    fn count_unit(&self, activity_type: usize) -> Option<f64> {
-        let mut positive: Vec<f64> = self
-            .leads
-            .iter()
-            .flat_map(|l| l.counts.iter())
-            .filter(|(t, c)| usize::from(*t) == activity_type && *c > 0.0)
-            .map(|(_, c)| *c)
-            .collect();
-        if positive.is_empty() {
-            return None;
-        }
-        positive.sort_by(f64::total_cmp);
-        Some(positive[positive.len() / 2])
-    }
 }

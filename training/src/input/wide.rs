@@ -5,9 +5,11 @@
 //! empty, `NA` … are missing). Columns are classified from the flags, and
 //! columns no flag names are auto-detected: numeric when every present
 //! value parses as a number, categorical otherwise. A missing count means
-//! "no recorded activity" (0), as in the service.
+//! "no recorded activity" (0), as in the service. An auto-detected column
+//! with a different value on every filled row (an id, see [`is_id_like`])
+//! is refused unless a flag names it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use leadscore_core::features::{normalize_category, normalize_name};
@@ -164,10 +166,15 @@ fn classify(
         }
         if listed(c, &args.activity_columns) {
             activities.push(column);
-        } else if listed(c, &args.categorical_columns) || !is_numeric(table, c)? {
+        } else if listed(c, &args.categorical_columns) {
             categorical.push(column);
         } else {
-            activities.push(column);
+            refuse_id_like(table, c)?;
+            if is_numeric(table, c)? {
+                activities.push(column);
+            } else {
+                categorical.push(column);
+            }
         }
     }
     if activities.is_empty() && categorical.is_empty() {
@@ -177,6 +184,36 @@ fn classify(
         )));
     }
     Ok((activities, categorical))
+}
+
+/// Fewest filled rows for a column of distinct values to count as an id.
+pub const ID_MIN_ROWS: usize = 20;
+
+/// Refuses a column [`is_id_like`].
+fn refuse_id_like(table: &Table, column: &str) -> Result<(), InputError> {
+    match is_id_like(table, column)? {
+        Some(rows) => Err(InputError::IdLikeColumn {
+            path: table.path.clone(),
+            column: column.to_owned(),
+            rows,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The filled rows of a column when it looks like an id: no value repeats,
+/// and it is filled on at least half the rows and [`ID_MIN_ROWS`].
+fn is_id_like(table: &Table, column: &str) -> Result<Option<usize>, InputError> {
+    let mut seen = HashSet::new();
+    for v in table.strings(column)?.into_iter().flatten() {
+        if let Some(value) = normalize_category(v)
+            && !seen.insert(value)
+        {
+            return Ok(None);
+        }
+    }
+    let filled = seen.len();
+    Ok((filled >= ID_MIN_ROWS && filled * 2 >= table.rows()).then_some(filled))
 }
 
 /// Whether every present value of a column is a number (and one is present).
