@@ -93,7 +93,12 @@ fn activities(history: &History, min_leads: usize, dropped: &mut Dropped) -> Vec
             .clone()
             .filter(|&e| history.events.at[e] <= lead.as_of)
             .map(|e| history.events.types[e])
-            .chain(lead.counts.iter().filter(|(_, c)| *c > 0.0).map(|(t, _)| *t));
+            .chain(
+                lead.counts
+                    .iter()
+                    .filter(|(_, c)| *c > 0.0)
+                    .map(|(t, _)| *t),
+            );
         for t in present {
             let t = usize::from(t);
             if seen[t] != i {
@@ -166,19 +171,28 @@ fn categorical(
     for column in &history.categorical_columns {
         let mut levels: HashMap<String, usize> = HashMap::new();
         for lead in &history.leads {
-            if let Some(v) = lead.attributes.get(column).and_then(|raw| normalize_category(raw)) {
+            if let Some(v) = lead
+                .attributes
+                .get(column)
+                .and_then(|raw| normalize_category(raw))
+            {
                 *levels.entry(v).or_default() += 1;
             }
         }
         let mut levels: Vec<(String, usize)> = levels.into_iter().collect();
         levels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let (common, rare): (Vec<_>, Vec<_>) = levels.into_iter().partition(|(_, n)| *n >= min_leads);
+        let (common, rare): (Vec<_>, Vec<_>) =
+            levels.into_iter().partition(|(_, n)| *n >= min_leads);
         if !rare.is_empty() {
             dropped.rare_levels.push(RareLevels {
                 column: column.clone(),
                 levels: rare.len(),
                 leads: rare.iter().map(|(_, n)| n).sum(),
-                examples: rare.iter().take(RARE_LEVELS_LISTED).map(|(v, _)| v.clone()).collect(),
+                examples: rare
+                    .iter()
+                    .take(RARE_LEVELS_LISTED)
+                    .map(|(v, _)| v.clone())
+                    .collect(),
             });
         }
         let mut column_kept = Vec::new();

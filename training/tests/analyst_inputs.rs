@@ -161,7 +161,10 @@ fn crm_label_spellings_are_accepted_and_mapped_with_flags() {
     let acts = "lead_id,activity_type,occurred_at\na,demo,2024-01-05\n";
     let h = load_events(leads, acts, &["--positive-label", "Signed"]).unwrap();
     assert_eq!(
-        h.leads.iter().map(|l| (l.id.as_str(), l.won)).collect::<Vec<_>>(),
+        h.leads
+            .iter()
+            .map(|l| (l.id.as_str(), l.won))
+            .collect::<Vec<_>>(),
         [("a", true), ("b", false)]
     );
     assert_eq!(h.open_leads, 1);
@@ -192,7 +195,10 @@ fn salesforce_times_and_date_formats_are_read() {
         "{e}"
     );
     let h = load_events(us, acts, &["--date-format", "%m/%d/%Y %H:%M"]).unwrap_err();
-    assert!(h.contains("\"01/02/2024\""), "a date without a time needs its own form: {h}");
+    assert!(
+        h.contains("\"01/02/2024\""),
+        "a date without a time needs its own form: {h}"
+    );
     let h = load_events(
         &us.replace("01/02/2024,", "01/02/2024 00:00,"),
         acts,

@@ -138,7 +138,10 @@ fn date_only_activity_times_move_the_cutoff_to_the_outcome_day_and_are_reported(
     let mut trained =
         leadscore_train::train::train(args.input.load().unwrap(), &args.settings).unwrap();
     let auc = trained.evaluation.auc;
-    assert!(auc < 0.95, "date-only times must not leak the outcome: AUC {auc}");
+    assert!(
+        auc < 0.95,
+        "date-only times must not leak the outcome: AUC {auc}"
+    );
     assert_eq!(trained.history.cutoff, Cutoff::BeforeOutcomeDay);
     assert!(
         trained.file.training["leakage_rule"]

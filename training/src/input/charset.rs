@@ -116,7 +116,9 @@ impl Encoding {
         };
         match self {
             Encoding::Utf8 => None,
-            Encoding::Windows1252 | Encoding::Latin1 => Some(bytes.iter().map(|&b| decode(b)).collect()),
+            Encoding::Windows1252 | Encoding::Latin1 => {
+                Some(bytes.iter().map(|&b| decode(b)).collect())
+            }
         }
     }
 }

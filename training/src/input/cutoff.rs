@@ -33,7 +33,9 @@ impl Cutoff {
     /// The rule in words, as the model file and the report state it.
     pub fn rule(self) -> &'static str {
         match self {
-            Cutoff::NoTimes => "wide shape: counts as exported (no times); open leads are not training rows",
+            Cutoff::NoTimes => {
+                "wide shape: counts as exported (no times); open leads are not training rows"
+            }
             Cutoff::BeforeOutcome => {
                 "features as of outcome_at - 1 microsecond; open leads are not training rows"
             }
@@ -53,7 +55,9 @@ fn is_midnight(t: Timestamp) -> bool {
 
 /// The start (midnight UTC) of `t`'s day.
 fn day_start(t: Timestamp) -> Timestamp {
-    t.saturating_sub(Span::micros(t.as_micros().rem_euclid(Span::days(1).as_micros())))
+    t.saturating_sub(Span::micros(
+        t.as_micros().rem_euclid(Span::days(1).as_micros()),
+    ))
 }
 
 /// Sets the cutoff of an event-shape history whose activities are read

@@ -48,7 +48,9 @@ impl Labels {
             .chain(&labels.negative)
             .find(|v| Outcome::parse(v) == Some(Outcome::Open))
         {
-            return Err(format!("{open:?} means an open lead and cannot be a won or lost label"));
+            return Err(format!(
+                "{open:?} means an open lead and cannot be a won or lost label"
+            ));
         }
         Ok(labels)
     }

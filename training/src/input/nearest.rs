@@ -50,7 +50,10 @@ mod tests {
         assert_eq!(nearest("Convertd", &known), ["Converted"]);
         assert_eq!(nearest("TotalVisits", &known), ["Total Visits"]);
         assert!(nearest("revenue", &known).is_empty());
-        assert_eq!(hint("Prospect Id", &known), "; did you mean \"Prospect ID\"?");
+        assert_eq!(
+            hint("Prospect Id", &known),
+            "; did you mean \"Prospect ID\"?"
+        );
         assert_eq!(hint("zzz", &known), "");
     }
 }

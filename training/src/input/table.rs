@@ -82,7 +82,10 @@ impl Table {
                     Encoding::Windows1252 | Encoding::Latin1 => Bytes::Keep,
                 };
                 let scan = scan(path, mode)?;
-                (read_csv(path, format, &scan).map_err(malformed)?, scan.sha256)
+                (
+                    read_csv(path, format, &scan).map_err(malformed)?,
+                    scan.sha256,
+                )
             }
             Some("parquet" | "pq") => {
                 let sha256 = scan(path, Bytes::HashOnly)?.sha256;

@@ -53,7 +53,11 @@ impl TimeFormat {
             .custom
             .as_deref()
             .and_then(|f| with_pattern(s, f))
-            .or_else(|| DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp_micros()))
+            .or_else(|| {
+                DateTime::parse_from_rfc3339(s)
+                    .ok()
+                    .map(|t| t.timestamp_micros())
+            })
             .or_else(|| WITH_OFFSET.iter().find_map(|f| with_pattern(s, f)))
             .or_else(|| UTC.iter().find_map(|f| with_pattern(s, f)))
             .or_else(|| with_pattern(s, DATE))?;
@@ -121,7 +125,11 @@ mod tests {
     fn a_date_format_reads_us_and_european_dates_and_bad_patterns_are_refused() {
         let us = TimeFormat::new(Some("%m/%d/%Y")).unwrap();
         assert_eq!(us.parse("01/31/2024"), parse("2024-01-31"));
-        assert_eq!(us.parse("2024-01-31"), parse("2024-01-31"), "built-ins still apply");
+        assert_eq!(
+            us.parse("2024-01-31"),
+            parse("2024-01-31"),
+            "built-ins still apply"
+        );
         let eu = TimeFormat::new(Some("%d.%m.%Y %H:%M")).unwrap();
         assert_eq!(eu.parse("31.01.2024 10:30"), parse("2024-01-31T10:30:00Z"));
         assert_eq!(eu.parse("31/01/2024"), None);

@@ -16,9 +16,9 @@ use leadscore_core::features::{normalize_category, normalize_name};
 use leadscore_core::time::Timestamp;
 use polars::prelude::StringChunked;
 
+use super::labels::Labels;
 use super::table::Table;
 use super::unique::UniqueIds;
-use super::labels::Labels;
 use super::{EventArena, History, InputArgs, Lead, Reading, Shape, SourceFile, rows_of};
 use crate::error::InputError;
 use crate::progress;
@@ -49,7 +49,13 @@ pub fn load(path: &Path, args: &InputArgs, reading: &Reading) -> Result<History,
     let mut ids = UniqueIds::default();
     for (row, id) in rows_of(&table, &id_column)? {
         let id = ids.read(&table.path, &id_column, row, id)?;
-        let won = label(&table, &reading.labels, &label_column, row, labels.get(row - 1))?;
+        let won = label(
+            &table,
+            &reading.labels,
+            &label_column,
+            row,
+            labels.get(row - 1),
+        )?;
         let counts = counts(&table, row, &count_values, &activity_columns)?;
         let attributes: BTreeMap<String, String> = category_values
             .iter()
