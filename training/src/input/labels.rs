@@ -27,10 +27,10 @@ impl Labels {
     /// The defaults plus the flags' values; a value that would mean both
     /// won and lost, or `open`, is refused with the flag named.
     pub fn new(positive: &[String], negative: &[String]) -> Result<Labels, String> {
-        let fold = |v: &[String]| -> Vec<String> { v.iter().map(|s| fold(s)).collect() };
+        let folded = |v: &[String]| -> Vec<String> { v.iter().map(|s| fold(s)).collect() };
         let labels = Labels {
-            positive: fold(positive),
-            negative: fold(negative),
+            positive: folded(positive),
+            negative: folded(negative),
         };
         for p in &labels.positive {
             if labels.negative.contains(p) || is_default(p, false) {
