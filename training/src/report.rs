@@ -302,6 +302,13 @@ fn dropped(md: &mut String, d: &Dropped) {
         d.min_leads
     );
     let list = |v: &[String]| v.join(", ");
+    if d.rare_activities.is_empty()
+        && d.constant_columns.is_empty()
+        && d.shared_levels.is_empty()
+        && d.rare_levels.is_empty()
+    {
+        let _ = writeln!(md, "Nothing was left out.");
+    }
     if !d.rare_activities.is_empty() {
         let _ = writeln!(
             md,
