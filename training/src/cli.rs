@@ -64,6 +64,9 @@ fn fit(args: &FitArgs) -> Result<(), TrainError> {
     let mut trained = train::train(history, &args.settings)?;
     let written = output::write(&args.out, &mut trained)?;
     eprintln!("{}", trained.evaluation.to_text());
+    for warning in trained.leakage.warnings() {
+        eprintln!("warning: {warning}");
+    }
     total.done(format!(
         "model {} written to {} (report {})",
         written.version,

@@ -36,20 +36,34 @@ pub enum InputError {
     },
     /// A required column is absent.
     #[error(
-        "{path} has no column {column:?} (columns are: {available}); rename the column or pass the right name"
+        "{path} has no column {column:?}{hint} (columns are: {available}); rename the column or pass the right name"
     )]
     MissingColumn {
         /// File that failed.
         path: PathBuf,
         /// Column that is needed.
         column: String,
+        /// `; did you mean "…"?` with the nearest names, or empty.
+        hint: String,
         /// Columns that exist, comma separated.
         available: String,
     },
+    /// A CSV file declared (or defaulted to) UTF-8 is not.
+    #[error(
+        "{path}, line {line}, byte column {byte_column}: invalid UTF-8; the file is probably \
+         in another encoding: pass --encoding windows-1252 (Excel on Windows) or --encoding latin-1"
+    )]
+    InvalidUtf8 {
+        /// File that failed.
+        path: PathBuf,
+        /// 1-based line (the header is line 1).
+        line: usize,
+        /// 1-based byte within the line.
+        byte_column: usize,
+    },
     /// A timestamp could not be parsed.
     #[error(
-        "{path}, row {row}, column {column:?}: cannot parse timestamp {value:?}; \
-         use RFC 3339 (2024-05-01T13:00:00Z) or YYYY-MM-DD[ HH:MM:SS]"
+        "{path}, row {row}, column {column:?}: cannot parse timestamp {value:?}; use {expected}"
     )]
     BadTimestamp {
         /// File that failed.
@@ -60,6 +74,8 @@ pub enum InputError {
         column: String,
         /// The value.
         value: String,
+        /// The accepted forms.
+        expected: String,
     },
     /// A label is not one of the accepted spellings.
     #[error("{path}, row {row}, column {column:?}: label {value:?} is not {expected}")]
@@ -73,7 +89,7 @@ pub enum InputError {
         /// The value.
         value: String,
         /// The accepted values.
-        expected: &'static str,
+        expected: String,
     },
     /// A count column holds something that is not a non-negative number.
     #[error(
@@ -121,6 +137,20 @@ pub enum InputError {
         /// `won` or `lost`.
         outcome: String,
     },
+    /// An auto-detected wide column has a different value on every row.
+    #[error(
+        "{path}: column {column:?} has a different value on each of its {rows} filled rows, like an id; \
+         a model learns nothing from it that carries over to new leads. Pass it in --exclude-columns, \
+         or name it in --categorical-columns (or --activity-columns for a number) to use it anyway"
+    )]
+    IdLikeColumn {
+        /// File that failed.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Its filled rows.
+        rows: usize,
+    },
     /// Command-line flags contradict each other or the file.
     #[error("{0}")]
     Flags(String),
@@ -145,7 +175,8 @@ pub enum DataError {
     },
     /// No feature survived the filters.
     #[error(
-        "no usable feature: no activity type or category occurs in at least {min} leads; lower --min-feature-leads or check the columns"
+        "no usable feature: no activity type or category level occurs in at least {min} leads \
+         (levels also need {min} leads without them); lower --min-feature-leads or check the columns"
     )]
     NoFeatures {
         /// The `--min-feature-leads` value.

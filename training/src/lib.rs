@@ -3,19 +3,21 @@
 //! the versioned `leadscore.model/v1` files the service serves. Features are
 //! computed by the service's own code (`leadscore_core::features`).
 //!
-//! Pipeline: [`input`] → [`design`] → [`select`] / [`fit`] → [`evaluate`] /
-//! [`threshold`] / [`points`] → [`output`] / [`report`]. [`simulate`] makes
+//! Pipeline: [`input`] → [`encoding`] → [`design`] → [`select`] / [`fit`] → [`evaluate`] /
+//! [`threshold`] / [`points`] / [`leakage`] → [`output`] / [`report`]. [`simulate`] makes
 //! synthetic histories with known truth.
 
 pub mod cli;
 pub mod design;
 pub mod design_export;
+pub mod encoding;
 pub mod error;
 pub mod evaluate;
 pub mod fit;
 pub mod fitted;
 pub mod hyperparameters;
 pub mod input;
+pub mod leakage;
 pub mod output;
 pub mod plots;
 pub mod points;

@@ -54,24 +54,48 @@ pub fn unit_lines(
     })
 }
 
-/// Horizontal bar chart of labelled values (weights, lift).
+/// Width of the plot area of a bar chart, beside its labels.
+const BAR_PLOT_WIDTH: u32 = 530;
+/// Approximate width of one label character at the axis font size (SVG
+/// text is measured by the viewer, so the label area is sized by length).
+const LABEL_CHAR_WIDTH: u32 = 7;
+/// Narrowest label area.
+const MIN_LABEL_AREA: u32 = 120;
+
+/// A vertical reference line on a bar chart, with its legend text.
+pub struct Reference<'a> {
+    /// Where it crosses the value axis.
+    pub at: f64,
+    /// Legend text.
+    pub label: &'a str,
+}
+
+/// Horizontal bar chart of labelled values (weights, lift), its label
+/// area as wide as the longest label, with an optional reference line.
 pub fn bars(
     path: &Path,
     title: &str,
     x_desc: &str,
     bars: &[(String, f64)],
+    reference: Option<Reference<'_>>,
 ) -> Result<(), OutputError> {
-    let lo = bars.iter().map(|b| b.1).fold(0.0, f64::min);
-    let hi = bars.iter().map(|b| b.1).fold(0.0, f64::max);
+    let marks = bars
+        .iter()
+        .map(|b| b.1)
+        .chain(reference.as_ref().map(|r| r.at));
+    let lo = marks.clone().fold(0.0, f64::min);
+    let hi = marks.fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.05).max(1e-3);
     let n = bars.len();
+    let longest = bars.iter().map(|b| b.0.chars().count()).max().unwrap_or(0) as u32;
+    let label_area = (longest * LABEL_CHAR_WIDTH + 24).max(MIN_LABEL_AREA);
     let height = 120 + 24 * n as u32;
-    draw_sized(path, (760, height), |root| {
+    draw_sized(path, (label_area + BAR_PLOT_WIDTH, height), |root| {
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(230)
+            .y_label_area_size(label_area)
             .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..n as f64)?;
         chart
             .configure_mesh()
@@ -96,6 +120,18 @@ pub fn bars(
             };
             Rectangle::new([(0.0, y + 0.15), (*v, y + 0.85)], color.filled())
         }))?;
+        if let Some(r) = reference {
+            let line = BLACK.stroke_width(2);
+            chart
+                .draw_series(LineSeries::new([(r.at, 0.0), (r.at, n as f64)], line))?
+                .label(r.label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], line));
+            chart
+                .configure_series_labels()
+                .border_style(BLACK)
+                .background_style(WHITE)
+                .draw()?;
+        }
         Ok(())
     })
 }

@@ -2,8 +2,9 @@
 //!
 //! `per_logit = 100 / (logit(threshold) − raw intercept)` (10 when that
 //! denominator is ≤ 0.1), so the MQL threshold sits at about 100 points;
-//! one fresh activity of a type is worth `round(per_logit · w · ln 2)`
-//! (its feature is `ln(1 + 1)`).
+//! one fresh activity of a type (one `unit` of a wide count column) is
+//! worth `round(per_logit · w · ln 2)` (its feature is `ln(1 + 1)`), and
+//! a category value `round(per_logit · w)` (its feature is 1).
 
 use std::collections::BTreeMap;
 
@@ -30,12 +31,7 @@ pub fn fill(file: &mut ModelFile) {
         .activities
         .iter()
         .zip(raw.weights())
-        .map(|(a, w)| {
-            (
-                a.activity_type.clone(),
-                (per_logit * w * std::f64::consts::LN_2).round() as i64,
-            )
-        })
+        .map(|(a, w)| (a.activity_type.clone(), activity_points(per_logit, *w)))
         .collect();
     file.points = PointsScale {
         per_logit,
@@ -43,4 +39,22 @@ pub fn fill(file: &mut ModelFile) {
         per_activity,
     };
     file.points.threshold = LinearModel::new(file.clone()).points_at(threshold);
+}
+
+/// Points of one fresh activity (one unit of a count column) of weight `w`.
+fn activity_points(per_logit: f64, w: f64) -> i64 {
+    (per_logit * w * std::f64::consts::LN_2).round() as i64
+}
+
+/// Points of feature `i` of `model`, for every feature kind: one fresh
+/// activity (one unit of a count column) for an activity feature, the
+/// value being present for a category.
+pub fn of_feature(model: &LinearModel, i: usize) -> i64 {
+    let per_logit = model.file().points.per_logit;
+    let w = model.weights()[i];
+    if i < model.file().features.activities.len() {
+        activity_points(per_logit, w)
+    } else {
+        (per_logit * w).round() as i64
+    }
 }

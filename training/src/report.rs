@@ -1,18 +1,22 @@
 //! The human report beside a model: `<version>.md` with SVG charts in
-//! `<version>/` (ROC, calibration, lift, weights) and a profile-lift table
+//! `<version>/` (ROC, calibration, lift with its base-rate line, weights
+//! per feature kind), the leakage warnings, what the encoding left out,
+//! and a profile-lift table
 //! (won rate by value of each profile column) for reviewing explicit rules.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use leadscore_core::features::normalize_category;
+use leadscore_core::features::{FeatureSource, FeatureSpec, normalize_category};
 use leadscore_core::model::{LinearModel, ModelFile};
 
+use crate::encoding::Dropped;
 use crate::error::OutputError;
 use crate::evaluate::Evaluation;
 use crate::input::History;
-use crate::plots::{self, Series};
+use crate::plots::{self, Reference, Series};
+use crate::points;
 use crate::train::Trained;
 
 /// Values shown per profile column (the most frequent ones).
@@ -31,11 +35,13 @@ pub fn write(dir: &Path, version: &str, trained: &Trained) -> Result<PathBuf, Ou
 
     let mut md = String::new();
     summary(&mut md, version, trained, model.file());
+    warnings(&mut md, trained);
     test_metrics(&mut md, e);
     mql_threshold(&mut md, version, e, model.file());
     calibration_table(&mut md, e);
     lift_table(&mut md, version, e);
     weights_table(&mut md, version, &model);
+    dropped(&mut md, &trained.dropped);
     md.push_str(&profile_lift(&trained.history));
     let path = dir.join(format!("{version}.md"));
     std::fs::write(&path, md).map_err(|source| OutputError::Write {
@@ -77,26 +83,70 @@ fn charts(images: &Path, e: &Evaluation, model: &LinearModel) -> Result<(), Outp
         .iter()
         .map(|d| (format!("decile {}", d.decile), d.lift))
         .collect();
+    let base = format!("base rate {:.3} (lift 1)", e.base_rate);
     plots::bars(
         &images.join("lift.svg"),
         "Lift by score decile (test)",
         "won rate / base rate",
         &lift,
+        Some(Reference {
+            at: 1.0,
+            label: &base,
+        }),
     )?;
-    let mut weights: Vec<(String, f64)> = model
-        .weights()
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (model.feature_name(i).to_owned(), *w))
-        .collect();
-    weights.sort_by(|a, b| b.1.total_cmp(&a.1));
-    plots::bars(
-        &images.join("weights.svg"),
-        "Weight per feature (logit per unit of ln(1+count))",
-        "raw-unit weight",
-        &weights,
-    )?;
+    weight_charts(images, model)
+}
+
+/// One weights chart per feature kind, each with its own axis title:
+/// `weights.svg` (activities / counts) and `weights_categories.svg`.
+fn weight_charts(images: &Path, model: &LinearModel) -> Result<(), OutputError> {
+    let spec = &model.file().features;
+    let n_act = spec.activities.len();
+    let sorted = |range: std::ops::Range<usize>| {
+        let mut w: Vec<(String, f64)> = range
+            .map(|i| (feature_label(spec, i), model.weights()[i]))
+            .collect();
+        w.sort_by(|a, b| b.1.total_cmp(&a.1));
+        w
+    };
+    let activity_axis = match spec.source {
+        FeatureSource::Events => "logit per unit of ln(1 + decayed count)",
+        FeatureSource::Counts => "logit per unit of ln(1 + count / unit)",
+    };
+    if n_act > 0 {
+        plots::bars(
+            &images.join("weights.svg"),
+            "Weight per activity feature",
+            activity_axis,
+            &sorted(0..n_act),
+            None,
+        )?;
+    }
+    if !spec.categorical.is_empty() {
+        plots::bars(
+            &images.join("weights_categories.svg"),
+            "Weight per category value",
+            "logit when the value is present",
+            &sorted(n_act..model.weights().len()),
+            None,
+        )?;
+    }
     Ok(())
+}
+
+/// Feature `i` as the report names it: the activity type with the unit of
+/// a count column (`total_time (unit 404)`), or `attribute=value`.
+fn feature_label(spec: &FeatureSpec, i: usize) -> String {
+    match spec.activities.get(i) {
+        Some(a) => match a.unit {
+            Some(u) if u != 1.0 => format!("{} (unit {u})", a.activity_type),
+            _ => a.activity_type.clone(),
+        },
+        None => {
+            let c = &spec.categorical[i - spec.activities.len()];
+            format!("{}={}", c.attribute, c.value)
+        }
+    }
 }
 
 /// The title and what the model was trained and evaluated on.
@@ -129,6 +179,19 @@ fn summary(md: &mut String, version: &str, trained: &Trained, file: &ModelFile) 
         "- Class weighting: {}.\n",
         crate::train::CLASS_WEIGHTING
     );
+}
+
+/// The leakage warnings, if there are any, and the cutoff rule.
+fn warnings(md: &mut String, trained: &Trained) {
+    let warnings = trained.leakage.warnings();
+    if !warnings.is_empty() {
+        let _ = writeln!(md, "## Warnings\n");
+        for w in warnings {
+            let _ = writeln!(md, "- **Warning**: {w}.");
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "Leakage rule: {}.\n", trained.history.cutoff.rule());
 }
 
 /// The held-out metrics table.
@@ -198,35 +261,89 @@ fn lift_table(md: &mut String, version: &str, e: &Evaluation) {
 /// Weight and points of every feature, activities then categories.
 fn weights_table(md: &mut String, version: &str, model: &LinearModel) {
     let file = model.file();
-    let _ = writeln!(
-        md,
-        "\n## Weights and points\n\n![Weights]({version}/weights.svg)\n\nPoints per logit: {:.2}; a lead with no activity starts at the intercept (0 points).\n\n| feature | funnel stage | raw weight | points for one fresh activity |\n|---|---|---|---|",
-        file.points.per_logit
-    );
-    for (i, a) in file.features.activities.iter().enumerate() {
+    let spec = &file.features;
+    let mut charts = String::new();
+    if !spec.activities.is_empty() {
+        let _ = writeln!(charts, "![Weights]({version}/weights.svg)");
+    }
+    if !spec.categorical.is_empty() {
         let _ = writeln!(
-            md,
-            "| {} | {} | {:+.4} | {} |",
-            a.activity_type,
-            a.funnel_stage.label(),
-            model.weights()[i],
-            file.points
-                .per_activity
-                .get(&a.activity_type)
-                .copied()
-                .unwrap_or(0)
+            charts,
+            "![Category weights]({version}/weights_categories.svg)"
         );
     }
-    let n_act = file.features.activities.len();
-    for (i, c) in file.features.categorical.iter().enumerate() {
-        let w = model.weights()[n_act + i];
+    let _ = writeln!(
+        md,
+        "\n## Weights and points\n\n{charts}\nPoints per logit: {:.2}; a lead with no activity starts at the intercept (0 points). \
+         Points are for one fresh activity (a count column: one unit, its median positive value, so `ln(1 + x / unit)` = ln 2), \
+         or for a category value being present.\n\n| feature | kind | raw weight | points |\n|---|---|---|---|",
+        file.points.per_logit
+    );
+    for i in 0..model.weights().len() {
+        let kind = match spec.activities.get(i) {
+            Some(a) => a.funnel_stage.label(),
+            None => "category",
+        };
         let _ = writeln!(
             md,
-            "| {}={} | category | {:+.4} | {} |",
-            c.attribute,
-            c.value,
-            w,
-            (w * file.points.per_logit).round() as i64
+            "| {} | {kind} | {:+.4} | {} |",
+            feature_label(spec, i),
+            model.weights()[i],
+            points::of_feature(model, i)
+        );
+    }
+}
+
+/// What the encoding left out ([`crate::encoding`]).
+fn dropped(md: &mut String, d: &Dropped) {
+    let _ = writeln!(
+        md,
+        "\n## Left out by the encoding\n\nA feature needs at least {} leads with it, and a category level as many without it.\n",
+        d.min_leads
+    );
+    let list = |v: &[String]| v.join(", ");
+    if d.rare_activities.is_empty()
+        && d.constant_columns.is_empty()
+        && d.shared_levels.is_empty()
+        && d.rare_levels.is_empty()
+    {
+        let _ = writeln!(md, "Nothing was left out.");
+    }
+    if !d.rare_activities.is_empty() {
+        let _ = writeln!(
+            md,
+            "- Rare activity types / count columns: {}.",
+            list(&d.rare_activities)
+        );
+    }
+    if !d.constant_columns.is_empty() {
+        let _ = writeln!(
+            md,
+            "- Constant count columns: {}.",
+            list(&d.constant_columns)
+        );
+    }
+    for s in &d.shared_levels {
+        let _ = writeln!(
+            md,
+            "- `{}={}`: shared by {} leads, only {} without it (near-constant; dropped).",
+            s.column, s.value, s.leads, s.without
+        );
+    }
+    for r in &d.rare_levels {
+        let more = r.levels.saturating_sub(r.examples.len());
+        let _ = writeln!(
+            md,
+            "- `{}`: {} rare levels on {} leads count as not answered ({}{}).",
+            r.column,
+            r.levels,
+            r.leads,
+            r.examples.join(", "),
+            if more > 0 {
+                format!(", … {more} more")
+            } else {
+                String::new()
+            }
         );
     }
 }

@@ -7,11 +7,13 @@ use serde_json::json;
 
 use crate::design::Candidates;
 use crate::design_export;
+use crate::encoding::{self, Dropped};
 use crate::error::{DataError, TrainError};
 use crate::evaluate::Evaluation;
 use crate::fitted::{Fitted, fit_rows};
 use crate::hyperparameters::Hyperparameters;
 use crate::input::History;
+use crate::leakage::{self, Leakage};
 use crate::progress;
 use crate::score;
 use crate::select::{self, Choice};
@@ -35,6 +37,10 @@ pub struct Trained {
     pub evaluation: Evaluation,
     /// Rows of the (first) evaluation split's test part.
     pub test_rows: Vec<usize>,
+    /// Probable-leakage flags.
+    pub leakage: Leakage,
+    /// Columns and levels the encoding left out.
+    pub dropped: Dropped,
     /// The history it was trained on.
     pub history: History,
 }
@@ -43,7 +49,7 @@ pub struct Trained {
 pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainError> {
     settings.validate()?;
     check_outcomes(&history, settings)?;
-    let candidates = candidates(&history, settings)?;
+    let (candidates, dropped) = candidates(&history, settings)?;
     let y = history.labels();
     let all: Vec<usize> = (0..history.leads.len()).collect();
     let times = history.outcome_times();
@@ -58,16 +64,20 @@ pub fn train(history: History, settings: &Settings) -> Result<Trained, TrainErro
         select::select(&history, &candidates, &all, settings)?
     };
     let fitted = final_fit(&history, &candidates, &final_choice, &all, settings)?;
+    let tested: Vec<usize> = folds.iter().flat_map(|f| f.test.iter().copied()).collect();
+    let leakage = leakage::check(&history, &fitted.spec, &tested, evaluation.auc);
     let mut file = fitted.file(mql_threshold);
     let hyperparameters = Hyperparameters::new(&final_choice, &pooled.choices, settings);
     file.hyperparameters = hyperparameters.to_json();
     file.metrics = serde_json::to_value(&evaluation).expect("metrics serialize");
-    file.training = training_summary(&history, times.as_deref());
+    file.training = training_summary(&history, times.as_deref(), &leakage, &dropped);
     Ok(Trained {
         file,
         hyperparameters,
         evaluation,
         test_rows: folds[0].test.clone(),
+        leakage,
+        dropped,
         history,
     })
 }
@@ -87,20 +97,23 @@ fn check_outcomes(history: &History, settings: &Settings) -> Result<(), TrainErr
     Ok(())
 }
 
-/// The features frequent enough to be candidates; at least one.
-fn candidates(history: &History, settings: &Settings) -> Result<Candidates, TrainError> {
-    let (activities, categorical) = history.candidate_features(settings.min_feature_leads);
+/// The features the encoding keeps ([`encoding`]), at least one, and
+/// what it left out.
+fn candidates(history: &History, settings: &Settings) -> Result<(Candidates, Dropped), TrainError> {
+    let (activities, categorical, dropped) =
+        encoding::candidates(history, settings.min_feature_leads);
     if activities.is_empty() && categorical.is_empty() {
         return Err(DataError::NoFeatures {
             min: settings.min_feature_leads,
         }
         .into());
     }
-    Ok(Candidates {
+    let candidates = Candidates {
         activities,
         categorical,
         dedupe_window_seconds: settings.dedupe_window_seconds,
-    })
+    };
+    Ok((candidates, dropped))
 }
 
 /// The evaluation protocol in words and its splits: out of time when every
@@ -204,7 +217,12 @@ fn final_fit(
 }
 
 /// The `training` section of the model file.
-fn training_summary(history: &History, times: Option<&[Timestamp]>) -> serde_json::Value {
+fn training_summary(
+    history: &History,
+    times: Option<&[Timestamp]>,
+    leakage: &Leakage,
+    dropped: &Dropped,
+) -> serde_json::Value {
     let range = times.and_then(|t| Some((t.iter().min()?, t.iter().max()?)));
     json!({
         "shape": history.shape,
@@ -214,7 +232,9 @@ fn training_summary(history: &History, times: Option<&[Timestamp]>) -> serde_jso
         "activities_used": history.events.at.len(),
         "activities_skipped": history.skipped_activities,
         "outcome_date_range": range.map(|(a, b)| json!({"from": a.to_rfc3339(), "to": b.to_rfc3339()})),
-        "leakage_rule": "features as of outcome_at - 1 microsecond; open leads are not training rows",
+        "leakage_rule": history.cutoff.rule(),
+        "leakage": leakage,
+        "encoding": dropped,
         "inputs": history.sources,
     })
 }

@@ -1,6 +1,8 @@
 //! Leakage rule: features are computed as of one microsecond before the
 //! outcome, so an activity at or after the outcome never changes them, and
-//! open leads are not training rows.
+//! open leads are not training rows; date-only activity times move the
+//! cutoff to the outcome's day, and a feature or model that ranks the test
+//! set almost perfectly is flagged.
 
 mod common;
 
@@ -9,6 +11,7 @@ use leadscore_core::features::{
 };
 use leadscore_train::design;
 use leadscore_train::input::History;
+use leadscore_train::input::cutoff::Cutoff;
 
 const LEADS: &str = "lead_id,created_at,outcome,outcome_at,job_title\n\
     a,2024-01-01,won,2024-03-01T12:00:00Z,CEO\n\
@@ -86,4 +89,118 @@ fn open_leads_are_not_training_rows_and_as_of_is_just_before_the_outcome() {
                 .saturating_sub(leadscore_core::time::Span::micros(1))
         );
     }
+}
+
+/// `simulate` output with every activity time cut to its date, as exports
+/// with day resolution have it: a won lead's onboarding on the outcome day
+/// then sits "before" an outcome later that day.
+#[test]
+fn date_only_activity_times_move_the_cutoff_to_the_outcome_day_and_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    leadscore_train::cli::run(common::cli(&[
+        "simulate",
+        "--leads",
+        "4000",
+        "--seed",
+        "5",
+        "--out",
+        &sim.display().to_string(),
+    ]))
+    .unwrap();
+    let acts = std::fs::read_to_string(sim.join("activities.csv")).unwrap();
+    let dated: String = acts
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return format!("{line}\n");
+            }
+            let f: Vec<&str> = line.split(',').collect();
+            format!("{},{},{},{}\n", f[0], f[1], &f[2][..10], f[3])
+        })
+        .collect();
+    let activities = common::write(dir.path(), "dated.csv", &dated);
+    let leads = sim.join("leads.csv").display().to_string();
+    let out = dir.path().join("models");
+    let args = common::fit_args(&[
+        "--leads",
+        &leads,
+        "--activities",
+        &activities,
+        "--out",
+        &out.display().to_string(),
+        "--half-lives",
+        "none,30",
+        "--c-grid",
+        "0.1,1",
+    ]);
+    let mut trained =
+        leadscore_train::train::train(args.input.load().unwrap(), &args.settings).unwrap();
+    let auc = trained.evaluation.auc;
+    assert!(
+        auc < 0.95,
+        "date-only times must not leak the outcome: AUC {auc}"
+    );
+    assert_eq!(trained.history.cutoff, Cutoff::BeforeOutcomeDay);
+    assert!(
+        trained.file.training["leakage_rule"]
+            .as_str()
+            .unwrap()
+            .contains("start of the outcome day"),
+        "{}",
+        trained.file.training
+    );
+    assert_eq!(
+        trained.file.training["leakage"]["cutoff"],
+        "before_outcome_day"
+    );
+    let written = leadscore_train::output::write(&out, &mut trained).unwrap();
+    let report = std::fs::read_to_string(written.report).unwrap();
+    assert!(
+        report.contains("**Warning**: day-resolution timestamps"),
+        "{report}"
+    );
+}
+
+/// A wide column filled in from the outcome ranks the leads alone: flagged
+/// in the report and the model file, naming the column.
+#[test]
+fn a_feature_that_alone_ranks_the_test_set_is_flagged_as_probable_leakage() {
+    let mut csv = "id,converted,visits,tags\n".to_owned();
+    for i in 0..400u32 {
+        let won = (i * 7) % 10 < 4;
+        let tag = match (won, i % 50) {
+            (_, 0) => "Ringing",
+            (true, _) => "Will revert",
+            (false, _) => "Ringing",
+        };
+        csv.push_str(&format!("l{i},{},{},{tag}\n", u8::from(won), (i * 13) % 7));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wide = common::write(dir.path(), "wide.csv", &csv);
+    let out = dir.path().join("models");
+    let args = common::fit_args(&[
+        "--wide",
+        &wide,
+        "--id-column",
+        "id",
+        "--label-column",
+        "converted",
+        "--out",
+        &out.display().to_string(),
+        "--c-grid",
+        "0.1,1",
+    ]);
+    let mut trained =
+        leadscore_train::train::train(args.input.load().unwrap(), &args.settings).unwrap();
+    let flagged = &trained.file.training["leakage"]["flagged_features"];
+    assert_eq!(flagged[0]["column"], "tags", "{flagged}");
+    assert!(flagged[0]["auc"].as_f64().unwrap() > 0.95);
+    let written = leadscore_train::output::write(&out, &mut trained).unwrap();
+    let report = std::fs::read_to_string(written.report).unwrap();
+    assert!(
+        report.contains("probable leakage") && report.contains("(column \"tags\""),
+        "{report}"
+    );
 }

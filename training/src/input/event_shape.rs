@@ -4,7 +4,8 @@
 //! Leads: [`leads::FIXED`] and any profile columns. Activities:
 //! [`activities::COLUMNS`], `event_id` optional. Open leads are not
 //! training rows; a closed lead's features are computed as of one
-//! microsecond before its outcome (the leakage rule).
+//! microsecond before its outcome, or before its outcome's day when the
+//! activity times are whole days ([`super::cutoff`], the leakage rule).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -14,17 +15,23 @@ use leadscore_core::features::{normalize_category, normalize_name, outcome_as_of
 use leadscore_core::time::Timestamp;
 use polars::prelude::StringChunked;
 
+use super::cutoff::{self, Cutoff};
 use super::table::Table;
+use super::timestamp::TimeFormat;
 use super::unique::UniqueIds;
-use super::{EventArena, History, Lead, Shape, SourceFile, required_time, rows_of};
+use super::{EventArena, History, Lead, Reading, Shape, SourceFile, required_time, rows_of};
 use crate::error::InputError;
 use crate::progress;
 
 /// Loads an event-shape history.
-pub fn load(leads_path: &Path, activities_path: &Path) -> Result<History, InputError> {
+pub fn load(
+    leads_path: &Path,
+    activities_path: &Path,
+    reading: &Reading,
+) -> Result<History, InputError> {
     let step = progress::start(format!("reading {}", leads_path.display()));
-    let leads_table = Table::read(leads_path)?;
-    let (leads, open_leads, profile_columns) = read_leads(&leads_table)?;
+    let leads_table = Table::read(leads_path, reading.csv)?;
+    let (leads, open_leads, profile_columns) = read_leads(&leads_table, reading)?;
     step.done(format!(
         "{} rows, {} closed, {} open",
         leads_table.rows(),
@@ -33,7 +40,7 @@ pub fn load(leads_path: &Path, activities_path: &Path) -> Result<History, InputE
     ));
 
     let step = progress::start(format!("reading {}", activities_path.display()));
-    let activities_table = Table::read(activities_path)?;
+    let activities_table = Table::read(activities_path, reading.csv)?;
     let mut history = History {
         shape: Shape::Events,
         leads,
@@ -45,8 +52,10 @@ pub fn load(leads_path: &Path, activities_path: &Path) -> Result<History, InputE
         sources: vec![source(&leads_table), source(&activities_table)],
         open_leads,
         skipped_activities: 0,
+        cutoff: Cutoff::BeforeOutcome,
     };
-    read_activities(&activities_table, &mut history)?;
+    read_activities(&activities_table, &reading.times, &mut history)?;
+    cutoff::apply(&mut history);
     step.done(format!(
         "{} rows, {} kept, {} of open or unknown leads",
         activities_table.rows(),
@@ -66,7 +75,10 @@ fn source(table: &Table) -> SourceFile {
 }
 
 /// Closed leads, the number of open ones, and the profile columns.
-fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputError> {
+fn read_leads(
+    table: &Table,
+    reading: &Reading,
+) -> Result<(Vec<Lead>, usize, Vec<String>), InputError> {
     let created = table.strings(leads::CREATED_AT)?;
     let outcomes = table.strings(leads::OUTCOME)?;
     let outcome_at = table.strings(leads::OUTCOME_AT)?;
@@ -85,9 +97,10 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
     let mut ids = UniqueIds::default();
     for (row, id) in rows_of(table, leads::LEAD_ID)? {
         let id = ids.read(&table.path, leads::LEAD_ID, row, id)?;
-        required_time(table, leads::CREATED_AT, row, created.get(row - 1))?;
+        let times = &reading.times;
+        required_time(table, times, leads::CREATED_AT, row, created.get(row - 1))?;
         let cell = outcomes.get(row - 1).unwrap_or("");
-        let outcome = match Outcome::parse(cell) {
+        let outcome = match reading.labels.outcome(cell) {
             Some(Outcome::Open) => {
                 open += 1;
                 continue;
@@ -99,7 +112,7 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
                     row,
                     column: leads::OUTCOME.into(),
                     value: cell.to_owned(),
-                    expected: Outcome::EXPECTED,
+                    expected: reading.labels.expected(Outcome::EXPECTED),
                 });
             }
         };
@@ -113,7 +126,7 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
                 lead: id.to_owned(),
                 outcome: outcome.name().to_owned(),
             })?;
-        let at = required_time(table, leads::OUTCOME_AT, row, Some(at))?;
+        let at = required_time(table, times, leads::OUTCOME_AT, row, Some(at))?;
         let attributes: BTreeMap<String, String> = profile
             .iter()
             .zip(&profile_values)
@@ -141,9 +154,13 @@ fn read_leads(table: &Table) -> Result<(Vec<Lead>, usize, Vec<String>), InputErr
 }
 
 /// Reads, groups by lead and interns the activities of closed leads.
-fn read_activities(table: &Table, history: &mut History) -> Result<(), InputError> {
+fn read_activities(
+    table: &Table,
+    times: &TimeFormat,
+    history: &mut History,
+) -> Result<(), InputError> {
     let columns = ActivityColumns::read(table)?;
-    let (rows, type_index) = activity_rows(table, &columns, history)?;
+    let (rows, type_index) = activity_rows(table, &columns, times, history)?;
     let (mut arena, max_ids) = group_by_lead(&rows, columns.event_ids, history);
     history.activity_types = sort_types(type_index, &mut arena);
     history.id_names = (0..max_ids).map(|i| i.to_string()).collect();
@@ -185,6 +202,7 @@ type ActivityRow = (u32, u16, Timestamp, u32);
 fn activity_rows(
     table: &Table,
     columns: &ActivityColumns<'_>,
+    format: &TimeFormat,
     history: &mut History,
 ) -> Result<(Vec<ActivityRow>, HashMap<String, u16>), InputError> {
     let index: HashMap<&str, u32> = history
@@ -212,7 +230,7 @@ fn activity_rows(
             })?;
         let next = type_index.len();
         let t = *type_index.entry(raw_type).or_insert(next as u16);
-        let at = required_time(table, activities::OCCURRED_AT, row, at)?;
+        let at = required_time(table, format, activities::OCCURRED_AT, row, at)?;
         rows.push((lead, t, at, i as u32));
     }
     rows.sort_unstable_by_key(|r| (r.0, r.3));

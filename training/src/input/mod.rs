@@ -1,32 +1,44 @@
 //! Training history in either shape, loaded into one in-memory form.
 //!
-//! - [`table`]: CSV / Parquet files as string tables.
-//! - [`timestamp`]: the accepted timestamp formats.
-//! - [`event`]: the event shape (leads + activities).
+//! - [`table`]: CSV / Parquet files as string tables, in the
+//!   [`charset`] and with the [`delimiter`] of the file; a missing column
+//!   names the [`nearest`] ones.
+//! - [`timestamp`]: the accepted timestamp formats (and `--date-format`).
+//! - [`labels`]: the spellings of won and lost.
+//! - [`event_shape`]: the event shape (leads + activities).
 //! - [`wide`]: the wide shape (one row per lead with count columns).
 //! - [`unique`]: both shapes refuse a lead id on more than one row.
+//! - [`cutoff`]: when a lead's features stop (the leakage rule).
 //!
 //! Only *closed* leads become rows. Each lead carries the time its features
 //! are computed for (`as_of`): in the event shape one microsecond before
-//! its outcome, so nothing that happened at or after the outcome is seen.
+//! its outcome — or before its outcome's day when the activity times are
+//! whole days — so nothing that happened at or after the outcome is seen.
 
+pub mod charset;
+pub mod cutoff;
+pub mod delimiter;
 pub mod event_shape;
+pub mod labels;
+pub mod nearest;
 pub mod table;
 pub mod timestamp;
 pub mod unique;
 pub mod wide;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
 use clap::Args;
-use leadscore_core::features::{
-    ActivityFeature, ActivityRef, CategoricalFeature, FeatureInput, FunnelStage, normalize_category,
-};
+use leadscore_core::features::{ActivityRef, FeatureInput};
 use leadscore_core::time::Timestamp;
 use serde::Serialize;
 
+use self::charset::Encoding;
+use self::labels::Labels;
+use self::table::CsvFormat;
+use self::timestamp::TimeFormat;
 use crate::error::InputError;
 
 /// Input flags shared by `fit` and `evaluate`.
@@ -56,6 +68,50 @@ pub struct InputArgs {
     /// Wide shape: columns to ignore (ids, columns that leak the label).
     #[arg(long, value_delimiter = ',')]
     pub exclude_columns: Vec<String>,
+    /// CSV field delimiter, one character or `tab` (default: sniffed from
+    /// the header line among `,` `;` tab `|`).
+    #[arg(long, value_parser = delimiter_arg)]
+    pub delimiter: Option<u8>,
+    /// Text encoding of CSV files (a UTF-8 byte-order mark is always skipped).
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub encoding: Encoding,
+    /// A label / outcome value meaning won, case-insensitive (repeatable),
+    /// besides 1, true, yes, y, won, closed won.
+    #[arg(long = "positive-label", value_name = "VALUE")]
+    pub positive_labels: Vec<String>,
+    /// A label / outcome value meaning lost, case-insensitive (repeatable),
+    /// besides 0, false, no, n, lost, closed lost.
+    #[arg(long = "negative-label", value_name = "VALUE")]
+    pub negative_labels: Vec<String>,
+    /// strftime pattern tried first for every timestamp (e.g. `%m/%d/%Y`,
+    /// `%d.%m.%Y %H:%M`); without an offset (`%z`) times are UTC.
+    #[arg(long, value_name = "FMT")]
+    pub date_format: Option<String>,
+}
+
+/// How the cells of the input files are read, from [`InputArgs`].
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// Delimiter and encoding of CSV files.
+    pub csv: CsvFormat,
+    /// Accepted timestamp forms.
+    pub times: TimeFormat,
+    /// Spellings of won and lost.
+    pub labels: Labels,
+}
+
+/// `--delimiter`: one ASCII character other than a quote or line break,
+/// or `tab` / `\t`.
+fn delimiter_arg(raw: &str) -> Result<u8, String> {
+    match raw {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match raw.as_bytes() {
+            [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(*b),
+            _ => Err(format!(
+                "{raw:?} is not one ASCII character (use e.g. ';', '|' or tab)"
+            )),
+        },
+    }
 }
 
 /// Which shape the history came in.
@@ -133,14 +189,32 @@ pub struct History {
     pub open_leads: usize,
     /// Activity rows dropped because their lead is open or unknown.
     pub skipped_activities: usize,
+    /// Where each lead's features stop.
+    pub cutoff: cutoff::Cutoff,
 }
 
 impl InputArgs {
+    /// How cells are read; a contradictory flag is refused.
+    pub fn reading(&self) -> Result<Reading, InputError> {
+        Ok(Reading {
+            csv: CsvFormat {
+                delimiter: self.delimiter,
+                encoding: self.encoding,
+            },
+            times: TimeFormat::new(self.date_format.as_deref()).map_err(InputError::Flags)?,
+            labels: Labels::new(&self.positive_labels, &self.negative_labels)
+                .map_err(InputError::Flags)?,
+        })
+    }
+
     /// Loads the history the flags describe.
     pub fn load(&self) -> Result<History, InputError> {
+        let reading = self.reading()?;
         match (&self.leads, &self.activities, &self.wide) {
-            (Some(leads), Some(activities), None) => event_shape::load(leads, activities),
-            (None, None, Some(path)) => wide::load(path, self),
+            (Some(leads), Some(activities), None) => {
+                event_shape::load(leads, activities, &reading)
+            }
+            (None, None, Some(path)) => wide::load(path, self, &reading),
             _ => Err(InputError::Flags(
                 "give either --leads FILE --activities FILE (event shape) or --wide FILE --id-column C \
                  --label-column C (wide shape)"
@@ -194,75 +268,6 @@ impl History {
             as_of: lead.as_of,
         })
     }
-
-    /// Candidate features: activity types and categorical values present in
-    /// at least `min_leads` leads (before `as_of`), in a stable order.
-    pub fn candidate_features(
-        &self,
-        min_leads: usize,
-    ) -> (Vec<ActivityFeature>, Vec<CategoricalFeature>) {
-        let mut type_leads = vec![0usize; self.activity_types.len()];
-        let mut seen = vec![usize::MAX; self.activity_types.len()];
-        for (i, lead) in self.leads.iter().enumerate() {
-            let present = lead
-                .events
-                .clone()
-                .filter(|&e| self.events.at[e] <= lead.as_of)
-                .map(|e| self.events.types[e])
-                .chain(
-                    lead.counts
-                        .iter()
-                        .filter(|(_, c)| *c > 0.0)
-                        .map(|(t, _)| *t),
-                );
-            for t in present {
-                let t = usize::from(t);
-                if seen[t] != i {
-                    seen[t] = i;
-                    type_leads[t] += 1;
-                }
-            }
-        }
-        let activities = self
-            .activity_types
-            .iter()
-            .enumerate()
-            .zip(&type_leads)
-            .filter(|(_, n)| **n >= min_leads)
-            .map(|((i, t), _)| ActivityFeature {
-                activity_type: t.clone(),
-                funnel_stage: FunnelStage::of(t),
-                unit: self.count_unit(i),
-            })
-            .collect();
-        let mut value_leads: HashMap<(&str, String), usize> = HashMap::new();
-        for lead in &self.leads {
-            for key in &self.categorical_columns {
-                if let Some(v) = lead
-                    .attributes
-                    .get(key)
-                    .and_then(|raw| normalize_category(raw))
-                {
-                    *value_leads.entry((key.as_str(), v)).or_default() += 1;
-                }
-            }
-        }
-        let mut categorical: Vec<CategoricalFeature> = value_leads
-            .into_iter()
-            .filter(|(_, n)| *n >= min_leads)
-            .map(|((attribute, value), _)| CategoricalFeature {
-                attribute: attribute.to_owned(),
-                value,
-            })
-            .collect();
-        let column_rank = |a: &str| self.categorical_columns.iter().position(|c| c == a);
-        categorical.sort_by(|a, b| {
-            column_rank(&a.attribute)
-                .cmp(&column_rank(&b.attribute))
-                .then(a.value.cmp(&b.value))
-        });
-        (activities, categorical)
-    }
 }
 
 /// Reads a column as strings, row by row, with 1-based row numbers.
@@ -280,6 +285,7 @@ pub fn rows_of<'a>(
 /// Parses a required timestamp cell.
 pub fn required_time(
     table: &table::Table,
+    times: &TimeFormat,
     column: &str,
     row: usize,
     v: Option<&str>,
@@ -292,31 +298,11 @@ pub fn required_time(
             row,
             column: column.to_owned(),
         })?;
-    timestamp::parse(v).ok_or_else(|| InputError::BadTimestamp {
+    times.parse(v).ok_or_else(|| InputError::BadTimestamp {
         path: table.path.clone(),
         row,
         column: column.to_owned(),
         value: v.to_owned(),
+        expected: times.described(),
     })
-}
-
-impl History {
-    /// Unit of a pre-aggregated count column (wide shape): the median of
-    /// its positive values, so `ln(1 + x / unit)` gives a column in seconds
-    /// the same diminishing returns as one in visits. `None` (unit 1) for
-    /// event-shape types, which have no counts.
-    fn count_unit(&self, activity_type: usize) -> Option<f64> {
-        let mut positive: Vec<f64> = self
-            .leads
-            .iter()
-            .flat_map(|l| l.counts.iter())
-            .filter(|(t, c)| usize::from(*t) == activity_type && *c > 0.0)
-            .map(|(_, c)| *c)
-            .collect();
-        if positive.is_empty() {
-            return None;
-        }
-        positive.sort_by(f64::total_cmp);
-        Some(positive[positive.len() / 2])
-    }
 }

@@ -5,25 +5,28 @@
 //! empty, `NA` … are missing). Columns are classified from the flags, and
 //! columns no flag names are auto-detected: numeric when every present
 //! value parses as a number, categorical otherwise. A missing count means
-//! "no recorded activity" (0), as in the service.
+//! "no recorded activity" (0), as in the service. An auto-detected column
+//! with a different value on every filled row (an id, see [`is_id_like`])
+//! is refused unless a flag names it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use leadscore_core::features::{normalize_category, normalize_name};
 use leadscore_core::time::Timestamp;
 use polars::prelude::StringChunked;
 
+use super::labels::Labels;
 use super::table::Table;
 use super::unique::UniqueIds;
-use super::{EventArena, History, InputArgs, Lead, Shape, SourceFile, rows_of};
+use super::{EventArena, History, InputArgs, Lead, Reading, Shape, SourceFile, rows_of};
 use crate::error::InputError;
 use crate::progress;
 
 /// Loads a wide-shape history.
-pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
+pub fn load(path: &Path, args: &InputArgs, reading: &Reading) -> Result<History, InputError> {
     let step = progress::start(format!("reading {}", path.display()));
-    let table = Table::read(path)?;
+    let table = Table::read(path, reading.csv)?;
     let id_column = args.id_column.clone().unwrap_or_default();
     let label_column = args.label_column.clone().unwrap_or_default();
     let (activity_columns, categorical_columns) =
@@ -46,7 +49,13 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
     let mut ids = UniqueIds::default();
     for (row, id) in rows_of(&table, &id_column)? {
         let id = ids.read(&table.path, &id_column, row, id)?;
-        let won = label(&table, &label_column, row, labels.get(row - 1))?;
+        let won = label(
+            &table,
+            &reading.labels,
+            &label_column,
+            row,
+            labels.get(row - 1),
+        )?;
         let counts = counts(&table, row, &count_values, &activity_columns)?;
         let attributes: BTreeMap<String, String> = category_values
             .iter()
@@ -88,23 +97,26 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<History, InputError> {
         }],
         open_leads: 0,
         skipped_activities: 0,
+        cutoff: super::cutoff::Cutoff::NoTimes,
     })
 }
 
-/// Won (`1` / `won`) or lost (`0` / `lost`): the label cell of `row`.
-fn label(table: &Table, column: &str, row: usize, raw: Option<&str>) -> Result<bool, InputError> {
+/// Won or lost ([`Labels`]): the label cell of `row`.
+fn label(
+    table: &Table,
+    labels: &Labels,
+    column: &str,
+    row: usize,
+    raw: Option<&str>,
+) -> Result<bool, InputError> {
     let raw = raw.unwrap_or("");
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "1" | "won" => Ok(true),
-        "0" | "lost" => Ok(false),
-        _ => Err(InputError::BadLabel {
-            path: table.path.clone(),
-            row,
-            column: column.to_owned(),
-            value: raw.to_owned(),
-            expected: "0/1 or won/lost",
-        }),
-    }
+    labels.won(raw).ok_or_else(|| InputError::BadLabel {
+        path: table.path.clone(),
+        row,
+        column: column.to_owned(),
+        value: raw.to_owned(),
+        expected: labels.expected("0/1 or won/lost"),
+    })
 }
 
 /// The present counts of `row`, by count-column index.
@@ -160,10 +172,15 @@ fn classify(
         }
         if listed(c, &args.activity_columns) {
             activities.push(column);
-        } else if listed(c, &args.categorical_columns) || !is_numeric(table, c)? {
+        } else if listed(c, &args.categorical_columns) {
             categorical.push(column);
         } else {
-            activities.push(column);
+            refuse_id_like(table, c)?;
+            if is_numeric(table, c)? {
+                activities.push(column);
+            } else {
+                categorical.push(column);
+            }
         }
     }
     if activities.is_empty() && categorical.is_empty() {
@@ -173,6 +190,36 @@ fn classify(
         )));
     }
     Ok((activities, categorical))
+}
+
+/// Fewest filled rows for a column of distinct values to count as an id.
+pub const ID_MIN_ROWS: usize = 20;
+
+/// Refuses a column [`is_id_like`].
+fn refuse_id_like(table: &Table, column: &str) -> Result<(), InputError> {
+    match is_id_like(table, column)? {
+        Some(rows) => Err(InputError::IdLikeColumn {
+            path: table.path.clone(),
+            column: column.to_owned(),
+            rows,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The filled rows of a column when it looks like an id: no value repeats,
+/// and it is filled on at least half the rows and [`ID_MIN_ROWS`].
+fn is_id_like(table: &Table, column: &str) -> Result<Option<usize>, InputError> {
+    let mut seen = HashSet::new();
+    for v in table.strings(column)?.into_iter().flatten() {
+        if let Some(value) = normalize_category(v)
+            && !seen.insert(value)
+        {
+            return Ok(None);
+        }
+    }
+    let filled = seen.len();
+    Ok((filled >= ID_MIN_ROWS && filled * 2 >= table.rows()).then_some(filled))
 }
 
 /// Whether every present value of a column is a number (and one is present).
