@@ -15,6 +15,7 @@
 
 pub mod error;
 pub mod feed;
+pub mod import;
 pub mod state;
 pub mod sweep;
 pub mod writes;

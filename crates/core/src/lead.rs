@@ -18,10 +18,11 @@ use crate::features::{ActivityRef, FeatureInput, normalize_name};
 use crate::quote::quote;
 use crate::time::Timestamp;
 
-pub use event::{EventBatch, EventOutcome, NewEvent};
+pub use event::{DERIVED_ID_PREFIX, EventBatch, EventOutcome, NewEvent, derived_event_id};
 pub use field::{NumberField, ProfileField, TextField};
 pub use upsert::{FieldPath, LeadUpsert, UpsertBatch};
 pub use valid::ValidLead;
+pub(crate) use valid::check_profile;
 
 /// Documented input limits.
 pub mod limits {
