@@ -356,3 +356,35 @@ fn activities_without_event_ids_get_derived_ids_so_a_retry_counts_once() {
         ["L1", "page_view", "2026-02-01T00:00:00Z", derived.as_str()]
     );
 }
+
+#[test]
+fn imported_open_leads_are_due_and_the_next_sweep_scores_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = first_export(dir.path());
+    let db_path = dir.path().join("b.db");
+    import_by_binary(&db_path, Some(&first.0), Some(&first.1));
+    let db = leadscore::store::open(&format!("sqlite://{}", db_path.display())).unwrap();
+    let lead = |id: &str| {
+        leadscore::store::db::in_tx(db.as_ref(), |tx| tx.lock_lead(id))
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(lead("won").model_version, "", "the import scores nothing");
+    let models = common::process::fixture_dir();
+    let lifecycle = Lifecycle::start(models.path(), &models.path().join("rules.toml")).unwrap();
+    let scorer = lifecycle.scorer().load_full();
+    let swept = leadscore::live::sweep::due_chunk(db.as_ref(), &scorer, 1_000, Timestamp::now())
+        .unwrap()
+        .value;
+    assert_eq!(swept.leads, 3, "every imported lead was due");
+    assert_eq!(lead("open").model_version, scorer.model.version());
+    assert!(
+        lead("open").score > 0.0,
+        "scored from its imported activity"
+    );
+    assert_eq!(
+        lead("won").model_version,
+        "",
+        "a closed lead keeps no score"
+    );
+}

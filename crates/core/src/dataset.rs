@@ -2,7 +2,7 @@
 //! `leadscore-train` reads (CSV or Parquet with these column names).
 //!
 //! - [`leads`]: one row per lead: [`leads::FIXED`] (the id, the dates, the
-//!   outcome and BANT), then profile columns (the export writes the
+//!   outcome), [`leads::BANT`], then profile columns (the export writes the
 //!   profile's fields, then one column per attribute key, [`leads::header`];
 //!   training and the import take every column not fixed and not a profile
 //!   field as a profile attribute).
@@ -41,25 +41,27 @@ pub mod leads {
     pub const BANT_NEED: &str = "bant_need";
     /// BANT: buys within the agreed timeline.
     pub const BANT_TIMELINE: &str = "bant_timeline";
-    /// The columns that are not profile columns, first in file order.
-    /// Training skips the BANT columns: qualification reads BANT, the
-    /// model never learned from it.
-    pub const FIXED: [&str; 8] = [
-        LEAD_ID,
-        CREATED_AT,
-        OUTCOME,
-        OUTCOME_AT,
-        BANT_BUDGET,
-        BANT_AUTHORITY,
-        BANT_NEED,
-        BANT_TIMELINE,
-    ];
+    /// The columns every leads file has, first in file order.
+    pub const FIXED: [&str; 4] = [LEAD_ID, CREATED_AT, OUTCOME, OUTCOME_AT];
+    /// The BANT columns (optional), after [`FIXED`] in the export.
+    pub const BANT: [&str; 4] = [BANT_BUDGET, BANT_AUTHORITY, BANT_NEED, BANT_TIMELINE];
 
-    /// The header the export writes: [`FIXED`], every profile field, then
+    /// Whether `column` is one of the record's, not of the profile
+    /// ([`FIXED`] or [`BANT`]): training reads no such column as a profile
+    /// attribute (qualification reads BANT; the model never learned from it).
+    pub fn is_record_column(column: &str) -> bool {
+        FIXED.contains(&column) || BANT.contains(&column)
+    }
+
+    /// The header the export writes: [`FIXED`], [`BANT`], every profile field, then
     /// one column per attribute key in `attribute_keys` (sorted, distinct,
     /// none a fixed or profile column name).
     pub fn header<'a>(attribute_keys: &'a [String]) -> Vec<&'a str> {
-        let mut out: Vec<&'a str> = FIXED.into_iter().chain(ProfileField::names()).collect();
+        let mut out: Vec<&'a str> = FIXED
+            .into_iter()
+            .chain(BANT)
+            .chain(ProfileField::names())
+            .collect();
         out.extend(attribute_keys.iter().map(String::as_str));
         out
     }
@@ -67,7 +69,7 @@ pub mod leads {
     /// Whether `column` is a fixed or profile field column (so an
     /// attribute with that key cannot be a column of its own).
     pub fn is_named(column: &str) -> bool {
-        FIXED.contains(&column) || ProfileField::names().any(|n| n == column)
+        is_record_column(column) || ProfileField::names().any(|n| n == column)
     }
 }
 
@@ -189,6 +191,7 @@ mod tests {
         assert_eq!(parse_bant("maybe"), None);
         assert!(leads::is_named("bant_need") && leads::is_named("job_title"));
         assert!(!leads::is_named("lead_source"));
+        assert!(leads::is_record_column("bant_budget") && !leads::is_record_column("job_title"));
     }
 
     #[test]

@@ -74,15 +74,11 @@ impl LeadColumns {
                     ),
                 ));
             }
+            // The value carried through the one collision rule is the column's
+            // index, written just above: it always parses back.
             attributes.push((key, i.parse().unwrap_or(usize::MAX)));
         }
-        let bant = [
-            leads::BANT_BUDGET,
-            leads::BANT_AUTHORITY,
-            leads::BANT_NEED,
-            leads::BANT_TIMELINE,
-        ]
-        .map(|c| find(header, c));
+        let bant = leads::BANT.map(|c| find(header, c));
         Ok(LeadColumns {
             id: require(header, leads::LEAD_ID)?,
             created_at: require(header, leads::CREATED_AT)?,
@@ -171,14 +167,8 @@ impl LeadColumns {
     }
 
     fn bant(&self, cells: &[&str]) -> Result<Bant, FieldError> {
-        let names = [
-            leads::BANT_BUDGET,
-            leads::BANT_AUTHORITY,
-            leads::BANT_NEED,
-            leads::BANT_TIMELINE,
-        ];
         let mut out = [BantStatus::Unknown; 4];
-        for ((slot, column), name) in out.iter_mut().zip(self.bant).zip(names) {
+        for ((slot, column), name) in out.iter_mut().zip(self.bant).zip(leads::BANT) {
             let Some(i) = column else { continue };
             let c = cell(cells, i);
             *slot = parse_bant(c).ok_or_else(|| {
