@@ -81,6 +81,21 @@ pub enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Load history in the shape `export` writes (and `leadscore-train`
+    /// reads) into the store, keeping creation dates, outcomes and their
+    /// times. Idempotent and resumable: a second run records nothing twice.
+    #[command(group(clap::ArgGroup::new("files").required(true).multiple(true).args(["leads", "activities"])))]
+    Import {
+        /// Lead store: `sqlite://PATH` or `postgres://…`.
+        #[arg(long, env = "LEADSCORE_DB", default_value = "sqlite://leadscore.db")]
+        db: String,
+        /// The leads file (`leads.csv` of an export).
+        #[arg(long)]
+        leads: Option<std::path::PathBuf>,
+        /// The activities file (`activities.csv` of an export).
+        #[arg(long)]
+        activities: Option<std::path::PathBuf>,
+    },
     /// Print the OpenAPI 3 document of the HTTP/JSON routes (what
     /// `serve --http-listen` serves at `/openapi.json`; docs/openapi.json).
     Openapi,
@@ -169,6 +184,9 @@ pub enum CliError {
     /// A client command failed.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// An import stopped (the batches before it are stored).
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
 }
 
 /// Prints a client command's answer.
@@ -221,6 +239,52 @@ async fn export(db: String, out: std::path::PathBuf) -> Result<(), StartError> {
     Ok(())
 }
 
+/// Progress lines of `import`: one per this many rows read.
+const IMPORT_PROGRESS_ROWS: usize = 100_000;
+
+/// `leadscore import`: progress on stderr, then each file's summary and
+/// its first refusals.
+async fn import(
+    db: String,
+    leads: Option<std::path::PathBuf>,
+    activities: Option<std::path::PathBuf>,
+) -> Result<(), CliError> {
+    use crate::import::{FileSummary, Files, ImportError};
+    let summary = tokio::task::spawn_blocking(move || {
+        let file_use = crate::store::FileUse::Serve { create: false };
+        let store = crate::store::open_with(&db, file_use).map_err(crate::live::LiveError::from)?;
+        let files = Files {
+            leads: leads.as_deref(),
+            activities: activities.as_deref(),
+        };
+        let mut shown = 0;
+        let mut progress = |path: &std::path::Path, done: &FileSummary| {
+            if done.read / IMPORT_PROGRESS_ROWS != shown / IMPORT_PROGRESS_ROWS {
+                eprintln!("{}: {done}…", path.display());
+            }
+            shown = done.read;
+        };
+        let now = crate::time::Timestamp::now();
+        crate::import::import(store.as_ref(), files, now, &mut progress)
+            .map(|s| (s, files_named(&files)))
+    })
+    .await
+    .map_err(|e| ImportError::Store(crate::live::LiveError::Aborted(e.to_string())))??;
+    let (summary, names) = summary;
+    for (name, file) in names.iter().zip([&summary.leads, &summary.activities]) {
+        let Some(name) = name else { continue };
+        eprintln!("{name}: {file}");
+        for reason in &file.first_reasons {
+            eprintln!("  rejected: {reason}");
+        }
+    }
+    Ok(())
+}
+
+fn files_named(files: &crate::import::Files<'_>) -> [Option<String>; 2] {
+    [files.leads, files.activities].map(|p| p.map(|p| p.display().to_string()))
+}
+
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
@@ -260,6 +324,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Export { db, out } => Ok(export(db, out).await?),
+        Command::Import {
+            db,
+            leads,
+            activities,
+        } => import(db, leads, activities).await,
         Command::Openapi => {
             print!(
                 "{}",

@@ -16,6 +16,7 @@ pub mod config;
 pub mod connections;
 pub mod grpc;
 pub mod http;
+pub mod import;
 pub mod lifecycle;
 pub mod live;
 pub mod metrics;

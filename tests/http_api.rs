@@ -87,6 +87,7 @@ async fn every_unary_rpc_answers_over_http_as_over_grpc() {
     let server = TestServer::start_with_http(ServerOptions::default()).await;
     let mut covered = scoring_rpcs(&server).await;
     covered.extend(lead_writes(&server).await);
+    covered.extend(batch_writes(&server).await);
     covered.extend(lead_reads(&server).await);
     covered.extend(model_rpcs(&server).await);
     let unary: Vec<String> = leadscore::http::route_table()
@@ -205,6 +206,40 @@ async fn lead_writes(server: &TestServer) -> Vec<&'static str> {
         "RejectLead",
         "RecordOutcome",
     ]
+}
+
+/// Inbound events and batch outcomes answer the same over both.
+async fn batch_writes(server: &TestServer) -> Vec<&'static str> {
+    let mut c = LeadServiceClient::new(server.channel().await);
+    let ingest = |id: &str| pb::IngestEventsRequest {
+        source: "crm".into(),
+        event: None,
+        events: hot_events(id),
+    };
+    let g = grpc_answer(
+        "RecordActivitiesResponse",
+        c.ingest_events(ingest("g-2")).await,
+    );
+    let h = Request::new("POST", "/v1/events:ingest")
+        .json(to_json("IngestEventsRequest", &ingest("h-2")));
+    assert_alike("IngestEvents", g, http_answer(server, h).await);
+
+    let at = prost_types::Timestamp::from(std::time::SystemTime::now());
+    let outcomes = |id: &str| pb::RecordOutcomesRequest {
+        outcomes: vec![pb::RecordOutcomeRequest {
+            lead_id: id.into(),
+            outcome: pb::Outcome::Lost.into(),
+            occurred_at: Some(at),
+        }],
+    };
+    let g = grpc_answer(
+        "RecordOutcomesResponse",
+        c.record_outcomes(outcomes("g-2")).await,
+    );
+    let h = Request::new("POST", "/v1/leads:recordOutcomes")
+        .json(to_json("RecordOutcomesRequest", &outcomes("h-2")));
+    assert_alike("RecordOutcomes", g, http_answer(server, h).await);
+    vec!["IngestEvents", "RecordOutcomes"]
 }
 
 /// Reads answer the same thing over both.

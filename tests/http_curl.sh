@@ -89,6 +89,16 @@ for step in 'assign {"owner": "ann"}' 'accept {}' 'reject {"reason": "no budget"
 done
 ok "AssignLead, AcceptLead, RejectLead, RecordOutcome answer the lead"
 
+hit='{"source": "crm-workflow", "event": {"leadId": "curl-in", "type": "form_submit", "occurredAt": "'"$NOW"'"}}'
+answer="$(call POST /v1/events:ingest "$hit")"
+[ "$(status)" = 200 ] && [[ "$answer" == *'"status":"EVENT_STATUS_RECORDED"'* ]] || fail "IngestEvents: $answer"
+answer="$(call POST /v1/events:ingest "$hit")"
+[ "$(status)" = 200 ] && [[ "$answer" == *'"status":"EVENT_STATUS_DUPLICATE"'* ]] || fail "IngestEvents retry: $answer"
+ok "an inbound event without an id is recorded once, its retry a duplicate"
+answer="$(call POST /v1/leads:recordOutcomes '{"outcomes": [{"leadId": "curl-in", "outcome": "OUTCOME_WON", "occurredAt": "'"$NOW"'"}]}')"
+[ "$(status)" = 200 ] && [[ "$answer" == *'"status":"OUTCOME_STATUS_RECORDED"'* ]] || fail "RecordOutcomes: $answer"
+ok "RecordOutcomes answers each entry"
+
 answer="$(call GET /v1/models)"
 same_json "$answer" "$(cli models list)" || fail "ListModels differs from gRPC"
 VERSION="$(field "$answer" activeVersion)"

@@ -230,3 +230,100 @@ async fn an_event_id_reused_by_another_lead_is_recorded_and_a_duplicate_says_why
         assert!(r.reason.contains("already has an event"), "{r:?}");
     }
 }
+
+fn outcome(lead: &str, won: bool, seconds: i64) -> pb::RecordOutcomeRequest {
+    let outcome = if won {
+        pb::Outcome::Won
+    } else {
+        pb::Outcome::Lost
+    };
+    pb::RecordOutcomeRequest {
+        lead_id: lead.into(),
+        outcome: outcome as i32,
+        occurred_at: Some(prost_types::Timestamp { seconds, nanos: 0 }),
+    }
+}
+
+#[tokio::test]
+async fn record_outcomes_answers_each_entry_and_records_the_rest() {
+    let server = common::TestServer::start().await;
+    let mut c = client(&server).await;
+    for lead in ["o1", "o2", "o3"] {
+        let batch = pb::RecordActivitiesRequest {
+            events: events(lead),
+        };
+        common::assert_all_recorded(
+            &c.record_activities(batch)
+                .await
+                .unwrap()
+                .into_inner()
+                .results,
+        );
+    }
+    let now = leadscore::time::Timestamp::now().unix_seconds();
+    c.record_outcome(outcome("o3", true, now)).await.unwrap();
+    let request = pb::RecordOutcomesRequest {
+        outcomes: vec![
+            outcome("o1", true, now),
+            outcome("o2", false, now),
+            outcome("o3", false, now),
+            outcome("nobody", true, now),
+            outcome("o1", false, now),
+            pb::RecordOutcomeRequest {
+                occurred_at: None,
+                ..outcome("o4", true, now)
+            },
+        ],
+    };
+    let results = c
+        .record_outcomes(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .results;
+    let status: Vec<i32> = results.iter().map(|r| r.status).collect();
+    let (ok, no) = (
+        pb::OutcomeStatus::Recorded as i32,
+        pb::OutcomeStatus::Rejected as i32,
+    );
+    assert_eq!(status, [ok, ok, no, no, no, no], "{results:?}");
+    let ids: Vec<&str> = results.iter().map(|r| r.lead_id.as_str()).collect();
+    assert_eq!(ids, ["o1", "o2", "o3", "nobody", "o1", "o4"]);
+    let won = results[0].lead.as_ref().unwrap();
+    assert_eq!(won.status, pb::HandOffStatus::Won as i32);
+    assert_eq!(
+        results[1].lead.as_ref().unwrap().status,
+        pb::HandOffStatus::Lost as i32
+    );
+    assert!(
+        results[2].reason.contains("already has an outcome"),
+        "{:?}",
+        results[2]
+    );
+    assert!(results[3].reason.contains("nobody"), "{:?}", results[3]);
+    assert!(
+        results[4].reason.contains("outcomes[4].lead_id"),
+        "{:?}",
+        results[4]
+    );
+    assert!(
+        results[5].reason.contains("outcomes[5].occurred_at"),
+        "{:?}",
+        results[5]
+    );
+    let stored = common::get_lead(&mut c, "o3").await.lead.unwrap();
+    assert_eq!(
+        stored.status,
+        pb::HandOffStatus::Won as i32,
+        "a refused entry changes nothing"
+    );
+
+    let too_many = pb::RecordOutcomesRequest {
+        outcomes: vec![outcome("o1", true, now); leadscore::lead::limits::MAX_OUTCOMES + 1],
+    };
+    assert_invalid(
+        c.record_outcomes(too_many).await.unwrap_err(),
+        Code::InvalidArgument,
+        "outcomes",
+    );
+}

@@ -2,7 +2,7 @@
 
 use crate::handoff::{ChangeKind, HandOff, LeadRecord, StageChange};
 use crate::lead::{Bant, BantStatus, FieldError, Profile, check_len, limits};
-use crate::lead::{EventOutcome, NewEvent};
+use crate::lead::{EventOutcome, NewEvent, NewOutcome, derived_event_id};
 use crate::lead::{FieldPath, LeadUpsert};
 use crate::pb::v1 as pb;
 use crate::qualification::Stage;
@@ -46,6 +46,61 @@ pub fn event(e: pb::ActivityEvent, now: Timestamp) -> Result<NewEvent, FieldErro
 }
 
 /// One event's result.
+/// `e` with its event id derived from `source` and the event when it has
+/// none ([`derived_event_id`]); an event whose time does not convert is
+/// left as it is, for [`event`] to refuse by field.
+pub fn with_derived_id(source: &str, mut e: pb::ActivityEvent) -> pb::ActivityEvent {
+    if e.event_id.is_empty()
+        && let Some(Ok(at)) = e.occurred_at.as_ref().map(|t| time("occurred_at", t))
+    {
+        e.event_id = derived_event_id(source, &e.lead_id, &e.r#type, at);
+    }
+    e
+}
+
+/// One `RecordOutcome` request as an outcome to record (the lead id is
+/// checked where it is used: by the hand-off, or by the batch).
+pub fn outcome(r: pb::RecordOutcomeRequest) -> Result<NewOutcome, FieldError> {
+    let won = match pb::Outcome::try_from(r.outcome) {
+        Ok(pb::Outcome::Won) => true,
+        Ok(pb::Outcome::Lost) => false,
+        Ok(pb::Outcome::Unspecified) | Err(_) => {
+            return Err(FieldError::new(
+                "outcome",
+                "must be OUTCOME_WON or OUTCOME_LOST",
+            ));
+        }
+    };
+    let at = r
+        .occurred_at
+        .as_ref()
+        .ok_or_else(|| FieldError::new("occurred_at", "is required"))
+        .and_then(|t| convert::time("occurred_at", t))?;
+    Ok(NewOutcome {
+        lead_id: r.lead_id,
+        won,
+        at,
+    })
+}
+
+/// One entry of a `RecordOutcomes` answer.
+pub fn outcome_result(lead_id: String, result: Result<LeadRecord, String>) -> pb::OutcomeResult {
+    match result {
+        Ok(lead) => pb::OutcomeResult {
+            lead_id,
+            status: pb::OutcomeStatus::Recorded as i32,
+            reason: String::new(),
+            lead: Some(stored_lead(&lead, None)),
+        },
+        Err(reason) => pb::OutcomeResult {
+            lead_id,
+            status: pb::OutcomeStatus::Rejected as i32,
+            reason,
+            lead: None,
+        },
+    }
+}
+
 pub fn event_result(event_id: String, outcome: EventOutcome) -> pb::EventResult {
     let (status, reason) = match outcome {
         EventOutcome::Recorded => (pb::EventStatus::Recorded, String::new()),

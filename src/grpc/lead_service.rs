@@ -14,7 +14,7 @@ use super::lead_convert as lc;
 use super::page_token::{self, Filters};
 use super::pipeline_convert;
 use super::status::ApiError;
-use crate::lead::{EventBatch, UpsertBatch};
+use crate::lead::{EventBatch, OutcomeBatch, UpsertBatch};
 use crate::lead::{FieldError, check_lead_id, check_len, limits};
 use crate::live::LiveStore;
 use crate::live::writes::HandOffAction;
@@ -56,7 +56,31 @@ impl LeadApi {
             lead: Some(lc::stored_lead(&lead, None)),
         }))
     }
+
+    /// Records a parsed batch; `ids` are its event ids, in order.
+    async fn record(
+        &self,
+        ids: Vec<String>,
+        batch: EventBatch,
+        now: Timestamp,
+    ) -> Result<Response<pb::RecordActivitiesResponse>, Status> {
+        let outcomes = self
+            .book
+            .record_activities(batch, now)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::RecordActivitiesResponse {
+            results: ids
+                .into_iter()
+                .zip(outcomes)
+                .map(|(id, o)| lc::event_result(id, o))
+                .collect(),
+        }))
+    }
 }
+
+/// Longest `source` of `IngestEvents`, in bytes.
+pub const MAX_SOURCE_BYTES: usize = 64;
 
 /// A request's `lead_id`, checked like every lead id ([`check_lead_id`]).
 fn lead_id_of(value: String) -> Result<String, Status> {
@@ -108,18 +132,26 @@ impl LeadService for LeadApi {
         let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
         let now = Timestamp::now();
         let batch = EventBatch::parse(events, |e| lc::event(e, now)).map_err(ApiError::from)?;
-        let outcomes = self
-            .book
-            .record_activities(batch, now)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(Response::new(pb::RecordActivitiesResponse {
-            results: ids
-                .into_iter()
-                .zip(outcomes)
-                .map(|(id, o)| lc::event_result(id, o))
-                .collect(),
-        }))
+        self.record(ids, batch, now).await
+    }
+
+    async fn ingest_events(
+        &self,
+        request: Request<pb::IngestEventsRequest>,
+    ) -> Result<Response<pb::RecordActivitiesResponse>, Status> {
+        let r = request.into_inner();
+        check_len("source", &r.source, MAX_SOURCE_BYTES).map_err(ApiError::from)?;
+        let all: Vec<pb::ActivityEvent> = r.event.into_iter().chain(r.events).collect();
+        let mut ids = Vec::with_capacity(all.len());
+        let now = Timestamp::now();
+        // The batch bound is checked before any id is derived.
+        let batch = EventBatch::parse(all, |e| {
+            let e = lc::with_derived_id(&r.source, e);
+            ids.push(e.event_id.clone());
+            lc::event(e, now)
+        })
+        .map_err(ApiError::from)?;
+        self.record(ids, batch, now).await
     }
 
     async fn get_pipeline_health(
@@ -203,23 +235,31 @@ impl LeadService for LeadApi {
         &self,
         request: Request<pb::RecordOutcomeRequest>,
     ) -> Result<Response<pb::HandOffResponse>, Status> {
-        let r = request.into_inner();
-        let won = match pb::Outcome::try_from(r.outcome) {
-            Ok(pb::Outcome::Won) => true,
-            Ok(pb::Outcome::Lost) => false,
-            Ok(pb::Outcome::Unspecified) | Err(_) => {
-                let reason = "must be OUTCOME_WON or OUTCOME_LOST";
-                return Err(ApiError::from(FieldError::new("outcome", reason)).into());
-            }
-        };
-        let at = r
-            .occurred_at
-            .as_ref()
-            .ok_or_else(|| FieldError::new("occurred_at", "is required"))
-            .and_then(|t| convert::time("occurred_at", t))
-            .map_err(ApiError::from)?;
-        self.hand_off(r.lead_id, HandOffAction::Outcome { won, at })
+        let o = lc::outcome(request.into_inner()).map_err(ApiError::from)?;
+        let (won, at) = (o.won, o.at);
+        self.hand_off(o.lead_id, HandOffAction::Outcome { won, at })
             .await
+    }
+
+    async fn record_outcomes(
+        &self,
+        request: Request<pb::RecordOutcomesRequest>,
+    ) -> Result<Response<pb::RecordOutcomesResponse>, Status> {
+        let entries = request.into_inner().outcomes;
+        let ids: Vec<String> = entries.iter().map(|e| e.lead_id.clone()).collect();
+        let batch = OutcomeBatch::parse(entries, lc::outcome).map_err(ApiError::from)?;
+        let results = self
+            .book
+            .record_outcomes(batch, Timestamp::now())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::RecordOutcomesResponse {
+            results: ids
+                .into_iter()
+                .zip(results)
+                .map(|(id, r)| lc::outcome_result(id, r))
+                .collect(),
+        }))
     }
 
     type WatchStageChangesStream = ChangeStream;

@@ -15,6 +15,8 @@
 
 pub mod error;
 pub mod feed;
+pub mod import;
+pub mod outcomes;
 pub mod state;
 pub mod sweep;
 pub mod writes;
@@ -210,6 +212,18 @@ impl LiveStore {
     ) -> Result<LeadRecord, LiveError> {
         self.write("hand_off", move |db, s| {
             writes::hand_off(db, s, &id, &action, now)
+        })
+        .await
+    }
+
+    /// Records a batch of outcomes (see [`outcomes::record_outcomes`]).
+    pub async fn record_outcomes(
+        &self,
+        batch: crate::lead::OutcomeBatch,
+        now: Timestamp,
+    ) -> Result<Vec<outcomes::OutcomeResult>, LiveError> {
+        self.write("record_outcomes", move |db, s| {
+            outcomes::record_outcomes(db, s, batch, now)
         })
         .await
     }

@@ -345,7 +345,7 @@ pub fn hand_off(
 
 /// The hand-off `action` on the locked `rec` (stored state `stored`): the
 /// lead after it, its state and the transitions.
-fn act(
+pub(super) fn act(
     tx: &mut dyn Tx,
     scorer: &Scorer,
     mut rec: LeadRecord,

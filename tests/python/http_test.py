@@ -75,7 +75,8 @@ class Both:
         grpc = self.to_dict(grpc_answer)
         if swap:
             http, grpc = normalized(http, *swap), normalized(grpc, *swap)
-        check(status == 200 and http == grpc, f"{what}: HTTP {method} {path} answers as gRPC")
+        check(status == 200 and http == grpc, f"{what}: HTTP {method} {path} answers as gRPC"
+              + ("" if http == grpc else f" (HTTP {status} {http} vs gRPC {grpc})"))
         return http
 
 
@@ -127,6 +128,45 @@ def lead_writes(both, stubs, pb, lp):
     won = lp.RecordOutcomeRequest(lead_id="py-g", outcome=lp.OUTCOME_WON, occurred_at=at)
     both.same("RecordOutcome", leads.RecordOutcome(won), "POST", "/v1/leads/py-h:recordOutcome",
               {"outcome": "OUTCOME_WON", "occurredAt": json_format.MessageToDict(won)["occurredAt"]}, swap)
+
+
+def batch_outcomes(both, stubs, lp):
+    from google.protobuf import json_format
+    leads, swap = stubs["leads"], ("py-bh", "py-bg")
+    for lead in ("py-bg", "py-bh"):
+        leads.UpsertLeads(lp.UpsertLeadsRequest(leads=[lp.LeadUpsert(lead_id=lead)]))
+    at = now_ts()
+    at.seconds += 2  # after the leads' creation (to the microsecond), inside the 1-day skew
+    grpc_req = lp.RecordOutcomesRequest(outcomes=[
+        lp.RecordOutcomeRequest(lead_id="py-bg", outcome=lp.OUTCOME_LOST, occurred_at=at),
+        lp.RecordOutcomeRequest(lead_id="nobody", outcome=lp.OUTCOME_WON, occurred_at=at)])
+    http_req = json_format.MessageToDict(grpc_req)
+    http_req["outcomes"][0]["leadId"] = "py-bh"
+    answer = both.same("RecordOutcomes", leads.RecordOutcomes(grpc_req), "POST", "/v1/leads:recordOutcomes",
+                       http_req, swap)
+    check([r["status"] for r in answer["results"]] == ["OUTCOME_STATUS_RECORDED", "OUTCOME_STATUS_REJECTED"],
+          "RecordOutcomes answers each entry: recorded, and an unknown lead rejected")
+
+
+def inbound(both):
+    """A pixel or webhook POSTs events without ids; a retry is a duplicate."""
+    hit = {"source": "pixel", "event": {"leadId": "py-in", "type": "Page View",
+                                        "occurredAt": "2026-01-05T10:00:00Z"}}
+    status, first = both.call("POST", "/v1/events:ingest", hit)
+    result = first["results"][0]
+    check(status == 200 and result["status"] == "EVENT_STATUS_RECORDED" and result["eventId"].startswith("d:"),
+          "an inbound event without an id is recorded under a derived id")
+    status, again = both.call("POST", "/v1/events:ingest", hit)
+    retry = again["results"][0]
+    check(status == 200 and retry["status"] == "EVENT_STATUS_DUPLICATE" and retry["eventId"] == result["eventId"],
+          "the retried webhook counts once")
+    other = {"source": "form", "events": [hit["event"], {**hit["event"], "eventId": "f-1"}]}
+    status, batch = both.call("POST", "/v1/events:ingest", other)
+    check(status == 200 and [r["status"] for r in batch["results"]] == ["EVENT_STATUS_RECORDED"] * 2
+          and batch["results"][0]["eventId"] != result["eventId"] and batch["results"][1]["eventId"] == "f-1",
+          "another source derives another id; a given id is kept")
+    status, body = both.call("POST", "/v1/events:ingest", {"source": "x" * 65, "events": []})
+    check(status == 400 and "source" in body["message"], "an over-long source is 400 naming it")
 
 
 def reads(both, stubs, pb, lp, pl):
@@ -211,6 +251,8 @@ def main() -> None:
             reads(both, stubs, pb, lp, pl)
             errors(both, stubs, pb)
             events(base, requests.Session())
+            batch_outcomes(both, stubs, lp)
+            inbound(both)
             status, doc = both.call("GET", "/openapi.json")
             check(status == 200 and doc["openapi"].startswith("3.") and "/v1/leads:score" in doc["paths"],
                   "/openapi.json is an OpenAPI 3 document with the routes")

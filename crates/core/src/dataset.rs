@@ -1,16 +1,23 @@
 //! The event-shape dataset: the files `leadscore export` writes and
 //! `leadscore-train` reads (CSV or Parquet with these column names).
 //!
-//! - [`leads`]: one row per lead: [`leads::FIXED`], then profile columns
-//!   (the export writes the profile's fields, [`leads::header`]; training
-//!   takes every other column as a profile attribute).
+//! - [`leads`]: one row per lead: [`leads::FIXED`] (the id, the dates, the
+//!   outcome), [`leads::BANT`], then profile columns (the export writes the
+//!   profile's fields, then one column per attribute key, [`leads::header`];
+//!   training and the import take every column not fixed and not a profile
+//!   field as a profile attribute).
 //! - [`activities`]: one row per activity, [`activities::COLUMNS`].
 //! - [`Outcome`]: how a lead ended, spelled in the `outcome` column.
+//!
+//! - [`rows`]: one row of either file read back into domain types (the
+//!   import), checked once with errors naming the column.
 //!
 //! Both sides name columns and outcomes only through this module, so the
 //! format is written down once.
 
-use crate::lead::ProfileField;
+pub mod rows;
+
+use crate::lead::{BantStatus, ProfileField};
 
 /// The leads table.
 pub mod leads {
@@ -26,13 +33,68 @@ pub mod leads {
     pub const OUTCOME: &str = "outcome";
     /// When it was won or lost; empty while open.
     pub const OUTCOME_AT: &str = "outcome_at";
-    /// The columns that are not profile columns, first in file order.
+    /// BANT: has budget ([`bant_cell`](super::bant_cell) spells it).
+    pub const BANT_BUDGET: &str = "bant_budget";
+    /// BANT: has authority to buy.
+    pub const BANT_AUTHORITY: &str = "bant_authority";
+    /// BANT: has a need we solve.
+    pub const BANT_NEED: &str = "bant_need";
+    /// BANT: buys within the agreed timeline.
+    pub const BANT_TIMELINE: &str = "bant_timeline";
+    /// The columns every leads file has, first in file order.
     pub const FIXED: [&str; 4] = [LEAD_ID, CREATED_AT, OUTCOME, OUTCOME_AT];
+    /// The BANT columns (optional), after [`FIXED`] in the export.
+    pub const BANT: [&str; 4] = [BANT_BUDGET, BANT_AUTHORITY, BANT_NEED, BANT_TIMELINE];
 
-    /// The header the export writes: [`FIXED`], then every profile field.
-    pub fn header() -> Vec<&'static str> {
-        FIXED.into_iter().chain(ProfileField::names()).collect()
+    /// Whether `column` is one of the record's, not of the profile
+    /// ([`FIXED`] or [`BANT`]): training reads no such column as a profile
+    /// attribute (qualification reads BANT; the model never learned from it).
+    pub fn is_record_column(column: &str) -> bool {
+        FIXED.contains(&column) || BANT.contains(&column)
     }
+
+    /// The header the export writes: [`FIXED`], [`BANT`], every profile field, then
+    /// one column per attribute key in `attribute_keys` (sorted, distinct,
+    /// none a fixed or profile column name).
+    pub fn header<'a>(attribute_keys: &'a [String]) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = FIXED
+            .into_iter()
+            .chain(BANT)
+            .chain(ProfileField::names())
+            .collect();
+        out.extend(attribute_keys.iter().map(String::as_str));
+        out
+    }
+
+    /// Whether `column` is a fixed or profile field column (so an
+    /// attribute with that key cannot be a column of its own).
+    pub fn is_named(column: &str) -> bool {
+        is_record_column(column) || ProfileField::names().any(|n| n == column)
+    }
+}
+
+/// The cell of a BANT column: `yes`, `no`, or empty when unknown.
+pub fn bant_cell(status: BantStatus) -> &'static str {
+    match status {
+        BantStatus::Yes => "yes",
+        BantStatus::No => "no",
+        BantStatus::Unknown => "",
+    }
+}
+
+/// The BANT status a cell spells (`yes`, `no`, `unknown` or empty, any
+/// case, surrounding space ignored).
+pub fn parse_bant(cell: &str) -> Option<BantStatus> {
+    let cell = cell.trim();
+    [
+        ("yes", BantStatus::Yes),
+        ("no", BantStatus::No),
+        ("unknown", BantStatus::Unknown),
+        ("", BantStatus::Unknown),
+    ]
+    .into_iter()
+    .find(|(name, _)| name.eq_ignore_ascii_case(cell))
+    .map(|(_, s)| s)
 }
 
 /// The activities table.
@@ -93,12 +155,16 @@ mod tests {
     #[test]
     fn the_file_formats_keep_their_columns() {
         assert_eq!(
-            leads::header(),
+            leads::header(&["lead_source".to_owned()]),
             [
                 "lead_id",
                 "created_at",
                 "outcome",
                 "outcome_at",
+                "bant_budget",
+                "bant_authority",
+                "bant_need",
+                "bant_timeline",
                 "job_title",
                 "seniority",
                 "department",
@@ -106,13 +172,26 @@ mod tests {
                 "country",
                 "company_size",
                 "annual_revenue",
-                "email_domain"
+                "email_domain",
+                "lead_source"
             ]
         );
         assert_eq!(
             activities::COLUMNS,
             ["lead_id", "activity_type", "occurred_at", "event_id"]
         );
+    }
+
+    #[test]
+    fn bant_cells_read_back_as_written() {
+        for s in [BantStatus::Yes, BantStatus::No, BantStatus::Unknown] {
+            assert_eq!(parse_bant(bant_cell(s)), Some(s));
+        }
+        assert_eq!(parse_bant(" Unknown "), Some(BantStatus::Unknown));
+        assert_eq!(parse_bant("maybe"), None);
+        assert!(leads::is_named("bant_need") && leads::is_named("job_title"));
+        assert!(!leads::is_named("lead_source"));
+        assert!(leads::is_record_column("bant_budget") && !leads::is_record_column("job_title"));
     }
 
     #[test]

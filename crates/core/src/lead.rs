@@ -8,6 +8,7 @@
 
 mod event;
 mod field;
+mod outcome;
 mod upsert;
 mod valid;
 
@@ -18,10 +19,12 @@ use crate::features::{ActivityRef, FeatureInput, normalize_name};
 use crate::quote::quote;
 use crate::time::Timestamp;
 
-pub use event::{EventBatch, EventOutcome, NewEvent};
+pub use event::{DERIVED_ID_PREFIX, EventBatch, EventOutcome, NewEvent, derived_event_id};
 pub use field::{NumberField, ProfileField, TextField};
+pub use outcome::{NewOutcome, OutcomeBatch};
 pub use upsert::{FieldPath, LeadUpsert, UpsertBatch};
 pub use valid::ValidLead;
+pub(crate) use valid::check_profile;
 
 /// Documented input limits.
 pub mod limits {
@@ -48,6 +51,8 @@ pub mod limits {
     pub const MAX_BATCH: usize = 10_000;
     /// Most events in one `RecordActivities` call.
     pub const MAX_EVENTS: usize = 10_000;
+    /// Most outcomes in one `RecordOutcomes` call.
+    pub const MAX_OUTCOMES: usize = 10_000;
     /// How far after `as_of` an activity may be dated (clock skew allowance).
     pub const MAX_FUTURE: Span = Span::days(1);
     /// Largest pre-aggregated activity count: with at most

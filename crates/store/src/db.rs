@@ -137,6 +137,9 @@ pub trait Tx {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<PipelineFacts, StoreError>;
+    /// Every attribute key any lead has, sorted and distinct (the
+    /// export's attribute columns).
+    fn attribute_keys(&mut self) -> Result<Vec<String>, StoreError>;
     /// Leads with ids greater than `after`, in id order, at most `limit`.
     fn leads_after(&mut self, after: &str, limit: usize) -> Result<Vec<LeadRecord>, StoreError>;
     /// Every activity (recycled or not) of the leads `ids` (ascending,

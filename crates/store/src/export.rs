@@ -2,8 +2,11 @@
 //! schema is [`leadscore_core::dataset`]), so closed leads become training rows.
 //!
 //! - `leads.csv`: one row per lead, columns [`leads::header`]: `outcome`
-//!   won / lost / open, `outcome_at` empty while open, numbers empty when
-//!   unknown.
+//!   won / lost / open, `outcome_at` empty while open, BANT `yes` / `no` /
+//!   empty, numbers empty when unknown, then one column per attribute key
+//!   any lead has (sorted; empty where a lead has none). An attribute whose
+//!   key is a fixed or profile column's name cannot be a column: the export
+//!   refuses it, naming the key.
 //! - `activities.csv`: [`activities::COLUMNS`], every activity ever
 //!   recorded (recycled or not), oldest first per lead (ties by event id).
 //!
@@ -20,7 +23,7 @@ use std::path::{Path, PathBuf};
 use crate::db::Database;
 use crate::error::StoreError;
 use crate::reads;
-use leadscore_core::dataset::{Outcome, activities, leads};
+use leadscore_core::dataset::{Outcome, activities, bant_cell, leads};
 use leadscore_core::handoff::{HandOff, LeadRecord};
 use leadscore_core::lead::ProfileField;
 
@@ -86,7 +89,7 @@ fn number(v: Option<f64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_default()
 }
 
-fn lead_row(l: &LeadRecord) -> Vec<String> {
+fn lead_row(l: &LeadRecord, attribute_keys: &[String]) -> Vec<String> {
     let outcome = match l.hand_off {
         HandOff::Won => Outcome::Won,
         HandOff::Lost => Outcome::Lost,
@@ -103,11 +106,30 @@ fn lead_row(l: &LeadRecord) -> Vec<String> {
         outcome.name().to_owned(),
         outcome_at,
     ];
+    let b = &l.bant;
+    row.extend([b.budget, b.authority, b.need, b.timeline].map(|s| bant_cell(s).to_owned()));
     row.extend(ProfileField::ALL.map(|f| match f {
         ProfileField::Text(t) => t.get(p).to_owned(),
         ProfileField::Number(n) => number(n.get(p)),
     }));
+    row.extend(
+        attribute_keys
+            .iter()
+            .map(|k| p.attributes.get(k).cloned().unwrap_or_default()),
+    );
     row
+}
+
+/// The attribute columns: every key any lead has, none a named column.
+fn attribute_columns(db: &dyn Database) -> Result<Vec<String>, StoreError> {
+    let keys = crate::db::in_tx(db, |tx| tx.attribute_keys())?;
+    match keys.iter().find(|k| leads::is_named(k)) {
+        Some(k) => Err(StoreError::Export(format!(
+            "a lead has the attribute {k:?}, which is also a column of {}; rename the attribute",
+            leads::FILE
+        ))),
+        None => Ok(keys),
+    }
 }
 
 /// Writes `leads.csv` and `activities.csv` of every lead in `db` into
@@ -119,7 +141,8 @@ pub fn export(
     progress: &mut dyn FnMut(ExportSummary),
 ) -> Result<ExportSummary, StoreError> {
     std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
-    let mut leads_out = AtomicCsv::create(dir, leads::FILE, &leads::header())?;
+    let keys = attribute_columns(db)?;
+    let mut leads_out = AtomicCsv::create(dir, leads::FILE, &leads::header(&keys))?;
     let mut activities_out = AtomicCsv::create(dir, activities::FILE, &activities::COLUMNS)?;
     let mut done = ExportSummary::default();
     let mut after = String::new();
@@ -128,7 +151,7 @@ pub fn export(
         let Some((last, _)) = page.last() else { break };
         after = last.id.clone();
         for (lead, acts) in &page {
-            leads_out.row(lead_row(lead))?;
+            leads_out.row(lead_row(lead, &keys))?;
             for a in acts {
                 let event_id = a.event_id.as_deref().unwrap_or("");
                 let at = a.occurred_at.to_rfc3339();

@@ -543,6 +543,24 @@ impl<C: Conn> Tx for SqlTx<C> {
         crate::pipeline_sql::pipeline_facts(&mut self.0, from, to)
     }
 
+    fn attribute_keys(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut keys = std::collections::BTreeSet::new();
+        // Distinct maps, not rows: most leads share a few shapes.
+        self.0.query(
+            "SELECT DISTINCT attributes FROM leads WHERE attributes <> '{}'",
+            &[],
+            &mut |r| {
+                let text = r.text(0)?.unwrap_or_default();
+                let map: std::collections::BTreeMap<String, String> =
+                    serde_json::from_str(&text)
+                        .map_err(|e| StoreError::Corrupt(format!("leads.attributes: {e}")))?;
+                keys.extend(map.into_keys());
+                Ok(())
+            },
+        )?;
+        Ok(keys.into_iter().collect())
+    }
+
     fn leads_after(&mut self, after: &str, max: usize) -> Result<Vec<LeadRecord>, StoreError> {
         self.leads_from(after, max, "")
     }

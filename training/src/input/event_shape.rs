@@ -1,7 +1,8 @@
 //! The event shape: a leads table and an activities table
 //! ([`leadscore_core::dataset`] names their columns and outcomes).
 //!
-//! Leads: [`leads::FIXED`] and any profile columns. Activities:
+//! Leads: [`leads::FIXED`], optional [`leads::BANT`] (not read), and any
+//! profile columns. Activities:
 //! [`activities::COLUMNS`], `event_id` optional. Open leads are not
 //! training rows; a closed lead's features are computed as of one
 //! microsecond before its outcome, or before its outcome's day when the
@@ -85,7 +86,7 @@ fn read_leads(
     let profile: Vec<(String, String)> = table
         .column_names()
         .into_iter()
-        .filter(|c| !leads::FIXED.contains(&c.as_str()))
+        .filter(|c| !leads::is_record_column(c.as_str()))
         .map(|c| (normalize_name(&c), c))
         .collect();
     let profile_values = profile

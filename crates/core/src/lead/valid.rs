@@ -50,7 +50,7 @@ impl Deref for ValidLead {
 }
 
 /// Checks a profile's fields (paths `profile.…`).
-pub(super) fn check_profile(p: &Profile) -> Result<(), FieldError> {
+pub(crate) fn check_profile(p: &Profile) -> Result<(), FieldError> {
     // Every text before any number: the first error named stays the one
     // it always was.
     for f in ProfileField::ALL {
