@@ -13,16 +13,7 @@ fn load_wide(bytes: &[u8], label: &str, extra: &[&str]) -> Result<History, Strin
     let path = dir.path().join("wide.csv");
     std::fs::write(&path, bytes).unwrap();
     let path = path.display().to_string();
-    let mut args = vec![
-        "--wide",
-        &path,
-        "--id-column",
-        "id",
-        "--label-column",
-        label,
-        "--out",
-        "unused",
-    ];
+    let mut args = common::wide_flags(&path, label, "unused");
     args.extend_from_slice(extra);
     common::fit_args(&args)
         .input

@@ -104,34 +104,14 @@ fn labels_must_be_won_lost_or_0_1() {
         "wide.csv",
         "id,converted,visits\na,1,3\nb,2,0\n",
     );
-    let e = common::error_of(&[
-        "fit",
-        "--wide",
-        &wide,
-        "--id-column",
-        "id",
-        "--label-column",
-        "converted",
-        "--out",
-        "m",
-    ]);
+    let e = common::fit_error(&common::wide_flags(&wide, "converted", "m"));
     assert!(
         e.contains("row 2, column \"converted\"")
             && e.contains("\"2\"")
             && e.contains("0/1 or won/lost"),
         "{e}"
     );
-    let e = common::error_of(&[
-        "fit",
-        "--wide",
-        &wide,
-        "--id-column",
-        "id",
-        "--label-column",
-        "Converted",
-        "--out",
-        "m",
-    ]);
+    let e = common::fit_error(&common::wide_flags(&wide, "Converted", "m"));
     assert!(e.contains("no column \"Converted\""), "{e}");
 }
 
@@ -160,17 +140,7 @@ fn repeated_lead_ids_are_refused_with_their_rows_in_both_shapes() {
     }
     let wide = common::write(dir.path(), "wide.csv", &csv);
     let out = dir.path().join("m").display().to_string();
-    let e = common::error_of(&[
-        "fit",
-        "--wide",
-        &wide,
-        "--id-column",
-        "id",
-        "--label-column",
-        "converted",
-        "--out",
-        &out,
-    ]);
+    let e = common::fit_error(&common::wide_flags(&wide, "converted", &out));
     assert!(
         e.contains("wide.csv")
             && e.contains("2 lead ids appear in more than one row (5 rows)")
@@ -186,17 +156,7 @@ fn repeated_lead_ids_are_refused_with_their_rows_in_both_shapes() {
         let _ = writeln!(csv, "d{},{},1", i % 10, i % 2);
     }
     let wide = common::write(dir.path(), "many.csv", &csv);
-    let e = common::error_of(&[
-        "fit",
-        "--wide",
-        &wide,
-        "--id-column",
-        "id",
-        "--label-column",
-        "converted",
-        "--out",
-        &out,
-    ]);
+    let e = common::fit_error(&common::wide_flags(&wide, "converted", &out));
     assert!(
         e.contains("10 lead ids appear in more than one row (60 rows)")
             && e.contains("\"d0\" in rows 1, 11, 21, 31, 41 and 1 more")

@@ -39,18 +39,8 @@ fn export() -> String {
 fn train_on(csv: &str, extra: &[&str]) -> Result<Trained, String> {
     let dir = tempfile::tempdir().unwrap();
     let wide = common::write(dir.path(), "wide.csv", csv);
-    let mut args = vec![
-        "--wide",
-        &wide,
-        "--id-column",
-        "id",
-        "--label-column",
-        "converted",
-        "--out",
-        "unused",
-        "--c-grid",
-        "1,10",
-    ];
+    let mut args = common::wide_flags(&wide, "converted", "unused");
+    args.extend_from_slice(&["--c-grid", "1,10"]);
     args.extend_from_slice(extra);
     let args = common::fit_args(&args);
     let history = args.input.load().map_err(|e| e.to_string())?;

@@ -180,18 +180,10 @@ fn a_feature_that_alone_ranks_the_test_set_is_flagged_as_probable_leakage() {
     let dir = tempfile::tempdir().unwrap();
     let wide = common::write(dir.path(), "wide.csv", &csv);
     let out = dir.path().join("models");
-    let args = common::fit_args(&[
-        "--wide",
-        &wide,
-        "--id-column",
-        "id",
-        "--label-column",
-        "converted",
-        "--out",
-        &out.display().to_string(),
-        "--c-grid",
-        "0.1,1",
-    ]);
+    let shown = out.display().to_string();
+    let mut flags = common::wide_flags(&wide, "converted", &shown);
+    flags.extend_from_slice(&["--c-grid", "0.1,1"]);
+    let args = common::fit_args(&flags);
     let mut trained =
         leadscore_train::train::train(args.input.load().unwrap(), &args.settings).unwrap();
     let flagged = &trained.file.training["leakage"]["flagged_features"];

@@ -33,18 +33,10 @@ fn charts_are_titled_per_feature_kind_and_sized_for_their_labels() {
     let dir = tempfile::tempdir().unwrap();
     let wide = common::write(dir.path(), "leads.csv", &export());
     let out = dir.path().join("models");
-    let args = common::fit_args(&[
-        "--wide",
-        &wide,
-        "--id-column",
-        "id",
-        "--label-column",
-        "converted",
-        "--out",
-        &out.display().to_string(),
-        "--c-grid",
-        "1",
-    ]);
+    let shown = out.display().to_string();
+    let mut flags = common::wide_flags(&wide, "converted", &shown);
+    flags.extend_from_slice(&["--c-grid", "1"]);
+    let args = common::fit_args(&flags);
     let mut trained = train::train(args.input.load().unwrap(), &args.settings).unwrap();
     let written = output::write(&out, &mut trained).unwrap();
     let images = out.join(&written.version);

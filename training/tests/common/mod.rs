@@ -24,6 +24,28 @@ pub fn fit_args(args: &[&str]) -> FitArgs {
     }
 }
 
+/// The flags of a wide-shape run on `wide` (ids in column `id`, labels in
+/// `label`) writing models to `out`; more flags can be appended.
+pub fn wide_flags<'a>(wide: &'a str, label: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec![
+        "--wide",
+        wide,
+        "--id-column",
+        "id",
+        "--label-column",
+        label,
+        "--out",
+        out,
+    ]
+}
+
+/// Runs `fit` with `flags` and returns its error message.
+pub fn fit_error(flags: &[&str]) -> String {
+    let mut argv = vec!["fit"];
+    argv.extend_from_slice(flags);
+    error_of(&argv)
+}
+
 /// Runs a command line and returns its error message.
 pub fn error_of(args: &[&str]) -> String {
     let result: Result<(), TrainError> = leadscore_train::cli::run(cli(args));
