@@ -152,6 +152,55 @@ pub(super) fn finish(
     Ok(changes.iter().map(|c| c.kind).collect())
 }
 
+/// The leads a writing call changed, re-scored, with their states and the
+/// stage changes their re-scores recorded: what [`finish`] writes.
+#[derive(Default)]
+struct Changed {
+    leads: Vec<LeadRecord>,
+    states: Vec<LeadFeatureState>,
+    changes: Vec<StageChange>,
+}
+
+impl Changed {
+    /// Re-scores `rec`, changed by this call at `now`, from its `state`
+    /// (see [`rescore`]) and keeps both for [`Changed::finish`].
+    fn rescore(
+        &mut self,
+        tx: &mut dyn Tx,
+        scorer: &Scorer,
+        mut rec: LeadRecord,
+        mut state: LeadFeatureState,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let log = &Log::PerLead;
+        rescore(
+            tx,
+            log,
+            scorer,
+            &mut rec,
+            &mut state,
+            now,
+            &mut self.changes,
+        )?;
+        rec.updated_at = now;
+        self.leads.push(rec);
+        self.states.push(state);
+        Ok(())
+    }
+
+    /// Writes the leads and their changes ([`finish`]); the leads as
+    /// written and the kinds of the changes.
+    fn finish(
+        mut self,
+        tx: &mut dyn Tx,
+        scorer: &Scorer,
+        now: Timestamp,
+    ) -> Result<(Vec<LeadRecord>, Vec<ChangeKind>), LiveError> {
+        let transitions = finish(tx, scorer, &mut self.leads, &self.states, self.changes, now)?;
+        Ok((self.leads, transitions))
+    }
+}
+
 /// Re-scores an open `rec` from its `state` as of `now` (see
 /// [`handoff::rescore`]), the state made ready first (a closed lead keeps
 /// its score, so its state is left as it is). Stored data passed its
@@ -244,10 +293,8 @@ fn record_fresh(
         let event = (e.activity_type(), e.occurred_at());
         added.entry(e.lead_id()).or_default().push(event);
     }
-    let mut leads = Vec::with_capacity(added.len());
-    let mut states = Vec::with_capacity(added.len());
-    let mut changes = Vec::new();
-    for (mut rec, stored) in locked {
+    let mut changed = Changed::default();
+    for (rec, stored) in locked {
         let Some(new) = added.remove(rec.id.as_str()) else {
             continue;
         };
@@ -257,20 +304,9 @@ fn record_fresh(
             // A replay it asks for is read once per lead, by `rescore`.
             let _ = st.apply(activity_type, at, now);
         }
-        rescore(
-            tx,
-            &Log::PerLead,
-            scorer,
-            &mut rec,
-            &mut st,
-            now,
-            &mut changes,
-        )?;
-        rec.updated_at = now;
-        leads.push(rec);
-        states.push(st);
+        changed.rescore(tx, scorer, rec, st, now)?;
     }
-    let transitions = finish(tx, scorer, &mut leads, &states, changes, now)?;
+    let (_, transitions) = changed.finish(tx, scorer, now)?;
     Ok((outcomes, transitions))
 }
 
@@ -289,29 +325,15 @@ pub fn upsert_leads(
     let ids: Vec<&str> = by_id.keys().copied().collect();
     let decay = state::decay_of(scorer);
     let (leads, transitions) = in_tx(db, |tx| {
-        let mut leads = Vec::with_capacity(ids.len());
-        let mut states = Vec::with_capacity(ids.len());
-        let mut changes = Vec::new();
+        let mut changed = Changed::default();
         for (mut rec, stored) in lock_or_create_all(tx, &ids, decay, now)? {
             for u in by_id.get(rec.id.as_str()).into_iter().flatten() {
                 u.apply(&mut rec.profile, &mut rec.bant);
             }
-            let (mut st, _) = state::usable(tx, &Log::PerLead, &rec, stored, decay, now)?;
-            rescore(
-                tx,
-                &Log::PerLead,
-                scorer,
-                &mut rec,
-                &mut st,
-                now,
-                &mut changes,
-            )?;
-            rec.updated_at = now;
-            leads.push(rec);
-            states.push(st);
+            let (st, _) = state::usable(tx, &Log::PerLead, &rec, stored, decay, now)?;
+            changed.rescore(tx, scorer, rec, st, now)?;
         }
-        let transitions = finish(tx, scorer, &mut leads, &states, changes, now)?;
-        Ok::<_, LiveError>((leads, transitions))
+        changed.finish(tx, scorer, now)
     })?;
     let by_id: BTreeMap<&str, &LeadRecord> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
     Ok(Committed {
