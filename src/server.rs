@@ -32,6 +32,7 @@ use crate::grpc::lead_service::LeadApi;
 use crate::grpc::message_limit::MessageLimitLayer;
 use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
+use crate::grpc::session_service::SessionApi;
 use crate::http::gateway::{BodyLimits, Gateway};
 use crate::http::grpc_call::GrpcStack;
 use crate::http::listener::HttpConnections;
@@ -43,6 +44,7 @@ use crate::pb;
 use crate::pb::v1::lead_service_server::LeadServiceServer;
 use crate::pb::v1::model_service_server::ModelServiceServer;
 use crate::pb::v1::scoring_service_server::ScoringServiceServer;
+use crate::pb::v1::session_service_server::SessionServiceServer;
 use crate::security::auth_layer::{AuthLayer, SharedTokens};
 use crate::security::tls::ServerTls;
 
@@ -183,6 +185,7 @@ fn routes(
     let leads = LeadServiceServer::new(LeadApi::new(book, options.max_watchers))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let session = SessionServiceServer::new(SessionApi::new(lifecycle.scorer()));
     let models = ModelServiceServer::new(ModelApi::new(lifecycle))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
@@ -191,6 +194,7 @@ fn routes(
         .add_service(reflection().build_v1alpha()?)
         .add_service(scoring)
         .add_service(leads)
+        .add_service(session)
         .add_service(models))
 }
 
@@ -232,6 +236,7 @@ async fn report_serving(health: &HealthReporter) {
         .await;
     health.set_serving::<LeadServiceServer<LeadApi>>().await;
     health.set_serving::<ModelServiceServer<ModelApi>>().await;
+    health.set_serving::<SessionServiceServer<SessionApi>>().await;
 }
 
 /// Completes after `shutdown`, once every service (and the server as a
@@ -250,6 +255,9 @@ async fn announce_shutdown(
     health.set_not_serving::<LeadServiceServer<LeadApi>>().await;
     health
         .set_not_serving::<ModelServiceServer<ModelApi>>()
+        .await;
+    health
+        .set_not_serving::<SessionServiceServer<SessionApi>>()
         .await;
     health
         .set_service_status("", tonic_health::ServingStatus::NotServing)

@@ -140,6 +140,9 @@ pub fn profile(p: &Profile) -> pb::Profile {
         company_size: p.company_size,
         annual_revenue: p.annual_revenue,
         email_domain: p.email_domain.clone(),
+        display_name: p.display_name.clone(),
+        company: p.company.clone(),
+        email: p.email.clone(),
         attributes: p.attributes.clone().into_iter().collect(),
     }
 }
@@ -199,6 +202,9 @@ pub fn prioritized(l: &LeadRecord) -> pb::PrioritizedLead {
         owner: l.owner.clone().unwrap_or_default(),
         country: l.profile.country.clone(),
         follow_up_due: l.follow_up_due.map(timestamp),
+        display_name: l.profile.display_name.clone(),
+        company: l.profile.company.clone(),
+        email: l.profile.email.clone(),
     }
 }
 

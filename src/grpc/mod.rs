@@ -11,4 +11,5 @@ pub mod model_service;
 pub mod page_token;
 pub mod pipeline_convert;
 pub mod scoring_service;
+pub mod session_service;
 pub mod status;

@@ -173,6 +173,9 @@ mod tests {
                 "company_size",
                 "annual_revenue",
                 "email_domain",
+                "display_name",
+                "company",
+                "email",
                 "lead_source"
             ]
         );

@@ -571,7 +571,8 @@ mod tests {
         #[rustfmt::skip]
         let expected = [
             "lead_id", "job_title", "seniority", "department", "industry", "country",
-            "company_size", "annual_revenue", "email_domain", "attributes", "bant_budget",
+            "company_size", "annual_revenue", "email_domain", "display_name", "company", "email",
+            "attributes", "bant_budget",
             "bant_authority", "bant_need", "bant_timeline", "created_at", "updated_at", "stage",
             "score", "grade", "stage_reason", "scored_at", "model_version", "rules_version",
             "hand_off", "owner", "follow_up_due", "overdue_notified", "recycled_at", "outcome_at",
