@@ -35,6 +35,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("ActivateModel", "models:admin"),
     ("SetShadowModel", "models:admin"),
     ("GetPipelineHealth", "leads:read"),
+    ("GetSession", "any"),
 ];
 
 const SCOPES: &[(&str, Scope)] = &[

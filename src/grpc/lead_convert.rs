@@ -1,7 +1,8 @@
 //! Conversions between `LeadService` messages and the store's types.
 
+use crate::features::{Decay, FunnelStage};
 use crate::handoff::{ChangeKind, HandOff, LeadRecord, StageChange};
-use crate::lead::{Bant, BantStatus, FieldError, Profile, check_len, limits};
+use crate::lead::{Activity, Bant, BantStatus, FieldError, Profile, check_len, limits};
 use crate::lead::{EventOutcome, NewEvent, NewOutcome, derived_event_id};
 use crate::lead::{FieldPath, LeadUpsert};
 use crate::pb::v1 as pb;
@@ -9,7 +10,7 @@ use crate::qualification::Stage;
 use crate::rules::Grade;
 use crate::store::query::ListQuery;
 use crate::store::reads::MAX_PAGE_SIZE;
-use crate::time::Timestamp;
+use crate::time::{Span, Timestamp};
 
 use super::convert::{self, time, timestamp};
 use super::page_token::{self, Filters};
@@ -127,6 +128,28 @@ fn bant_criterion(s: BantStatus) -> Option<pb::BantCriterion> {
         status: status.into(),
         value: String::new(),
     })
+}
+
+/// Most activities a lead's timeline lists (newest first).
+pub const MAX_TIMELINE: usize = 500;
+
+/// The newest [`MAX_TIMELINE`] of `activities` as timeline entries, each
+/// weighted by `decay` as of `as_of`.
+pub fn timeline(activities: &[Activity], decay: &Decay, as_of: Timestamp) -> Vec<pb::TimelineActivity> {
+    let mut newest: Vec<&Activity> = activities.iter().collect();
+    newest.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at));
+    newest
+        .into_iter()
+        .take(MAX_TIMELINE)
+        .map(|a| pb::TimelineActivity {
+            r#type: a.activity_type.clone(),
+            occurred_at: Some(timestamp(a.occurred_at)),
+            funnel_stage: FunnelStage::of(&a.activity_type).label().to_owned(),
+            // An activity after `as_of` (a closed lead's later ones are not
+            // here) would weigh over 1: clamp its age at zero.
+            decay_weight: decay.weight(as_of.since(a.occurred_at).max(Span::ZERO)),
+        })
+        .collect()
 }
 
 /// A domain profile as its message.

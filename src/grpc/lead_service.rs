@@ -172,13 +172,16 @@ impl LeadService for LeadApi {
         request: Request<pb::GetLeadRequest>,
     ) -> Result<Response<pb::GetLeadResponse>, Status> {
         let id = lead_id_of(request.into_inner().lead_id)?;
-        let (detail, score) = self.book.get_lead(id).await.map_err(ApiError::from)?;
+        let (detail, score, decay) = self.book.get_lead(id).await.map_err(ApiError::from)?;
+        let as_of = score.as_of;
         Ok(Response::new(pb::GetLeadResponse {
             lead: Some(lc::stored_lead(
                 &detail.lead,
                 Some(convert::lead_score(score)),
             )),
             history: detail.history.iter().map(lc::stage_change).collect(),
+            activities: lc::timeline(&detail.activities, &decay, as_of),
+            activity_count: detail.activities.len() as u64,
         }))
     }
 

@@ -30,6 +30,7 @@ use tokio::sync::watch;
 use leadscore_store::query::{LeadDetail, ListQuery};
 use leadscore_store::{Database, FileUse, reads};
 
+use crate::features::Decay;
 use crate::handoff::{self, LeadRecord, StageChange};
 use crate::lead::{EventBatch, EventOutcome, UpsertBatch};
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
@@ -173,8 +174,12 @@ impl LiveStore {
     }
 
     /// One lead, its full score answer (as `ScoreLead` gives it as of the
-    /// last re-score; for a closed lead, as of its outcome) and its history.
-    pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore), LiveError> {
+    /// last re-score; for a closed lead, as of its outcome) and its history,
+    /// with the decay of the model that scored it (for a timeline's weights).
+    pub async fn get_lead(
+        &self,
+        id: String,
+    ) -> Result<(LeadDetail, LeadScore, Decay), LiveError> {
         self.read("get_lead", move |db, scorer| {
             let detail = reads::get_lead(db, &id)?;
             let as_of = detail.lead.scored_at;
@@ -188,7 +193,7 @@ impl LiveStore {
                     lead_id: detail.lead.id.clone(),
                     reason: e.reason,
                 })?;
-            Ok((detail, score))
+            Ok((detail, score, *scorer.model.features().decay()))
         })
         .await
     }
