@@ -236,7 +236,9 @@ async fn report_serving(health: &HealthReporter) {
         .await;
     health.set_serving::<LeadServiceServer<LeadApi>>().await;
     health.set_serving::<ModelServiceServer<ModelApi>>().await;
-    health.set_serving::<SessionServiceServer<SessionApi>>().await;
+    health
+        .set_serving::<SessionServiceServer<SessionApi>>()
+        .await;
 }
 
 /// Completes after `shutdown`, once every service (and the server as a

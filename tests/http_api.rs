@@ -11,6 +11,7 @@ use leadscore::grpc::convert::timestamp;
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::lead_service_client::LeadServiceClient;
 use leadscore::pb::v1::model_service_client::ModelServiceClient;
+use leadscore::pb::v1::session_service_client::SessionServiceClient;
 use leadscore::server::ServerOptions;
 use leadscore::time::{Span, Timestamp};
 use prost_reflect::{DynamicMessage, SerializeOptions};
@@ -336,7 +337,17 @@ async fn model_rpcs(server: &TestServer) -> Vec<&'static str> {
     let grpc = grpc_answer("SetShadowModelResponse", c.set_shadow_model(clear).await);
     let http = Request::new("POST", "/v1/models:setShadow").json(json!({"clear": true}));
     assert_eq!(http_answer(server, http).await, grpc, "SetShadowModel");
-    vec!["ListModels", "GetModel", "ActivateModel", "SetShadowModel"]
+    let mut s = SessionServiceClient::new(server.channel().await);
+    let grpc = grpc_answer("Session", s.get_session(pb::GetSessionRequest {}).await);
+    let http = http_answer(server, Request::new("GET", "/v1/session")).await;
+    assert_eq!(http, grpc, "GetSession");
+    vec![
+        "ListModels",
+        "GetModel",
+        "ActivateModel",
+        "SetShadowModel",
+        "GetSession",
+    ]
 }
 
 /// Asserts `request` fails with `code` (and its grpc-gateway status),

@@ -170,11 +170,17 @@ fn rule_errors_name_the_line_and_the_fix() {
 fn the_shipped_rules_list_hand_back_reasons_trimmed_in_order() {
     let rules = Rules::parse("rules.toml", &shipped_text()).unwrap();
     let reasons = &rules.assignment.hand_back_reasons;
-    assert_eq!(reasons.first().map(String::as_str), Some("No budget this year"));
+    assert_eq!(
+        reasons.first().map(String::as_str),
+        Some("No budget this year")
+    );
     assert_eq!(reasons.len(), 6);
     let many = format!(
         "hand_back_reasons = [{}]",
-        (0..33).map(|i| format!("\"r{i}\"")).collect::<Vec<_>>().join(",")
+        (0..33)
+            .map(|i| format!("\"r{i}\""))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     let from = shipped_text().find("hand_back_reasons = [").unwrap();
     let to = from + shipped_text()[from..].find(']').unwrap() + 1;

@@ -30,7 +30,10 @@ async fn console_files_are_served_with_their_types_policy_and_cache_headers() {
         assert_eq!(a.status, 200, "{path}");
         assert_eq!(a.headers["content-type"], content_type, "{path}");
         let csp = a.headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{csp}");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         assert_eq!(a.headers["x-content-type-options"], "nosniff");
         assert_eq!(a.headers["cache-control"], "no-cache");
@@ -43,7 +46,9 @@ async fn console_files_are_served_with_their_types_policy_and_cache_headers() {
         assert_eq!(again.status, 304, "{path}");
         assert!(again.body.is_empty());
     }
-    let missing = Request::new("GET", "/console/nothing.js").send(server.http()).await;
+    let missing = Request::new("GET", "/console/nothing.js")
+        .send(server.http())
+        .await;
     assert_eq!(missing.status, 404);
     // The API is still the transcoder's.
     let api = Request::new("GET", "/v1/models").send(server.http()).await;
@@ -78,8 +83,15 @@ async fn the_session_names_the_token_its_scopes_and_the_hand_back_reasons() {
     server.stop().await;
 
     let open = TestServer::start_with_http(ServerOptions::default()).await;
-    let session = Request::new("GET", "/v1/session").send(open.http()).await.json();
-    assert_eq!(session["authentication"], serde_json::Value::Null, "false is left out");
+    let session = Request::new("GET", "/v1/session")
+        .send(open.http())
+        .await
+        .json();
+    assert_eq!(
+        session["authentication"],
+        serde_json::Value::Null,
+        "false is left out"
+    );
     assert_eq!(session["scopes"].as_array().unwrap().len(), 4);
     open.stop().await;
 }

@@ -135,7 +135,11 @@ pub const MAX_TIMELINE: usize = 500;
 
 /// The newest [`MAX_TIMELINE`] of `activities` as timeline entries, each
 /// weighted by `decay` as of `as_of`.
-pub fn timeline(activities: &[Activity], decay: &Decay, as_of: Timestamp) -> Vec<pb::TimelineActivity> {
+pub fn timeline(
+    activities: &[Activity],
+    decay: &Decay,
+    as_of: Timestamp,
+) -> Vec<pb::TimelineActivity> {
     let mut newest: Vec<&Activity> = activities.iter().collect();
     newest.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at));
     newest

@@ -96,7 +96,10 @@ pub fn answer(
     let (status, body) = match (fresh, method == http::Method::HEAD) {
         (true, _) => (http::StatusCode::NOT_MODIFIED, Bytes::new()),
         (false, true) => (http::StatusCode::OK, Bytes::new()),
-        (false, false) => (http::StatusCode::OK, Bytes::from_static(asset.body.as_bytes())),
+        (false, false) => (
+            http::StatusCode::OK,
+            Bytes::from_static(asset.body.as_bytes()),
+        ),
     };
     let response = secured(http::Response::builder().status(status))
         .header(http::header::CONTENT_TYPE, asset.content_type)
@@ -109,7 +112,10 @@ pub fn answer(
 /// The headers every console answer carries.
 fn secured(builder: http::response::Builder) -> http::response::Builder {
     builder
-        .header(http::header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
+        .header(
+            http::header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        )
         .header(http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(http::header::REFERRER_POLICY, "no-referrer")
         .header(http::header::X_FRAME_OPTIONS, "DENY")
@@ -150,7 +156,13 @@ mod tests {
     #[test]
     fn no_file_holds_inline_script_or_style() {
         let html = ASSETS[0].body;
-        assert!(!html.contains("<script>") && !html.contains("style="), "{html}");
-        assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+        assert!(
+            !html.contains("<script>") && !html.contains("style="),
+            "{html}"
+        );
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "{html}"
+        );
     }
 }

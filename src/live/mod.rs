@@ -176,10 +176,7 @@ impl LiveStore {
     /// One lead, its full score answer (as `ScoreLead` gives it as of the
     /// last re-score; for a closed lead, as of its outcome) and its history,
     /// with the decay of the model that scored it (for a timeline's weights).
-    pub async fn get_lead(
-        &self,
-        id: String,
-    ) -> Result<(LeadDetail, LeadScore, Decay), LiveError> {
+    pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore, Decay), LiveError> {
         self.read("get_lead", move |db, scorer| {
             let detail = reads::get_lead(db, &id)?;
             let as_of = detail.lead.scored_at;

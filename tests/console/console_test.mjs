@@ -8,7 +8,7 @@
 
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -19,6 +19,7 @@ const BINARY = resolve(process.argv[2] || join(ROOT, "target/release/leadscore")
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 // Bounds every wait: a console that never shows what it should fails the test.
 const WAIT_MS = 15_000;
+const OLDER = "20261101T000000Z-00000001";
 
 let failures = 0;
 function check(ok, what) {
@@ -40,6 +41,11 @@ function tokensFile(dir) {
 function serve(dir, tokens) {
   const models = join(dir, "models");
   cpSync(join(ROOT, "models"), models, { recursive: true });
+  // A second, older model: to roll back to and to name as the shadow.
+  const shipped = readdirSync(models).find((f) => f.endsWith(".json"));
+  const model = JSON.parse(readFileSync(join(models, shipped), "utf8"));
+  model.version = OLDER;
+  writeFileSync(join(models, `${OLDER}.json`), JSON.stringify(model));
   const child = spawn(BINARY, [
     "serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--log-format", "json",
     "--db", `sqlite://${dir}/leads.db`, "--models", models, "--rules", join(ROOT, "config/rules.toml"),
@@ -162,7 +168,8 @@ async function waterfallAddsUp(page, call, id) {
     total: Number(svg.querySelector("rect.total").dataset.value),
   }));
   const sum = chart.start + chart.steps.reduce((a, b) => a + b, 0);
-  check(Math.abs(sum - chart.logit) < 1e-9 && chart.total === chart.logit, `the waterfall's bars sum to the logit (${chart.logit})`);
+  check(chart.steps.length > 0 && Math.abs(sum - chart.logit) < 1e-9 && chart.total === chart.logit,
+    `the waterfall's ${chart.steps.length} bars and its start sum to the logit (${chart.logit})`);
   check(chart.logit === answer.lead.score.logit && chart.steps.length === answer.lead.score.contributions.length,
     "the waterfall shows the API's logit and every contribution");
   check((await page.$$("#timeline li")).length > 0, "the activity timeline lists the activities");
@@ -222,6 +229,22 @@ async function pages(page, base, id) {
   }
 }
 
+// Shadow, side by side, roll back and unpin, through the buttons.
+async function models(page, base) {
+  await page.goto(`${base}/console/#/models`);
+  const older = `#models tr[data-version="${OLDER}"]`;
+  await page.click(`${older} button:text("Shadow")`);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes("shadow"), older, { timeout: WAIT_MS });
+  await page.waitForSelector("#side-by-side", { timeout: WAIT_MS });
+  check(true, "Shadow names the shadow model and the page sets it beside the active one");
+  await page.click(`button:text("Roll back to ${OLDER}")`);
+  await page.waitForFunction((sel) => /active, pinned/.test(document.querySelector(sel)?.textContent), older, { timeout: WAIT_MS });
+  check(true, "Roll back pins the previous model");
+  await page.click('button:text("Unpin")');
+  await page.waitForFunction((sel) => !/active/.test(document.querySelector(sel)?.textContent), older, { timeout: WAIT_MS });
+  check(true, "Unpin follows the newest model again");
+}
+
 async function assets(base) {
   const r = await fetch(`${base}/console/app.js`);
   check(r.headers.get("content-type").startsWith("text/javascript") && r.headers.get("content-security-policy").includes("script-src 'self'"),
@@ -249,6 +272,7 @@ async function main() {
     await waterfallAddsUp(page, call, opened);
     await actions(page, base, call);
     await pages(page, base, opened);
+    await models(page, base);
     await readOnly(browser, base, tokens.reader, opened);
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     phone.on("pageerror", (e) => errors.push(e.message));

@@ -83,7 +83,7 @@ export function calibration(series) {
 export function bars(rows, describe) {
   const max = Math.max(1, ...rows.map((r) => r.value));
   const height = rows.length * ROW + 4;
-  const svg = s("svg", { viewBox: `0 0 ${W} ${height}`, role: "img", "aria-label": describe });
+  const svg = s("svg", { viewBox: `0 0 ${W} ${height}`, role: "img", class: "bars", "aria-label": describe });
   rows.forEach((r, i) => {
     const y = i * ROW + 2;
     svg.append(s("text", { x: LABEL - 6, y: y + 13, "text-anchor": "end" }, r.label));

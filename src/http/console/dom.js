@@ -49,7 +49,8 @@ export function check(labelText, attrs) {
 export function enumWord(value, prefix) {
   if (!value) return "—";
   const word = value.startsWith(prefix) ? value.slice(prefix.length) : value;
-  return word === "NURTURING" || word.length > 3 ? word.toLowerCase().replaceAll("_", " ") : word;
+  // Acronyms and grades stay as sales writes them.
+  return /^(MQL|SQL|[A-F])$/.test(word) ? word : word.toLowerCase().replaceAll("_", " ");
 }
 
 export function fmtTime(t) {

@@ -117,7 +117,8 @@ export async function leadPage(ctx, id) {
   const lead = answer.lead || {};
   const profile = lead.profile || {};
   const score = lead.score || {};
-  const canWrite = (session.scopes || []).includes("leads:write");
+  const closed = lead.status === "HAND_OFF_STATUS_WON" || lead.status === "HAND_OFF_STATUS_LOST";
+  const canWrite = (session.scopes || []).includes("leads:write") && !closed;
   const again = () => leadPage(ctx, id);
   put(root,
     h("p", {}, h("a", { href: "#/queue" }, "← Queue")),

@@ -22,7 +22,9 @@ function card(c) {
         const bar = h("span", { class: "weight" });
         // CSSOM, not a style attribute: the policy allows no inline style.
         bar.style.width = `${(6 * Math.abs(Number(w.points || 0))) / max}rem`;
-        return h("tr", {}, h("td", {}, w.feature), h("td", {}, w.funnelStage || ""),
+        if (Number(w.points || 0) < 0) bar.classList.add("negative");
+        const label = w.feature.replace(/^activity:/, "").replaceAll("_", " ");
+        return h("tr", {}, h("td", { title: w.feature }, label), h("td", {}, w.funnelStage || ""),
           h("td", { class: "num" }, String(w.points || 0)), h("td", { class: "hide-narrow" }, bar));
       })))));
 }

@@ -125,7 +125,8 @@ impl ProfileField {
 
     /// The contact fields, shown first wherever a lead is shown; personal
     /// data, so never logged.
-    pub const CONTACT: [TextField; 3] = [TextField::DisplayName, TextField::Company, TextField::Email];
+    pub const CONTACT: [TextField; 3] =
+        [TextField::DisplayName, TextField::Company, TextField::Email];
 
     /// Its name: in the rules file, update masks (after `profile.`), the
     /// store's columns and the export's header.

@@ -180,7 +180,10 @@ mod tests {
             let mut p = Profile::default();
             f.set(&mut p, "x".repeat(limits::MAX_STRING_BYTES + 1));
             let err = check_profile(&p).unwrap_err();
-            assert_eq!(err.field, format!("profile.{}", ProfileField::Text(f).name()));
+            assert_eq!(
+                err.field,
+                format!("profile.{}", ProfileField::Text(f).name())
+            );
         }
     }
 }

@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::conditions::{Condition, RuleField, Test};
 use super::{
-    AssignmentRules, DEFAULT_FOLLOW_UP_HOURS, Disqualifier, MAX_HAND_BACK_REASONS, FitRule, Grade, GradeBands, MqlRules,
-    RoleMatcher, Rules, SqlRules, Territory,
+    AssignmentRules, DEFAULT_FOLLOW_UP_HOURS, Disqualifier, FitRule, Grade, GradeBands,
+    MAX_HAND_BACK_REASONS, MqlRules, RoleMatcher, Rules, SqlRules, Territory,
 };
 use crate::features::normalize_name;
 use crate::lead::ProfileField;
@@ -336,7 +336,11 @@ fn hand_back_reasons(
         return Ok(Vec::new());
     };
     let at = raw.span().start;
-    let reasons: Vec<String> = raw.into_inner().iter().map(|r| r.trim().to_owned()).collect();
+    let reasons: Vec<String> = raw
+        .into_inner()
+        .iter()
+        .map(|r| r.trim().to_owned())
+        .collect();
     if reasons.len() > MAX_HAND_BACK_REASONS {
         return Err(src.error(
             at,
