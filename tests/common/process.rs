@@ -20,6 +20,9 @@ pub fn fixture_dir() -> tempfile::TempDir {
     dir
 }
 
+/// Most log lines after the startup a [`ServeProcess`] keeps for its test.
+pub const LOG_LINES: usize = 100_000;
+
 /// A running `leadscore serve`.
 pub struct ServeProcess {
     /// The process.
@@ -28,6 +31,9 @@ pub struct ServeProcess {
     pub addr: String,
     /// What it logged up to and including that line.
     pub startup_log: Vec<String>,
+    /// The lines it logs after that, up to [`LOG_LINES`] (the sender goes
+    /// when stderr closes).
+    pub log: std::sync::mpsc::Receiver<String>,
 }
 
 impl ServeProcess {
@@ -51,6 +57,16 @@ impl ServeProcess {
         db: &str,
         extra: &[&str],
     ) -> Result<ServeProcess, String> {
+        ServeProcess::try_spawn_logging(fixture, db, extra, "info")
+    }
+
+    /// Like [`ServeProcess::try_spawn_with`], logging at `level` (`RUST_LOG`).
+    pub fn try_spawn_logging(
+        fixture: &Path,
+        db: &str,
+        extra: &[&str],
+        level: &str,
+    ) -> Result<ServeProcess, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--models")
@@ -59,7 +75,7 @@ impl ServeProcess {
             .arg(fixture.join("rules.toml"))
             .args(["--db", db])
             .args(extra)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", level)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -80,12 +96,19 @@ impl ServeProcess {
                 break addr;
             }
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        // Keep draining stderr so the server never blocks on a full pipe;
+        // the first LOG_LINES lines are kept for the test, later ones dropped.
+        let (sender, receiver) = std::sync::mpsc::sync_channel(LOG_LINES);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let _ = sender.try_send(line);
+            }
+        });
         Ok(ServeProcess {
             child,
             addr,
             startup_log: log,
+            log: receiver,
         })
     }
 
