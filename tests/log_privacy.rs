@@ -71,7 +71,11 @@ async fn no_profile_field_is_ever_logged() {
     let stored = leads.get_lead(get).await.unwrap().into_inner();
     assert_eq!(stored.lead.unwrap().profile.unwrap(), profile);
     let list = pb::ListPrioritizedLeadsRequest::default();
-    let listed = leads.list_prioritized_leads(list).await.unwrap().into_inner();
+    let listed = leads
+        .list_prioritized_leads(list)
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(listed.leads[0].display_name, value(TextField::DisplayName));
     let mut scoring = ScoringServiceClient::new(server.channel().await);
     let lead = pb::Lead {
@@ -85,13 +89,20 @@ async fn no_profile_field_is_ever_logged() {
     };
     scoring.score_lead(score).await.unwrap();
     server.kill();
-    let log: Vec<String> = server.startup_log.drain(..).chain(server.log.iter()).collect();
+    let log: Vec<String> = server
+        .startup_log
+        .drain(..)
+        .chain(server.log.iter())
+        .collect();
     assert!(
         log.iter().any(|l| l.contains("\"DEBUG\"")),
         "the server logged at debug level: {log:?}"
     );
     for line in &log {
-        for v in values.iter().chain(["pf-email-9q-not-an-address".to_owned()].iter()) {
+        for v in values
+            .iter()
+            .chain(["pf-email-9q-not-an-address".to_owned()].iter())
+        {
             assert!(!line.contains(v.as_str()), "{v} logged: {line}");
         }
     }

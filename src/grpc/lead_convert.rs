@@ -141,7 +141,7 @@ pub fn timeline(
     as_of: Timestamp,
 ) -> Vec<pb::TimelineActivity> {
     let mut newest: Vec<&Activity> = activities.iter().collect();
-    newest.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at));
+    newest.sort_by_key(|a| std::cmp::Reverse(a.occurred_at));
     newest
         .into_iter()
         .take(MAX_TIMELINE)
