@@ -6,7 +6,7 @@
 mod common;
 
 use common::process::{ServeProcess, fixture_dir};
-use leadscore::lead::{ProfileField, TextField};
+use leadscore::lead::{Profile, ProfileField, TextField};
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::scoring_service_client::ScoringServiceClient;
 
@@ -19,28 +19,18 @@ fn value(f: TextField) -> String {
     }
 }
 
+/// A profile whose every text field holds its [`value`] (through the
+/// edge's own conversion), and those values.
 fn profile() -> (pb::Profile, Vec<String>) {
-    let mut p = pb::Profile::default();
+    let mut p = Profile::default();
     let mut values = Vec::new();
     for f in ProfileField::ALL {
         if let ProfileField::Text(t) = f {
-            let v = value(t);
-            let slot = match t {
-                TextField::JobTitle => &mut p.job_title,
-                TextField::Seniority => &mut p.seniority,
-                TextField::Department => &mut p.department,
-                TextField::Industry => &mut p.industry,
-                TextField::Country => &mut p.country,
-                TextField::EmailDomain => &mut p.email_domain,
-                TextField::DisplayName => &mut p.display_name,
-                TextField::Company => &mut p.company,
-                TextField::Email => &mut p.email,
-            };
-            *slot = v.clone();
-            values.push(v);
+            t.set(&mut p, value(t));
+            values.push(value(t));
         }
     }
-    (p, values)
+    (leadscore::grpc::lead_convert::profile(&p), values)
 }
 
 #[tokio::test]

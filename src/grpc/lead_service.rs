@@ -271,12 +271,24 @@ impl LeadService for LeadApi {
         &self,
         request: Request<pb::WatchStageChangesRequest>,
     ) -> Result<Response<ChangeStream>, Status> {
-        let after = i64::try_from(request.into_inner().after_cursor).map_err(|_| {
+        let request = request.into_inner();
+        let after = i64::try_from(request.after_cursor).map_err(|_| {
             ApiError::from(FieldError::new(
                 "after_cursor",
                 "is beyond the largest cursor",
             ))
         })?;
+        let after = match (request.from_newest, after) {
+            (false, after) => after,
+            (true, 0) => self.book.last_change().await.map_err(ApiError::from)?,
+            (true, _) => {
+                return Err(ApiError::from(FieldError::new(
+                    "from_newest",
+                    "cannot be combined with after_cursor",
+                ))
+                .into());
+            }
+        };
         let slot = self.watchers.try_acquire().ok_or_else(|| {
             Status::resource_exhausted(format!(
                 "server is at its limit of {} change watchers (--max-watchers); \

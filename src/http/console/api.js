@@ -49,17 +49,22 @@ export function query(params) {
 }
 
 // Follows the stage-change stream (Server-Sent Events over fetch, so the
-// token goes in a header: EventSource cannot send one) and calls
-// `onChange` with each change. Resumes after the last cursor it saw when
-// the stream breaks; `signal` stops it.
-export async function watchChanges(onChange, signal, afterCursor = "0") {
-  let cursor = afterCursor;
+// token goes in a header: EventSource cannot send one) from the changes
+// recorded after the call, and calls `onChange` with each change. Each
+// time the stream is open it calls `onChange(null)`: the caller re-reads
+// what it shows, so nothing recorded before the stream began is missed.
+// When the stream breaks it resumes after the last cursor it saw; `signal`
+// stops it.
+export async function watchChanges(onChange, signal) {
+  let cursor = null;
   while (!signal.aborted) {
+    const from = cursor ? `afterCursor=${encodeURIComponent(cursor)}` : "fromNewest=true";
     try {
-      const r = await fetch(`/v1/stageChanges:watch?afterCursor=${encodeURIComponent(cursor)}`, {
+      const r = await fetch(`/v1/stageChanges:watch?${from}`, {
         headers: headers({ Accept: "text/event-stream" }), signal,
       });
       if (!r.ok || !r.body) throw new ApiError(r.status, "the change stream was refused");
+      onChange(null);
       const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       read: for (;;) {

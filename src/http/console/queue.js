@@ -131,8 +131,9 @@ export async function queuePage({ session, signal, root }) {
   form.addEventListener("submit", (ev) => { ev.preventDefault(); refresh(); }, { signal });
   keys(tbody, signal);
   await refresh();
+  // Changes from now on: the list just read is the state before them.
   watchChanges((c) => {
-    say(`Live: ${c.leadId} ${enumWord(c.kind, "STAGE_CHANGE_KIND_")}`);
+    if (c) say(`Live: ${c.leadId} ${enumWord(c.kind, "STAGE_CHANGE_KIND_")}`);
     refresh().catch((e) => say(e.message));
   }, signal);
 }
