@@ -4,15 +4,21 @@
 
 import { s, fmt } from "./dom.js";
 
-const W = 640;
-const LABEL = 210;
 const ROW = 22;
+
+// Drawn at the width it will have (between a phone's and 760 px), so its
+// text stays at its font size instead of shrinking with the picture.
+function layout(width) {
+  const w = Math.round(Math.max(300, Math.min(760, width || 640)));
+  return { W: w, LABEL: Math.round(w * 0.34) };
+}
 
 // A waterfall from `start` (today the model's intercept; a baseline logit
 // later: the chart only needs its value and label) through each
 // contribution to the logit. `steps` are {label, value}; the last bar is
 // the total, drawn from zero to `start + Σ value`.
-export function waterfall({ start, startLabel, steps, logit }) {
+export function waterfall({ start, startLabel, steps, logit, width }) {
+  const { W, LABEL } = layout(width);
   let run = start;
   const rows = [{ label: startLabel, from: 0, to: start, value: start, kind: "start" }];
   for (const st of steps) {
@@ -36,7 +42,7 @@ export function waterfall({ start, startLabel, steps, logit }) {
     const y = i * ROW + 4;
     const left = Math.min(x(r.from), x(r.to));
     const width = Math.max(Math.abs(x(r.to) - x(r.from)), 1);
-    svg.append(s("text", { x: LABEL - 6, y: y + 13, "text-anchor": "end" }, r.label.slice(0, 34)));
+    svg.append(s("text", { x: LABEL - 6, y: y + 13, "text-anchor": "end" }, r.label.slice(0, Math.floor(LABEL / 6.5))));
     svg.append(s("rect", {
       class: `bar-${r.kind} ${r.kind === "up" || r.kind === "down" ? "step" : r.kind}`,
       x: left, y, width, height: ROW - 6, "data-value": r.value,
@@ -80,7 +86,8 @@ export function calibration(series) {
 }
 
 // Horizontal bars of `rows` ({label, value}); each bar keeps its value.
-export function bars(rows, describe) {
+export function bars(rows, describe, width) {
+  const { W, LABEL } = layout(width);
   const max = Math.max(1, ...rows.map((r) => r.value));
   const height = rows.length * ROW + 4;
   const svg = s("svg", { viewBox: `0 0 ${W} ${height}`, role: "img", class: "bars", "aria-label": describe });

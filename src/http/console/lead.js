@@ -31,7 +31,7 @@ function verdicts(score) {
       h("td", {}, v.reason || ""))))));
 }
 
-function explanation(score) {
+function explanation(score, width) {
   const contributions = score.contributions || [];
   // The chart starts from one value: the intercept today, a baseline
   // logit when the API gives one.
@@ -40,6 +40,7 @@ function explanation(score) {
     start, startLabel: "Intercept",
     steps: contributions.map((c) => ({ label: c.label || c.feature, value: c.logit || 0 })),
     logit: score.logit || 0,
+    width,
   });
   const points = h("div", { class: "table-wrap" }, h("table", {},
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Signal"), h("th", { scope: "col", class: "num" }, "Value"),
@@ -127,7 +128,7 @@ export async function leadPage(ctx, id) {
     facts(lead, score),
     h("p", {}, lead.stageReason || ""),
     h("h2", {}, "Qualification"), verdicts(score),
-    h("h2", {}, "Why this score"), explanation(score),
+    h("h2", {}, "Why this score"), explanation(score, root.clientWidth),
     h("h2", {}, "Activity"), timeline(answer.activities || [], Number(answer.activityCount || 0)),
     h("h2", {}, "Stage history"), history(answer.history || []),
     canWrite ? [h("h2", {}, "Hand-off"), actions(id, session, again)] : null);

@@ -6,14 +6,14 @@ import { call } from "./api.js";
 import { h, put, fmt, pct } from "./dom.js";
 import { bars, calibration } from "./charts.js";
 
-function funnel(f) {
+function funnel(f, width) {
   return bars([
-    { label: "Qualified (MQL or SQL)", value: Number(f.qualified || 0) },
+    { label: "MQL or SQL", value: Number(f.qualified || 0) },
     { label: "Reached SQL", value: Number(f.reachedSql || 0) },
     { label: "Accepted", value: Number(f.accepted || 0) },
     { label: "Won", value: Number(f.won || 0) },
     { label: "Lost", value: Number(f.lost || 0) },
-  ], "Funnel: leads per step");
+  ], "Funnel: leads per step", width);
 }
 
 function deciles(m) {
@@ -59,11 +59,11 @@ export async function pipelinePage({ root }) {
     h("section", { class: "card", id: "verdict", "aria-label": "Verdict", "data-stale": p.stale ? "true" : "false" },
       h("h2", {}, p.stale ? "The model looks stale" : "The model holds up"),
       (p.summary || []).map((line) => h("p", {}, line))),
-    h("h2", {}, "Funnel"), h("div", { id: "funnel" }, funnel(p.funnel || {})),
+    h("h2", {}, "Funnel"), h("div", { id: "funnel" }, funnel(p.funnel || {}, root.clientWidth)),
     h("p", { class: "sub" }, `SQL rate ${pct(p.funnel?.sqlRate || 0)} · accept rate ${pct(p.funnel?.acceptRate || 0)} · win rate ${pct(p.funnel?.winRate || 0)}`),
     h("div", { class: "grid2" },
       h("div", {}, h("h2", {}, "Calibration"), h("div", { id: "calibration" }, calibration(series)),
-        h("p", { class: "legend" }, "Solid: active model. Dashed: shadow. Dotted diagonal: perfect calibration.")),
+        h("p", { class: "legend" }, "Solid: active model. Dashed: shadow. Grey diagonal: perfect calibration.")),
       h("div", {}, h("h2", {}, "Conversion per score decile"), deciles(active))),
     p.shadow ? [h("h2", {}, "Active and shadow"), sideBySide(p.activeOnShadowOutcomes || active, p.shadow)] : null,
     h("h2", {}, "Hand-backs"),
