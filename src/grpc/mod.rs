@@ -12,3 +12,4 @@ pub mod page_token;
 pub mod pipeline_convert;
 pub mod scoring_service;
 pub mod status;
+pub mod webhook_service;

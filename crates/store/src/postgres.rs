@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_feature_state.sql"),
     ),
+    (5, include_str!("../migrations/postgres/0005_webhooks.sql")),
 ];
 /// Advisory lock key that serializes migrations of replicas starting together.
 const MIGRATION_LOCK: i64 = 0x6c65_6164_7363_6f72;

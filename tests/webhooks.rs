@@ -1,0 +1,264 @@
+//! Outbound webhooks from a real `leadscore serve` process (SQLite file) to
+//! a real local HTTP receiver: every stage change of a scripted history
+//! exactly once per subscription, signed; a receiver down for a while gets
+//! everything in order once it is back; kill -9 mid-delivery loses
+//! nothing; replay delivers again; a loopback address is refused unless
+//! the subscription allows it; a broken webhooks file stops the start.
+//!
+//! No sleeps: every wait is for a request the receiver reports, or for
+//! the service to answer.
+
+mod common;
+
+use std::path::Path;
+
+use common::process::{ServeProcess, fixture_dir};
+use common::receiver::{Receiver, change_log, delivered, script};
+use leadscore::pb::v1 as pb;
+use leadscore::pb::v1::webhook_service_client::WebhookServiceClient;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/// Short retries and lease, so the tests wait milliseconds, not minutes.
+const DELIVERY: &str =
+    "[delivery]\ntimeout_ms = 2000\nbackoff_base_ms = 5\nbackoff_max_ms = 40\nlease_ms = 2500\n";
+
+fn subscription(id: &str, url: &str, extra: &str) -> String {
+    format!(
+        "[[subscription]]\nid = \"{id}\"\nurl = \"{url}\"\nsecret = \"{SECRET}\"\nallow_private = true\n{extra}\n"
+    )
+}
+
+fn write_config(dir: &Path, text: &str) -> String {
+    let path = dir.join("webhooks.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+fn serve(fixture: &Path, db: &str, webhooks: &str) -> ServeProcess {
+    ServeProcess::spawn_with(fixture, db, &["--webhooks", webhooks])
+}
+
+async fn subscriptions(p: &ServeProcess) -> Vec<pb::WebhookSubscription> {
+    WebhookServiceClient::new(p.channel().await)
+        .list_webhook_subscriptions(pb::ListWebhookSubscriptionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .subscriptions
+}
+
+/// The signature a receiver checks: HMAC-SHA256 of `id.timestamp.body`.
+fn signed_right(r: &common::receiver::Received) -> bool {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(SECRET.trim_start_matches("whsec_"))
+        .unwrap();
+    let ts: i64 = r.timestamp.parse().unwrap();
+    r.signature == leadscore::webhooks::signature::sign(&key, &r.id, ts, &r.raw)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_reaches_each_subscription_once_in_order_and_replays() {
+    let fixture = fixture_dir();
+    let (mut all, mut sql) = (Receiver::start().await, Receiver::start().await);
+    let config = format!(
+        "{DELIVERY}{}{}",
+        subscription("all", &all.url(), ""),
+        subscription(
+            "sql",
+            &sql.url(),
+            "kinds = [\"to_sql\"]\ntemplate = \"slack\""
+        )
+    );
+    let webhooks = write_config(fixture.path(), &config);
+    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
+    let p = serve(fixture.path(), &db, &webhooks);
+    let mut c = p.leads().await;
+    let leads = ["w0", "w1", "w2"];
+    script(&mut c, &leads).await;
+    let log = change_log(&mut c, &leads).await;
+    for kind in ["to_sql", "assigned", "accepted", "recycled", "won", "lost"] {
+        assert!(
+            log.iter().any(|(_, k)| k == kind),
+            "the history has {kind}: {log:?}"
+        );
+    }
+
+    let got = all.until_delivered(log.len()).await;
+    assert_eq!(delivered(&got), log, "every change once, in cursor order");
+    assert!(got.iter().all(signed_right), "every delivery is signed");
+    for (r, (cursor, _)) in got.iter().zip(&log) {
+        assert_eq!(r.id, format!("msg_all_{cursor}"));
+        assert_eq!(
+            r.body["type"],
+            format!("lead.{}", r.body["data"]["kind"].as_str().unwrap())
+        );
+        assert!(r.body["data"]["grade"].is_string() && r.body["data"]["top_reasons"].is_array());
+    }
+    let sqls = log.iter().filter(|(_, k)| k == "to_sql").count();
+    let slack = sql.until_delivered(sqls).await;
+    for r in &slack {
+        let text = r.body["text"].as_str().unwrap();
+        assert!(text.starts_with("New SQL for you: w"), "{text}");
+        assert_eq!(
+            r.body.as_object().unwrap().len(),
+            1,
+            "Slack takes {{\"text\": …}}"
+        );
+    }
+
+    let listed = subscriptions(&p).await;
+    let all_row = listed.iter().find(|s| s.id == "all").unwrap();
+    assert_eq!(all_row.lag, 0);
+    assert_eq!(all_row.delivered_cursor, log.last().unwrap().0);
+    assert!(all_row.last_error.is_empty() && all_row.dead_letter_count == 0);
+
+    let from = log[log.len() - 3].0;
+    WebhookServiceClient::new(p.channel().await)
+        .replay_webhook(pb::ReplayWebhookRequest {
+            subscription_id: "all".into(),
+            from_cursor: from,
+        })
+        .await
+        .unwrap();
+    let again = all.until_delivered(2).await;
+    assert_eq!(
+        delivered(&again),
+        log[log.len() - 2..].to_vec(),
+        "replayed after {from}"
+    );
+    assert_eq!(
+        again[0].id,
+        got[log.len() - 2].id,
+        "same webhook-id on replay"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_down_for_a_while_gets_everything_in_order_once_back() {
+    let fixture = fixture_dir();
+    let mut rx = Receiver::start().await;
+    rx.fail_next(4);
+    let webhooks = write_config(
+        fixture.path(),
+        &format!("{DELIVERY}{}", subscription("crm", &rx.url(), "")),
+    );
+    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
+    let p = serve(fixture.path(), &db, &webhooks);
+    let mut c = p.leads().await;
+    let leads = ["r0", "r1"];
+    script(&mut c, &leads).await;
+    let log = change_log(&mut c, &leads).await;
+
+    let got = rx.until_delivered(log.len()).await;
+    let refused: Vec<&str> = got
+        .iter()
+        .filter(|r| r.status == 503)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(refused.len(), 4);
+    assert!(
+        refused
+            .iter()
+            .all(|id| *id == format!("msg_crm_{}", log[0].0)),
+        "the first change retried: {refused:?}"
+    );
+    assert_eq!(delivered(&got), log, "then everything, in order, once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_delivery_loses_nothing() {
+    let fixture = fixture_dir();
+    let mut rx = Receiver::start().await;
+    // Three delivered, the fourth in flight when the process dies.
+    let release = rx.hold(4);
+    let webhooks = write_config(
+        fixture.path(),
+        &format!("{DELIVERY}{}", subscription("crm", &rx.url(), "")),
+    );
+    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
+    let mut p = serve(fixture.path(), &db, &webhooks);
+    let mut c = p.leads().await;
+    let leads = ["k0", "k1", "k2"];
+    script(&mut c, &leads).await;
+    let log = change_log(&mut c, &leads).await;
+
+    let before = rx.until_delivered(3).await;
+    let held = rx.next().await;
+    assert_eq!(held.status, 0, "held in flight");
+    p.kill();
+    drop(release);
+
+    let p = serve(fixture.path(), &db, &webhooks);
+    let after = rx.until_delivered(log.len() - 3).await;
+    assert_eq!(
+        after[0].id, held.id,
+        "the change in flight is delivered again first"
+    );
+    let mut all = delivered(&before);
+    all.extend(delivered(&after));
+    assert_eq!(all, log, "nothing lost, nothing out of order");
+    assert_eq!(subscriptions(&p).await[0].lag, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loopback_address_is_refused_unless_allowed() {
+    let fixture = fixture_dir();
+    let (mut allowed, mut refused) = (Receiver::start().await, Receiver::start().await);
+    let config = format!(
+        "{DELIVERY}{}[[subscription]]\nid = \"strict\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\n",
+        subscription("open", &allowed.url(), ""),
+        refused.url()
+    );
+    let webhooks = write_config(fixture.path(), &config);
+    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
+    let p = serve(fixture.path(), &db, &webhooks);
+    let mut c = p.leads().await;
+    script(&mut c, &["s0"]).await;
+    let log = change_log(&mut c, &["s0"]).await;
+    allowed.until_delivered(log.len()).await;
+
+    // The strict subscription reports the refusal (asked until it has).
+    let strict = loop {
+        let listed = subscriptions(&p).await;
+        let s = listed.into_iter().find(|s| s.id == "strict").unwrap();
+        if !s.last_error.is_empty() {
+            break s;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert!(
+        strict.last_error.contains("refused to call 127.0.0.1"),
+        "{}",
+        strict.last_error
+    );
+    assert!(
+        strict.last_error.contains("allow_private"),
+        "{}",
+        strict.last_error
+    );
+    assert_eq!(
+        strict.dead_letter_count, 0,
+        "a refusal is not dead-lettered"
+    );
+    assert!(strict.lag > 0);
+    assert!(refused.got.try_recv().is_err(), "nothing was sent to it");
+}
+
+#[test]
+fn a_broken_webhooks_file_stops_the_start_naming_subscription_and_field() {
+    let fixture = fixture_dir();
+    let webhooks = write_config(
+        fixture.path(),
+        "[[subscription]]\nid = \"crm\"\nurl = \"https://crm.example\"\nsecret = \"nope\"\n",
+    );
+    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
+    let log = ServeProcess::try_spawn_with(fixture.path(), &db, &["--webhooks", &webhooks])
+        .err()
+        .expect("must not start");
+    assert!(
+        log.contains("subscription \\\"crm\\\".secret: must start with \\\"whsec_\\\"")
+            || log.contains("subscription \"crm\".secret: must start with \"whsec_\""),
+        "{log}"
+    );
+}
