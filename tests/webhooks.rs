@@ -262,3 +262,89 @@ fn a_broken_webhooks_file_stops_the_start_naming_subscription_and_field() {
         "{log}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_webhooks_file_is_reloaded_and_delivery_resumes_at_the_cursor() {
+    let fixture = fixture_dir();
+    let (mut first, mut second) = (Receiver::start().await, Receiver::start().await);
+    let webhooks = write_config(
+        fixture.path(),
+        &format!("{DELIVERY}{}", subscription("crm", &first.url(), "")),
+    );
+    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
+    let flags = [
+        "--webhooks",
+        webhooks.as_str(),
+        "--reload-interval-ms",
+        "20",
+    ];
+    let p = ServeProcess::spawn_with(fixture.path(), &db, &flags);
+    let mut c = p.leads().await;
+    script(&mut c, &["x0"]).await;
+    let before = change_log(&mut c, &["x0"]).await;
+    assert_eq!(
+        delivered(&first.until_delivered(before.len()).await),
+        before
+    );
+
+    write_config(
+        fixture.path(),
+        &format!("{DELIVERY}{}", subscription("crm", &second.url(), "")),
+    );
+    // Asked until the service shows the new URL (no sleep).
+    while subscriptions(&p).await[0].url != second.url() {
+        tokio::task::yield_now().await;
+    }
+    script(&mut c, &["x1"]).await;
+    let all = change_log(&mut c, &["x0", "x1"]).await;
+    let after = delivered(&second.until_delivered(all.len() - before.len()).await);
+    assert_eq!(
+        after,
+        all[before.len()..].to_vec(),
+        "the rest, from the stored cursor"
+    );
+    assert!(first.got.try_recv().is_err(), "nothing more to the old URL");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_failing_max_attempts_times_is_dead_lettered_and_replay_sends_it_again() {
+    let fixture = fixture_dir();
+    let mut rx = Receiver::start().await;
+    rx.fail_next(3);
+    let config = format!(
+        "{DELIVERY}max_attempts = 3\n{}",
+        subscription("crm", &rx.url(), "")
+    );
+    let webhooks = write_config(fixture.path(), &config);
+    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
+    let p = serve(fixture.path(), &db, &webhooks);
+    let mut c = p.leads().await;
+    script(&mut c, &["d0"]).await;
+    let log = change_log(&mut c, &["d0"]).await;
+
+    let got = rx.until_delivered(log.len() - 1).await;
+    assert_eq!(got.iter().filter(|r| r.status == 503).count(), 3);
+    assert_eq!(
+        delivered(&got),
+        log[1..].to_vec(),
+        "the first given up on, the rest delivered"
+    );
+    let crm = subscriptions(&p).await.remove(0);
+    assert_eq!((crm.dead_letter_count, crm.lag), (1, 0));
+    let letter = &crm.dead_letters[0];
+    assert_eq!((letter.cursor, letter.attempts), (log[0].0, 3));
+    assert!(letter.last_error.contains("503"), "{}", letter.last_error);
+
+    WebhookServiceClient::new(p.channel().await)
+        .replay_webhook(pb::ReplayWebhookRequest {
+            subscription_id: "crm".into(),
+            from_cursor: 0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        delivered(&rx.until_delivered(log.len()).await),
+        log,
+        "replayed, dead letter included"
+    );
+}
