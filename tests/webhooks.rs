@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::process::{ServeProcess, fixture_dir};
 use common::receiver::{Receiver, change_log, delivered, script};
 use leadscore::pb::v1 as pb;
@@ -28,14 +26,45 @@ fn subscription(id: &str, url: &str, extra: &str) -> String {
     )
 }
 
-fn write_config(dir: &Path, text: &str) -> String {
-    let path = dir.join("webhooks.toml");
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_owned()
+/// A models and rules fixture with a webhooks file and a SQLite store in it.
+struct Setup {
+    fixture: tempfile::TempDir,
+    db: String,
+    webhooks: String,
 }
 
-fn serve(fixture: &Path, db: &str, webhooks: &str) -> ServeProcess {
-    ServeProcess::spawn_with(fixture, db, &["--webhooks", webhooks])
+impl Setup {
+    fn new(config: &str) -> Setup {
+        let fixture = fixture_dir();
+        let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
+        let webhooks = fixture
+            .path()
+            .join("webhooks.toml")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let setup = Setup {
+            fixture,
+            db,
+            webhooks,
+        };
+        setup.write(config);
+        setup
+    }
+
+    fn write(&self, config: &str) {
+        std::fs::write(&self.webhooks, config).unwrap();
+    }
+
+    fn try_serve(&self, extra: &[&str]) -> Result<ServeProcess, String> {
+        let flags = [&["--webhooks", self.webhooks.as_str()], extra].concat();
+        ServeProcess::try_spawn_with(self.fixture.path(), &self.db, &flags)
+    }
+
+    fn serve(&self) -> ServeProcess {
+        self.try_serve(&[])
+            .unwrap_or_else(|log| panic!("did not start:\n{log}"))
+    }
 }
 
 async fn subscriptions(p: &ServeProcess) -> Vec<pb::WebhookSubscription> {
@@ -59,7 +88,6 @@ fn signed_right(r: &common::receiver::Received) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_change_reaches_each_subscription_once_in_order_and_replays() {
-    let fixture = fixture_dir();
     let (mut all, mut sql) = (Receiver::start().await, Receiver::start().await);
     let config = format!(
         "{DELIVERY}{}{}",
@@ -70,9 +98,8 @@ async fn every_change_reaches_each_subscription_once_in_order_and_replays() {
             "kinds = [\"to_sql\"]\ntemplate = \"slack\""
         )
     );
-    let webhooks = write_config(fixture.path(), &config);
-    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
-    let p = serve(fixture.path(), &db, &webhooks);
+    let setup = Setup::new(&config);
+    let p = setup.serve();
     let mut c = p.leads().await;
     let leads = ["w0", "w1", "w2"];
     script(&mut c, &leads).await;
@@ -136,15 +163,10 @@ async fn every_change_reaches_each_subscription_once_in_order_and_replays() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_down_for_a_while_gets_everything_in_order_once_back() {
-    let fixture = fixture_dir();
     let mut rx = Receiver::start().await;
     rx.fail_next(4);
-    let webhooks = write_config(
-        fixture.path(),
-        &format!("{DELIVERY}{}", subscription("crm", &rx.url(), "")),
-    );
-    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
-    let p = serve(fixture.path(), &db, &webhooks);
+    let setup = Setup::new(&format!("{DELIVERY}{}", subscription("crm", &rx.url(), "")));
+    let p = setup.serve();
     let mut c = p.leads().await;
     let leads = ["r0", "r1"];
     script(&mut c, &leads).await;
@@ -168,16 +190,11 @@ async fn a_receiver_down_for_a_while_gets_everything_in_order_once_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_delivery_loses_nothing() {
-    let fixture = fixture_dir();
     let mut rx = Receiver::start().await;
     // Three delivered, the fourth in flight when the process dies.
     let release = rx.hold(4);
-    let webhooks = write_config(
-        fixture.path(),
-        &format!("{DELIVERY}{}", subscription("crm", &rx.url(), "")),
-    );
-    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
-    let mut p = serve(fixture.path(), &db, &webhooks);
+    let setup = Setup::new(&format!("{DELIVERY}{}", subscription("crm", &rx.url(), "")));
+    let mut p = setup.serve();
     let mut c = p.leads().await;
     let leads = ["k0", "k1", "k2"];
     script(&mut c, &leads).await;
@@ -189,7 +206,7 @@ async fn kill_9_mid_delivery_loses_nothing() {
     p.kill();
     drop(release);
 
-    let p = serve(fixture.path(), &db, &webhooks);
+    let p = setup.serve();
     let after = rx.until_delivered(log.len() - 3).await;
     assert_eq!(
         after[0].id, held.id,
@@ -203,16 +220,14 @@ async fn kill_9_mid_delivery_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loopback_address_is_refused_unless_allowed() {
-    let fixture = fixture_dir();
     let (mut allowed, mut refused) = (Receiver::start().await, Receiver::start().await);
     let config = format!(
         "{DELIVERY}{}[[subscription]]\nid = \"strict\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\n",
         subscription("open", &allowed.url(), ""),
         refused.url()
     );
-    let webhooks = write_config(fixture.path(), &config);
-    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
-    let p = serve(fixture.path(), &db, &webhooks);
+    let setup = Setup::new(&config);
+    let p = setup.serve();
     let mut c = p.leads().await;
     script(&mut c, &["s0"]).await;
     let log = change_log(&mut c, &["s0"]).await;
@@ -247,15 +262,10 @@ async fn a_loopback_address_is_refused_unless_allowed() {
 
 #[test]
 fn a_broken_webhooks_file_stops_the_start_naming_subscription_and_field() {
-    let fixture = fixture_dir();
-    let webhooks = write_config(
-        fixture.path(),
+    let setup = Setup::new(
         "[[subscription]]\nid = \"crm\"\nurl = \"https://crm.example\"\nsecret = \"nope\"\n",
     );
-    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
-    let log = ServeProcess::try_spawn_with(fixture.path(), &db, &["--webhooks", &webhooks])
-        .err()
-        .expect("must not start");
+    let log = setup.try_serve(&[]).err().expect("must not start");
     assert!(
         log.contains("subscription \\\"crm\\\".secret: must start with \\\"whsec_\\\"")
             || log.contains("subscription \"crm\".secret: must start with \"whsec_\""),
@@ -265,20 +275,12 @@ fn a_broken_webhooks_file_stops_the_start_naming_subscription_and_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_webhooks_file_is_reloaded_and_delivery_resumes_at_the_cursor() {
-    let fixture = fixture_dir();
     let (mut first, mut second) = (Receiver::start().await, Receiver::start().await);
-    let webhooks = write_config(
-        fixture.path(),
-        &format!("{DELIVERY}{}", subscription("crm", &first.url(), "")),
-    );
-    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
-    let flags = [
-        "--webhooks",
-        webhooks.as_str(),
-        "--reload-interval-ms",
-        "20",
-    ];
-    let p = ServeProcess::spawn_with(fixture.path(), &db, &flags);
+    let setup = Setup::new(&format!(
+        "{DELIVERY}{}",
+        subscription("crm", &first.url(), "")
+    ));
+    let p = setup.try_serve(&["--reload-interval-ms", "20"]).unwrap();
     let mut c = p.leads().await;
     script(&mut c, &["x0"]).await;
     let before = change_log(&mut c, &["x0"]).await;
@@ -287,10 +289,10 @@ async fn a_changed_webhooks_file_is_reloaded_and_delivery_resumes_at_the_cursor(
         before
     );
 
-    write_config(
-        fixture.path(),
-        &format!("{DELIVERY}{}", subscription("crm", &second.url(), "")),
-    );
+    setup.write(&format!(
+        "{DELIVERY}{}",
+        subscription("crm", &second.url(), "")
+    ));
     // Asked until the service shows the new URL (no sleep).
     while subscriptions(&p).await[0].url != second.url() {
         tokio::task::yield_now().await;
@@ -308,16 +310,14 @@ async fn a_changed_webhooks_file_is_reloaded_and_delivery_resumes_at_the_cursor(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_failing_max_attempts_times_is_dead_lettered_and_replay_sends_it_again() {
-    let fixture = fixture_dir();
     let mut rx = Receiver::start().await;
     rx.fail_next(3);
     let config = format!(
         "{DELIVERY}max_attempts = 3\n{}",
         subscription("crm", &rx.url(), "")
     );
-    let webhooks = write_config(fixture.path(), &config);
-    let db = format!("sqlite://{}", fixture.path().join("leads.db").display());
-    let p = serve(fixture.path(), &db, &webhooks);
+    let setup = Setup::new(&config);
+    let p = setup.serve();
     let mut c = p.leads().await;
     script(&mut c, &["d0"]).await;
     let log = change_log(&mut c, &["d0"]).await;

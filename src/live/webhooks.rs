@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use leadscore_store::db::in_tx;
+use leadscore_store::StoreError;
+use leadscore_store::db::{Tx, in_tx};
 use leadscore_store::webhook_sql::{DeadLetter, Lease, WebhookCursor};
 
 use super::{LiveError, LiveStore};
@@ -47,12 +48,22 @@ pub struct WebhookStatus {
 }
 
 impl LiveStore {
+    /// Runs `f` in one transaction on the blocking pool, timed as `operation`.
+    async fn webhook_tx<R: Send + 'static>(
+        &self,
+        operation: &'static str,
+        mut f: impl FnMut(&mut dyn Tx) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, LiveError> {
+        self.read(operation, move |db, _| Ok(in_tx(db, &mut f)?))
+            .await
+    }
+
     /// Takes or renews `claim`'s lease: the row, `None` while another
     /// replica holds it.
     pub async fn webhook_lease(&self, claim: &Claim) -> Result<Option<WebhookCursor>, LiveError> {
         let claim = claim.clone();
-        self.read("webhook_lease", move |db, _| {
-            Ok(in_tx(db, |tx| tx.take_webhook_lease(&claim.lease()))?)
+        self.webhook_tx("webhook_lease", move |tx| {
+            tx.take_webhook_lease(&claim.lease())
         })
         .await
     }
@@ -66,10 +77,8 @@ impl LiveStore {
         to: i64,
     ) -> Result<bool, LiveError> {
         let claim = claim.clone();
-        self.read("webhook_advance", move |db, _| {
-            Ok(in_tx(db, |tx| {
-                tx.advance_webhook(&claim.lease(), from, to)
-            })?)
+        self.webhook_tx("webhook_advance", move |tx| {
+            tx.advance_webhook(&claim.lease(), from, to)
         })
         .await
     }
@@ -83,10 +92,8 @@ impl LiveStore {
         error: String,
     ) -> Result<Option<i64>, LiveError> {
         let claim = claim.clone();
-        self.read("webhook_failed", move |db, _| {
-            Ok(in_tx(db, |tx| {
-                tx.webhook_failed(&claim.lease(), at, &error)
-            })?)
+        self.webhook_tx("webhook_failed", move |tx| {
+            tx.webhook_failed(&claim.lease(), at, &error)
         })
         .await
     }
@@ -101,14 +108,12 @@ impl LiveStore {
         letter: DeadLetter,
     ) -> Result<bool, LiveError> {
         let claim = claim.clone();
-        self.read("webhook_dead_letter", move |db, _| {
-            Ok(in_tx(db, |tx| {
-                let moved = tx.advance_webhook(&claim.lease(), from, letter.cursor)?;
-                if moved {
-                    tx.insert_dead_letter(&letter)?;
-                }
-                Ok::<_, leadscore_store::StoreError>(moved)
-            })?)
+        self.webhook_tx("webhook_dead_letter", move |tx| {
+            let moved = tx.advance_webhook(&claim.lease(), from, letter.cursor)?;
+            if moved {
+                tx.insert_dead_letter(&letter)?;
+            }
+            Ok(moved)
         })
         .await
     }
@@ -119,25 +124,21 @@ impl LiveStore {
         id: String,
         limit: usize,
     ) -> Result<WebhookStatus, LiveError> {
-        self.read("webhook_status", move |db, _| {
-            Ok(in_tx(db, |tx| {
-                let (dead_letter_count, dead_letters) = tx.dead_letters(&id, limit)?;
-                Ok::<_, leadscore_store::StoreError>(WebhookStatus {
-                    cursor: tx.webhook_cursor(&id)?,
-                    newest: tx.last_change()?,
-                    dead_letter_count,
-                    dead_letters,
-                })
-            })?)
+        self.webhook_tx("webhook_status", move |tx| {
+            let (dead_letter_count, dead_letters) = tx.dead_letters(&id, limit)?;
+            Ok(WebhookStatus {
+                cursor: tx.webhook_cursor(&id)?,
+                newest: tx.last_change()?,
+                dead_letter_count,
+                dead_letters,
+            })
         })
         .await
     }
 
     /// Sets a subscription's cursor back (or on) to `from`.
     pub async fn webhook_replay(&self, id: String, from: i64) -> Result<(), LiveError> {
-        self.read("webhook_replay", move |db, _| {
-            Ok(in_tx(db, |tx| tx.replay_webhook(&id, from))?)
-        })
-        .await
+        self.webhook_tx("webhook_replay", move |tx| tx.replay_webhook(&id, from))
+            .await
     }
 }

@@ -133,6 +133,7 @@ pub enum ChangeKind {
 
 impl Spelled for ChangeKind {
     const KIND: &'static str = "change kind";
+    /// Append only: a kind's index here is its code in the store.
     const ALL: &'static [ChangeKind] = &[
         ChangeKind::ToNurturing,
         ChangeKind::ToMql,
