@@ -348,3 +348,27 @@ async fn a_change_failing_max_attempts_times_is_dead_lettered_and_replay_sends_i
         "replayed, dead letter included"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_url_is_called_over_tls() {
+    // A plain HTTP receiver behind an https URL: the TLS handshake fails,
+    // which shows the attempt went through TLS (and nothing was accepted).
+    let mut rx = Receiver::start().await;
+    let url = rx.url().replace("http://", "https://");
+    let setup = Setup::new(&format!("{DELIVERY}{}", subscription("tls", &url, "")));
+    let p = setup.serve();
+    script(&mut p.leads().await, &["t0"]).await;
+    let tls = loop {
+        let s = subscriptions(&p).await.remove(0);
+        if !s.last_error.is_empty() {
+            break s;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert!(
+        tls.last_error.starts_with("TLS with 127.0.0.1:"),
+        "{}",
+        tls.last_error
+    );
+    assert!(rx.got.try_recv().is_err(), "no request was read as HTTP");
+}
