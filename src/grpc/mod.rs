@@ -13,3 +13,4 @@ pub mod pipeline_convert;
 pub mod scoring_service;
 pub mod session_service;
 pub mod status;
+pub mod webhook_service;

@@ -12,6 +12,8 @@
 //!   the current time (and tests call directly); its transactions are in
 //!   [`sweep`]: only the due leads, after a full pass when the scorer
 //!   changed.
+//! - [`webhooks`]: the webhook deliverer's cursors, leases and dead
+//!   letters.
 
 pub mod error;
 pub mod feed;
@@ -19,6 +21,7 @@ pub mod import;
 pub mod outcomes;
 pub mod state;
 pub mod sweep;
+pub mod webhooks;
 pub mod writes;
 
 use std::sync::Arc;
@@ -36,6 +39,7 @@ use crate::lead::{EventBatch, EventOutcome, UpsertBatch};
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
 use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
 use crate::scoring::{LeadScore, Scorer};
+use crate::spelling::Spelled;
 use crate::time::Timestamp;
 use feed::ChangeFeed;
 use sweep::SweepReport;
@@ -141,7 +145,7 @@ impl LiveStore {
         if let Some(m) = self.metrics.get() {
             for kind in &committed.transitions {
                 let labels = TransitionLabels {
-                    kind: kind.name().to_owned(),
+                    kind: kind.as_str().to_owned(),
                 };
                 m.stage_transitions.get_or_create(&labels).inc();
             }

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_feature_state.sql"),
     ),
+    (5, include_str!("../migrations/postgres/0005_webhooks.sql")),
     (
         6,
         include_str!("../migrations/postgres/0006_contact_fields.sql"),

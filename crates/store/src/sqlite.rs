@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/sqlite/0004_feature_state.sql"),
     ),
+    (5, include_str!("../migrations/sqlite/0005_webhooks.sql")),
     (
         6,
         include_str!("../migrations/sqlite/0006_contact_fields.sql"),
