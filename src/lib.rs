@@ -28,6 +28,6 @@ pub mod slots;
 pub use leadscore_store as store;
 
 pub use leadscore_core::{
-    dataset, due, evaluation, features, handoff, hex, lead, model, pipeline_health, qualification,
-    quote, rules, scoring, spelling, time,
+    dataset, due, evaluation, features, gate, handoff, hex, lead, model, pipeline_health,
+    qualification, quote, rules, scoring, spelling, time,
 };
