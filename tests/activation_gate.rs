@@ -157,6 +157,10 @@ async fn a_poor_model_file_stays_the_shadow_with_the_reason_in_list_models() {
     // Scores still come from the active model.
     let s = score_of(&mut server.client().await, request(hot_lead("p-1"))).await;
     assert_eq!(s.model_version, GOOD);
+    // A restart does not serve the held-back file as the newest.
+    let rules = server.models.path().join("rules.toml");
+    let again = leadscore::lifecycle::Lifecycle::start(server.models.path(), &rules).unwrap();
+    assert_eq!(again.scorer().load().model.version(), GOOD);
 }
 
 #[tokio::test]

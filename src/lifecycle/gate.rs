@@ -2,8 +2,8 @@
 //! model serves unpinned, and what the gate said about each challenger.
 //!
 //! With `--activation gated` (the default) the model serving unpinned is
-//! the one the gate last let through (`gated-version`, see [`pin`]; on the
-//! first start, the newest valid file). The newest valid file newer than
+//! the one the gate last let through (`gated-version`, see [`pin`],
+//! written when the gate first judges; until then, the newest valid file). The newest valid file newer than
 //! it is the challenger: judged once against it on the store's recent
 //! window, it becomes active when it passes, else it becomes the shadow
 //! and its verdict says why. A lifecycle without a store (tests, tools)
@@ -96,6 +96,14 @@ pub fn choose(
         verdicts.insert(challenger.version().to_owned(), verdict.clone());
     }
     if !verdict.passed {
+        // Recorded only now that it matters: a restart must not serve the
+        // held-back file as the newest.
+        if fresh
+            && pin::read(models_dir, Slot::Gated).is_none()
+            && let Err(e) = pin::write(models_dir, Slot::Gated, Some(base.version()))
+        {
+            tracing::error!(error = %e, "cannot record the gated version");
+        }
         return Choice {
             model: base,
             held_back: fresh.then_some(challenger),
@@ -111,14 +119,9 @@ pub fn choose(
 }
 
 /// The model serving unpinned at start: the `gated-version` file's, else
-/// (first start, or its file gone) the newest valid one, recorded.
+/// (no challenger held back yet, or its file gone) the newest valid one.
 pub fn at_start(models_dir: &Path, catalog: &Catalog) -> Option<Arc<LinearModel>> {
-    if let Some(m) = pin::read(models_dir, Slot::Gated).and_then(|v| catalog.valid(&v).ok()) {
-        return Some(m);
-    }
-    let newest = catalog.newest()?;
-    if let Err(e) = pin::write(models_dir, Slot::Gated, Some(newest.version())) {
-        tracing::warn!(error = %e, "cannot record the gated version");
-    }
-    Some(newest)
+    pin::read(models_dir, Slot::Gated)
+        .and_then(|v| catalog.valid(&v).ok())
+        .or_else(|| catalog.newest())
 }
