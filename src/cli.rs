@@ -360,15 +360,20 @@ async fn serve(config: ServeConfig) -> Result<(), StartError> {
         pinned = ?lifecycle.pinned(),
         "loaded model and rules"
     );
-    tokio::spawn(crate::lifecycle::watch(
-        lifecycle.clone(),
-        config.reload_interval(),
-    ));
     let file_use = crate::store::FileUse::Serve {
         create: config.create,
     };
     let book = crate::live::LiveStore::open_with(&config.db, file_use, lifecycle.scorer()).await?;
     let book = std::sync::Arc::new(book);
+    // Before the first rescan, so no new file is judged without the store.
+    let (l, db) = (lifecycle.clone(), book.database());
+    if let Err(e) = tokio::task::spawn_blocking(move || l.attach_store(db)).await {
+        tracing::error!(error = %e, "attaching the store to the activation gate failed");
+    }
+    tokio::spawn(crate::lifecycle::watch(
+        lifecycle.clone(),
+        config.reload_interval(),
+    ));
     tokio::spawn(
         book.clone()
             .sweep_every(config.sweep_interval(), crate::time::Timestamp::now),

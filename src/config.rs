@@ -9,7 +9,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::connections::ConnectionLimits;
-use crate::lifecycle::{Lifecycle, LifecycleError};
+use crate::lifecycle::{Activation, Lifecycle, LifecycleError};
 use crate::security::tls;
 use crate::security::tokens::TokenSet;
 use crate::server::ServerOptions;
@@ -30,9 +30,16 @@ pub struct ServeConfig {
     /// Address to listen on.
     #[arg(long, env = "LEADSCORE_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
-    /// Directory of model files; the newest valid one is served.
+    /// Directory of model files; the newest valid one that passed the
+    /// activation gate is served (see `--activation`).
     #[arg(long, env = "LEADSCORE_MODELS", default_value = "models")]
     pub models: PathBuf,
+    /// Which new model file serves when nothing is pinned: `gated` (it must
+    /// cover the live data and not be worse than the active model on recent
+    /// outcomes; until then it is the shadow) or `newest` (at once, as
+    /// before the gate).
+    #[arg(long, env = "LEADSCORE_ACTIVATION", value_enum, default_value_t = Activation::Gated)]
+    pub activation: Activation,
     /// Rules file (TOML).
     #[arg(long, env = "LEADSCORE_RULES", default_value = "config/rules.toml")]
     pub rules: PathBuf,
@@ -244,7 +251,11 @@ impl ServeConfig {
 
     /// Loads the model and rules this configuration names.
     pub fn load_lifecycle(&self) -> Result<Lifecycle, StartError> {
-        Ok(Lifecycle::start(&self.models, &self.rules)?)
+        Ok(Lifecycle::start_with(
+            &self.models,
+            &self.rules,
+            self.activation,
+        )?)
     }
 
     /// Reload interval as a duration.

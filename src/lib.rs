@@ -31,6 +31,6 @@ pub mod webhooks;
 pub use leadscore_store as store;
 
 pub use leadscore_core::{
-    dataset, due, evaluation, features, handoff, hex, lead, model, pipeline_health, qualification,
-    quote, rules, scoring, spelling, time,
+    dataset, due, evaluation, features, gate, handoff, hex, lead, model, pipeline_health,
+    qualification, quote, rules, scoring, spelling, time,
 };

@@ -62,7 +62,7 @@ async fn score_prints_a_table_or_proto3_json() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["stage"], "STAGE_SQL", "{out}");
     assert_eq!(v["leadId"], "cli-1");
-    let sum = v["intercept"].as_f64().unwrap()
+    let sum = v["baselineLogit"].as_f64().unwrap()
         + v["contributions"]
             .as_array()
             .unwrap()

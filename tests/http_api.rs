@@ -340,6 +340,7 @@ async fn model_rpcs(server: &TestServer) -> Vec<&'static str> {
 
     let pin = pb::ActivateModelRequest {
         target: Some(pb::activate_model_request::Target::Version(version.into())),
+        force: false,
     };
     let grpc = grpc_answer("ActivateModelResponse", c.activate_model(pin).await);
     let http = Request::new("POST", "/v1/models:activate").json(json!({"version": version}));

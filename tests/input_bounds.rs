@@ -89,6 +89,7 @@ async fn a_huge_lead_id_or_version_is_refused_by_its_limit_not_echoed() {
     let activate = models
         .activate_model(pb::ActivateModelRequest {
             target: Some(pb::activate_model_request::Target::Version(version)),
+            force: false,
         })
         .await;
     refused(activate, "version");

@@ -190,6 +190,7 @@ async fn pin_survives_a_restart_and_unpin_serves_the_newest() {
     let pinned = admin
         .activate_model(pb::ActivateModelRequest {
             target: Some(Target::Version(V1.into())),
+            force: false,
         })
         .await
         .unwrap()
@@ -217,6 +218,7 @@ async fn pin_survives_a_restart_and_unpin_serves_the_newest() {
     let unpinned = admin
         .activate_model(pb::ActivateModelRequest {
             target: Some(Target::Latest(true)),
+            force: false,
         })
         .await
         .unwrap()
@@ -242,7 +244,10 @@ async fn pin_survives_a_restart_and_unpin_serves_the_newest() {
 async fn activation_errors_have_the_right_codes() {
     let server = TestServer::start().await;
     let mut admin = models(&server).await;
-    let activate = |target| pb::ActivateModelRequest { target };
+    let activate = |target| pb::ActivateModelRequest {
+        target,
+        force: false,
+    };
     let err = admin
         .activate_model(activate(Some(Target::Version(
             "20000101T000000Z-nothere0".into(),
@@ -295,9 +300,11 @@ async fn the_model_card_shows_raw_weights_points_and_settings() {
 async fn the_model_looked_up_by_version_is_the_one_serving_not_a_rebuild() {
     let server = TestServer::start().await;
     write_model(server.models.path(), &model_v2());
-    let lifecycle = Lifecycle::start(
+    // Newest: at start the gate would serve V1 until V2 is judged.
+    let lifecycle = Lifecycle::start_with(
         server.models.path(),
         &server.models.path().join("rules.toml"),
+        Activation::Newest,
     )
     .unwrap();
     let serving = lifecycle.scorer().load().model.clone();

@@ -381,6 +381,7 @@ async fn the_shadow_choice_survives_a_restart_and_is_promoted_by_activation() {
     let done = models
         .activate_model(pb::ActivateModelRequest {
             target: Some(pb::activate_model_request::Target::Version(MIRROR.into())),
+            force: false,
         })
         .await
         .unwrap()

@@ -85,12 +85,15 @@ async fn contributions_add_up_to_the_logit_that_produced_the_score() {
     lead.activities.push(activity("mystery_event", 1.0));
     lead.activity_counts.insert("Blog Read".into(), 4.0);
     let s = score(&server, request(lead)).await;
-    let sum: f64 = s.intercept + s.contributions.iter().map(|c| c.logit).sum::<f64>();
+    let sum: f64 = s.baseline_logit + s.contributions.iter().map(|c| c.logit).sum::<f64>();
     assert!((sum - s.logit).abs() < 1e-9, "{sum} vs {}", s.logit);
     assert!((1.0 / (1.0 + (-s.logit).exp()) - s.probability).abs() < 1e-12);
     assert!((s.probability * 100.0 - s.score).abs() < 1e-12);
     for c in &s.contributions {
-        assert!((c.weight * c.value - c.logit).abs() < 1e-12, "{c:?}");
+        assert!(
+            (c.weight * (c.value - c.baseline) - c.logit).abs() < 1e-12,
+            "{c:?}"
+        );
     }
     assert_eq!(
         s.behavior_points,
@@ -117,6 +120,16 @@ async fn contributions_add_up_to_the_logit_that_produced_the_score() {
         "{} vs {expected}",
         s.logit
     );
+    // Measured from the fixture's average lead.
+    let weights = WEIGHTS.iter().map(|(_, w)| w);
+    let expected_baseline: f64 = -3.0
+        + weights
+            .zip(testkit::FIXTURE_BASELINE)
+            .map(|(w, b)| w * b)
+            .sum::<f64>();
+    assert!((s.baseline_logit - expected_baseline).abs() < 1e-9);
+    assert!((s.baseline_probability - 1.0 / (1.0 + (-expected_baseline).exp())).abs() < 1e-12);
+    assert_eq!(s.explanation_form(), pb::ExplanationForm::Baseline);
 }
 
 #[tokio::test]

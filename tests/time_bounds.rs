@@ -41,10 +41,16 @@ fn with_activity_at(at: prost_types::Timestamp) -> pb::ScoreLeadRequest {
 
 /// Checks a `ScoreLead` answer: finite everywhere, and the explanation adds up.
 fn assert_finite_and_adds_up(s: &pb::LeadScore) {
-    for v in [s.score, s.probability, s.logit, s.intercept] {
+    for v in [
+        s.score,
+        s.probability,
+        s.logit,
+        s.intercept,
+        s.baseline_logit,
+    ] {
         assert!(v.is_finite(), "{s:?}");
     }
-    let sum: f64 = s.intercept + s.contributions.iter().map(|c| c.logit).sum::<f64>();
+    let sum: f64 = s.baseline_logit + s.contributions.iter().map(|c| c.logit).sum::<f64>();
     assert!((sum - s.logit).abs() < 1e-9, "{sum} vs {}", s.logit);
 }
 

@@ -38,6 +38,8 @@ fn counts_and_attributes_feed_a_wide_model() {
     file.standardization.scale = vec![1.0; 4];
     file.coefficients = vec![0.5, 0.25, 1.5, 0.4];
     file.intercept = -1.0;
+    // Explained from the intercept, so only what the lead has is listed.
+    file.baseline = None;
     file.validate().unwrap();
     let scorer = Scorer::new(
         Arc::new(LinearModel::new(file)),

@@ -128,6 +128,7 @@ pub async fn activate(args: &ClientArgs, version: Option<&str>) -> Result<String
     let answer = client
         .activate_model(pb::ActivateModelRequest {
             target: Some(target),
+            force: false,
         })
         .await?
         .into_inner();

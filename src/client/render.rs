@@ -55,7 +55,7 @@ pub fn score(s: &pb::LeadScore) -> String {
     let _ = writeln!(
         out,
         "{:<44} {:>9} {:>9.4} {:>7}",
-        "baseline (intercept)", "", s.intercept, ""
+        "baseline (an average lead)", "", s.baseline_logit, ""
     );
     for c in &s.contributions {
         let _ = writeln!(

@@ -11,6 +11,7 @@ use crate::features::into_normal_name;
 use crate::lead::{
     Activity, Bant, BantStatus, FieldError, Lead, Profile, check_attributes, normalize_attributes,
 };
+use crate::model::ExplanationForm;
 use crate::pb::v1 as pb;
 use crate::qualification::{Criterion, Stage};
 use crate::rules::Grade;
@@ -181,6 +182,14 @@ fn contribution(c: Contribution) -> pb::Contribution {
         weight: c.weight,
         logit: c.logit,
         points: c.points,
+        baseline: c.baseline,
+    }
+}
+
+fn explanation_form(f: ExplanationForm) -> pb::ExplanationForm {
+    match f {
+        ExplanationForm::Baseline => pb::ExplanationForm::Baseline,
+        ExplanationForm::Intercept => pb::ExplanationForm::Intercept,
     }
 }
 
@@ -202,6 +211,9 @@ pub fn lead_score(s: LeadScore) -> pb::LeadScore {
         score: e.probability * 100.0,
         logit: e.logit,
         intercept: e.intercept,
+        baseline_logit: e.baseline_logit,
+        baseline_probability: e.baseline_probability,
+        explanation_form: explanation_form(e.form).into(),
         top_positive: top(true),
         top_negative: top(false),
         contributions,

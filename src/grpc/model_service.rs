@@ -6,6 +6,7 @@ use tonic::{Request, Response, Status};
 
 use super::status::ApiError;
 use crate::features::FeatureSource;
+use crate::gate::{Share, Verdict};
 use crate::lead::{FieldError, check_len, limits};
 use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::model::{LinearModel, ModelFile};
@@ -93,6 +94,29 @@ struct Choices {
     shadow: Option<String>,
 }
 
+/// A gate verdict as the API shows it.
+fn gate_verdict(v: &Verdict) -> pb::GateVerdict {
+    let ratio = |s: Option<Share>| s.map_or(-1.0, |s| s.ratio());
+    let (challenger_auc, active_auc) = v.decided.aucs().unwrap_or((0.0, 0.0));
+    let outcomes = match v.decided {
+        crate::gate::Decided::Outcomes { count, .. } => count,
+        crate::gate::Decided::Cards { outcomes, .. }
+        | crate::gate::Decided::CoverageOnly { outcomes } => outcomes,
+        crate::gate::Decided::Coverage => 0,
+    };
+    pb::GateVerdict {
+        passed: v.passed,
+        reason: v.reason.clone(),
+        decided_by: v.decided.name().to_owned(),
+        against_version: v.against.clone(),
+        activity_coverage: ratio(v.coverage.activities),
+        attribute_coverage: ratio(v.coverage.attributes),
+        challenger_auc,
+        active_auc,
+        outcomes: outcomes as u64,
+    }
+}
+
 /// The summary of one model file, given the operator's choices.
 fn summary(
     path: &std::path::Path,
@@ -130,6 +154,7 @@ fn summary(
                     FeatureSource::Counts => "counts",
                 }
                 .to_owned(),
+                gate: None,
             }
         }
         Err(reason) => pb::ModelSummary {
@@ -205,17 +230,21 @@ impl ModelService for ModelApi {
             })
             .await?;
         let choices = self.choices();
+        let verdicts = self.lifecycle.verdicts();
         let models = entries
             .iter()
             .map(|e| {
-                summary(
+                let model = e.model.as_deref();
+                let mut s = summary(
                     &e.path,
-                    e.model
-                        .as_deref()
-                        .map(LinearModel::file)
-                        .map_err(String::as_str),
+                    model.map(LinearModel::file).map_err(String::as_str),
                     &choices,
-                )
+                );
+                s.gate = model
+                    .ok()
+                    .and_then(|m| verdicts.get(m.version()))
+                    .map(gate_verdict);
+                s
             })
             .collect();
         Ok(Response::new(pb::ListModelsResponse {
@@ -249,14 +278,16 @@ impl ModelService for ModelApi {
         &self,
         request: Request<pb::ActivateModelRequest>,
     ) -> Result<Response<pb::ActivateModelResponse>, Status> {
-        let target = match request.into_inner().target {
+        let request = request.into_inner();
+        let force = request.force;
+        let target = match request.target {
             Some(Target::Version(v)) => Choice::Version(v),
             Some(Target::Latest(flag)) => Choice::Flag(flag),
             None => Choice::Flag(false),
         }
         .version("set `version` to pin or `latest: true` to unpin")?;
         let active = self
-            .blocking(move |l| l.activate(target.as_deref()))
+            .blocking(move |l| l.activate(target.as_deref(), force))
             .await?;
         Ok(Response::new(pb::ActivateModelResponse {
             active_version: active,

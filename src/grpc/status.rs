@@ -93,11 +93,14 @@ impl From<ApiError> for Status {
                 Status::not_found(e.to_string())
             }
             ApiError::Lifecycle(
-                e @ (LifecycleError::InvalidModel { .. } | LifecycleError::ShadowIsActive(_)),
+                e @ (LifecycleError::InvalidModel { .. }
+                | LifecycleError::ShadowIsActive(_)
+                | LifecycleError::Coverage { .. }),
             ) => Status::failed_precondition(e.to_string()),
             ApiError::Lifecycle(
                 e @ (LifecycleError::Registry(_)
                 | LifecycleError::Rules(_)
+                | LifecycleError::Store { .. }
                 | LifecycleError::Pin { .. }),
             ) => Status::internal(e.to_string()),
             e @ ApiError::UnknownSubscription(_) => Status::not_found(e.to_string()),

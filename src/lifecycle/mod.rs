@@ -8,6 +8,10 @@
 //! the same way. Each request takes one scorer snapshot, so no answer mixes
 //! versions.
 //!
+//! Unpinned, a new model file must pass the activation gate ([`gate`])
+//! before it serves; until then it is the shadow (`--activation newest`
+//! serves the newest valid file at once instead).
+//!
 //! An operator may pin a version ([`Lifecycle::activate`]) and name a
 //! shadow model ([`Lifecycle::set_shadow`]) that scores alongside the active
 //! one without deciding anything; both choices are files in the models
@@ -16,20 +20,25 @@
 //! the shadow choice is cleared.
 
 pub mod catalog;
+pub mod gate;
 pub mod pin;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use crate::gate::{Coverage, Verdict};
 use crate::model::{LinearModel, ModelDirError};
 use crate::quote::quote;
 use crate::rules::{Rules, RulesError};
 use crate::scoring::Scorer;
+use crate::store::{Database, StoreError};
 use catalog::{Catalog, Fingerprint};
+pub use gate::Activation;
 use pin::Slot;
 
 /// The scorer every request reads; swapped atomically on change.
@@ -58,6 +67,23 @@ pub enum LifecycleError {
         /// Why its file is refused.
         reason: String,
     },
+    /// The model scores too little of the live data to be activated
+    /// unforced.
+    #[error("model {version} cannot be activated: it {figures}; set force to activate it anyway")]
+    Coverage {
+        /// Version asked for.
+        version: String,
+        /// The coverage figures in words.
+        figures: String,
+    },
+    /// The live data could not be read to check coverage.
+    #[error("cannot check model {version} against the live data: {source}")]
+    Store {
+        /// Version asked for.
+        version: String,
+        /// Underlying error.
+        source: StoreError,
+    },
     /// A version file could not be written or removed.
     #[error("cannot update {path}: {source}")]
     Pin {
@@ -76,6 +102,8 @@ struct State {
     catalog: Catalog,
     /// Fingerprint of the rules file in force.
     rules_fingerprint: Option<Fingerprint>,
+    /// The activation gate's verdicts, by challenger version.
+    verdicts: BTreeMap<String, Verdict>,
 }
 
 /// Models directory + rules file → the scorer in force.
@@ -85,6 +113,10 @@ pub struct Lifecycle {
     models_dir: PathBuf,
     /// Rules file.
     rules_path: PathBuf,
+    /// Which file serves unpinned.
+    activation: Activation,
+    /// The lead store the gate reads its window from, once attached.
+    store: OnceLock<Arc<dyn Database>>,
     /// What requests read.
     scorer: SharedScorer,
     /// Catalog and fingerprints.
@@ -96,36 +128,65 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    /// Loads the pinned (else newest) valid model and the rules; any problem
-    /// is an error, so a broken configuration never starts.
+    /// [`Lifecycle::start_with`] the activation gate.
     pub fn start(models_dir: &Path, rules_path: &Path) -> Result<Lifecycle, LifecycleError> {
+        Lifecycle::start_with(models_dir, rules_path, Activation::Gated)
+    }
+
+    /// Loads the pinned valid model (else the gated one, else the newest)
+    /// and the rules; any problem is an error, so a broken configuration
+    /// never starts. New files are judged from the first rescan on.
+    pub fn start_with(
+        models_dir: &Path,
+        rules_path: &Path,
+        activation: Activation,
+    ) -> Result<Lifecycle, LifecycleError> {
         let rules = Rules::load(rules_path)?;
         let mut catalog = Catalog::default();
         catalog.rescan(models_dir)?;
         let pinned = pin::read(models_dir, Slot::Pinned);
+        let unpinned = match activation {
+            Activation::Gated => gate::at_start(models_dir, &catalog),
+            Activation::Newest => catalog.newest(),
+        };
         let model = match &pinned {
             Some(v) => catalog.valid(v).map_err(|e| e.for_version(v))?,
-            None => catalog
-                .newest()
-                .ok_or_else(|| ModelDirError::NoValidModel {
-                    dir: models_dir.to_owned(),
-                    skipped: catalog.refused_count(),
-                })?,
+            None => unpinned.ok_or_else(|| ModelDirError::NoValidModel {
+                dir: models_dir.to_owned(),
+                skipped: catalog.refused_count(),
+            })?,
         };
         let shadow = shadow_model(models_dir, &catalog, &model, None);
         let scorer = Scorer::new(model, Arc::new(rules)).with_shadow(shadow);
         let state = State {
             catalog,
             rules_fingerprint: Fingerprint::of(rules_path),
+            verdicts: BTreeMap::new(),
         };
         Ok(Lifecycle {
             models_dir: models_dir.to_owned(),
             rules_path: rules_path.to_owned(),
+            activation,
+            store: OnceLock::new(),
             scorer: Arc::new(ArcSwap::from_pointee(scorer)),
             state: Mutex::new(state),
             reloads_ok: AtomicU64::new(0),
             reloads_failed: AtomicU64::new(0),
         })
+    }
+
+    /// Gives the gate the lead store to read its window from (once; a
+    /// second store is ignored), then rescans so waiting files are judged.
+    pub fn attach_store(&self, db: Arc<dyn Database>) {
+        if self.store.set(db).is_err() {
+            tracing::warn!("the activation gate already reads a store; keeping it");
+        }
+        self.refresh();
+    }
+
+    /// The activation gate's verdicts, by challenger version.
+    pub fn verdicts(&self) -> BTreeMap<String, Verdict> {
+        self.lock().verdicts.clone()
     }
 
     /// (applied, refused) reload counts since start.
@@ -169,14 +230,19 @@ impl Lifecycle {
             .map_err(|e| e.for_version(version))
     }
 
-    /// Pins `Some(version)` or unpins (`None`: newest valid model), then
-    /// applies it. Returns the version now active.
-    pub fn activate(&self, version: Option<&str>) -> Result<String, LifecycleError> {
+    /// Pins `Some(version)` or unpins (`None`: the model the gate lets
+    /// serve, or the newest valid one), then applies it. Unless `force`,
+    /// a version that scores too little of the live data is refused with
+    /// the figures. Returns the version now active.
+    pub fn activate(&self, version: Option<&str>, force: bool) -> Result<String, LifecycleError> {
         let mut state = self.lock();
         let refused = state.catalog.rescan(&self.models_dir)?;
         self.reloads_failed.fetch_add(refused, Ordering::Relaxed);
         if let Some(v) = version {
-            state.catalog.valid(v).map_err(|e| e.for_version(v))?;
+            let model = state.catalog.valid(v).map_err(|e| e.for_version(v))?;
+            if !force {
+                self.check_coverage(&model)?;
+            }
         }
         self.write_slot(Slot::Pinned, version)?;
         if version.is_some() && self.shadow().as_deref() == version {
@@ -206,6 +272,23 @@ impl Lifecycle {
             .shadow
             .as_ref()
             .map(|m| m.version().to_owned()))
+    }
+
+    /// Refuses `model` when it scores too little of the live data.
+    fn check_coverage(&self, model: &LinearModel) -> Result<(), LifecycleError> {
+        let live =
+            gate::live_data(self.store.get(), true).map_err(|source| LifecycleError::Store {
+                version: model.version().to_owned(),
+                source,
+            })?;
+        let coverage = Coverage::of(&model.file().features, &live);
+        match coverage.passes() {
+            true => Ok(()),
+            false => Err(LifecycleError::Coverage {
+                version: model.version().to_owned(),
+                figures: coverage.describe(),
+            }),
+        }
     }
 
     fn write_slot(&self, slot: Slot, version: Option<&str>) -> Result<(), LifecycleError> {
@@ -246,7 +329,7 @@ impl Lifecycle {
                     None
                 }
             },
-            None => state.catalog.newest(),
+            None => self.unpinned(state, &current.model),
         };
         let model = match wanted {
             Some(m) if m.version() != current.model.version() => m,
@@ -288,6 +371,29 @@ impl Lifecycle {
             self.scorer
                 .store(Arc::new(Scorer::new(model, rules).with_shadow(shadow)));
         }
+    }
+}
+
+impl Lifecycle {
+    /// The model serving unpinned: the newest valid file, or the gate's
+    /// choice; a challenger the gate holds back becomes the shadow.
+    fn unpinned(&self, state: &mut State, current: &Arc<LinearModel>) -> Option<Arc<LinearModel>> {
+        if self.activation == Activation::Newest {
+            return state.catalog.newest();
+        }
+        let choice = gate::choose(
+            &self.models_dir,
+            &state.catalog,
+            current,
+            &mut state.verdicts,
+            self.store.get(),
+        );
+        if let Some(held) = choice.held_back
+            && let Err(e) = self.write_slot(Slot::Shadow, Some(held.version()))
+        {
+            tracing::error!(error = %e, "cannot name the held-back model as shadow");
+        }
+        Some(choice.model)
     }
 }
 

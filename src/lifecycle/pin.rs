@@ -1,6 +1,8 @@
 //! The version files in the models directory: `pinned-version` (the
-//! operator's pin; absent means "newest") and `shadow-version` (the model
-//! scoring alongside the active one; absent means none). Each holds one
+//! operator's pin; absent means "newest"), `shadow-version` (the model
+//! scoring alongside the active one; absent means none) and
+//! `gated-version` (the model the activation gate last let through, what
+//! serves unpinned; absent means none yet). Each holds one
 //! version string and is written atomically (temp file, fsync, rename), so
 //! the choice survives restarts and every replica sharing the directory
 //! follows it.
@@ -15,6 +17,8 @@ pub enum Slot {
     Pinned,
     /// The shadow model.
     Shadow,
+    /// The model the activation gate last let through.
+    Gated,
 }
 
 impl Slot {
@@ -23,6 +27,7 @@ impl Slot {
         match self {
             Slot::Pinned => "pinned-version",
             Slot::Shadow => "shadow-version",
+            Slot::Gated => "gated-version",
         }
     }
 }

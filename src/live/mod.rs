@@ -81,6 +81,11 @@ impl LiveStore {
         }
     }
 
+    /// The database it writes (the activation gate reads its window).
+    pub fn database(&self) -> Arc<dyn Database> {
+        self.db.clone()
+    }
+
     /// Opens the store `url` names to serve it, off the async threads.
     pub async fn open(url: &str, scorer: Arc<ArcSwap<Scorer>>) -> Result<LiveStore, LiveError> {
         LiveStore::open_with(url, FileUse::Serve { create: false }, scorer).await

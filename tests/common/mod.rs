@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use leadscore::grpc::convert::timestamp;
+pub use leadscore::lifecycle::Activation;
 use leadscore::lifecycle::Lifecycle;
 use leadscore::model::ModelFile;
 use leadscore::pb::v1 as pb;
@@ -83,26 +84,32 @@ impl TestServer {
 
     /// Starts a server with the given security and limit options.
     pub async fn start_with(options: ServerOptions) -> TestServer {
-        TestServer::start_on(options, false).await
+        TestServer::start_on(options, false, Activation::Gated).await
     }
 
     /// Starts a server with an HTTP/JSON listener too (see `http_addr`).
     pub async fn start_with_http(options: ServerOptions) -> TestServer {
-        TestServer::start_on(options, true).await
+        TestServer::start_on(options, true, Activation::Gated).await
     }
 
-    async fn start_on(options: ServerOptions, http: bool) -> TestServer {
+    /// Starts a server whose new model files serve as `activation` says.
+    pub async fn start_with_activation(activation: Activation) -> TestServer {
+        TestServer::start_on(ServerOptions::default(), false, activation).await
+    }
+
+    async fn start_on(options: ServerOptions, http: bool, activation: Activation) -> TestServer {
         let models = tempfile::tempdir().unwrap();
         write_model(models.path(), &fixture_model("20260601T000000Z-fixture1"));
         let rules = models.path().join("rules.toml");
         std::fs::copy(shipped_rules(), &rules).unwrap();
-        let lifecycle = Arc::new(Lifecycle::start(models.path(), &rules).unwrap());
+        let lifecycle = Arc::new(Lifecycle::start_with(models.path(), &rules, activation).unwrap());
         let db = format!("sqlite://{}", models.path().join("leads.db").display());
         let book = Arc::new(
             leadscore::live::LiveStore::open(&db, lifecycle.scorer())
                 .await
                 .unwrap(),
         );
+        lifecycle.attach_store(book.database());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let http = match http {

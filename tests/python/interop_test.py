@@ -88,7 +88,7 @@ def main() -> None:
             )
             s = stub.ScoreLead(pb.ScoreLeadRequest(lead=lead, as_of=now)).score
             check(0 <= s.score <= 100 and abs(s.score - 100 * s.probability) < 1e-9, "score is probability x 100")
-            total = s.intercept + sum(c.logit for c in s.contributions)
+            total = s.baseline_logit + sum(c.logit for c in s.contributions)
             check(abs(total - s.logit) < 1e-9, "contributions add up to the logit")
             check(abs(1 / (1 + math.exp(-s.logit)) - s.probability) < 1e-12, "probability is the logistic of the logit")
             check(s.model_version != "" and s.rules_version.startswith("sha256:"), "answer names model and rules versions")

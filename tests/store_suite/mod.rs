@@ -560,6 +560,47 @@ pub async fn two_replicas_record_each_transition_once(a: Arc<LiveStore>, b: Arc<
     assert_eq!(la.len(), 20);
 }
 
+/// The activation gate's window: activity types and attribute keys of the
+/// window only, and each closed lead as it stood at its outcome.
+pub async fn the_gate_window_counts_types_and_closed_leads(book: Arc<LiveStore>) {
+    make_sql(&book, "G1", "US").await;
+    make_sql(&book, "G2", "US").await;
+    let out = book
+        .hand_off(
+            "G1".into(),
+            HandOffAction::Outcome { won: true, at: NOW },
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.hand_off, HandOff::Won);
+    let db = book.database();
+    // The synchronous PostgreSQL client runs its own runtime: off this one.
+    let window = move |from: Timestamp, to: Timestamp, max: usize| {
+        let db = db.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                leadscore::store::reads::gate_window(&*db, from, to, max).unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let (from, to) = (ago(Span::days(90)), ahead(Span::seconds(1)));
+    let live = window(from, to, 10).await;
+    let per_lead = intent("x", "y", 1).len();
+    let total: u64 = live.activity_types.values().sum();
+    assert_eq!(total, 2 * per_lead as u64);
+    assert_eq!(live.outcomes.len(), 1);
+    let closed = &live.outcomes[0];
+    assert!(closed.won && closed.outcome_at == NOW && closed.lead.id == "G1");
+    assert_eq!(closed.lead.activities.len(), per_lead);
+    let none = window(from, to, 0).await;
+    assert!(none.outcomes.is_empty() && none.activity_types == live.activity_types);
+    let later = window(ahead(Span::days(1)), ahead(Span::days(2)), 10).await;
+    assert!(later.activity_types.is_empty() && later.outcomes.is_empty());
+}
+
 /// Instantiates the suite for a backend: `$open` is an async fn returning
 /// a guard and the database URL; each test gets a fresh database.
 #[macro_export]
@@ -595,6 +636,7 @@ macro_rules! store_suite {
         one!(the_sweep_decays_scores_and_flags_overdue_follow_ups_once);
         one!(the_sweep_records_each_decay_change_within_one_interval_never_before);
         one!(the_stored_score_is_score_leads_answer_after_every_step);
+        one!(the_gate_window_counts_types_and_closed_leads);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn two_replicas_record_each_transition_once() {

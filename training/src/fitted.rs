@@ -17,7 +17,8 @@ use crate::settings::Settings;
 pub struct Fitted {
     /// Feature spec (with the chosen half-life).
     pub spec: FeatureSpec,
-    /// Standardization computed on the training rows.
+    /// Standardization computed on the training rows; its mean is also
+    /// the model's baseline (the average training lead).
     pub standardization: Standardization,
     /// Coefficients on standardized features.
     pub coefs: Coefs,
@@ -63,6 +64,9 @@ impl Fitted {
             standardization: self.standardization.clone(),
             coefficients: self.coefs.w.to_vec(),
             intercept: self.coefs.b,
+            // The mean of the raw design these rows were fitted on (the
+            // shared feature code, so serving's baseline is training's).
+            baseline: Some(self.standardization.mean.clone()),
             mql_threshold,
             points: PointsScale {
                 per_logit: 1.0,

@@ -1,7 +1,12 @@
 //! The points view of a model, for marketers used to point tables.
 //!
 //! `per_logit = 100 / (logit(threshold) − raw intercept)` (10 when that
-//! denominator is ≤ 0.1), so the MQL threshold sits at about 100 points;
+//! denominator is ≤ 0.1), so a lead with nothing is about 100 points below
+//! the MQL threshold. The scale is set from the intercept, not from the
+//! baseline lead, because the average lead often sits near the threshold
+//! (both follow the base rate), where the scale would jump; points
+//! themselves are counted from the baseline lead, as explanations are
+//! ([`LinearModel::points_at`]);
 //! one fresh activity of a type (one `unit` of a wide count column) is
 //! worth `round(per_logit · w · ln 2)` (its feature is `ln(1 + 1)`), and
 //! a category value `round(per_logit · w)` (its feature is 1).

@@ -274,10 +274,13 @@ fn weights_table(md: &mut String, version: &str, model: &LinearModel) {
     }
     let _ = writeln!(
         md,
-        "\n## Weights and points\n\n{charts}\nPoints per logit: {:.2}; a lead with no activity starts at the intercept (0 points). \
+        "\n## Weights and points\n\n{charts}\nPoints per logit: {:.2}; points are counted from the average training lead (the baseline, 0 points; \
+         baseline logit {:.4}, probability {:.4}), so a lead with less than average is below 0. \
          Points are for one fresh activity (a count column: one unit, its median positive value, so `ln(1 + x / unit)` = ln 2), \
          or for a category value being present.\n\n| feature | kind | raw weight | points |\n|---|---|---|---|",
-        file.points.per_logit
+        file.points.per_logit,
+        model.baseline_logit(),
+        leadscore_core::model::linear::logistic(model.baseline_logit())
     );
     for i in 0..model.weights().len() {
         let kind = match spec.activities.get(i) {

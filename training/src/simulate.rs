@@ -607,6 +607,8 @@ fn write_truth(
             .chain(TRUE_NEGATIVES.iter().map(|a| a.1))
             .collect(),
         intercept,
+        // The true model explains from its intercept: it has no training population.
+        baseline: None,
         mql_threshold: 0.5,
         points: PointsScale {
             per_logit: 1.0,

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use leadscore_core::evaluation;
 use leadscore_core::features::CompiledFeatures;
 use leadscore_core::model::linear::logistic;
-use leadscore_core::model::{LinearModel, ModelFile};
+use leadscore_core::model::{ExplanationForm, LinearModel, ModelFile};
 use leadscore_train::train::{self, Trained};
 use leadscore_train::{design, score};
 
@@ -172,11 +172,34 @@ fn written_model_loads_in_the_service_and_scores_like_training() {
             served.probability,
             logistic(logit)
         );
-        let term_sum: f64 = served.intercept + served.terms.iter().map(|t| t.logit).sum::<f64>();
-        assert!((term_sum - served.logit).abs() < 1e-12);
+        // The baseline (the training mean) standardizes to zero, so
+        // training's baseline logit is the fitted intercept and its terms
+        // `coef_i · z_i`: the service's explanation must be the same.
+        assert_eq!(served.form, ExplanationForm::Baseline);
+        assert!(
+            (served.baseline_logit - file.intercept).abs() < 1e-9,
+            "lead {r}: baseline {} vs training {}",
+            served.baseline_logit,
+            file.intercept
+        );
+        for t in &served.terms {
+            let trained_term = z[[k, t.feature]] * file.coefficients[t.feature];
+            assert!((t.logit - trained_term).abs() < 1e-9, "lead {r}: {t:?}");
+        }
+        let term_sum: f64 =
+            served.baseline_logit + served.terms.iter().map(|t| t.logit).sum::<f64>();
+        assert!((term_sum - served.logit).abs() < 1e-9);
     }
+    assert_eq!(
+        file.baseline.as_deref(),
+        Some(&file.standardization.mean[..]),
+        "the baseline is the mean of the final fit's raw design"
+    );
     assert_eq!(loaded.points_at(file.mql_threshold), file.points.threshold);
-    assert!((file.points.threshold - 100).abs() <= 1);
+    // A lead with nothing is 100 points below the threshold; points count
+    // from the baseline lead.
+    let nothing = (loaded.intercept() - loaded.baseline_logit()) * file.points.per_logit;
+    assert!((file.points.threshold as f64 - nothing - 100.0).abs() <= 1.0);
 
     // Never overwritten: a second write gets a new name or is refused.
     let again = leadscore_train::output::write_new(&written.model, b"{}");

@@ -12,7 +12,8 @@
 //! - [`handoff`]: the live lead's sales hand-off and assignment rules;
 //!   [`due`]: when a stored lead must next be re-scored without an event.
 //! - [`evaluation`] and [`pipeline_health`]: probability metrics and the
-//!   verdict on whether a model still holds up.
+//!   verdict on whether a model still holds up; [`gate`]: whether a new
+//!   model file may replace the active one.
 //! - [`dataset`]: the event-shape files the service exports and training reads.
 //! - `testkit` (feature `testkit`, for dev-dependencies): shared fixtures.
 //!
@@ -23,6 +24,7 @@ pub mod dataset;
 pub mod due;
 pub mod evaluation;
 pub mod features;
+pub mod gate;
 pub mod handoff;
 pub mod hex;
 pub mod lead;

@@ -22,9 +22,11 @@ pub struct Contribution {
     pub label: String,
     /// Feature value.
     pub value: f64,
+    /// The baseline lead's value of it (0 in the intercept form).
+    pub baseline: f64,
     /// Raw-unit weight.
     pub weight: f64,
-    /// Contribution to the logit.
+    /// Contribution to the logit: `weight × (value − baseline)`.
     pub logit: f64,
     /// Contribution in points.
     pub points: i64,
@@ -35,7 +37,7 @@ pub struct Contribution {
 pub struct LeadScore {
     /// Caller's lead id.
     pub lead_id: String,
-    /// Probability, logit, intercept, points.
+    /// Probability, logit, baseline, intercept, points.
     pub explanation: Explanation,
     /// Non-zero terms with names, largest first.
     pub contributions: Vec<Contribution>,
@@ -222,6 +224,7 @@ impl Scorer {
             feature: self.model.feature_name(t.feature).to_owned(),
             label: self.model.feature_label(t.feature).to_owned(),
             value: t.value,
+            baseline: t.baseline,
             weight: t.weight,
             logit: t.logit,
             points: t.points,

@@ -16,7 +16,7 @@ mod model;
 use std::sync::Arc;
 
 pub use lead::{HOT_ACTIVITIES, buyer_bant, buyer_profile, hot_lead};
-pub use model::{FIXTURE_WEIGHTS, ModelBuilder, WIDE_TYPES};
+pub use model::{FIXTURE_BASELINE, FIXTURE_WEIGHTS, ModelBuilder, WIDE_TYPES};
 
 use crate::features::{ActivityFeature, FeatureSource, FeatureSpec, FunnelStage};
 use crate::model::LinearModel;

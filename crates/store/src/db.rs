@@ -138,6 +138,14 @@ pub trait Tx: WebhookTx {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<PipelineFacts, StoreError>;
+    /// The activation gate's window `[from, to)`, at most `max_closed`
+    /// closed leads (see [`gate_sql`](crate::gate_sql)).
+    fn gate_rows(
+        &mut self,
+        from: Timestamp,
+        to: Timestamp,
+        max_closed: usize,
+    ) -> Result<crate::gate_sql::GateRows, StoreError>;
     /// Every attribute key any lead has, sorted and distinct (the
     /// export's attribute columns).
     fn attribute_keys(&mut self) -> Result<Vec<String>, StoreError>;

@@ -10,7 +10,8 @@
 //! - [`webhook_sql`]: each webhook subscription's delivered cursor, lease
 //!   and dead letters.
 //! - [`export`]: the store as the training job's CSV input;
-//!   [`pipeline_sql`]: the facts pipeline health judges.
+//!   [`pipeline_sql`]: the facts pipeline health judges; [`gate_sql`]: the
+//!   window the activation gate judges a new model on.
 //! - Backends: [`sqlite`] (an embedded file, the default, guarded by
 //!   [`sqlite_file`]) and [`postgres`] (shared by several replicas). Both
 //!   run the same statements ([`sql_tx`], [`list_sql`]) and versioned
@@ -26,6 +27,7 @@ pub mod codes;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod gate_sql;
 pub mod list_sql;
 pub mod pipeline_sql;
 pub mod postgres;

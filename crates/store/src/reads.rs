@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use leadscore_core::handoff::{LeadRecord, StageChange};
+use leadscore_core::features::outcome_as_of;
+use leadscore_core::gate::{ClosedLead, LiveData};
+use leadscore_core::handoff::{HandOff, LeadRecord, StageChange, scoring_lead};
 use leadscore_core::lead::Activity;
 use leadscore_core::pipeline_health::PipelineFacts;
 use leadscore_core::time::Timestamp;
@@ -114,4 +116,40 @@ pub fn pipeline_facts(
     to: Timestamp,
 ) -> Result<PipelineFacts, StoreError> {
     in_tx(db, |tx| tx.pipeline_facts(from, to))
+}
+
+/// The activation gate's window `[from, to)` as the core judges it: each
+/// closed lead (at most `max_closed`, the newest) with the activities it
+/// counted at its outcome, one snapshot.
+pub fn gate_window(
+    db: &dyn Database,
+    from: Timestamp,
+    to: Timestamp,
+    max_closed: usize,
+) -> Result<LiveData, StoreError> {
+    in_tx(db, |tx| {
+        let rows = tx.gate_rows(from, to, max_closed)?;
+        let mut ids: Vec<&str> = rows.closed.iter().map(|l| l.id.as_str()).collect();
+        ids.sort_unstable();
+        let mut by_lead = activities_by_lead(tx.activities_of(&ids)?);
+        let outcomes = rows
+            .closed
+            .iter()
+            .filter_map(|rec| {
+                let at = rec.outcome_at?;
+                let all = by_lead.remove(&rec.id).unwrap_or_default();
+                let counted = counted_of(all, rec.recycled_at);
+                Some(ClosedLead {
+                    lead: scoring_lead(rec, counted, outcome_as_of(at)),
+                    outcome_at: at,
+                    won: rec.hand_off == HandOff::Won,
+                })
+            })
+            .collect();
+        Ok(LiveData {
+            activity_types: rows.activity_types,
+            attribute_keys: rows.attribute_keys,
+            outcomes,
+        })
+    })
 }

@@ -544,6 +544,15 @@ impl<C: Conn> Tx for SqlTx<C> {
         crate::pipeline_sql::pipeline_facts(&mut self.0, from, to)
     }
 
+    fn gate_rows(
+        &mut self,
+        from: Timestamp,
+        to: Timestamp,
+        max_closed: usize,
+    ) -> Result<crate::gate_sql::GateRows, StoreError> {
+        crate::gate_sql::gate_rows(&mut self.0, from, to, max_closed)
+    }
+
     fn attribute_keys(&mut self) -> Result<Vec<String>, StoreError> {
         let mut keys = std::collections::BTreeSet::new();
         // Distinct maps, not rows: most leads share a few shapes.

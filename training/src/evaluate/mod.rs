@@ -11,6 +11,8 @@ use leadscore_core::evaluation;
 use leadscore_core::model::{LinearModel, ModelFile};
 use serde::Serialize;
 
+pub mod presence;
+
 use crate::error::{OutputError, TrainError};
 use crate::input::InputArgs;
 use crate::score;
@@ -121,11 +123,15 @@ pub struct EvaluateArgs {
 }
 
 /// Scores every closed lead of the input with the model, as the service
-/// would, and prints the metrics at the model's MQL threshold.
+/// would, and prints the metrics at the model's MQL threshold (warning on
+/// stderr when the data has few or none of the model's features).
 pub fn run(args: &EvaluateArgs) -> Result<(), TrainError> {
     let file = ModelFile::load(&args.model).map_err(OutputError::from)?;
     let model = LinearModel::new(file);
     let history = args.input.load()?;
+    if let Some(warning) = presence::Presence::of(&history, &model).warning() {
+        eprintln!("warning: {warning}");
+    }
     let rows: Vec<usize> = (0..history.leads.len()).collect();
     let p = score::predict(&history, &model, &rows);
     let protocol = format!("model {}", model.version());

@@ -55,6 +55,12 @@ pub struct ModelFile {
     pub coefficients: Vec<f64>,
     /// Intercept on standardized features.
     pub intercept: f64,
+    /// The training population's mean feature vector (raw units, feature
+    /// order): the "average lead" explanations are measured from
+    /// ([`super::linear`]). Files written before it existed have none and
+    /// are explained the old way, from the intercept (a zero baseline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Vec<f64>>,
     /// Recommended MQL probability threshold (rules may override it).
     pub mql_threshold: f64,
     /// Points view of the model.
@@ -143,6 +149,7 @@ impl ModelFile {
             ("coefficients", self.coefficients.len()),
             ("standardization.mean", self.standardization.mean.len()),
             ("standardization.scale", self.standardization.scale.len()),
+            ("baseline", self.baseline.as_ref().map_or(n, Vec::len)),
         ] {
             if len != n {
                 return Err(format!("{name} has {len} entries for {n} features"));
@@ -156,6 +163,7 @@ impl ModelFile {
         finite("standardization.mean", &self.standardization.mean)?;
         finite("standardization.scale", &self.standardization.scale)?;
         finite("intercept", &[self.intercept])?;
+        finite("baseline", self.baseline.as_deref().unwrap_or_default())?;
         if let Some(i) = self.standardization.scale.iter().position(|s| *s <= 0.0) {
             return Err(format!("standardization.scale[{i}] must be > 0"));
         }
@@ -191,7 +199,7 @@ impl ModelFile {
             .zip(&s.scale)
             .map(|(c, scale)| c / scale)
             .collect();
-        let shift: f64 = weights.iter().zip(&s.mean).map(|(w, m)| w * m).sum();
+        let shift = dot(&weights, &s.mean);
         (weights, self.intercept - shift)
     }
 
@@ -221,7 +229,15 @@ impl ModelFile {
                     .into(),
             );
         }
-        if !((logit(self.mql_threshold) - intercept) * per_logit).is_finite() {
+        let baseline = self.baseline.as_deref().unwrap_or_default();
+        let baseline_logit = intercept + dot(&weights, baseline);
+        if !baseline_logit.is_finite() {
+            return Err(
+                "the baseline logit (raw intercept + Σ raw weight[i] · baseline[i]) is not finite"
+                    .into(),
+            );
+        }
+        if !((logit(self.mql_threshold) - baseline_logit) * per_logit).is_finite() {
             return Err("the points at mql_threshold are not finite".into());
         }
         Ok(())
@@ -264,6 +280,11 @@ impl ModelFile {
         }
         Ok(())
     }
+}
+
+/// `Σ a_i · b_i` over the shorter of the two (a missing baseline is empty).
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// One bin of a calibration table: predicted vs observed.

@@ -4,12 +4,21 @@
 //! standardization into raw-unit weights once, at load
 //! ([`ModelFile::folded`], which validation checks are finite):
 //! `w_i = coef_i / scale_i` and `b = intercept - Σ coef_i · mean_i / scale_i`.
-//! Then the logit is `b + Σ w_i · x_i`, where each `w_i · x_i` is a term the
-//! answer lists. A feature the lead does not have (`x_i = 0`) contributes
-//! exactly 0, so explanations only name what the lead did, and the listed
-//! terms add up to the logit that produced the score.
+//! Then the logit is `b + Σ w_i · x_i`.
+//!
+//! An explanation is measured from a baseline `m`, the training
+//! population's mean feature vector recorded in the model file: each term
+//! is `w_i · (x_i − m_i)` and the baseline logit is `b + Σ w_i · m_i` (the
+//! logit of "an average lead"), so the terms add up to `logit − baseline
+//! logit` and a level almost every lead shares (`x_i ≈ m_i`) explains
+//! almost nothing, however large its weight. A file without a baseline (an
+//! older one) is explained the old way ([`ExplanationForm::Intercept`]):
+//! `m = 0`, the baseline logit is `b`, and a feature the lead does not
+//! have contributes nothing. Either way a term whose value equals its
+//! baseline is left out, and the listed terms add up to the logit that
+//! produced the score within rounding.
 
-use super::file::ModelFile;
+use super::file::{ModelFile, dot};
 use crate::features::{CompiledFeatures, FeatureVector};
 
 /// One term of the linear predictor.
@@ -19,26 +28,44 @@ pub struct Term {
     pub feature: usize,
     /// Feature value (after decay and `ln(1+x)`).
     pub value: f64,
+    /// The baseline's value of this feature (0 in the intercept form).
+    pub baseline: f64,
     /// Raw-unit weight.
     pub weight: f64,
-    /// `weight * value`.
+    /// `weight * (value − baseline)`.
     pub logit: f64,
     /// The term in marketer points.
     pub points: i64,
 }
 
+/// What an explanation is measured from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplanationForm {
+    /// The training population's mean lead, recorded in the model file.
+    Baseline,
+    /// The intercept, a lead with no features: a file without a baseline.
+    Intercept,
+}
+
 /// The full account of one score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
+    /// What the terms are measured from.
+    pub form: ExplanationForm,
     /// Raw-unit intercept (the score of a lead with no features).
     pub intercept: f64,
+    /// Logit of the baseline lead (the intercept in the intercept form).
+    pub baseline_logit: f64,
+    /// `1 / (1 + e^-baseline_logit)`: "an average lead".
+    pub baseline_probability: f64,
     /// Non-zero terms, largest absolute contribution first.
     pub terms: Vec<Term>,
-    /// `intercept + Σ terms.logit`.
+    /// `intercept + Σ weight · value`, which is `baseline_logit + Σ
+    /// terms.logit` within rounding.
     pub logit: f64,
     /// `1 / (1 + e^-logit)`.
     pub probability: f64,
-    /// `Σ terms.points`.
+    /// `Σ terms.points`: points above (or below) the baseline lead.
     pub points: i64,
 }
 
@@ -46,6 +73,7 @@ impl Explanation {
     /// Whether every number of the account is finite (no NaN, no infinity).
     pub fn is_finite(&self) -> bool {
         self.intercept.is_finite()
+            && self.baseline_logit.is_finite()
             && self.logit.is_finite()
             && self.probability.is_finite()
             && self
@@ -66,6 +94,12 @@ pub struct LinearModel {
     weights: Vec<f64>,
     /// Raw-unit intercept.
     intercept: f64,
+    /// Baseline feature vector, in feature order (zeros without one).
+    baseline: Vec<f64>,
+    /// `intercept + Σ weights · baseline`.
+    baseline_logit: f64,
+    /// Whether the file recorded a baseline.
+    form: ExplanationForm,
     /// Feature names, in feature order.
     names: Vec<String>,
     /// Human labels ("Demo request (BOFU)"), in feature order.
@@ -114,11 +148,19 @@ impl LinearModel {
             .iter()
             .map(|c| format!("{} = {}", humanize(&c.attribute), c.value));
         let labels = activity_labels.chain(categorical_labels).collect();
+        let (baseline, form) = match &file.baseline {
+            Some(b) => (b.clone(), ExplanationForm::Baseline),
+            None => (vec![0.0; weights.len()], ExplanationForm::Intercept),
+        };
+        let baseline_logit = intercept + dot(&weights, &baseline);
         LinearModel {
             file,
             features,
             weights,
             intercept,
+            baseline,
+            baseline_logit,
+            form,
             names,
             labels,
         }
@@ -159,9 +201,20 @@ impl LinearModel {
         self.intercept
     }
 
-    /// Behavior points at which probability `p` lies.
+    /// Logit of the baseline lead (the intercept in the intercept form).
+    pub fn baseline_logit(&self) -> f64 {
+        self.baseline_logit
+    }
+
+    /// What explanations are measured from.
+    pub fn form(&self) -> ExplanationForm {
+        self.form
+    }
+
+    /// Behavior points at which probability `p` lies, counted from the
+    /// baseline lead like the points of an explanation.
     pub fn points_at(&self, p: f64) -> i64 {
-        ((logit(p) - self.intercept) * self.file.points.per_logit).round() as i64
+        ((logit(p) - self.baseline_logit) * self.file.points.per_logit).round() as i64
     }
 
     /// Scores and explains a feature vector computed by [`Self::features`].
@@ -169,15 +222,17 @@ impl LinearModel {
         let mut terms: Vec<Term> = x
             .values
             .iter()
+            .zip(&self.baseline)
             .zip(&self.weights)
             .enumerate()
-            .filter(|(_, (v, _))| **v != 0.0)
-            .map(|(feature, (&value, &weight))| {
-                let logit = weight * value;
+            .filter(|(_, ((v, b), _))| v != b)
+            .map(|(feature, ((&value, &baseline), &weight))| {
+                let logit = weight * (value - baseline);
                 let points = (logit * self.file.points.per_logit).round() as i64;
                 Term {
                     feature,
                     value,
+                    baseline,
                     weight,
                     logit,
                     points,
@@ -191,13 +246,17 @@ impl LinearModel {
                 .total_cmp(&a.logit.abs())
                 .then(a.feature.cmp(&b.feature))
         });
-        let logit = self.intercept + terms.iter().map(|t| t.logit).sum::<f64>();
+        // The score does not depend on the form: the same sum either way.
+        let logit = self.intercept + dot(&self.weights, &x.values);
         // Saturating: a non-finite logit (refused by the scorer) must not panic here first.
         let points = terms
             .iter()
             .fold(0i64, |sum, t| sum.saturating_add(t.points));
         Explanation {
+            form: self.form,
             intercept: self.intercept,
+            baseline_logit: self.baseline_logit,
+            baseline_probability: logistic(self.baseline_logit),
             terms,
             logit,
             probability: logistic(logit),
@@ -205,3 +264,6 @@ impl LinearModel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,4 +15,4 @@ pub use file::{
     CalibrationBin, HeadlineMetrics, MODEL_FORMAT, ModelFile, ModelFileError, PointsScale,
     Standardization,
 };
-pub use linear::{Explanation, LinearModel, Term};
+pub use linear::{Explanation, ExplanationForm, LinearModel, Term};

@@ -16,6 +16,11 @@ pub const FIXTURE_WEIGHTS: &[(&str, f64)] = &[
     ("unsubscribe", -2.0),
 ];
 
+/// The fixture model's baseline, in [`FIXTURE_WEIGHTS`] order: a plausible
+/// average lead (a little of everything, blog reads the most), so every
+/// integration test explains against a baseline.
+pub const FIXTURE_BASELINE: &[f64] = &[0.05, 0.03, 0.2, 0.1, 0.4, 0.02];
+
 /// The 30 activity types of the benchmarks' wide model
 /// ([`ModelBuilder::wide`]): the built-in catalog plus one unclassified type.
 pub static WIDE_TYPES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
@@ -34,6 +39,7 @@ pub struct ModelBuilder {
     mql_threshold: f64,
     per_logit: f64,
     standardized: bool,
+    baseline: Option<Vec<f64>>,
 }
 
 impl ModelBuilder {
@@ -74,15 +80,17 @@ impl ModelBuilder {
             mql_threshold: 0.5,
             per_logit: 33.3,
             standardized: false,
+            baseline: None,
         }
     }
 
     /// The integration tests' fixture model: [`FIXTURE_WEIGHTS`], intercept
-    /// −3, standardized.
+    /// −3, standardized, [`FIXTURE_BASELINE`].
     pub fn fixture(version: &str) -> ModelBuilder {
         ModelBuilder::new(version, FIXTURE_WEIGHTS)
             .intercept(-3.0)
             .standardized()
+            .baseline(FIXTURE_BASELINE.to_vec())
     }
 
     /// The benchmarks' model over [`WIDE_TYPES`]: deterministic weights by
@@ -122,6 +130,13 @@ impl ModelBuilder {
     /// Points a logit.
     pub fn per_logit(mut self, per_logit: f64) -> ModelBuilder {
         self.per_logit = per_logit;
+        self
+    }
+
+    /// Records `baseline` (raw units, feature order) as the training
+    /// population's mean: explanations in the baseline form.
+    pub fn baseline(mut self, baseline: Vec<f64>) -> ModelBuilder {
+        self.baseline = Some(baseline);
         self
     }
 
@@ -167,6 +182,7 @@ impl ModelBuilder {
             standardization: Standardization { mean, scale },
             coefficients,
             intercept: self.intercept + shift,
+            baseline: self.baseline,
             mql_threshold: self.mql_threshold,
             points: PointsScale {
                 per_logit: self.per_logit,
