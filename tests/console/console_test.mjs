@@ -172,6 +172,8 @@ async function waterfallAddsUp(page, call, id) {
     `the waterfall's ${chart.steps.length} bars and its start sum to the logit (${chart.logit})`);
   check(chart.logit === answer.lead.score.logit && chart.steps.length === answer.lead.score.contributions.length,
     "the waterfall shows the API's logit and every contribution");
+  check(chart.start === answer.lead.score.baselineLogit,
+    `the waterfall starts from the API's baseline logit (${answer.lead.score.baselineLogit})`);
   check((await page.$$("#timeline li")).length > 0, "the activity timeline lists the activities");
   check((await page.$$("#verdicts tbody tr")).length > 0, "each qualification verdict is shown");
 }

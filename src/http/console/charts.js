@@ -13,8 +13,7 @@ function layout(width) {
   return { W: w, LABEL: Math.round(w * 0.34) };
 }
 
-// A waterfall from `start` (today the model's intercept; a baseline logit
-// later: the chart only needs its value and label) through each
+// A waterfall from `start` (the baseline logit, an average lead's) through each
 // contribution to the logit. `steps` are {label, value}; the last bar is
 // the total, drawn from zero to `start + Σ value`.
 export function waterfall({ start, startLabel, steps, logit, width }) {

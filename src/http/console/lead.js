@@ -33,11 +33,12 @@ function verdicts(score) {
 
 function explanation(score, width) {
   const contributions = score.contributions || [];
-  // The chart starts from one value: the intercept today, a baseline
-  // logit when the API gives one.
-  const start = score.intercept || 0;
+  // Contributions are measured from the baseline logit: the average
+  // training lead, or the intercept for a model file without a baseline.
+  const start = score.baselineLogit || 0;
+  const startLabel = score.explanationForm === "EXPLANATION_FORM_INTERCEPT" ? "Intercept" : "Average lead";
   const chart = waterfall({
-    start, startLabel: "Intercept",
+    start, startLabel,
     steps: contributions.map((c) => ({ label: c.label || c.feature, value: c.logit || 0 })),
     logit: score.logit || 0,
     width,
@@ -48,7 +49,7 @@ function explanation(score, width) {
     h("tbody", {}, contributions.map((c) => h("tr", {}, h("td", {}, c.label || c.feature),
       h("td", { class: "num" }, fmt(c.value || 0, 2)), h("td", { class: "num" }, fmt(c.logit || 0, 3)),
       h("td", { class: "num" }, String(c.points || 0)))))));
-  return [h("p", { class: "sub" }, `Intercept ${fmt(start, 3)} + ${contributions.length} contributions = logit ${fmt(score.logit || 0, 3)} → probability ${pct(score.probability || 0)}.`),
+  return [h("p", { class: "sub" }, `${startLabel} ${fmt(start, 3)} (probability ${pct(score.baselineProbability || 0)}) + ${contributions.length} contributions = logit ${fmt(score.logit || 0, 3)} → probability ${pct(score.probability || 0)}.`),
     chart, points];
 }
 
