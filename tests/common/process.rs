@@ -51,8 +51,24 @@ impl ServeProcess {
         db: &str,
         extra: &[&str],
     ) -> Result<ServeProcess, String> {
+        ServeProcess::try_spawn_on(fixture, db, "127.0.0.1:0", extra)
+    }
+
+    /// Like [`ServeProcess::spawn`], listening on `listen` (`host:port`):
+    /// a restart where clients look for the last one.
+    pub fn spawn_on(fixture: &Path, db: &str, listen: &str) -> ServeProcess {
+        ServeProcess::try_spawn_on(fixture, db, listen, &[])
+            .unwrap_or_else(|log| panic!("leadscore serve exited before serving:\n{log}"))
+    }
+
+    fn try_spawn_on(
+        fixture: &Path,
+        db: &str,
+        listen: &str,
+        extra: &[&str],
+    ) -> Result<ServeProcess, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["serve", "--listen", listen, "--log-format", "json"])
             .arg("--models")
             .arg(fixture)
             .arg("--rules")
