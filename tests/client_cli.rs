@@ -352,8 +352,13 @@ async fn hand_off_commands_change_the_stage_and_print_it() {
 
     // Two closed outcomes: the health report has the active model's
     // calibration table.
-    let (ok, out, err) = leads(&["health"]).await;
+    let (ok, out, err) = leads(&["health", "--utc"]).await;
     assert!(ok, "{err}");
+    let window = out.lines().next().unwrap();
+    assert!(
+        window.starts_with("window: ") && window.matches(" UTC").count() == 2,
+        "{window}"
+    );
     let table = out
         .split_once("  calibration:\n")
         .unwrap_or_else(|| panic!("calibration table in\n{out}"))

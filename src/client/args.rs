@@ -1,6 +1,6 @@
 //! The flags of `leadscore leads …`, each mapped to its API field.
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 
 use crate::pb::v1 as pb;
 
@@ -24,9 +24,11 @@ pub enum LeadsCommand {
         /// Start after this cursor (the `#` of a change; 0: from the first).
         #[arg(long, default_value_t = 0)]
         after: u64,
-        /// Only changes of these kinds (repeatable or comma-separated).
-        #[arg(long, value_enum, value_delimiter = ',')]
-        kind: Vec<KindArg>,
+        /// Only changes of these kinds (repeatable or comma-separated):
+        /// to_nurturing, to_mql, to_sql, assigned, accepted, recycled,
+        /// follow_up_overdue, won, lost.
+        #[arg(long, value_parser = kind, value_delimiter = ',')]
+        kind: Vec<pb::StageChangeKind>,
     },
 }
 
@@ -78,12 +80,12 @@ pub enum ActCommand {
 /// The filters and paging of `leads top`.
 #[derive(Debug, Args)]
 pub struct TopArgs {
-    /// Only these stages (repeatable or comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub stage: Vec<StageArg>,
-    /// Only these fit grades (repeatable or comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', ignore_case = true)]
-    pub grade: Vec<GradeArg>,
+    /// Only these stages (repeatable or comma-separated): nurturing, mql, sql.
+    #[arg(long, value_parser = stage, value_delimiter = ',')]
+    pub stage: Vec<pb::Stage>,
+    /// Only these fit grades (repeatable or comma-separated): a, b, c, d.
+    #[arg(long, value_parser = grade, value_delimiter = ',')]
+    pub grade: Vec<pb::FitGrade>,
     /// Only leads owned by this owner.
     #[arg(long, conflicts_with = "mine")]
     pub owner: Option<String>,
@@ -114,89 +116,59 @@ fn parse_time(text: &str) -> Result<crate::time::Timestamp, crate::time::TimeErr
     crate::time::Timestamp::parse_rfc3339(text)
 }
 
-/// A stage.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum StageArg {
-    /// Nurturing.
-    Nurturing,
-    /// Marketing qualified.
-    Mql,
-    /// Sales qualified.
-    Sql,
-}
-
-impl From<StageArg> for pb::Stage {
-    fn from(s: StageArg) -> Self {
-        match s {
-            StageArg::Nurturing => pb::Stage::Nurturing,
-            StageArg::Mql => pb::Stage::Mql,
-            StageArg::Sql => pb::Stage::Sql,
+/// The value of proto enum `E` written as its name without `prefix`, in
+/// any case (`to_sql` for `STAGE_CHANGE_KIND_TO_SQL`), so the flags spell
+/// exactly what the API does; 0 (unspecified) is none of them. The values
+/// are 1, 2, … without gaps.
+fn proto_word<E: TryFrom<i32>>(
+    text: &str,
+    prefix: &str,
+    name: fn(&E) -> &'static str,
+) -> Result<E, String> {
+    let mut words = Vec::new();
+    for value in (1..).map_while(|i| E::try_from(i).ok()) {
+        let word = name(&value).trim_start_matches(prefix).to_ascii_lowercase();
+        if word.eq_ignore_ascii_case(text.trim()) {
+            return Ok(value);
         }
+        words.push(word);
     }
+    Err(format!("use one of {}", words.join(", ")))
 }
 
-/// A fit grade.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-#[value(rename_all = "UPPER")]
-pub enum GradeArg {
-    /// Best fit.
-    A,
-    /// Good fit.
-    B,
-    /// Weak fit.
-    C,
-    /// Poor fit.
-    D,
+fn stage(text: &str) -> Result<pb::Stage, String> {
+    proto_word(text, "STAGE_", pb::Stage::as_str_name)
 }
 
-impl From<GradeArg> for pb::FitGrade {
-    fn from(g: GradeArg) -> Self {
-        match g {
-            GradeArg::A => pb::FitGrade::A,
-            GradeArg::B => pb::FitGrade::B,
-            GradeArg::C => pb::FitGrade::C,
-            GradeArg::D => pb::FitGrade::D,
-        }
-    }
+fn grade(text: &str) -> Result<pb::FitGrade, String> {
+    proto_word(text, "FIT_GRADE_", pb::FitGrade::as_str_name)
 }
 
-/// A kind of stage change, spelled as the API's enum (`to_sql`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum KindArg {
-    /// Back to nurturing.
-    ToNurturing,
-    /// Became MQL.
-    ToMql,
-    /// Became SQL.
-    ToSql,
-    /// Given to an owner.
-    Assigned,
-    /// Accepted by its owner.
-    Accepted,
-    /// Handed back.
-    Recycled,
-    /// Follow-up deadline passed.
-    FollowUpOverdue,
-    /// Won.
-    Won,
-    /// Lost.
-    Lost,
+fn kind(text: &str) -> Result<pb::StageChangeKind, String> {
+    proto_word(text, "STAGE_CHANGE_KIND_", pb::StageChangeKind::as_str_name)
 }
 
-impl From<KindArg> for pb::StageChangeKind {
-    fn from(k: KindArg) -> Self {
-        use pb::StageChangeKind as K;
-        match k {
-            KindArg::ToNurturing => K::ToNurturing,
-            KindArg::ToMql => K::ToMql,
-            KindArg::ToSql => K::ToSql,
-            KindArg::Assigned => K::Assigned,
-            KindArg::Accepted => K::Accepted,
-            KindArg::Recycled => K::Recycled,
-            KindArg::FollowUpOverdue => K::FollowUpOverdue,
-            KindArg::Won => K::Won,
-            KindArg::Lost => K::Lost,
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_flags_are_the_api_names_in_any_case() {
+        assert_eq!(kind("to_sql"), Ok(pb::StageChangeKind::ToSql));
+        assert_eq!(
+            kind("FOLLOW_UP_OVERDUE"),
+            Ok(pb::StageChangeKind::FollowUpOverdue)
+        );
+        assert_eq!(grade("b"), Ok(pb::FitGrade::B));
+        assert_eq!(stage("Sql"), Ok(pb::Stage::Sql));
+        assert_eq!(
+            stage("unspecified"),
+            Err("use one of nurturing, mql, sql".to_owned())
+        );
+        assert!(
+            kind("sql")
+                .unwrap_err()
+                .ends_with("follow_up_overdue, won, lost")
+        );
     }
 }

@@ -139,6 +139,6 @@ pub async fn health(args: &ClientArgs, days: u32) -> Result<String, ClientError>
     Ok(if args.json {
         json::render("leadscore.v1.PipelineHealth", &answer)
     } else {
-        render::health::health(&answer)
+        render::health::health(&answer, args.zone())
     })
 }

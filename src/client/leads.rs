@@ -96,17 +96,9 @@ fn list_request(
         (false, _) => top.owner.unwrap_or_default(),
     };
     Ok(pb::ListPrioritizedLeadsRequest {
-        stages: top
-            .stage
-            .into_iter()
-            .map(|s| pb::Stage::from(s) as i32)
-            .collect(),
+        stages: top.stage.into_iter().map(|s| s as i32).collect(),
         min_score: top.min_score,
-        grades: top
-            .grade
-            .into_iter()
-            .map(|g| pb::FitGrade::from(g) as i32)
-            .collect(),
+        grades: top.grade.into_iter().map(|g| g as i32).collect(),
         owner,
         country: top.country.unwrap_or_default(),
         overdue_only: top.overdue,

@@ -11,7 +11,6 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use super::ClientError;
-use super::args::KindArg;
 use super::connect::ClientArgs;
 use crate::pb::v1 as pb;
 use crate::pb::v1::lead_service_client::LeadServiceClient;
@@ -122,13 +121,14 @@ impl Follower<'_> {
 
 /// Follows the changes after `after` (only `kinds`, when any are named)
 /// until the output is closed or the server refuses for good.
-pub async fn follow(args: &ClientArgs, after: u64, kinds: &[KindArg]) -> Result<(), ClientError> {
+pub async fn follow(
+    args: &ClientArgs,
+    after: u64,
+    kinds: &[pb::StageChangeKind],
+) -> Result<(), ClientError> {
     let mut follower = Follower {
         args,
-        kinds: kinds
-            .iter()
-            .map(|k| pb::StageChangeKind::from(*k) as i32)
-            .collect(),
+        kinds: kinds.iter().map(|k| *k as i32).collect(),
         cursor: after,
         backoff: Backoff(FIRST_RETRY),
     };

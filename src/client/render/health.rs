@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::client::table::{Align, Table};
+use crate::client::words::Zone;
 use crate::pb::v1 as pb;
 
 fn percent(share: f64) -> String {
@@ -80,9 +81,13 @@ fn model_health(out: &mut String, title: &str, m: &pb::ModelHealth) {
     let _ = write!(out, "\n  calibration:\n{}", calibration(m));
 }
 
-/// A pipeline health report.
-pub fn health(h: &pb::PipelineHealth) -> String {
-    let mut out = String::new();
+/// A pipeline health report, its window's times in `zone`.
+pub fn health(h: &pb::PipelineHealth, zone: Zone) -> String {
+    let mut out = format!(
+        "window: {} to {}\n",
+        zone.time(h.from.as_ref()),
+        zone.time(h.to.as_ref())
+    );
     for line in &h.summary {
         let _ = writeln!(out, "{line}");
     }
