@@ -588,4 +588,11 @@ async fn watch_prints_each_change_once_across_a_server_restart() {
     let lines = sqls.until(became_sql("w-2")).await;
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert!(cursor_of(&lines[0]) > w1_sql);
+
+    // For scripts: JSON Lines, one StageChange in proto3 JSON each.
+    let mut json = Watcher::spawn(&addr, &["--after", &after_w1, "--json"]);
+    let first = json.until(|_| true).await.remove(0);
+    let change: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let cursor: u64 = change["cursor"].as_str().unwrap().parse().unwrap();
+    assert_eq!(cursor, w1_sql + 1, "{first}");
 }
