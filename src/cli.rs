@@ -72,7 +72,8 @@ pub enum Command {
         /// Who will hold the token (shown in logs and errors).
         #[arg(long)]
         name: String,
-        /// Comma-separated scopes: score, leads:read, leads:write, models:admin.
+        /// Comma-separated scopes: score, leads:read, leads:write, models:admin,
+        /// webhooks:admin.
         #[arg(long, value_delimiter = ',', required = true, value_parser = parse_scope)]
         scopes: Vec<crate::security::scopes::Scope>,
     },
@@ -331,6 +332,17 @@ async fn serve(config: ServeConfig) -> Result<(), StartError> {
         book.clone()
             .sweep_every(config.sweep_interval(), crate::time::Timestamp::now),
     );
+    if let (Some(path), Some(webhooks)) = (&config.webhooks, &options.webhooks) {
+        let holder = crate::webhooks::holder_id();
+        crate::webhooks::register(&book, &webhooks.load(), &holder).await?;
+        tokio::spawn(crate::webhooks::run(
+            book.clone(),
+            webhooks.clone(),
+            holder,
+            path.clone(),
+            config.reload_interval(),
+        ));
+    }
     if let Some(addr) = config.metrics_listen {
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
         let listener = bind(addr).await?;

@@ -13,6 +13,7 @@ use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::security::tls;
 use crate::security::tokens::TokenSet;
 use crate::server::ServerOptions;
+use crate::webhooks::config::WebhookConfig;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -102,6 +103,10 @@ pub struct ServeConfig {
     /// Seconds a PING may go unanswered before the connection is closed.
     #[arg(long, env = "LEADSCORE_KEEPALIVE_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub keepalive_timeout_secs: u64,
+    /// Webhooks file (TOML: subscriptions and delivery settings, see
+    /// docs/webhooks.md); reloaded when it changes. Off when unset.
+    #[arg(long, env = "LEADSCORE_WEBHOOKS")]
+    pub webhooks: Option<PathBuf>,
     /// Deadline of each call, in seconds.
     #[arg(long, env = "LEADSCORE_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_secs: u64,
@@ -157,13 +162,17 @@ pub enum StartError {
     /// The proto's HTTP rules cannot be served.
     #[error(transparent)]
     HttpRoutes(#[from] crate::http::routes::RouteError),
+    /// The webhooks file is unusable.
+    #[error(transparent)]
+    Webhooks(#[from] crate::webhooks::config::WebhooksError),
     /// Reflection could not be built from the descriptors.
     #[error("cannot build reflection service: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
 impl ServeConfig {
-    /// Checks the security settings and loads TLS files and tokens.
+    /// Checks the security settings and loads TLS files, tokens and the
+    /// webhooks file.
     pub fn server_options(&self) -> Result<ServerOptions, StartError> {
         let tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(tls::server_config(
@@ -187,6 +196,10 @@ impl ServeConfig {
         if self.http_listen.is_some() {
             crate::http::route_table()?;
         }
+        let webhooks = match &self.webhooks {
+            Some(path) => Some(Arc::new(ArcSwap::from_pointee(WebhookConfig::load(path)?))),
+            None => None,
+        };
         Ok(ServerOptions {
             drain_timeout: Duration::from_secs(self.drain_timeout_secs),
             tls,
@@ -201,6 +214,7 @@ impl ServeConfig {
             },
             keepalive_interval: Duration::from_secs(self.keepalive_interval_secs),
             keepalive_timeout: Duration::from_secs(self.keepalive_timeout_secs),
+            webhooks,
         })
     }
 

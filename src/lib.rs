@@ -6,7 +6,8 @@
 //! [`scoring`], [`handoff`], [`time`], …) and knows nothing of gRPC or SQL; the
 //! `leadscore-store` crate (re-exported as [`store`]) persists; [`live`] keeps
 //! stored leads scored and staged, [`grpc`] converts at the edge ([`http`]
-//! transcodes HTTP/JSON to it), [`server`] runs it and [`cli`] / [`config`]
+//! transcodes HTTP/JSON to it), [`webhooks`] pushes stage changes out,
+//! [`server`] runs it and [`cli`] / [`config`]
 //! start it.
 
 pub mod call_limits;
@@ -21,9 +22,11 @@ pub mod lifecycle;
 pub mod live;
 pub mod metrics;
 pub mod pb;
+pub mod reload;
 pub mod security;
 pub mod server;
 pub mod slots;
+pub mod webhooks;
 
 pub use leadscore_store as store;
 

@@ -1,4 +1,5 @@
-//! Runs the gRPC server: scoring, health and reflection on one listener,
+//! Runs the gRPC server: scoring, leads, models, webhooks, health and
+//! reflection on one listener,
 //! with graceful shutdown; and, with `--http-listen`, the HTTP/JSON edge
 //! ([`crate::http`]) on a second one, calling the same service stack.
 //!
@@ -32,6 +33,8 @@ use crate::grpc::lead_service::LeadApi;
 use crate::grpc::message_limit::MessageLimitLayer;
 use crate::grpc::model_service::ModelApi;
 use crate::grpc::scoring_service::ScoringApi;
+use crate::grpc::session_service::SessionApi;
+use crate::grpc::webhook_service::WebhookApi;
 use crate::http::gateway::{BodyLimits, Gateway};
 use crate::http::grpc_call::GrpcStack;
 use crate::http::listener::HttpConnections;
@@ -43,6 +46,8 @@ use crate::pb;
 use crate::pb::v1::lead_service_server::LeadServiceServer;
 use crate::pb::v1::model_service_server::ModelServiceServer;
 use crate::pb::v1::scoring_service_server::ScoringServiceServer;
+use crate::pb::v1::session_service_server::SessionServiceServer;
+use crate::pb::v1::webhook_service_server::WebhookServiceServer;
 use crate::security::auth_layer::{AuthLayer, SharedTokens};
 use crate::security::tls::ServerTls;
 
@@ -72,6 +77,9 @@ pub struct ServerOptions {
     pub keepalive_interval: Duration,
     /// A connection whose PING is not answered within this is closed.
     pub keepalive_timeout: Duration,
+    /// The webhook subscriptions in force (`--webhooks`), listed by
+    /// `WebhookService`; `None` when webhooks are off.
+    pub webhooks: Option<crate::webhooks::SharedWebhooks>,
 }
 
 impl Default for ServerOptions {
@@ -90,6 +98,7 @@ impl Default for ServerOptions {
             },
             keepalive_interval: Duration::from_secs(60),
             keepalive_timeout: Duration::from_secs(20),
+            webhooks: None,
         }
     }
 }
@@ -180,9 +189,12 @@ fn routes(
         ScoringServiceServer::new(ScoringApi::new(lifecycle.scorer(), options.metrics.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let webhooks =
+        WebhookServiceServer::new(WebhookApi::new(book.clone(), options.webhooks.clone()));
     let leads = LeadServiceServer::new(LeadApi::new(book, options.max_watchers))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let session = SessionServiceServer::new(SessionApi::new(lifecycle.scorer()));
     let models = ModelServiceServer::new(ModelApi::new(lifecycle))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
@@ -191,7 +203,9 @@ fn routes(
         .add_service(reflection().build_v1alpha()?)
         .add_service(scoring)
         .add_service(leads)
-        .add_service(models))
+        .add_service(session)
+        .add_service(models)
+        .add_service(webhooks))
 }
 
 /// The HTTP/JSON edge on `listener`, calling `stack`; completes once it
@@ -232,6 +246,12 @@ async fn report_serving(health: &HealthReporter) {
         .await;
     health.set_serving::<LeadServiceServer<LeadApi>>().await;
     health.set_serving::<ModelServiceServer<ModelApi>>().await;
+    health
+        .set_serving::<SessionServiceServer<SessionApi>>()
+        .await;
+    health
+        .set_serving::<WebhookServiceServer<WebhookApi>>()
+        .await;
 }
 
 /// Completes after `shutdown`, once every service (and the server as a
@@ -250,6 +270,12 @@ async fn announce_shutdown(
     health.set_not_serving::<LeadServiceServer<LeadApi>>().await;
     health
         .set_not_serving::<ModelServiceServer<ModelApi>>()
+        .await;
+    health
+        .set_not_serving::<SessionServiceServer<SessionApi>>()
+        .await;
+    health
+        .set_not_serving::<WebhookServiceServer<WebhookApi>>()
         .await;
     health
         .set_service_status("", tonic_health::ServingStatus::NotServing)

@@ -51,6 +51,9 @@ fn fill(db: &dyn Database) -> Vec<NewEvent> {
     let scorer = lifecycle.scorer().load_full();
     let won = Profile {
         job_title: "VP, \"Growth\"".into(),
+        display_name: "Silva, Ana".into(),
+        company: "Acme \"Labs\"".into(),
+        email: "ana.silva@acme.com".into(),
         ..testkit::buyer_profile("US")
     };
     let lost = Profile {
@@ -121,9 +124,9 @@ fn check_files(dir: &Path, events: &[NewEvent]) {
     let closed = ago(Span::micros(1)).to_rfc3339();
     #[rustfmt::skip]
     let expected: Vec<Vec<String>> = vec![
-        ["lost", &created, "lost", &closed, "yes", "yes", "yes", "", "Analyst", "", "", "", "DE", "12.5", "", "", "ads, \"paid\""].map(owned).to_vec(),
-        ["open", &created, "open", "", "", "", "", "", "", "", "", "", "", "", "", "", ""].map(owned).to_vec(),
-        ["won", &created, "won", &closed, "yes", "yes", "yes", "", "VP, \"Growth\"", "", "Marketing", "Software", "US", "500", "20000000", "acme.com", ""].map(owned).to_vec(),
+        ["lost", &created, "lost", &closed, "yes", "yes", "yes", "", "Analyst", "", "", "", "DE", "12.5", "", "", "", "", "", "ads, \"paid\""].map(owned).to_vec(),
+        ["open", &created, "open", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""].map(owned).to_vec(),
+        ["won", &created, "won", &closed, "yes", "yes", "yes", "", "VP, \"Growth\"", "", "Marketing", "Software", "US", "500", "20000000", "acme.com", "Silva, Ana", "Acme \"Labs\"", "ana.silva@acme.com", ""].map(owned).to_vec(),
     ];
     assert_eq!(leads, expected);
 

@@ -11,6 +11,8 @@ use leadscore::grpc::convert::timestamp;
 use leadscore::pb::v1 as pb;
 use leadscore::pb::v1::lead_service_client::LeadServiceClient;
 use leadscore::pb::v1::model_service_client::ModelServiceClient;
+use leadscore::pb::v1::session_service_client::SessionServiceClient;
+use leadscore::pb::v1::webhook_service_client::WebhookServiceClient;
 use leadscore::server::ServerOptions;
 use leadscore::time::{Span, Timestamp};
 use prost_reflect::{DynamicMessage, SerializeOptions};
@@ -84,12 +86,24 @@ fn assert_alike(rpc: &str, grpc: Result<Json, (Code, String)>, http: Result<Json
 
 #[tokio::test]
 async fn every_unary_rpc_answers_over_http_as_over_grpc() {
-    let server = TestServer::start_with_http(ServerOptions::default()).await;
+    let webhooks = leadscore::webhooks::config::WebhookConfig::parse(
+        "[[subscription]]\nid = \"crm\"\nurl = \"https://crm.example/hook\"\n\
+         secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
+    )
+    .unwrap();
+    let server = TestServer::start_with_http(ServerOptions {
+        webhooks: Some(std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(
+            webhooks,
+        ))),
+        ..Default::default()
+    })
+    .await;
     let mut covered = scoring_rpcs(&server).await;
     covered.extend(lead_writes(&server).await);
     covered.extend(batch_writes(&server).await);
     covered.extend(lead_reads(&server).await);
     covered.extend(model_rpcs(&server).await);
+    covered.extend(webhook_rpcs(&server).await);
     let unary: Vec<String> = leadscore::http::route_table()
         .unwrap()
         .routes()
@@ -336,7 +350,17 @@ async fn model_rpcs(server: &TestServer) -> Vec<&'static str> {
     let grpc = grpc_answer("SetShadowModelResponse", c.set_shadow_model(clear).await);
     let http = Request::new("POST", "/v1/models:setShadow").json(json!({"clear": true}));
     assert_eq!(http_answer(server, http).await, grpc, "SetShadowModel");
-    vec!["ListModels", "GetModel", "ActivateModel", "SetShadowModel"]
+    let mut s = SessionServiceClient::new(server.channel().await);
+    let grpc = grpc_answer("Session", s.get_session(pb::GetSessionRequest {}).await);
+    let http = http_answer(server, Request::new("GET", "/v1/session")).await;
+    assert_eq!(http, grpc, "GetSession");
+    vec![
+        "ListModels",
+        "GetModel",
+        "ActivateModel",
+        "SetShadowModel",
+        "GetSession",
+    ]
 }
 
 /// Asserts `request` fails with `code` (and its grpc-gateway status),
@@ -570,4 +594,50 @@ fn http_listen_is_checked_before_any_port_is_bound() {
         log.contains("--http-listen and --metrics-listen are both 127.0.0.1:9"),
         "{log}"
     );
+}
+
+async fn webhook_rpcs(server: &TestServer) -> Vec<&'static str> {
+    let mut c = WebhookServiceClient::new(server.channel().await);
+    let replay = |id: &str| pb::ReplayWebhookRequest {
+        subscription_id: id.into(),
+        from_cursor: 0,
+    };
+    let grpc = grpc_answer(
+        "ReplayWebhookResponse",
+        c.replay_webhook(replay("crm")).await,
+    );
+    let http = Request::new("POST", "/v1/webhooks/crm:replay").json(json!({"fromCursor": "0"}));
+    assert_eq!(http_answer(server, http).await, grpc, "ReplayWebhook");
+    let grpc = grpc_answer(
+        "ReplayWebhookResponse",
+        c.replay_webhook(replay("nope")).await,
+    );
+    assert_eq!(grpc.clone().unwrap_err().0, Code::NotFound);
+    let http = Request::new("POST", "/v1/webhooks/nope:replay").json(json!({}));
+    assert_eq!(
+        http_answer(server, http).await,
+        grpc,
+        "ReplayWebhook (unknown)"
+    );
+    let list = pb::ListWebhookSubscriptionsRequest::default();
+    let grpc = grpc_answer(
+        "ListWebhookSubscriptionsResponse",
+        c.list_webhook_subscriptions(list).await,
+    );
+    let http = http_answer(server, Request::new("GET", "/v1/webhooks")).await;
+    assert_eq!(http, grpc, "ListWebhookSubscriptions");
+    let listed = http.unwrap();
+    assert_eq!(
+        listed["subscriptions"][0]["url"],
+        "https://crm.example/hook"
+    );
+    assert!(
+        !listed.to_string().contains("whsec_"),
+        "the secret is never shown"
+    );
+    let bad = Request::new("GET", "/v1/webhooks?deadLetterLimit=101");
+    let (code, message) = http_answer(server, bad).await.unwrap_err();
+    assert_eq!(code, Code::InvalidArgument);
+    assert!(message.starts_with("dead_letter_limit: "), "{message}");
+    vec!["ReplayWebhook", "ListWebhookSubscriptions"]
 }

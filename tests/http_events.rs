@@ -112,7 +112,10 @@ async fn http_and_grpc_watchers_share_the_max_watchers_budget() {
     );
     let mut c = LeadServiceClient::new(server.channel().await);
     let grpc = c
-        .watch_stage_changes(pb::WatchStageChangesRequest { after_cursor: 0 })
+        .watch_stage_changes(pb::WatchStageChangesRequest {
+            after_cursor: 0,
+            ..Default::default()
+        })
         .await;
     assert_eq!(grpc.unwrap_err().code(), tonic::Code::ResourceExhausted);
     drop(open);

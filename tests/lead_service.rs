@@ -58,7 +58,10 @@ async fn a_lead_goes_from_events_to_sql_to_accepted_and_the_feed_resumes() {
     assert!(accepted.follow_up_due.is_some());
 
     let mut feed = c
-        .watch_stage_changes(pb::WatchStageChangesRequest { after_cursor: 0 })
+        .watch_stage_changes(pb::WatchStageChangesRequest {
+            after_cursor: 0,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -74,6 +77,7 @@ async fn a_lead_goes_from_events_to_sql_to_accepted_and_the_feed_resumes() {
     let mut feed = c
         .watch_stage_changes(pb::WatchStageChangesRequest {
             after_cursor: kinds[1].cursor,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -82,6 +86,21 @@ async fn a_lead_goes_from_events_to_sql_to_accepted_and_the_feed_resumes() {
         feed.message().await.unwrap().unwrap().cursor,
         kinds[2].cursor
     );
+    // From the newest: nothing already recorded, only what comes next.
+    let mut from_now = c
+        .watch_stage_changes(pb::WatchStageChangesRequest {
+            from_newest: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let both = pb::WatchStageChangesRequest {
+        after_cursor: 1,
+        from_newest: true,
+    };
+    let refused = c.watch_stage_changes(both).await.unwrap_err();
+    assert_invalid(refused, Code::InvalidArgument, "from_newest");
     c.record_outcome(pb::RecordOutcomeRequest {
         lead_id: "g1".into(),
         outcome: pb::Outcome::Won as i32,
@@ -93,6 +112,10 @@ async fn a_lead_goes_from_events_to_sql_to_accepted_and_the_feed_resumes() {
     .await
     .unwrap();
     assert_eq!(feed.message().await.unwrap().unwrap().kind, K::Won as i32);
+    assert_eq!(
+        from_now.message().await.unwrap().unwrap().kind,
+        K::Won as i32
+    );
 }
 
 #[tokio::test]

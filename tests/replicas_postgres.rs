@@ -34,7 +34,10 @@ fn events(lead: &str, side: usize) -> Vec<pb::ActivityEvent> {
 /// The first `n` changes of a replica's feed from cursor 0.
 async fn feed(mut c: LeadServiceClient<Channel>, n: usize) -> Vec<pb::StageChange> {
     let mut stream = c
-        .watch_stage_changes(pb::WatchStageChangesRequest { after_cursor: 0 })
+        .watch_stage_changes(pb::WatchStageChangesRequest {
+            after_cursor: 0,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();

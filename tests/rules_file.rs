@@ -126,7 +126,8 @@ fn rule_errors_name_the_line_and_the_fix() {
             "field = \"industry\"",
             "field = \"industri\"",
             "unknown field \"industri\"; use job_title, seniority, department, industry, \
-             country, company_size, annual_revenue, email_domain or attributes.KEY",
+             country, company_size, annual_revenue, email_domain, display_name, company, email \
+             or attributes.KEY",
         ),
         (
             "min = 50\n",
@@ -151,6 +152,11 @@ fn rule_errors_name_the_line_and_the_fix() {
             "require_authority = \"yes\"",
             "invalid type",
         ),
+        (
+            "\"Unreachable\",",
+            "\"  \",",
+            "each reason needs 1 to 256 bytes",
+        ),
     ];
     for (from, to, expected) in cases {
         assert!(base.contains(from), "fixture text {from:?} missing");
@@ -158,6 +164,30 @@ fn rule_errors_name_the_line_and_the_fix() {
         assert!(reason.contains(expected), "{to:?}: {reason}");
         assert!(line > 1, "{to:?}: line {line}");
     }
+}
+
+#[test]
+fn the_shipped_rules_list_hand_back_reasons_trimmed_in_order() {
+    let rules = Rules::parse("rules.toml", &shipped_text()).unwrap();
+    let reasons = &rules.assignment.hand_back_reasons;
+    assert_eq!(
+        reasons.first().map(String::as_str),
+        Some("No budget this year")
+    );
+    assert_eq!(reasons.len(), 6);
+    let many = format!(
+        "hand_back_reasons = [{}]",
+        (0..33)
+            .map(|i| format!("\"r{i}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let from = shipped_text().find("hand_back_reasons = [").unwrap();
+    let to = from + shipped_text()[from..].find(']').unwrap() + 1;
+    let mut text = shipped_text();
+    text.replace_range(from..to, &many);
+    let (_, reason) = refused(&text);
+    assert!(reason.contains("at most 32 reasons"), "{reason}");
 }
 
 #[test]

@@ -35,6 +35,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("ActivateModel", "models:admin"),
     ("SetShadowModel", "models:admin"),
     ("GetPipelineHealth", "leads:read"),
+    ("GetSession", "any"),
+    ("ListWebhookSubscriptions", "webhooks:admin"),
+    ("ReplayWebhook", "webhooks:admin"),
 ];
 
 const SCOPES: &[(&str, Scope)] = &[
@@ -42,6 +45,7 @@ const SCOPES: &[(&str, Scope)] = &[
     ("leads:read", Scope::LeadsRead),
     ("leads:write", Scope::LeadsWrite),
     ("models:admin", Scope::ModelsAdmin),
+    ("webhooks:admin", Scope::WebhooksAdmin),
 ];
 
 /// Sends an empty message (all defaults) and reports only the status.

@@ -59,7 +59,7 @@ async fn a_version_2_store_keeps_its_events() {
             EventOutcome::Recorded
         ]
     );
-    let (detail, _) = book.get_lead("V2".into()).await.unwrap();
+    let (detail, _, _) = book.get_lead("V2".into()).await.unwrap();
     let mut ids: Vec<_> = detail
         .activities
         .iter()

@@ -165,7 +165,10 @@ async fn two_hundred_watchers_during_heavy_writes_keep_the_server_small() {
         let channel = server.channel().await;
         for _ in 0..20 {
             let feed = LeadServiceClient::new(channel.clone())
-                .watch_stage_changes(pb::WatchStageChangesRequest { after_cursor: 0 })
+                .watch_stage_changes(pb::WatchStageChangesRequest {
+                    after_cursor: 0,
+                    ..Default::default()
+                })
                 .await
                 .unwrap()
                 .into_inner();
@@ -220,7 +223,10 @@ async fn past_the_watcher_limit_a_watch_is_refused_until_one_leaves() {
     })
     .await;
     let mut c = LeadServiceClient::new(server.channel().await);
-    let watch = pb::WatchStageChangesRequest { after_cursor: 0 };
+    let watch = pb::WatchStageChangesRequest {
+        after_cursor: 0,
+        ..Default::default()
+    };
     let mut open = Vec::new();
     for _ in 0..3 {
         open.push(c.watch_stage_changes(watch).await.unwrap().into_inner());
@@ -277,7 +283,10 @@ async fn a_watcher_that_stops_reading_is_told_to_resume_while_another_gets_every
     let mut c = LeadServiceClient::new(server.channel().await)
         .max_decoding_message_size(64 << 20)
         .max_encoding_message_size(64 << 20);
-    let watch = pb::WatchStageChangesRequest { after_cursor: 0 };
+    let watch = pb::WatchStageChangesRequest {
+        after_cursor: 0,
+        ..Default::default()
+    };
     let mut stalled = LeadServiceClient::new(narrow_channel(&server).await)
         .watch_stage_changes(watch)
         .await
@@ -335,6 +344,7 @@ async fn a_watcher_that_stops_reading_is_told_to_resume_while_another_gets_every
     let resumed = c
         .watch_stage_changes(pb::WatchStageChangesRequest {
             after_cursor: got as u64,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -114,6 +114,8 @@ impl Follower<'_> {
         let mut client = LeadServiceClient::new(self.args.connect().await?);
         let request = pb::WatchStageChangesRequest {
             after_cursor: self.cursor,
+            // Resuming: from the cursor, never skipping to the newest.
+            from_newest: false,
         };
         Ok(client.watch_stage_changes(request).await?.into_inner())
     }

@@ -74,6 +74,9 @@ pub fn profile(p: pb::Profile) -> Result<Profile, FieldError> {
         company_size: p.company_size,
         annual_revenue: p.annual_revenue,
         email_domain: p.email_domain.trim().to_lowercase(),
+        display_name: p.display_name,
+        company: p.company,
+        email: p.email.trim().to_owned(),
         attributes: normalize_attributes("attributes", p.attributes)?,
     })
 }

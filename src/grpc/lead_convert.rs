@@ -1,7 +1,8 @@
 //! Conversions between `LeadService` messages and the store's types.
 
+use crate::features::{Decay, FunnelStage};
 use crate::handoff::{ChangeKind, HandOff, LeadRecord, StageChange};
-use crate::lead::{Bant, BantStatus, FieldError, Profile, check_len, limits};
+use crate::lead::{Activity, Bant, BantStatus, FieldError, Profile, check_len, limits};
 use crate::lead::{EventOutcome, NewEvent, NewOutcome, derived_event_id};
 use crate::lead::{FieldPath, LeadUpsert};
 use crate::pb::v1 as pb;
@@ -9,7 +10,7 @@ use crate::qualification::Stage;
 use crate::rules::Grade;
 use crate::store::query::ListQuery;
 use crate::store::reads::MAX_PAGE_SIZE;
-use crate::time::Timestamp;
+use crate::time::{Span, Timestamp};
 
 use super::convert::{self, time, timestamp};
 use super::page_token::{self, Filters};
@@ -129,6 +130,32 @@ fn bant_criterion(s: BantStatus) -> Option<pb::BantCriterion> {
     })
 }
 
+/// Most activities a lead's timeline lists (newest first).
+pub const MAX_TIMELINE: usize = 500;
+
+/// The newest [`MAX_TIMELINE`] of `activities` as timeline entries, each
+/// weighted by `decay` as of `as_of`.
+pub fn timeline(
+    activities: &[Activity],
+    decay: &Decay,
+    as_of: Timestamp,
+) -> Vec<pb::TimelineActivity> {
+    let mut newest: Vec<&Activity> = activities.iter().collect();
+    newest.sort_by_key(|a| std::cmp::Reverse(a.occurred_at));
+    newest
+        .into_iter()
+        .take(MAX_TIMELINE)
+        .map(|a| pb::TimelineActivity {
+            r#type: a.activity_type.clone(),
+            occurred_at: Some(timestamp(a.occurred_at)),
+            funnel_stage: FunnelStage::of(&a.activity_type).label().to_owned(),
+            // An activity after `as_of` (a closed lead's later ones are not
+            // here) would weigh over 1: clamp its age at zero.
+            decay_weight: decay.weight(as_of.since(a.occurred_at).max(Span::ZERO)),
+        })
+        .collect()
+}
+
 /// A domain profile as its message.
 pub fn profile(p: &Profile) -> pb::Profile {
     pb::Profile {
@@ -140,6 +167,9 @@ pub fn profile(p: &Profile) -> pb::Profile {
         company_size: p.company_size,
         annual_revenue: p.annual_revenue,
         email_domain: p.email_domain.clone(),
+        display_name: p.display_name.clone(),
+        company: p.company.clone(),
+        email: p.email.clone(),
         attributes: p.attributes.clone().into_iter().collect(),
     }
 }
@@ -199,6 +229,9 @@ pub fn prioritized(l: &LeadRecord) -> pb::PrioritizedLead {
         owner: l.owner.clone().unwrap_or_default(),
         country: l.profile.country.clone(),
         follow_up_due: l.follow_up_due.map(timestamp),
+        display_name: l.profile.display_name.clone(),
+        company: l.profile.company.clone(),
+        email: l.profile.email.clone(),
     }
 }
 

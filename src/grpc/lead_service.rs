@@ -172,13 +172,16 @@ impl LeadService for LeadApi {
         request: Request<pb::GetLeadRequest>,
     ) -> Result<Response<pb::GetLeadResponse>, Status> {
         let id = lead_id_of(request.into_inner().lead_id)?;
-        let (detail, score) = self.book.get_lead(id).await.map_err(ApiError::from)?;
+        let (detail, score, decay) = self.book.get_lead(id).await.map_err(ApiError::from)?;
+        let as_of = score.as_of;
         Ok(Response::new(pb::GetLeadResponse {
             lead: Some(lc::stored_lead(
                 &detail.lead,
                 Some(convert::lead_score(score)),
             )),
             history: detail.history.iter().map(lc::stage_change).collect(),
+            activities: lc::timeline(&detail.activities, &decay, as_of),
+            activity_count: detail.activities.len() as u64,
         }))
     }
 
@@ -268,12 +271,24 @@ impl LeadService for LeadApi {
         &self,
         request: Request<pb::WatchStageChangesRequest>,
     ) -> Result<Response<ChangeStream>, Status> {
-        let after = i64::try_from(request.into_inner().after_cursor).map_err(|_| {
+        let request = request.into_inner();
+        let after = i64::try_from(request.after_cursor).map_err(|_| {
             ApiError::from(FieldError::new(
                 "after_cursor",
                 "is beyond the largest cursor",
             ))
         })?;
+        let after = match (request.from_newest, after) {
+            (false, after) => after,
+            (true, 0) => self.book.last_change().await.map_err(ApiError::from)?,
+            (true, _) => {
+                return Err(ApiError::from(FieldError::new(
+                    "from_newest",
+                    "cannot be combined with after_cursor",
+                ))
+                .into());
+            }
+        };
         let slot = self.watchers.try_acquire().ok_or_else(|| {
             Status::resource_exhausted(format!(
                 "server is at its limit of {} change watchers (--max-watchers); \

@@ -11,4 +11,6 @@ pub mod model_service;
 pub mod page_token;
 pub mod pipeline_convert;
 pub mod scoring_service;
+pub mod session_service;
 pub mod status;
+pub mod webhook_service;

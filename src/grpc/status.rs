@@ -20,6 +20,9 @@ pub enum ApiError {
     /// A model could not be listed or activated.
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
+    /// No webhook subscription has this id.
+    #[error("no webhook subscription {0:?}; ListWebhookSubscriptions shows the ids")]
+    UnknownSubscription(String),
     /// A blocking task failed (panicked or was cancelled).
     #[error("internal error: {0}")]
     Internal(String),
@@ -97,6 +100,7 @@ impl From<ApiError> for Status {
                 | LifecycleError::Rules(_)
                 | LifecycleError::Pin { .. }),
             ) => Status::internal(e.to_string()),
+            e @ ApiError::UnknownSubscription(_) => Status::not_found(e.to_string()),
             ApiError::Internal(msg) => Status::internal(msg),
         }
     }

@@ -1,4 +1,5 @@
-//! One HTTP request, answered: `/openapi.json`, or the route's RPC called
+//! One HTTP request, answered: `/openapi.json`, the web console's files
+//! ([`super::console`]), or the route's RPC called
 //! in process ([`super::grpc_call`]) with the message [`super::request`]
 //! builds, its answer as proto3 JSON (or, for a server stream, as
 //! Server-Sent Events, [`super::sse`]); any failure as the error JSON of
@@ -14,6 +15,7 @@ use tokio::sync::watch;
 use tonic::Status;
 use tonic::body::Body;
 
+use super::console;
 use super::errors;
 use super::grpc_call::{self, GrpcStack};
 use super::request::{self, Parts};
@@ -88,6 +90,10 @@ impl Gateway {
         let path = parts.uri.path();
         if path == OPENAPI_PATH && parts.method == http::Method::GET {
             return Ok(json_response(self.inner.openapi.clone()));
+        }
+        let if_none_match = parts.headers.get(http::header::IF_NONE_MATCH);
+        if let Some(page) = console::answer(&parts.method, path, if_none_match) {
+            return Ok(page);
         }
         let (route, vars) = match self.inner.routes.find(&parts.method, path) {
             Found::Route(route, vars) => (route, vars),

@@ -9,7 +9,8 @@
 //! its proto3 JSON ([`gateway`]), a server stream is Server-Sent Events
 //! ([`sse`]), an error is grpc-gateway's status and JSON ([`errors`]).
 //! [`openapi`] writes the OpenAPI 3 document from the same rules, and
-//! [`listener`] serves it all on `--http-listen`.
+//! [`listener`] serves it all on `--http-listen`, beside the web console's
+//! static files ([`console`]), which call these same routes.
 //!
 //! The transcoder is our own, over the descriptor set the binary embeds
 //! (prost-reflect implements the proto3 JSON mapping): the crates.io
@@ -17,6 +18,7 @@
 //! their own router, where the point here is one in-process stack; see
 //! docs/http.md.
 
+pub mod console;
 pub mod errors;
 pub mod gateway;
 pub mod grpc_call;

@@ -12,6 +12,8 @@
 //!   the current time (and tests call directly); its transactions are in
 //!   [`sweep`]: only the due leads, after a full pass when the scorer
 //!   changed.
+//! - [`webhooks`]: the webhook deliverer's cursors, leases and dead
+//!   letters.
 
 pub mod error;
 pub mod feed;
@@ -19,6 +21,7 @@ pub mod import;
 pub mod outcomes;
 pub mod state;
 pub mod sweep;
+pub mod webhooks;
 pub mod writes;
 
 use std::sync::Arc;
@@ -30,11 +33,13 @@ use tokio::sync::watch;
 use leadscore_store::query::{LeadDetail, ListQuery};
 use leadscore_store::{Database, FileUse, reads};
 
+use crate::features::Decay;
 use crate::handoff::{self, LeadRecord, StageChange};
 use crate::lead::{EventBatch, EventOutcome, UpsertBatch};
 use crate::metrics::{Metrics, StoreLabels, TransitionLabels};
 use crate::pipeline_health::{self, HealthThresholds, PipelineHealth};
 use crate::scoring::{LeadScore, Scorer};
+use crate::spelling::Spelled;
 use crate::time::Timestamp;
 use feed::ChangeFeed;
 use sweep::SweepReport;
@@ -140,7 +145,7 @@ impl LiveStore {
         if let Some(m) = self.metrics.get() {
             for kind in &committed.transitions {
                 let labels = TransitionLabels {
-                    kind: kind.name().to_owned(),
+                    kind: kind.as_str().to_owned(),
                 };
                 m.stage_transitions.get_or_create(&labels).inc();
             }
@@ -173,8 +178,9 @@ impl LiveStore {
     }
 
     /// One lead, its full score answer (as `ScoreLead` gives it as of the
-    /// last re-score; for a closed lead, as of its outcome) and its history.
-    pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore), LiveError> {
+    /// last re-score; for a closed lead, as of its outcome) and its history,
+    /// with the decay of the model that scored it (for a timeline's weights).
+    pub async fn get_lead(&self, id: String) -> Result<(LeadDetail, LeadScore, Decay), LiveError> {
         self.read("get_lead", move |db, scorer| {
             let detail = reads::get_lead(db, &id)?;
             let as_of = detail.lead.scored_at;
@@ -188,7 +194,7 @@ impl LiveStore {
                     lead_id: detail.lead.id.clone(),
                     reason: e.reason,
                 })?;
-            Ok((detail, score))
+            Ok((detail, score, *scorer.model.features().decay()))
         })
         .await
     }

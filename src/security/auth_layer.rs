@@ -13,7 +13,7 @@ use tonic::Status;
 use tower::{Layer, Service};
 
 use super::scopes::{Requirement, requirement};
-use super::tokens::TokenSet;
+use super::tokens::{Token, TokenSet};
 use crate::quote::quote;
 use crate::spelling::Spelled;
 
@@ -55,11 +55,16 @@ pub struct Auth<S> {
     tokens: SharedTokens,
 }
 
-/// Decides whether a call with `authorization` may reach `path`.
-pub fn check(tokens: &TokenSet, path: &str, authorization: Option<&str>) -> Result<(), Status> {
+/// Decides whether a call with `authorization` may reach `path`; the
+/// verified token, when the call needs one.
+pub fn check(
+    tokens: &TokenSet,
+    path: &str,
+    authorization: Option<&str>,
+) -> Result<Option<Token>, Status> {
     let needed = requirement(path);
     if needed == Requirement::Open {
-        return Ok(());
+        return Ok(None);
     }
     let presented = authorization
         .and_then(|h| h.strip_prefix("Bearer "))
@@ -78,7 +83,9 @@ pub fn check(tokens: &TokenSet, path: &str, authorization: Option<&str>) -> Resu
                 quote(path)
             )))
         }
-        Requirement::Open | Requirement::Authenticated | Requirement::Scope(_) => Ok(()),
+        Requirement::Open | Requirement::Authenticated | Requirement::Scope(_) => {
+            Ok(Some(token.clone()))
+        }
     }
 }
 
@@ -97,13 +104,18 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
         let authorization = req
             .headers()
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        if let Err(status) = check(&self.tokens.load(), req.uri().path(), authorization) {
-            return Box::pin(async move { Ok(status.into_http()) });
+        match check(&self.tokens.load(), req.uri().path(), authorization) {
+            Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
+            // The handler may ask who calls (`SessionService`).
+            Ok(Some(token)) => {
+                req.extensions_mut().insert(token);
+            }
+            Ok(None) => {}
         }
         Box::pin(self.inner.call(req))
     }

@@ -14,6 +14,8 @@ pub enum Scope {
     LeadsWrite,
     /// Activating (pinning) models and naming the shadow model.
     ModelsAdmin,
+    /// Listing webhook subscriptions (their URLs and errors) and replaying.
+    WebhooksAdmin,
 }
 
 impl Spelled for Scope {
@@ -23,6 +25,7 @@ impl Spelled for Scope {
         Scope::LeadsRead,
         Scope::LeadsWrite,
         Scope::ModelsAdmin,
+        Scope::WebhooksAdmin,
     ];
 
     fn as_str(self) -> &'static str {
@@ -31,6 +34,7 @@ impl Spelled for Scope {
             Scope::LeadsRead => "leads:read",
             Scope::LeadsWrite => "leads:write",
             Scope::ModelsAdmin => "models:admin",
+            Scope::WebhooksAdmin => "webhooks:admin",
         }
     }
 }
@@ -69,6 +73,8 @@ pub fn requirement(path: &str) -> Requirement {
         "leadscore.v1.ModelService" if method == "ActivateModel" || method == "SetShadowModel" => {
             Requirement::Scope(Scope::ModelsAdmin)
         }
+        // Listing shows where leads go and why deliveries fail: admin too.
+        "leadscore.v1.WebhookService" => Requirement::Scope(Scope::WebhooksAdmin),
         _ => Requirement::Authenticated,
     }
 }
@@ -82,7 +88,13 @@ mod tests {
         let words: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(
             words,
-            ["score", "leads:read", "leads:write", "models:admin"]
+            [
+                "score",
+                "leads:read",
+                "leads:write",
+                "models:admin",
+                "webhooks:admin"
+            ]
         );
         for &s in Scope::ALL {
             assert_eq!(
@@ -94,7 +106,7 @@ mod tests {
         }
         assert_eq!(
             "everything".parse::<Scope>().unwrap_err().to_string(),
-            "unknown scope \"everything\"; use score, leads:read, leads:write or models:admin"
+            "unknown scope \"everything\"; use score, leads:read, leads:write, models:admin or webhooks:admin"
         );
     }
 }

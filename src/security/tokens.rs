@@ -19,7 +19,6 @@ use sha2::{Digest, Sha256};
 
 use super::scopes::Scope;
 use crate::hex;
-use crate::lifecycle::catalog::Fingerprint;
 use crate::spelling::Spelled;
 
 /// A tokens file that cannot be used.
@@ -158,25 +157,9 @@ pub async fn watch(
     shared: super::auth_layer::SharedTokens,
     interval: std::time::Duration,
 ) {
-    // Starts unknown, so the first tick re-reads the file: a change made
-    // between the initial load and this task's start is never missed.
-    let mut seen = None;
-    let mut tick = tokio::time::interval(interval);
-    loop {
-        tick.tick().await;
-        let now = Fingerprint::of(&path);
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        match TokenSet::load(&path) {
-            Ok(tokens) => {
-                tracing::info!(tokens = tokens.len(), "tokens file reloaded");
-                shared.store(std::sync::Arc::new(tokens));
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "tokens file refused; keeping the current tokens")
-            }
-        }
-    }
+    crate::reload::watch_file(path, interval, "tokens", TokenSet::load, |tokens| {
+        tracing::info!(tokens = tokens.len(), "tokens file reloaded");
+        shared.store(std::sync::Arc::new(tokens));
+    })
+    .await;
 }

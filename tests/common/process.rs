@@ -20,6 +20,9 @@ pub fn fixture_dir() -> tempfile::TempDir {
     dir
 }
 
+/// Most log lines after the startup a [`ServeProcess`] keeps for its test.
+pub const LOG_LINES: usize = 100_000;
+
 /// A running `leadscore serve`.
 pub struct ServeProcess {
     /// The process.
@@ -28,6 +31,9 @@ pub struct ServeProcess {
     pub addr: String,
     /// What it logged up to and including that line.
     pub startup_log: Vec<String>,
+    /// The lines it logs after that, up to [`LOG_LINES`] (the sender goes
+    /// when stderr closes).
+    pub log: std::sync::mpsc::Receiver<String>,
 }
 
 impl ServeProcess {
@@ -51,14 +57,24 @@ impl ServeProcess {
         db: &str,
         extra: &[&str],
     ) -> Result<ServeProcess, String> {
-        ServeProcess::try_spawn_on(fixture, db, "127.0.0.1:0", extra)
+        ServeProcess::try_spawn_logging(fixture, db, extra, "info")
     }
 
     /// Like [`ServeProcess::spawn`], listening on `listen` (`host:port`):
     /// a restart where clients look for the last one.
     pub fn spawn_on(fixture: &Path, db: &str, listen: &str) -> ServeProcess {
-        ServeProcess::try_spawn_on(fixture, db, listen, &[])
+        ServeProcess::try_spawn_on(fixture, db, listen, &[], "info")
             .unwrap_or_else(|log| panic!("leadscore serve exited before serving:\n{log}"))
+    }
+
+    /// Like [`ServeProcess::try_spawn_with`], logging at `level` (`RUST_LOG`).
+    pub fn try_spawn_logging(
+        fixture: &Path,
+        db: &str,
+        extra: &[&str],
+        level: &str,
+    ) -> Result<ServeProcess, String> {
+        ServeProcess::try_spawn_on(fixture, db, "127.0.0.1:0", extra, level)
     }
 
     fn try_spawn_on(
@@ -66,6 +82,7 @@ impl ServeProcess {
         db: &str,
         listen: &str,
         extra: &[&str],
+        level: &str,
     ) -> Result<ServeProcess, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
             .args(["serve", "--listen", listen, "--log-format", "json"])
@@ -75,7 +92,7 @@ impl ServeProcess {
             .arg(fixture.join("rules.toml"))
             .args(["--db", db])
             .args(extra)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", level)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -96,12 +113,19 @@ impl ServeProcess {
                 break addr;
             }
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        // Keep draining stderr so the server never blocks on a full pipe;
+        // the first LOG_LINES lines are kept for the test, later ones dropped.
+        let (sender, receiver) = std::sync::mpsc::sync_channel(LOG_LINES);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let _ = sender.try_send(line);
+            }
+        });
         Ok(ServeProcess {
             child,
             addr,
             startup_log: log,
+            log: receiver,
         })
     }
 

@@ -169,7 +169,7 @@ impl Case<'_> {
     /// state against a rebuild from the log.
     async fn check(&self, step: usize) {
         let scorer = self.book.scorer().load_full();
-        let (detail, _) = self.book.get_lead(self.id.clone()).await.unwrap();
+        let (detail, _, _) = self.book.get_lead(self.id.clone()).await.unwrap();
         let rec = &detail.lead;
         let lead = scoring_lead(rec, detail.activities.clone(), rec.scored_at);
         let want = scorer.score(&lead, rec.scored_at).unwrap();

@@ -109,7 +109,7 @@ pub async fn events_keep_the_score_exactly_as_score_lead_gives_it(book: Arc<Live
         .await
         .unwrap();
     assert!(out.iter().all(|o| *o == EventOutcome::Recorded), "{out:?}");
-    let (detail, score) = book.get_lead("L1".into()).await.unwrap();
+    let (detail, score, _) = book.get_lead("L1".into()).await.unwrap();
     assert_eq!(detail.lead.stage, Stage::Sql);
     assert_eq!(detail.activities.len(), 4);
     let expected = book
@@ -140,7 +140,7 @@ pub async fn a_retried_batch_records_nothing_twice(book: Arc<LiveStore>) {
         again.iter().all(|o| *o == EventOutcome::Duplicate),
         "{again:?}"
     );
-    let (detail, _) = book.get_lead("L2".into()).await.unwrap();
+    let (detail, _, _) = book.get_lead("L2".into()).await.unwrap();
     assert_eq!(
         detail.activities.len(),
         4,
@@ -189,7 +189,7 @@ pub async fn event_ids_are_unique_per_lead(book: Arc<LiveStore>) {
         ]
     );
     for (lead, count) in [("U1", 2), ("U2", 3)] {
-        let (detail, _) = book.get_lead(lead.into()).await.unwrap();
+        let (detail, _, _) = book.get_lead(lead.into()).await.unwrap();
         assert_eq!(detail.activities.len(), count, "{lead}");
     }
 }
@@ -223,7 +223,7 @@ pub async fn a_lead_past_100000_activities_keeps_recording_and_counting(book: Ar
         [const { EventOutcome::Recorded }; 3],
         "past {max} stored activities"
     );
-    let (detail, score) = book.get_lead("BOT".into()).await.unwrap();
+    let (detail, score, _) = book.get_lead("BOT".into()).await.unwrap();
     assert_eq!(
         detail.activities.len(),
         max + 2,
@@ -418,7 +418,7 @@ pub async fn hand_off_assigns_accepts_recycles_and_closes(book: Arc<LiveStore>) 
     )
     .await
     .unwrap();
-    let (h2, _) = book.get_lead("H2".into()).await.unwrap();
+    let (h2, _, _) = book.get_lead("H2".into()).await.unwrap();
     assert_eq!(h2.lead.stage, Stage::Sql);
     let kinds: Vec<ChangeKind> = h2.history.iter().map(|c| c.kind).collect();
     assert_eq!(

@@ -39,7 +39,7 @@ async fn exact(
     id: &str,
     as_of: Timestamp,
 ) -> (LeadRecord, LeadScore) {
-    let (detail, _) = book.get_lead(id.into()).await.unwrap();
+    let (detail, _, _) = book.get_lead(id.into()).await.unwrap();
     let lead = scoring_lead(&detail.lead, detail.activities, as_of);
     (detail.lead, scorer.score(&lead, as_of).unwrap())
 }

@@ -53,6 +53,15 @@ pub mod leads {
         FIXED.contains(&column) || BANT.contains(&column)
     }
 
+    /// Whether `column` is a contact field's ([`ProfileField::CONTACT`]):
+    /// personal data, one value per person, so training neither learns
+    /// from it nor reports its values.
+    pub fn is_contact_column(column: &str) -> bool {
+        ProfileField::CONTACT
+            .into_iter()
+            .any(|f| ProfileField::Text(f).name() == column)
+    }
+
     /// The header the export writes: [`FIXED`], [`BANT`], every profile field, then
     /// one column per attribute key in `attribute_keys` (sorted, distinct,
     /// none a fixed or profile column name).
@@ -173,6 +182,9 @@ mod tests {
                 "company_size",
                 "annual_revenue",
                 "email_domain",
+                "display_name",
+                "company",
+                "email",
                 "lead_source"
             ]
         );
@@ -192,6 +204,8 @@ mod tests {
         assert!(leads::is_named("bant_need") && leads::is_named("job_title"));
         assert!(!leads::is_named("lead_source"));
         assert!(leads::is_record_column("bant_budget") && !leads::is_record_column("job_title"));
+        assert!(leads::is_contact_column("email") && leads::is_contact_column("display_name"));
+        assert!(!leads::is_contact_column("email_domain"));
     }
 
     #[test]

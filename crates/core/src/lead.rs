@@ -35,6 +35,8 @@ pub mod limits {
     /// Longest profile string, activity type, event id, attribute value,
     /// owner or hand-back reason, in bytes.
     pub const MAX_STRING_BYTES: usize = 256;
+    /// Longest e-mail address, in bytes (RFC 5321's path limit).
+    pub const MAX_EMAIL_BYTES: usize = 254;
     /// Longest model version a request may name, in bytes (versions the
     /// training job writes are 25).
     pub const MAX_VERSION_BYTES: usize = 128;
@@ -114,6 +116,12 @@ pub struct Profile {
     pub annual_revenue: Option<f64>,
     /// Domain of the lead's e-mail address.
     pub email_domain: String,
+    /// The lead's name as people recognise it (personal data: never logged).
+    pub display_name: String,
+    /// The lead's company as written (personal data: never logged).
+    pub company: String,
+    /// The lead's e-mail address, plausibly shaped (personal data: never logged).
+    pub email: String,
     /// Free-form attributes, keys normalized.
     pub attributes: BTreeMap<String, String>,
 }
@@ -199,6 +207,32 @@ pub fn check_len(field: impl std::fmt::Display, value: &str, max: usize) -> Resu
         return Err(FieldError::new(
             field.to_string(),
             format!("is {} bytes long, the limit is {max}", value.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an e-mail address, when one is given, for a plausible shape:
+/// one `@` between a local part of at most 64 bytes and a dotted domain,
+/// no spaces or control characters, at most [`limits::MAX_EMAIL_BYTES`].
+/// The message never repeats the address (personal data).
+pub(crate) fn check_email(field: impl std::fmt::Display, value: &str) -> Result<(), FieldError> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    check_len(&field, value, limits::MAX_EMAIL_BYTES)?;
+    let plausible = value.split_once('@').is_some_and(|(local, domain)| {
+        let labels_ok = domain.split('.').all(|l| !l.is_empty());
+        !local.is_empty()
+            && local.len() <= 64
+            && domain.contains('.')
+            && labels_ok
+            && !domain.contains('@')
+    }) && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !plausible {
+        return Err(FieldError::new(
+            field.to_string(),
+            "is not an e-mail address (expected name@example.com)",
         ));
     }
     Ok(())

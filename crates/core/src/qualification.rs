@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use crate::lead::{Bant, BantStatus, Lead};
 use crate::rules::{FitAssessment, Rules, SqlRules};
+use crate::spelling::Spelled;
 use crate::time::{Span, Timestamp};
 
 pub mod reason;
@@ -30,6 +31,22 @@ pub enum Stage {
     /// Sales qualified.
     Sql,
 }
+
+impl Spelled for Stage {
+    const KIND: &'static str = "stage";
+    const ALL: &'static [Stage] = &[Stage::Nurturing, Stage::Mql, Stage::Sql];
+
+    /// Lower-case name (webhook subscriptions and payloads).
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::Nurturing => "nurturing",
+            Stage::Mql => "mql",
+            Stage::Sql => "sql",
+        }
+    }
+}
+
+crate::spelled_traits!(Stage);
 
 /// A qualification criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,6 +3,7 @@
 
 use leadscore_core::handoff::{ChangeKind, HandOff};
 use leadscore_core::qualification::Stage;
+use leadscore_core::spelling::Spelled;
 
 /// Stored code of a hand-off state.
 pub fn hand_off_code(h: HandOff) -> i16 {
@@ -37,33 +38,18 @@ pub fn stage_code(s: Stage) -> i16 {
 
 /// Stage of a stored code.
 pub fn stage_from_code(c: i16) -> Option<Stage> {
-    [Stage::Nurturing, Stage::Mql, Stage::Sql]
-        .into_iter()
-        .find(|s| stage_code(*s) == c)
+    Stage::ALL.iter().copied().find(|s| stage_code(*s) == c)
 }
 
-/// Every change kind, in stored-code order (a kind's code is its index:
-/// append only).
-const CHANGE_CODES: [ChangeKind; 9] = [
-    ChangeKind::ToNurturing,
-    ChangeKind::ToMql,
-    ChangeKind::ToSql,
-    ChangeKind::Assigned,
-    ChangeKind::Accepted,
-    ChangeKind::Recycled,
-    ChangeKind::FollowUpOverdue,
-    ChangeKind::Won,
-    ChangeKind::Lost,
-];
-
-/// Stored code of a change kind.
+/// Stored code of a change kind: its index in [`ChangeKind::ALL`]
+/// (which is append only for this reason).
 pub fn change_code(k: ChangeKind) -> i16 {
-    CHANGE_CODES.iter().position(|c| *c == k).unwrap_or(0) as i16
+    ChangeKind::ALL.iter().position(|c| *c == k).unwrap_or(0) as i16
 }
 
 /// Change kind of a stored code.
 pub fn change_from_code(c: i16) -> Option<ChangeKind> {
     usize::try_from(c)
         .ok()
-        .and_then(|i| CHANGE_CODES.get(i).copied())
+        .and_then(|i| ChangeKind::ALL.get(i).copied())
 }

@@ -16,6 +16,7 @@ use crate::codes::{
 };
 use crate::error::StoreError;
 use crate::query::ListQuery;
+use crate::webhook_sql::{DeadLetter, Lease, WebhookCursor};
 use leadscore_core::features::LeadFeatureState;
 use leadscore_core::handoff::{LeadRecord, ShadowScore, StageChange};
 use leadscore_core::lead::{Activity, Bant, BantStatus, NewEvent, Profile, ProfileField};
@@ -68,7 +69,7 @@ pub struct Derived<'a> {
 /// One database transaction. Every method runs inside it; nothing is
 /// visible to others before the closure given to [`Database::transaction`]
 /// returns `Ok`.
-pub trait Tx {
+pub trait Tx: WebhookTx {
     /// The lead, locked against concurrent writers until commit.
     fn lock_lead(&mut self, id: &str) -> Result<Option<LeadRecord>, StoreError>;
     /// The leads among `ids` (ascending, distinct) that exist, locked until
@@ -161,6 +162,33 @@ pub trait Tx {
         after: &str,
         through: &str,
     ) -> Result<Vec<(String, Activity)>, StoreError>;
+}
+
+/// The webhook deliverer's statements (see [`crate::webhook_sql`]).
+pub trait WebhookTx {
+    /// [`webhook_sql::take_lease`](crate::webhook_sql::take_lease).
+    fn take_webhook_lease(&mut self, l: &Lease<'_>) -> Result<Option<WebhookCursor>, StoreError>;
+    /// [`webhook_sql::advance`](crate::webhook_sql::advance).
+    fn advance_webhook(&mut self, l: &Lease<'_>, from: i64, to: i64) -> Result<bool, StoreError>;
+    /// [`webhook_sql::failed`](crate::webhook_sql::failed).
+    fn webhook_failed(
+        &mut self,
+        l: &Lease<'_>,
+        at: i64,
+        error: &str,
+    ) -> Result<Option<i64>, StoreError>;
+    /// [`webhook_sql::insert_dead_letter`](crate::webhook_sql::insert_dead_letter).
+    fn insert_dead_letter(&mut self, d: &DeadLetter) -> Result<(), StoreError>;
+    /// [`webhook_sql::cursor`](crate::webhook_sql::cursor).
+    fn webhook_cursor(&mut self, id: &str) -> Result<Option<WebhookCursor>, StoreError>;
+    /// [`webhook_sql::dead_letters`](crate::webhook_sql::dead_letters).
+    fn dead_letters(
+        &mut self,
+        id: &str,
+        limit: usize,
+    ) -> Result<(i64, Vec<DeadLetter>), StoreError>;
+    /// [`webhook_sql::replay`](crate::webhook_sql::replay).
+    fn replay_webhook(&mut self, id: &str, from: i64) -> Result<(), StoreError>;
 }
 
 /// A database that runs transactions.
@@ -571,7 +599,8 @@ mod tests {
         #[rustfmt::skip]
         let expected = [
             "lead_id", "job_title", "seniority", "department", "industry", "country",
-            "company_size", "annual_revenue", "email_domain", "attributes", "bant_budget",
+            "company_size", "annual_revenue", "email_domain", "display_name", "company", "email",
+            "attributes", "bant_budget",
             "bant_authority", "bant_need", "bant_timeline", "created_at", "updated_at", "stage",
             "score", "grade", "stage_reason", "scored_at", "model_version", "rules_version",
             "hand_off", "owner", "follow_up_due", "overdue_notified", "recycled_at", "outcome_at",

@@ -7,6 +7,8 @@
 //! - [`db`]: the [`Database`] / [`db::Tx`] seam and the row codec;
 //!   [`codes`]: how enums are stored; [`query`]: what reads take and
 //!   answer with; [`reads`]: the reads, written once against the seam.
+//! - [`webhook_sql`]: each webhook subscription's delivered cursor, lease
+//!   and dead letters.
 //! - [`export`]: the store as the training job's CSV input;
 //!   [`pipeline_sql`]: the facts pipeline health judges.
 //! - Backends: [`sqlite`] (an embedded file, the default, guarded by
@@ -32,6 +34,7 @@ pub mod reads;
 pub mod sql_tx;
 pub mod sqlite;
 pub mod sqlite_file;
+pub mod webhook_sql;
 
 use std::path::Path;
 

@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_feature_state.sql"),
     ),
+    (5, include_str!("../migrations/postgres/0005_webhooks.sql")),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_contact_fields.sql"),
+    ),
 ];
 /// Advisory lock key that serializes migrations of replicas starting together.
 const MIGRATION_LOCK: i64 = 0x6c65_6164_7363_6f72;
@@ -154,13 +159,14 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
         "CREATE TABLE IF NOT EXISTS schema_migrations \
          (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
     )?;
-    let applied: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
-            &[],
-        )?
-        .get(0);
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
+    // Every version not applied yet, not only those above the highest:
+    // versions are numbered per branch, so one may land after a higher one.
+    let applied: Vec<i64> = tx
+        .query("SELECT version FROM schema_migrations", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
         tx.batch_execute(sql)?;
         tx.execute(
             "INSERT INTO schema_migrations (version) VALUES ($1)",

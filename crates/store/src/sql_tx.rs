@@ -5,12 +5,13 @@
 use std::collections::HashSet;
 
 use crate::db::{
-    CHANGE_COLUMNS, Derived, LEAD_COLUMNS, Row, Tx, Value, decode_change, decode_lead,
+    CHANGE_COLUMNS, Derived, LEAD_COLUMNS, Row, Tx, Value, WebhookTx, decode_change, decode_lead,
     encode_change, encode_lead, time,
 };
 use crate::error::StoreError;
 use crate::list_sql::list_statement;
 use crate::query::ListQuery;
+use crate::webhook_sql::{self, DeadLetter, Lease, WebhookCursor};
 use leadscore_core::features::LeadFeatureState;
 use leadscore_core::handoff::{LeadRecord, StageChange};
 use leadscore_core::lead::Activity;
@@ -567,5 +568,44 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn lock_leads_after(&mut self, after: &str, max: usize) -> Result<Vec<LeadRecord>, StoreError> {
         self.leads_from(after, max, C::FOR_UPDATE)
+    }
+}
+
+impl<C: Conn> WebhookTx for SqlTx<C> {
+    fn take_webhook_lease(&mut self, l: &Lease<'_>) -> Result<Option<WebhookCursor>, StoreError> {
+        webhook_sql::take_lease(&mut self.0, l)
+    }
+
+    fn advance_webhook(&mut self, l: &Lease<'_>, from: i64, to: i64) -> Result<bool, StoreError> {
+        webhook_sql::advance(&mut self.0, l, from, to)
+    }
+
+    fn webhook_failed(
+        &mut self,
+        l: &Lease<'_>,
+        at: i64,
+        error: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        webhook_sql::failed(&mut self.0, l, at, error)
+    }
+
+    fn insert_dead_letter(&mut self, d: &DeadLetter) -> Result<(), StoreError> {
+        webhook_sql::insert_dead_letter(&mut self.0, d)
+    }
+
+    fn webhook_cursor(&mut self, id: &str) -> Result<Option<WebhookCursor>, StoreError> {
+        webhook_sql::cursor(&mut self.0, id)
+    }
+
+    fn dead_letters(
+        &mut self,
+        id: &str,
+        limit: usize,
+    ) -> Result<(i64, Vec<DeadLetter>), StoreError> {
+        webhook_sql::dead_letters(&mut self.0, id, limit)
+    }
+
+    fn replay_webhook(&mut self, id: &str, from: i64) -> Result<(), StoreError> {
+        webhook_sql::replay(&mut self.0, id, from)
     }
 }

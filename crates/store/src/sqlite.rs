@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/sqlite/0004_feature_state.sql"),
     ),
+    (5, include_str!("../migrations/sqlite/0005_webhooks.sql")),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_contact_fields.sql"),
+    ),
 ];
 
 /// A SQLite file.
@@ -94,12 +99,13 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         "CREATE TABLE IF NOT EXISTS schema_migrations \
          (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
     )?;
-    let applied: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
+    // Every version not applied yet, not only those above the highest:
+    // versions are numbered per branch, so one may land after a higher one.
+    let applied: Vec<i64> = tx
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
         tx.execute_batch(sql)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, unixepoch())",

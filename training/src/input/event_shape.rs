@@ -86,7 +86,7 @@ fn read_leads(
     let profile: Vec<(String, String)> = table
         .column_names()
         .into_iter()
-        .filter(|c| !leads::is_record_column(c.as_str()))
+        .filter(|c| !leads::is_record_column(c.as_str()) && !leads::is_contact_column(c.as_str()))
         .map(|c| (normalize_name(&c), c))
         .collect();
     let profile_values = profile

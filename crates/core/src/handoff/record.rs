@@ -4,6 +4,7 @@
 use crate::lead::{Bant, Profile};
 use crate::qualification::Stage;
 use crate::rules::Grade;
+use crate::spelling::Spelled;
 use crate::time::Timestamp;
 
 /// Where a lead is in the sales hand-off.
@@ -130,9 +131,23 @@ pub enum ChangeKind {
     Lost,
 }
 
-impl ChangeKind {
-    /// Snake-case name (metric labels, logs).
-    pub fn name(self) -> &'static str {
+impl Spelled for ChangeKind {
+    const KIND: &'static str = "change kind";
+    /// Append only: a kind's index here is its code in the store.
+    const ALL: &'static [ChangeKind] = &[
+        ChangeKind::ToNurturing,
+        ChangeKind::ToMql,
+        ChangeKind::ToSql,
+        ChangeKind::Assigned,
+        ChangeKind::Accepted,
+        ChangeKind::Recycled,
+        ChangeKind::FollowUpOverdue,
+        ChangeKind::Won,
+        ChangeKind::Lost,
+    ];
+
+    /// Snake-case name (metric labels, logs, webhook subscriptions).
+    fn as_str(self) -> &'static str {
         match self {
             ChangeKind::ToNurturing => "to_nurturing",
             ChangeKind::ToMql => "to_mql",
@@ -145,7 +160,11 @@ impl ChangeKind {
             ChangeKind::Lost => "lost",
         }
     }
+}
 
+crate::spelled_traits!(ChangeKind);
+
+impl ChangeKind {
     /// The change into `stage`.
     pub fn to_stage(stage: Stage) -> ChangeKind {
         match stage {

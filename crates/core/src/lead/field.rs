@@ -24,6 +24,13 @@ pub enum TextField {
     Country,
     /// `email_domain`.
     EmailDomain,
+    /// `display_name`: the lead's name as people recognise it (personal data).
+    DisplayName,
+    /// `company`: the company's name as written (personal data).
+    Company,
+    /// `email`: the lead's e-mail address (personal data), checked for a
+    /// plausible shape ([`super::check_email`]).
+    Email,
 }
 
 /// A numeric field of the profile; `None` means unknown.
@@ -54,6 +61,9 @@ impl TextField {
             TextField::Industry => &p.industry,
             TextField::Country => &p.country,
             TextField::EmailDomain => &p.email_domain,
+            TextField::DisplayName => &p.display_name,
+            TextField::Company => &p.company,
+            TextField::Email => &p.email,
         }
     }
 
@@ -65,6 +75,9 @@ impl TextField {
             TextField::Industry => &mut p.industry,
             TextField::Country => &mut p.country,
             TextField::EmailDomain => &mut p.email_domain,
+            TextField::DisplayName => &mut p.display_name,
+            TextField::Company => &mut p.company,
+            TextField::Email => &mut p.email,
         }
     }
 
@@ -94,8 +107,9 @@ impl NumberField {
 
 impl ProfileField {
     /// Every fixed field, in the order of the store's columns and the
-    /// export's header.
-    pub const ALL: [ProfileField; 8] = [
+    /// export's header. The contact fields come last: columns added later
+    /// append, so older exports keep their column order.
+    pub const ALL: [ProfileField; 11] = [
         ProfileField::Text(TextField::JobTitle),
         ProfileField::Text(TextField::Seniority),
         ProfileField::Text(TextField::Department),
@@ -104,7 +118,15 @@ impl ProfileField {
         ProfileField::Number(NumberField::CompanySize),
         ProfileField::Number(NumberField::AnnualRevenue),
         ProfileField::Text(TextField::EmailDomain),
+        ProfileField::Text(TextField::DisplayName),
+        ProfileField::Text(TextField::Company),
+        ProfileField::Text(TextField::Email),
     ];
+
+    /// The contact fields, shown first wherever a lead is shown; personal
+    /// data, so never logged.
+    pub const CONTACT: [TextField; 3] =
+        [TextField::DisplayName, TextField::Company, TextField::Email];
 
     /// Its name: in the rules file, update masks (after `profile.`), the
     /// store's columns and the export's header.
@@ -116,6 +138,9 @@ impl ProfileField {
             ProfileField::Text(TextField::Industry) => "industry",
             ProfileField::Text(TextField::Country) => "country",
             ProfileField::Text(TextField::EmailDomain) => "email_domain",
+            ProfileField::Text(TextField::DisplayName) => "display_name",
+            ProfileField::Text(TextField::Company) => "company",
+            ProfileField::Text(TextField::Email) => "email",
             ProfileField::Number(NumberField::CompanySize) => "company_size",
             ProfileField::Number(NumberField::AnnualRevenue) => "annual_revenue",
         }
@@ -181,7 +206,10 @@ mod tests {
                 "country",
                 "company_size",
                 "annual_revenue",
-                "email_domain"
+                "email_domain",
+                "display_name",
+                "company",
+                "email"
             ]
         );
         for f in ProfileField::ALL {
@@ -210,6 +238,9 @@ mod tests {
             company_size: Some(5.0),
             annual_revenue: Some(6.0),
             email_domain: "v7".into(),
+            display_name: "v8".into(),
+            company: "v9".into(),
+            email: "v10".into(),
             attributes: Default::default(),
         };
         assert_eq!(p, expected);

@@ -184,6 +184,9 @@ mod tests {
             company_size: Some(500.0),
             annual_revenue: Some(2e7),
             email_domain: "acme.com".into(),
+            display_name: "Ana Silva".into(),
+            company: "Acme".into(),
+            email: "ana@acme.com".into(),
             attributes: [("source".to_owned(), "ads".to_owned())].into(),
         };
         let bant = Bant {
@@ -216,7 +219,7 @@ mod tests {
             "unknown path \"profile.shoe_size\"; known: profile, bant, profile.job_title, \
              profile.seniority, profile.department, profile.industry, profile.country, \
              profile.company_size, profile.annual_revenue, profile.email_domain, \
-             profile.attributes, bant.budget, bant.authority, bant.need, bant.timeline"
+             profile.display_name, profile.company, profile.email, profile.attributes, bant.budget, bant.authority, bant.need, bant.timeline"
         );
     }
 
@@ -227,6 +230,7 @@ mod tests {
             "profile.job_title",
             "profile.company_size",
             "profile.email_domain",
+            "profile.email",
         ] {
             let (mut profile, mut b) = (before.clone(), bant.clone());
             upsert(Profile::default(), Some(&[path])).apply(&mut profile, &mut b);
@@ -234,6 +238,7 @@ mod tests {
             match path {
                 "profile.job_title" => expected.job_title.clear(),
                 "profile.company_size" => expected.company_size = None,
+                "profile.email" => expected.email.clear(),
                 _ => expected.email_domain.clear(),
             }
             assert_eq!(profile, expected, "{path}");

@@ -7,8 +7,8 @@
 use std::ops::Deref;
 
 use super::{
-    Activity, FieldError, Lead, Profile, ProfileField, check_amount, check_attributes,
-    check_lead_id, check_len, check_not_ahead, limits,
+    Activity, FieldError, Lead, Profile, ProfileField, TextField, check_amount, check_attributes,
+    check_email, check_lead_id, check_len, check_not_ahead, limits,
 };
 use crate::quote::quote;
 use crate::time::Timestamp;
@@ -62,6 +62,7 @@ pub(crate) fn check_profile(p: &Profile) -> Result<(), FieldError> {
             )?;
         }
     }
+    check_email("profile.email", TextField::Email.get(p))?;
     for f in ProfileField::ALL {
         if let ProfileField::Number(n) = f {
             check_amount(format_args!("profile.{}", f.name()), n.get(p))?;
@@ -135,4 +136,54 @@ fn check_counts(counts: &[(String, f64)]) -> Result<(), FieldError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_email(email: &str) -> Result<(), FieldError> {
+        let p = Profile {
+            email: email.into(),
+            ..Profile::default()
+        };
+        check_profile(&p)
+    }
+
+    #[test]
+    fn an_email_is_optional_bounded_and_plausibly_shaped() {
+        for ok in ["", "ana@acme.com", "a.b+c@mail.example.co.uk"] {
+            assert_eq!(with_email(ok), Ok(()), "{ok}");
+        }
+        let long = format!("{}@acme.com", "a".repeat(250));
+        for bad in [
+            "ana",
+            "@acme.com",
+            "ana@",
+            "ana@acme",
+            "ana@acme..com",
+            "ana@b@acme.com",
+            "ana maria@acme.com",
+            "ana@acme.com\n",
+            &long,
+        ] {
+            let err = with_email(bad).unwrap_err();
+            assert_eq!(err.field, "profile.email", "{bad}");
+            // Personal data: the refusal never repeats the address.
+            assert!(bad.is_empty() || !err.reason.contains(bad), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn contact_fields_are_bounded_like_every_text() {
+        for f in ProfileField::CONTACT {
+            let mut p = Profile::default();
+            f.set(&mut p, "x".repeat(limits::MAX_STRING_BYTES + 1));
+            let err = check_profile(&p).unwrap_err();
+            assert_eq!(
+                err.field,
+                format!("profile.{}", ProfileField::Text(f).name())
+            );
+        }
+    }
 }

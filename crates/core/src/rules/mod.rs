@@ -137,7 +137,13 @@ pub struct AssignmentRules {
     pub territories: Vec<Territory>,
     /// Owners (round-robin) of SQLs no territory claims; empty leaves them unassigned.
     pub default_owners: Vec<String>,
+    /// The hand-back reasons sales picks from (a console offers them; any
+    /// other non-empty reason is still accepted).
+    pub hand_back_reasons: Vec<String>,
 }
+
+/// Most hand-back reasons a rules file may list.
+pub const MAX_HAND_BACK_REASONS: usize = 32;
 
 /// The whole rules file, checked.
 #[derive(Debug, Clone)]

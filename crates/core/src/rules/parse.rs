@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::conditions::{Condition, RuleField, Test};
 use super::{
-    AssignmentRules, DEFAULT_FOLLOW_UP_HOURS, Disqualifier, FitRule, Grade, GradeBands, MqlRules,
-    RoleMatcher, Rules, SqlRules, Territory,
+    AssignmentRules, DEFAULT_FOLLOW_UP_HOURS, Disqualifier, FitRule, Grade, GradeBands,
+    MAX_HAND_BACK_REASONS, MqlRules, RoleMatcher, Rules, SqlRules, Territory,
 };
 use crate::features::normalize_name;
 use crate::lead::ProfileField;
@@ -67,6 +67,8 @@ struct RawAssignment {
     territories: Vec<RawTerritory>,
     #[serde(default)]
     default_owners: Vec<String>,
+    #[serde(default)]
+    hand_back_reasons: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -177,7 +179,7 @@ impl Rules {
             grades: grades(&src, &raw.grades)?,
             mql: mql(&src, &raw.mql)?,
             sql: sql(&src, &raw.sql)?,
-            assignment: assignment(raw.assignment),
+            assignment: assignment(&src, raw.assignment)?,
         })
     }
 }
@@ -297,14 +299,15 @@ fn sql(src: &Source<'_>, raw: &Spanned<RawSql>) -> Result<SqlRules, RulesError> 
     })
 }
 
-fn assignment(raw: RawAssignment) -> AssignmentRules {
+/// `[assignment]`: owners, follow-up hours and the hand-back reasons.
+fn assignment(src: &Source<'_>, raw: RawAssignment) -> Result<AssignmentRules, RulesError> {
     let names = |v: Vec<String>| -> Vec<String> {
         v.iter()
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .collect()
     };
-    AssignmentRules {
+    Ok(AssignmentRules {
         follow_up_hours: raw.follow_up_hours.unwrap_or(DEFAULT_FOLLOW_UP_HOURS),
         territories: raw
             .territories
@@ -319,7 +322,39 @@ fn assignment(raw: RawAssignment) -> AssignmentRules {
             })
             .collect(),
         default_owners: names(raw.default_owners),
+        hand_back_reasons: hand_back_reasons(src, raw.hand_back_reasons)?,
+    })
+}
+
+/// `assignment.hand_back_reasons`: at most [`MAX_HAND_BACK_REASONS`], each
+/// a hand-back reason the API accepts (non-empty, at most 256 bytes).
+fn hand_back_reasons(
+    src: &Source<'_>,
+    raw: Option<Spanned<Vec<String>>>,
+) -> Result<Vec<String>, RulesError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let at = raw.span().start;
+    let reasons: Vec<String> = raw
+        .into_inner()
+        .iter()
+        .map(|r| r.trim().to_owned())
+        .collect();
+    if reasons.len() > MAX_HAND_BACK_REASONS {
+        return Err(src.error(
+            at,
+            format!("assignment.hand_back_reasons: at most {MAX_HAND_BACK_REASONS} reasons"),
+        ));
     }
+    let limit = crate::lead::limits::MAX_STRING_BYTES;
+    if reasons.iter().any(|r| r.is_empty() || r.len() > limit) {
+        return Err(src.error(
+            at,
+            format!("assignment.hand_back_reasons: each reason needs 1 to {limit} bytes"),
+        ));
+    }
+    Ok(reasons)
 }
 
 fn case_insensitive(pattern: &str) -> Result<regex::Regex, regex::Error> {
