@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::client::args::LeadsCommand;
 use crate::client::connect::ClientArgs;
 use crate::client::{ClientError, commands};
 use crate::config::{LogFormat, ServeConfig, StartError};
@@ -32,11 +33,15 @@ pub enum Command {
         #[command(flatten)]
         client: Box<ClientArgs>,
     },
-    /// Read stored leads.
+    /// Stored leads: the prioritized list, one lead, the sales hand-off
+    /// (accept, reject, assign, outcome) and the live stage changes.
     Leads {
-        /// What to read.
+        /// What to do.
         #[command(subcommand)]
         command: LeadsCommand,
+        /// Your owner name, for `top --mine` and `accept`.
+        #[arg(long, env = "LEADSCORE_OWNER", global = true)]
+        me: Option<String>,
         /// Connection and output settings.
         #[command(flatten)]
         client: Box<ClientArgs>,
@@ -104,46 +109,6 @@ pub enum Command {
 
 fn parse_scope(s: &str) -> Result<crate::security::scopes::Scope, crate::spelling::UnknownWord> {
     s.trim().parse()
-}
-
-/// Stage filter of `leads top`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum StageArg {
-    /// Nurturing.
-    Nurturing,
-    /// Marketing qualified.
-    Mql,
-    /// Sales qualified.
-    Sql,
-}
-
-impl From<StageArg> for crate::pb::v1::Stage {
-    fn from(s: StageArg) -> Self {
-        match s {
-            StageArg::Nurturing => crate::pb::v1::Stage::Nurturing,
-            StageArg::Mql => crate::pb::v1::Stage::Mql,
-            StageArg::Sql => crate::pb::v1::Stage::Sql,
-        }
-    }
-}
-
-/// `leadscore leads …`.
-#[derive(Debug, Subcommand)]
-pub enum LeadsCommand {
-    /// The prioritized list (stage, then score).
-    Top {
-        /// Only these stages (repeatable).
-        #[arg(long, value_enum)]
-        stage: Vec<StageArg>,
-        /// How many rows (at most 1,000).
-        #[arg(long, default_value_t = 20)]
-        limit: u32,
-    },
-    /// One lead: score, stage, reasons, contributions, history.
-    Show {
-        /// Lead id.
-        id: String,
-    },
 }
 
 /// `leadscore models …`.
@@ -291,16 +256,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Score { file, client } => emit(commands::score(&client, &file).await),
         Command::Leads {
-            command: LeadsCommand::Top { stage, limit },
+            command,
+            me,
             client,
-        } => {
-            let stages: Vec<_> = stage.into_iter().map(Into::into).collect();
-            emit(commands::top(&client, &stages, limit).await)
-        }
-        Command::Leads {
-            command: LeadsCommand::Show { id },
-            client,
-        } => emit(commands::show_lead(&client, &id).await),
+        } => emit(crate::client::leads::run(&client, me.as_deref(), command).await),
         Command::Models {
             command: ModelsCommand::List,
             client,

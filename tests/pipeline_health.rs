@@ -523,7 +523,8 @@ async fn the_funnel_of_a_scripted_cohort_is_exact_and_each_rate_is_a_share_of_th
     for rate in [f.sql_rate, f.accept_rate, f.win_rate] {
         assert!((0.0..=1.0).contains(&rate), "{f:?}");
     }
-    let text = leadscore::client::render::health(&report);
+    let text =
+        leadscore::client::render::health::health(&report, leadscore::client::words::Zone::Utc);
     assert!(
         text.contains(
             "funnel: qualified 7 -> SQL 5 (71%) -> accepted 2 (40%); outcomes: won 4 (57% of 7 closed), lost 3"
@@ -693,7 +694,8 @@ async fn with_no_outcomes_the_report_says_nothing_is_judged_yet_and_how_many_are
         !summary.contains("holds up") && !summary.contains("AUC"),
         "{summary}"
     );
-    let text = leadscore::client::render::health(&report);
+    let text =
+        leadscore::client::render::health::health(&report, leadscore::client::words::Zone::Utc);
     assert!(
         !text.contains("log-loss") && !text.contains("AUC"),
         "no metrics of nothing: {text}"

@@ -1,4 +1,5 @@
-//! One function per client subcommand; each prints its answer.
+//! One function per client subcommand outside `leads` (see [`super::leads`]);
+//! each returns what it prints.
 
 use std::io::Read;
 use std::path::Path;
@@ -50,43 +51,7 @@ pub async fn score(args: &ClientArgs, file: &Path) -> Result<String, ClientError
     Ok(if args.json {
         json::render("leadscore.v1.LeadScore", &score)
     } else {
-        render::score(&score)
-    })
-}
-
-/// `leadscore leads top`: the prioritized list.
-pub async fn top(
-    args: &ClientArgs,
-    stages: &[pb::Stage],
-    limit: u32,
-) -> Result<String, ClientError> {
-    let mut client = LeadServiceClient::new(args.connect().await?);
-    let request = pb::ListPrioritizedLeadsRequest {
-        stages: stages.iter().map(|s| *s as i32).collect(),
-        page_size: limit,
-        ..Default::default()
-    };
-    let answer = client.list_prioritized_leads(request).await?.into_inner();
-    Ok(if args.json {
-        json::render("leadscore.v1.ListPrioritizedLeadsResponse", &answer)
-    } else {
-        render::leads(&answer.leads)
-    })
-}
-
-/// `leadscore leads show ID`.
-pub async fn show_lead(args: &ClientArgs, id: &str) -> Result<String, ClientError> {
-    let mut client = LeadServiceClient::new(args.connect().await?);
-    let answer = client
-        .get_lead(pb::GetLeadRequest {
-            lead_id: id.to_owned(),
-        })
-        .await?
-        .into_inner();
-    Ok(if args.json {
-        json::render("leadscore.v1.GetLeadResponse", &answer)
-    } else {
-        render::lead(&answer)
+        render::score::score(&score)
     })
 }
 
@@ -100,7 +65,7 @@ pub async fn list_models(args: &ClientArgs) -> Result<String, ClientError> {
     Ok(if args.json {
         json::render("leadscore.v1.ListModelsResponse", &answer)
     } else {
-        render::models(&answer)
+        render::models::models(&answer)
     })
 }
 
@@ -114,7 +79,7 @@ pub async fn show_model(args: &ClientArgs, version: Option<&str>) -> Result<Stri
     Ok(if args.json {
         json::render("leadscore.v1.ModelCard", &card)
     } else {
-        render::card(&card)
+        render::models::card(&card)
     })
 }
 
@@ -135,7 +100,7 @@ pub async fn activate(args: &ClientArgs, version: Option<&str>) -> Result<String
     Ok(if args.json {
         json::render("leadscore.v1.ActivateModelResponse", &answer)
     } else {
-        render::activated(&answer)
+        render::models::activated(&answer)
     })
 }
 
@@ -155,7 +120,7 @@ pub async fn shadow(args: &ClientArgs, version: Option<&str>) -> Result<String, 
     Ok(if args.json {
         json::render("leadscore.v1.SetShadowModelResponse", &answer)
     } else {
-        render::shadow(&answer)
+        render::models::shadow(&answer)
     })
 }
 
@@ -175,6 +140,6 @@ pub async fn health(args: &ClientArgs, days: u32) -> Result<String, ClientError>
     Ok(if args.json {
         json::render("leadscore.v1.PipelineHealth", &answer)
     } else {
-        render::health(&answer)
+        render::health::health(&answer, args.zone())
     })
 }

@@ -47,6 +47,9 @@ pub struct ClientArgs {
     /// Print proto3 JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Show times in UTC (default: the local zone, with its offset).
+    #[arg(long, global = true)]
+    pub utc: bool,
 }
 
 /// Adds the bearer token to every call.
@@ -74,6 +77,15 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, ClientError> {
 }
 
 impl ClientArgs {
+    /// The zone the tables show times in.
+    pub fn zone(&self) -> super::words::Zone {
+        if self.utc {
+            super::words::Zone::Utc
+        } else {
+            super::words::Zone::Local
+        }
+    }
+
     /// Connects as these settings say.
     pub async fn connect(&self) -> Result<Connection, ClientError> {
         let mut endpoint = Channel::from_shared(self.addr.clone()).map_err(|e| {

@@ -22,14 +22,28 @@ pub fn parse<M: Message + Default>(full_name: &str, json: &str) -> Result<M, Cli
     M::decode(dynamic.encode_to_vec().as_slice()).map_err(|e| ClientError::Input(e.to_string()))
 }
 
-/// Prints `msg` as pretty proto3 JSON (enum names, defaults skipped).
-pub fn render<M: Message>(full_name: &str, msg: &M) -> String {
+/// `msg` written by `out` (enum names, defaults skipped).
+fn write<M: Message, F: serde_json::ser::Formatter>(
+    full_name: &str,
+    msg: &M,
+    mut out: serde_json::Serializer<Vec<u8>, F>,
+) -> String {
     let dynamic = DynamicMessage::decode(descriptor(full_name), msg.encode_to_vec().as_slice())
         .expect("a message re-decodes with its own descriptor");
-    let mut out = serde_json::Serializer::pretty(Vec::new());
-    let options = SerializeOptions::new();
     dynamic
-        .serialize_with_options(&mut out, &options)
+        .serialize_with_options(&mut out, &SerializeOptions::new())
         .expect("serializing to memory cannot fail");
     String::from_utf8(out.into_inner()).expect("serde_json writes UTF-8")
+}
+
+/// Prints `msg` as pretty proto3 JSON.
+pub fn render<M: Message>(full_name: &str, msg: &M) -> String {
+    write(full_name, msg, serde_json::Serializer::pretty(Vec::new()))
+}
+
+/// `msg` as proto3 JSON on one line (JSON Lines, for a stream).
+pub fn line<M: Message>(full_name: &str, msg: &M) -> String {
+    let mut line = write(full_name, msg, serde_json::Serializer::new(Vec::new()));
+    line.push('\n');
+    line
 }

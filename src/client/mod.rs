@@ -1,16 +1,25 @@
-//! The `leadscore` command-line client: score a lead, read the prioritized
-//! list, inspect a lead, list / show / activate models — for people (tables)
-//! and scripts (`--json`, proto3 JSON).
+//! The `leadscore` command-line client: score a lead; read the prioritized
+//! list and a lead; accept, hand back, assign and close leads; follow stage
+//! changes; pipeline health; list / show / activate models — for people
+//! (tables) and scripts (`--json`, proto3 JSON).
 //!
 //! - [`connect`]: channel with the same TLS and token settings as any client.
 //! - [`json`]: proto3 JSON in and out, from the service's own descriptors.
-//! - [`render`]: the human-readable tables.
-//! - [`commands`]: one function per subcommand.
+//! - [`table`]: the one table renderer; [`words`]: enums, times and lead
+//!   labels as people read them; [`render`]: every answer for people.
+//! - [`args`]: the flags of `leads`; [`leads`]: its commands; [`watch`]:
+//!   following stage changes across disconnects.
+//! - [`commands`]: the other subcommands.
 
+pub mod args;
 pub mod commands;
 pub mod connect;
 pub mod json;
+pub mod leads;
 pub mod render;
+pub mod table;
+pub mod watch;
+pub mod words;
 
 /// Why a client command failed.
 #[derive(Debug, thiserror::Error)]

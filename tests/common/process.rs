@@ -60,6 +60,13 @@ impl ServeProcess {
         ServeProcess::try_spawn_logging(fixture, db, extra, "info")
     }
 
+    /// Like [`ServeProcess::spawn`], listening on `listen` (`host:port`):
+    /// a restart where clients look for the last one.
+    pub fn spawn_on(fixture: &Path, db: &str, listen: &str) -> ServeProcess {
+        ServeProcess::try_spawn_on(fixture, db, listen, &[], "info")
+            .unwrap_or_else(|log| panic!("leadscore serve exited before serving:\n{log}"))
+    }
+
     /// Like [`ServeProcess::try_spawn_with`], logging at `level` (`RUST_LOG`).
     pub fn try_spawn_logging(
         fixture: &Path,
@@ -67,8 +74,18 @@ impl ServeProcess {
         extra: &[&str],
         level: &str,
     ) -> Result<ServeProcess, String> {
+        ServeProcess::try_spawn_on(fixture, db, "127.0.0.1:0", extra, level)
+    }
+
+    fn try_spawn_on(
+        fixture: &Path,
+        db: &str,
+        listen: &str,
+        extra: &[&str],
+        level: &str,
+    ) -> Result<ServeProcess, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["serve", "--listen", listen, "--log-format", "json"])
             .arg("--models")
             .arg(fixture)
             .arg("--rules")

@@ -7,7 +7,8 @@
 //!   rules require it) and the minimum number of BANT criteria met.
 //!
 //! All six verdicts are always returned, met or not, so a caller can say
-//! exactly what a lead lacks.
+//! exactly what a lead lacks; an SQL also says what made it one
+//! ([`reason`]).
 
 use std::fmt::Write as _;
 
@@ -15,6 +16,10 @@ use crate::lead::{Bant, BantStatus, Lead};
 use crate::rules::{FitAssessment, Rules, SqlRules};
 use crate::spelling::Spelled;
 use crate::time::{Span, Timestamp};
+
+pub mod reason;
+
+pub use reason::{AuthorityBasis, SqlBasis};
 
 /// Predicted stage of a lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,6 +85,8 @@ pub struct Qualification {
     pub stage: Stage,
     /// All verdicts, MQL criteria first.
     pub verdicts: Vec<Verdict>,
+    /// What made it an SQL; `None` below SQL.
+    pub sql_basis: Option<SqlBasis>,
 }
 
 /// What qualification needs from the behavior side.
@@ -165,16 +172,25 @@ pub fn qualify(
     behavior: Behavior,
     as_of: Timestamp,
 ) -> Qualification {
+    let hand = recent_hand_raise(&rules.sql, activity, as_of);
     let verdicts = vec![
         not_disqualified(fit),
         behavior_score(behavior),
         fit_grade(rules, fit),
-        hand_raise(&rules.sql, activity, as_of),
+        hand_raise(&rules.sql, hand),
         authority(&rules.sql, bant, fit),
         bant_met(&rules.sql, bant),
     ];
     let stage = stage_of(&verdicts);
-    Qualification { stage, verdicts }
+    let sql_basis = match (stage, hand) {
+        (Stage::Sql, Some(hand_raise)) => Some(SqlBasis::of(hand_raise, bant, fit)),
+        _ => None,
+    };
+    Qualification {
+        stage,
+        verdicts,
+        sql_basis,
+    }
 }
 
 /// MQL: no disqualifier matched.
@@ -243,9 +259,9 @@ pub fn recent_hand_raise<'a>(
         .filter(|(_, at)| as_of.since(*at) <= window)
 }
 
-/// SQL: the newest hand-raise activity within the window, not after `as_of`.
-fn hand_raise(sql: &SqlRules, activity: &dyn ActivityFacts, as_of: Timestamp) -> Verdict {
-    let hand_raise = recent_hand_raise(sql, activity, as_of);
+/// SQL: the newest hand-raise activity within the window, not after the
+/// time scored ([`recent_hand_raise`]).
+fn hand_raise(sql: &SqlRules, hand_raise: Option<(&str, Timestamp)>) -> Verdict {
     Verdict {
         criterion: Criterion::HandRaise,
         met: hand_raise.is_some(),

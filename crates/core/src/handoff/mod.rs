@@ -19,5 +19,5 @@ mod tests;
 pub use assignment::{TurnGroup, needs_owner, owner_group, round_robin_groups};
 pub use error::HandOffError;
 pub use record::{ChangeKind, HandOff, LeadRecord, ShadowScore, StageChange};
-pub use rescore::{Evidence, rescore, scoring_lead, stage_reason};
+pub use rescore::{Evidence, rescore, scoring_lead};
 pub use transitions::{accept, assign, check_outcome_time, check_overdue, close, recycle};

@@ -4,7 +4,6 @@
 use super::record::{ChangeKind, LeadRecord, ShadowScore, StageChange};
 use crate::features::LeadFeatureState;
 use crate::lead::{Activity, Lead, ValidLead};
-use crate::qualification::{Qualification, Stage};
 use crate::scoring::{LeadScore, ScoreStateError, Scorer};
 use crate::time::Timestamp;
 
@@ -82,22 +81,6 @@ pub fn scoring_lead(
     })
 }
 
-/// Why a lead is at its stage: the unmet criteria of the next stage.
-pub fn stage_reason(q: &Qualification) -> String {
-    let next = match q.stage {
-        Stage::Sql => return "all MQL and SQL criteria met".to_owned(),
-        Stage::Mql => Stage::Sql,
-        Stage::Nurturing => Stage::Mql,
-    };
-    let unmet: Vec<&str> = q
-        .verdicts
-        .iter()
-        .filter(|v| v.required_for == next && !v.met)
-        .map(|v| v.reason.as_str())
-        .collect();
-    unmet.join("; ")
-}
-
 /// Scores `rec` from `evidence` as of `as_of`, stores the answer's stage,
 /// score and grade on it, and returns the answer. On an error `rec` is
 /// unchanged.
@@ -115,7 +98,7 @@ pub(crate) fn apply_score(
     rec.stage = score.qualification.stage;
     rec.score = score.explanation.probability * 100.0;
     rec.grade = score.fit.grade;
-    rec.stage_reason = stage_reason(&score.qualification);
+    rec.stage_reason = score.qualification.stage_reason();
     rec.scored_at = as_of;
     rec.model_version.clone_from(&score.model_version);
     rec.rules_version.clone_from(&score.rules_version);

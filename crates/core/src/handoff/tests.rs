@@ -537,7 +537,7 @@ fn rescore_announces_a_changed_stage_of_an_open_lead() {
 }
 
 #[test]
-fn the_stage_reason_names_the_next_stage_unmet_criteria() {
+fn the_stage_reason_names_the_next_stage_unmet_criteria_or_what_made_an_sql() {
     let scorer = scorer();
     let mut rec = lead(HandOff::Open, Stage::Nurturing, None);
     rescore(
@@ -558,5 +558,9 @@ fn the_stage_reason_names_the_next_stage_unmet_criteria() {
         &mut Vec::new(),
     )
     .unwrap();
-    assert_eq!(rec.stage_reason, "all MQL and SQL criteria met");
+    assert!(
+        rec.stage_reason.starts_with("demo request on "),
+        "the criteria that made it: {}",
+        rec.stage_reason
+    );
 }

@@ -473,3 +473,74 @@ fn one_decimal_formats_like_the_answers_always_did() {
         assert_eq!(OneDecimal(x).to_string(), shown, "{x}");
     }
 }
+
+#[test]
+fn the_stage_reason_of_an_sql_names_the_criteria_that_made_it() {
+    type Change = fn(&mut World);
+    let cases: [(&str, Change, Stage, &str); 6] = [
+        (
+            "the textbook SQL",
+            |_| {},
+            Stage::Sql,
+            "demo request on 2026-05-30 00:00 UTC, vp (decision-maker), BANT 3/4",
+        ),
+        (
+            "the newest hand-raise, to the minute",
+            |w| {
+                let t = ago(Span::seconds(90 * 60 + 59));
+                w.lead.activities.push(activity(HAND_RAISES[1], t));
+            },
+            Stage::Sql,
+            "pricing page view on 2026-05-31 22:29 UTC, vp (decision-maker), BANT 3/4",
+        ),
+        (
+            "authority from BANT",
+            |w| {
+                w.no_authority();
+                w.bant.authority = BantStatus::Yes;
+            },
+            Stage::Sql,
+            "demo request on 2026-05-30 00:00 UTC, BANT authority, BANT 3/4",
+        ),
+        (
+            "authority not required",
+            |w| {
+                w.no_authority();
+                w.rules.sql.require_authority = false;
+            },
+            Stage::Sql,
+            "demo request on 2026-05-30 00:00 UTC, BANT 2/4",
+        ),
+        (
+            "an MQL: the unmet SQL criteria",
+            |w| {
+                w.lead.activities.clear();
+                w.bant.need = BantStatus::No;
+                w.bant.authority = BantStatus::No;
+            },
+            Stage::Mql,
+            "no demo_request or pricing_page_view in the last 30 days; \
+             1 of 4 BANT criteria met, 2 required",
+        ),
+        (
+            "nurturing: the unmet MQL criteria only",
+            |w| {
+                w.behavior.probability = 0.25;
+                w.lead.activities.clear();
+            },
+            Stage::Nurturing,
+            "behavior score 25.0 is below the MQL threshold 50.0",
+        ),
+    ];
+    for (name, change, stage, reason) in cases {
+        let mut w = World::sql();
+        change(&mut w);
+        let q = w.qualify();
+        assert_eq!(
+            (q.stage, q.stage_reason().as_str()),
+            (stage, reason),
+            "{name}"
+        );
+        assert_eq!(q.sql_basis.is_some(), stage == Stage::Sql, "{name}");
+    }
+}
