@@ -146,6 +146,14 @@ async function queue(page, call) {
   await call("POST", `/v1/leads/${sql}:accept`, {});
   await page.waitForSelector(`#queue tr[data-lead-id="${sql}"][data-status="HAND_OFF_STATUS_ACCEPTED"]`, { timeout: WAIT_MS });
   check(true, "an accept made through the API appears in the queue without reload");
+  // A new SQL from an event recorded through the API shows up live too.
+  await call("POST", "/v1/activities:batchRecord", {
+    events: ["demo_request", "pricing_page_view", "pricing_page_view"].map((type, i) => ({
+      eventId: `c-fay-live-${i}`, leadId: "c-fay", type, occurredAt: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+    })),
+  });
+  await page.waitForSelector('#queue tr[data-lead-id="c-fay"][data-stage="STAGE_SQL"]', { timeout: WAIT_MS });
+  check(true, "a lead that becomes SQL from a recorded event appears as SQL in the queue without reload");
 
   await page.click("#page h1"); // out of the filters: keys typed there are text
   await page.keyboard.press("j");
@@ -196,6 +204,15 @@ async function actions(page, base, call) {
   await page.waitForSelector('#lead-stage[data-stage="STAGE_NURTURING"]', { timeout: WAIT_MS });
   const history = await call("GET", `/v1/leads/${id}`);
   check(history.history.some((c) => c.kind === "STAGE_CHANGE_KIND_RECYCLED" && c.reason.includes(reason)), `Hand back with "${reason}" recycles the lead to nurturing`);
+  await page.goto(`${base}/console/#/queue`);
+  await page.check("input[name=stages][value=STAGE_SQL]");
+  await page.waitForFunction((gone) => {
+    const rows = [...document.querySelectorAll("#queue tbody tr[data-lead-id]")];
+    return rows.length > 0 && rows.every((r) => r.dataset.stage === "STAGE_SQL") && !rows.some((r) => r.dataset.leadId === gone);
+  }, id, { timeout: WAIT_MS });
+  check(true, "the handed-back lead has left the SQL queue");
+  await page.goto(`${base}/console/#/lead/${id}`);
+  await page.waitForSelector("#actions", { timeout: WAIT_MS });
   await page.selectOption("form[data-action=recordOutcome] select", "OUTCOME_WON");
   await page.click("form[data-action=recordOutcome] button");
   await page.waitForSelector('#lead-status[data-status="HAND_OFF_STATUS_WON"]', { timeout: WAIT_MS });
@@ -211,6 +228,10 @@ async function readOnly(browser, base, token, id) {
   await page.goto(`${base}/console/#/models`);
   await page.waitForSelector("#models tbody tr", { timeout: WAIT_MS });
   check((await page.$$("#models button, .actions button")).length === 0, "a read-only token sees no model actions");
+  const refused = await fetch(`${base}/v1/leads/${encodeURIComponent(id)}:accept`, {
+    method: "POST", body: "{}", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+  });
+  check(refused.status === 403, `a read-only token calling accept anyway is refused (HTTP ${refused.status})`);
   await page.close();
 }
 
@@ -272,8 +293,9 @@ async function main() {
     await queue(page, call);
     const opened = decodeURIComponent(new URL(page.url()).hash).split("/")[2];
     await waterfallAddsUp(page, call, opened);
-    await actions(page, base, call);
+    // Pages (and their screenshots) before the actions close the lead.
     await pages(page, base, opened);
+    await actions(page, base, call);
     await models(page, base);
     await readOnly(browser, base, tokens.reader, opened);
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
