@@ -129,6 +129,10 @@ pub enum ModelsCommand {
         /// Unpin: serve the newest valid model.
         #[arg(long, conflicts_with = "version")]
         latest: bool,
+        /// Activate even if the model scores too little of the live data
+        /// (the activation gate's coverage check).
+        #[arg(long)]
+        force: bool,
     },
     /// Name a shadow model (scores alongside, never decides), or `--clear`.
     Shadow {
@@ -269,9 +273,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             client,
         } => emit(commands::show_model(&client, version.as_deref()).await),
         Command::Models {
-            command: ModelsCommand::Activate { version, .. },
+            command: ModelsCommand::Activate { version, force, .. },
             client,
-        } => emit(commands::activate(&client, version.as_deref()).await),
+        } => emit(commands::activate(&client, version.as_deref(), force).await),
         Command::Models {
             command: ModelsCommand::Shadow { version, .. },
             client,

@@ -224,6 +224,36 @@ async fn models_list_show_and_activate() {
     );
 }
 
+#[tokio::test]
+async fn models_activate_force_passes_the_coverage_refusal() {
+    let server = TestServer::start().await;
+    make_hot(
+        &mut LeadServiceClient::new(server.channel().await),
+        "seen-1",
+        None,
+    )
+    .await;
+    // A model of activity types the store never saw.
+    let blind = leadscore_core::testkit::ModelBuilder::new(
+        "20260901T000000Z-blind001",
+        &[("sms_sent", 1.0)],
+    )
+    .build();
+    write_model(server.models.path(), &blind);
+    server.lifecycle.refresh();
+
+    let activate = ["models", "activate", "20260901T000000Z-blind001"];
+    let (ok, _, err) = leadscore(args(&server, &activate)).await;
+    assert!(
+        !ok && err.contains("FailedPrecondition") && err.contains("minimum 50 %"),
+        "{err}"
+    );
+    let forced = [&activate[..], &["--force"]].concat();
+    let (ok, out, err) = leadscore(args(&server, &forced)).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("pinned: 20260901T000000Z-blind001"), "{out}");
+}
+
 /// Stores `id` with the hot lead's profile changed by `change`, and no
 /// activity (a nurturing lead with that profile).
 async fn store_profile(

@@ -83,8 +83,13 @@ pub async fn show_model(args: &ClientArgs, version: Option<&str>) -> Result<Stri
     })
 }
 
-/// `leadscore models activate VERSION` or `--latest`.
-pub async fn activate(args: &ClientArgs, version: Option<&str>) -> Result<String, ClientError> {
+/// `leadscore models activate VERSION` or `--latest` (`--force`: past the
+/// activation gate's coverage check).
+pub async fn activate(
+    args: &ClientArgs,
+    version: Option<&str>,
+    force: bool,
+) -> Result<String, ClientError> {
     let mut client = ModelServiceClient::new(args.connect().await?);
     let target = match version {
         Some(v) => Target::Version(v.to_owned()),
@@ -93,7 +98,7 @@ pub async fn activate(args: &ClientArgs, version: Option<&str>) -> Result<String
     let answer = client
         .activate_model(pb::ActivateModelRequest {
             target: Some(target),
-            force: false,
+            force,
         })
         .await?
         .into_inner();
