@@ -374,34 +374,10 @@ fn subscription(i: usize, s: &SubscriptionShape) -> Result<Subscription, Refusal
         kinds,
         stages: words(&s.stages, &at("stages"))?,
         owners,
-        grades: words::<GradeWord>(&s.grades, &at("grades"))?
-            .map(|g| g.into_iter().map(|w| w.0).collect()),
+        grades: words(&s.grades, &at("grades"))?,
         template,
         allow_private: s.allow_private,
     })
-}
-
-/// A grade as a subscription spells it (`A`–`D`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct GradeWord(Grade);
-
-impl Spelled for GradeWord {
-    const KIND: &'static str = "grade";
-    const ALL: &'static [GradeWord] = &[
-        GradeWord(Grade::A),
-        GradeWord(Grade::B),
-        GradeWord(Grade::C),
-        GradeWord(Grade::D),
-    ];
-
-    fn as_str(self) -> &'static str {
-        match self.0 {
-            Grade::A => "A",
-            Grade::B => "B",
-            Grade::C => "C",
-            Grade::D => "D",
-        }
-    }
 }
 
 /// The key of a `whsec_…` secret (Standard Webhooks: base64 after the

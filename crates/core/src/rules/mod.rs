@@ -16,6 +16,8 @@ pub mod roles;
 
 use std::fmt;
 
+use crate::spelling::Spelled;
+
 pub use assessment::{FitAssessment, RoleAssessment};
 pub use conditions::{Condition, RuleField, Test};
 pub use parse::RulesError;
@@ -52,14 +54,23 @@ impl Grade {
     }
 }
 
-impl fmt::Display for Grade {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Spelled for Grade {
+    const KIND: &'static str = "grade";
+    const ALL: &'static [Grade] = &[Grade::A, Grade::B, Grade::C, Grade::D];
+
+    fn as_str(self) -> &'static str {
+        match self {
             Grade::A => "A",
             Grade::B => "B",
             Grade::C => "C",
             Grade::D => "D",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
