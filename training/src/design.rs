@@ -7,7 +7,7 @@ use leadscore_core::features::{
     ActivityFeature, CategoricalFeature, CompiledFeatures, FeatureSource, FeatureSpec,
 };
 use leadscore_core::model::Standardization;
-use ndarray::Array2;
+use ndarray::{Array2, ShapeBuilder};
 
 use crate::input::{History, Shape};
 
@@ -88,11 +88,21 @@ pub fn standardization(x: &Array2<f64>) -> Standardization {
     Standardization { mean, scale }
 }
 
-/// `(x - mean) / scale`, column by column.
+/// `(x - mean) / scale`, column by column, in column-major order.
+///
+/// Column-major because the solver's gradient is `zᵀ · residual`: with
+/// columns contiguous, each of its dot products streams one column, where
+/// row-major order would stride across every row once per feature
+/// (docs/benchmarks.md has the fit times of both).
 pub fn standardize(x: &Array2<f64>, s: &Standardization) -> Array2<f64> {
-    let mut z = x.clone();
-    for (mut column, (m, sd)) in z.columns_mut().into_iter().zip(s.mean.iter().zip(&s.scale)) {
-        column.mapv_inplace(|v| (v - m) / sd);
+    let mut z = Array2::zeros(x.raw_dim().f());
+    for ((mut out, column), (m, sd)) in z
+        .columns_mut()
+        .into_iter()
+        .zip(x.columns())
+        .zip(s.mean.iter().zip(&s.scale))
+    {
+        out.zip_mut_with(&column, |o, v| *o = (v - m) / sd);
     }
     z
 }

@@ -2,6 +2,10 @@
 
 use clap::Parser;
 
+/// See training/Cargo.toml: the fit's per-evaluation vectors.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = leadscore_train::cli::Cli::parse();
     match leadscore_train::cli::run(cli) {
