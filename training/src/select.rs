@@ -6,7 +6,10 @@
 //! log-loss, a proper scoring rule (it rewards calibration, not only
 //! ranking). For each half-life the C grid runs from the strongest penalty
 //! up, each fit warm-started from the previous one. Huge inputs are
-//! subsampled first (`--selection-rows`).
+//! subsampled first (`--selection-rows`). Then, for the event shape,
+//! [`per_type`] searches half-lives per activity type on the same data.
+
+use std::collections::BTreeMap;
 
 use leadscore_core::features::CompiledFeatures;
 use leadscore_core::model::linear::logistic;
@@ -16,6 +19,7 @@ use crate::design::{self, Candidates};
 use crate::error::TrainError;
 use crate::fit::{self, Coefs};
 use crate::input::{History, Shape};
+use crate::per_type::{self, PerTypeSearch, Validation};
 use crate::progress;
 use crate::settings::Settings;
 use crate::split;
@@ -37,8 +41,12 @@ pub struct GridPoint {
 /// The chosen hyper-parameters and how they were chosen.
 #[derive(Debug, Clone, Serialize)]
 pub struct Choice {
-    /// Chosen half-life.
+    /// Chosen half-life (shared: the fallback of the types without their own).
     pub half_life_days: Option<f64>,
+    /// Half-lives chosen per activity type (empty: the shared one only).
+    pub half_life_days_by_type: BTreeMap<String, f64>,
+    /// The per-type search, when it ran.
+    pub per_type: Option<PerTypeSearch>,
     /// Chosen C.
     pub c: f64,
     /// Rows used for fitting during selection.
@@ -78,7 +86,8 @@ pub fn select(
     };
     let mut grid = Vec::new();
     for half_life in half_lives {
-        let compiled = CompiledFeatures::new(candidates.spec(history.shape, half_life));
+        let no_types = BTreeMap::new();
+        let compiled = CompiledFeatures::new(candidates.spec(history.shape, half_life, &no_types));
         let x_train = design::features(history, &compiled, &inner.train);
         let standardization = design::standardization(&x_train);
         let z_train = design::standardize(&x_train, &standardization);
@@ -116,8 +125,32 @@ pub fn select(
         best.log_loss,
         best.auc
     ));
+    let per_type = match history.shape {
+        Shape::Events => {
+            let v = Validation {
+                train: &inner.train,
+                valid: &inner.test,
+                y_train: &y_train,
+                y_valid: &y_valid,
+            };
+            per_type::search(
+                history,
+                candidates,
+                &v,
+                best.half_life_days,
+                best.c,
+                settings,
+            )?
+        }
+        Shape::Wide => None,
+    };
     Ok(Choice {
         half_life_days: best.half_life_days,
+        half_life_days_by_type: per_type
+            .as_ref()
+            .map(|p| p.half_life_days_by_type.clone())
+            .unwrap_or_default(),
+        per_type,
         c: best.c,
         selection_train_rows: inner.train.len(),
         validation_rows: inner.test.len(),
