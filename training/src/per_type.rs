@@ -31,7 +31,7 @@ use serde::Serialize;
 use crate::design::{self, Candidates};
 use crate::error::TrainError;
 use crate::fit::{self, Coefs};
-use crate::input::History;
+use crate::input::{History, Shape};
 use crate::progress;
 use crate::settings::Settings;
 
@@ -113,9 +113,9 @@ impl Scored {
 /// Which grid value each activity type uses (`None`: the shared one).
 type Assignment = Vec<Option<usize>>;
 
-/// Chooses per-type half-lives for an event-shape history whose grid chose
-/// `shared` and `c` on `v`; `None` when there is nothing to search (no
-/// rounds asked, no other grid value, no activity feature).
+/// Chooses per-type half-lives for a history whose grid chose `shared` and
+/// `c` on `v`; `None` when there is nothing to search (the wide shape has
+/// no times, no rounds asked, no other grid value, no activity feature).
 pub fn search(
     history: &History,
     candidates: &Candidates,
@@ -127,7 +127,8 @@ pub fn search(
     let grid = settings.half_life_grid()?.into_iter().flatten();
     let values: Vec<f64> = grid.filter(|h| Some(*h) != shared).collect();
     let types = candidates.activities.len();
-    if settings.per_type_rounds == 0 || values.is_empty() || types == 0 {
+    let timed = matches!(history.shape, Shape::Events);
+    if !timed || settings.per_type_rounds == 0 || values.is_empty() || types == 0 {
         return Ok(None);
     }
     let step = progress::start(format!(

@@ -80,37 +80,19 @@ pub fn select(
     );
     let y_train: Vec<bool> = inner.train.iter().map(|&r| y[r]).collect();
     let y_valid: Vec<bool> = inner.test.iter().map(|&r| y[r]).collect();
+    let v = Validation {
+        train: &inner.train,
+        valid: &inner.test,
+        y_train: &y_train,
+        y_valid: &y_valid,
+    };
     let half_lives = match history.shape {
         Shape::Events => settings.half_life_grid()?,
         Shape::Wide => vec![None],
     };
     let mut grid = Vec::new();
     for half_life in half_lives {
-        let no_types = BTreeMap::new();
-        let compiled = CompiledFeatures::new(candidates.spec(history.shape, half_life, &no_types));
-        let x_train = design::features(history, &compiled, &inner.train);
-        let standardization = design::standardization(&x_train);
-        let z_train = design::standardize(&x_train, &standardization);
-        let z_valid = design::standardize(
-            &design::features(history, &compiled, &inner.test),
-            &standardization,
-        );
-        let mut warm: Option<Coefs> = None;
-        for c in settings.c_ascending() {
-            let coefs = fit::fit(&z_train, &y_train, c, settings.solver(), warm.as_ref())?;
-            let p: Vec<f64> = coefs
-                .logits(z_valid.view())
-                .iter()
-                .map(|&l| logistic(l))
-                .collect();
-            grid.push(GridPoint {
-                half_life_days: half_life,
-                c,
-                log_loss: evaluation::log_loss(&p, &y_valid),
-                auc: evaluation::auc(&p, &y_valid),
-            });
-            warm = Some(coefs);
-        }
+        grid.extend(c_ladder(history, candidates, &v, half_life, settings)?);
     }
     let best = grid
         .iter()
@@ -125,25 +107,8 @@ pub fn select(
         best.log_loss,
         best.auc
     ));
-    let per_type = match history.shape {
-        Shape::Events => {
-            let v = Validation {
-                train: &inner.train,
-                valid: &inner.test,
-                y_train: &y_train,
-                y_valid: &y_valid,
-            };
-            per_type::search(
-                history,
-                candidates,
-                &v,
-                best.half_life_days,
-                best.c,
-                settings,
-            )?
-        }
-        Shape::Wide => None,
-    };
+    let (shared, c) = (best.half_life_days, best.c);
+    let per_type = per_type::search(history, candidates, &v, shared, c, settings)?;
     Ok(Choice {
         half_life_days: best.half_life_days,
         half_life_days_by_type: per_type
@@ -156,4 +121,42 @@ pub fn select(
         validation_rows: inner.test.len(),
         grid,
     })
+}
+
+/// The C grid at `half_life`, from the strongest penalty up, each fit
+/// warm-started from the previous one, scored on the validation rows.
+fn c_ladder(
+    history: &History,
+    candidates: &Candidates,
+    v: &Validation<'_>,
+    half_life: Option<f64>,
+    settings: &Settings,
+) -> Result<Vec<GridPoint>, TrainError> {
+    let no_types = BTreeMap::new();
+    let compiled = CompiledFeatures::new(candidates.spec(history.shape, half_life, &no_types));
+    let x_train = design::features(history, &compiled, v.train);
+    let standardization = design::standardization(&x_train);
+    let z_train = design::standardize(&x_train, &standardization);
+    let z_valid = design::standardize(
+        &design::features(history, &compiled, v.valid),
+        &standardization,
+    );
+    let mut warm: Option<Coefs> = None;
+    let mut points = Vec::new();
+    for c in settings.c_ascending() {
+        let coefs = fit::fit(&z_train, v.y_train, c, settings.solver(), warm.as_ref())?;
+        let p: Vec<f64> = coefs
+            .logits(z_valid.view())
+            .iter()
+            .map(|&l| logistic(l))
+            .collect();
+        points.push(GridPoint {
+            half_life_days: half_life,
+            c,
+            log_loss: evaluation::log_loss(&p, v.y_valid),
+            auc: evaluation::auc(&p, v.y_valid),
+        });
+        warm = Some(coefs);
+    }
+    Ok(points)
 }

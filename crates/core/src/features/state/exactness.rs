@@ -2,8 +2,9 @@
 //! future activities, repeats inside the dedupe window, recycles, a
 //! lagging caller clock, counts, stored-form round trips), the state
 //! answers what the full history answers: features of two models sharing
-//! its decay (a shared half-life and per-type ones), qualification's hand-raise facts, and the scorer's answer
-//! (the active model, and a shadow with another feature list).
+//! its decay (a shared half-life and per-type ones), qualification's
+//! hand-raise facts, and the scorer's answer (the active model, and a
+//! shadow with another feature list).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
