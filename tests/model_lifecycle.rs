@@ -297,6 +297,32 @@ async fn the_model_card_shows_raw_weights_points_and_settings() {
 }
 
 #[tokio::test]
+async fn the_model_card_gives_each_activity_its_half_life_and_models_show_prints_it() {
+    let server = TestServer::start().await;
+    let mut per_type = fixture_model("20260701T000000Z-pertype0");
+    let (own, _) = WEIGHTS[0];
+    per_type.features.half_life_days_by_type = [(own.to_owned(), 3.0)].into();
+    write_model(server.models.path(), &per_type);
+    let mut models = models(&server).await;
+    // Listing reads the directory: the new file is in the catalog.
+    models.list_models(pb::ListModelsRequest {}).await.unwrap();
+    let card = models
+        .get_model(pb::GetModelRequest {
+            version: per_type.version.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(card.half_life_days, 30.0, "the shared one");
+    assert_eq!(card.weights[0].feature, format!("activity:{own}"));
+    assert_eq!(card.weights[0].half_life_days, 3.0, "its own");
+    assert!(card.weights[1..].iter().all(|w| w.half_life_days == 30.0));
+    let shown = leadscore::client::render::models::card(&card);
+    let row = shown.lines().find(|l| l.contains(own)).unwrap();
+    assert!(row.trim_end().ends_with("3 d*"), "{shown}");
+}
+
+#[tokio::test]
 async fn the_model_looked_up_by_version_is_the_one_serving_not_a_rebuild() {
     let server = TestServer::start().await;
     write_model(server.models.path(), &model_v2());

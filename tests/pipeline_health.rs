@@ -702,3 +702,54 @@ async fn with_no_outcomes_the_report_says_nothing_is_judged_yet_and_how_many_are
     );
     assert!(text.contains("no outcomes in this window"), "{text}");
 }
+
+#[tokio::test]
+async fn a_lead_with_date_only_activity_is_judged_without_its_outcome_day() {
+    let server = TestServer::start().await;
+    let mut c = lead_client(&server).await;
+    // Every activity at midnight UTC: the source kept only dates. The demo
+    // request on the outcome day (an onboarding call) is dated "before" an
+    // outcome at 15:00 that day, and must not count.
+    let day = Span::days(1).as_micros();
+    let midnight = |t: Timestamp| Timestamp::from_micros(t.as_micros().div_euclid(day) * day);
+    let outcome_day = midnight(days_from(Timestamp::now(), -20)).unwrap();
+    let outcome_at = outcome_day.saturating_add(Span::hours(15));
+    let before = days_from(outcome_day, -10);
+    record(
+        &mut c,
+        "dated",
+        &[
+            ("dated-0", "blog_read", before),
+            ("dated-1", "demo_request", outcome_day),
+        ],
+    )
+    .await;
+    outcome(&mut c, "dated", true, outcome_at).await;
+
+    let as_of = outcome_day.saturating_sub(Span::micros(1));
+    let mut scoring = server.client().await;
+    let want = score_as_of(&mut scoring, &[("blog_read", before)], ts(as_of)).await;
+    let leaky = score_as_of(
+        &mut scoring,
+        &[("blog_read", before), ("demo_request", outcome_day)],
+        ts(leadscore::features::outcome_as_of(outcome_at)),
+    )
+    .await;
+    assert!(want + 1.0 < leaky, "the outcome day's demo request matters");
+    let got = get_lead(&mut c, "dated").await.lead.unwrap();
+    let score = got.score.unwrap();
+    assert_eq!(score.as_of, ts(as_of), "scored before the outcome's day");
+    assert!((score.probability * 100.0 - want).abs() < 1e-9);
+    // Pipeline health judges that prediction.
+    let report = health(&mut c, days_from(outcome_at, -1), days_from(outcome_at, 1))
+        .await
+        .unwrap();
+    let active = report.active.unwrap();
+    assert_eq!(active.outcomes, 1);
+    let predicted: f64 = active
+        .calibration
+        .iter()
+        .map(|b| b.count as f64 * b.predicted_mean * 100.0)
+        .sum();
+    assert!((predicted - want).abs() < 1e-9, "{predicted} vs {want}");
+}

@@ -134,7 +134,7 @@ fn bant_criterion(s: BantStatus) -> Option<pb::BantCriterion> {
 pub const MAX_TIMELINE: usize = 500;
 
 /// The newest [`MAX_TIMELINE`] of `activities` as timeline entries, each
-/// weighted by `decay` as of `as_of`.
+/// weighted by `decay` (each at its type's half-life) as of `as_of`.
 pub fn timeline(
     activities: &[Activity],
     decay: &Decay,
@@ -151,7 +151,9 @@ pub fn timeline(
             funnel_stage: FunnelStage::of(&a.activity_type).label().to_owned(),
             // An activity after `as_of` (a closed lead's later ones are not
             // here) would weigh over 1: clamp its age at zero.
-            decay_weight: decay.weight(as_of.since(a.occurred_at).max(Span::ZERO)),
+            decay_weight: decay
+                .of_type(&a.activity_type)
+                .weight(as_of.since(a.occurred_at).max(Span::ZERO)),
         })
         .collect()
 }

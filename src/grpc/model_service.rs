@@ -15,6 +15,7 @@ use crate::pb::v1::activate_model_request::Target;
 use crate::pb::v1::model_service_server::ModelService;
 use crate::pb::v1::set_shadow_model_request::Target as ShadowTarget;
 use crate::spelling::Spelled;
+use crate::time::Span;
 
 /// The model service.
 #[derive(Debug, Clone)]
@@ -175,6 +176,7 @@ fn card(summary: pb::ModelSummary, model: &LinearModel) -> Result<pb::ModelCard,
         .map_err(ApiError::Internal)?
         .unwrap_or_default();
     let spec = &file.features;
+    let decay = model.features().decay();
     let weights = model
         .weights()
         .iter()
@@ -193,6 +195,9 @@ fn card(summary: pb::ModelSummary, model: &LinearModel) -> Result<pb::ModelCard,
                     .and_then(|a| file.points.per_activity.get(&a.activity_type))
                     .copied()
                     .unwrap_or(0),
+                half_life_days: activity
+                    .and_then(|a| decay.half_life_of(&a.activity_type))
+                    .map_or(0.0, Span::as_days_f64),
             }
         })
         .collect();

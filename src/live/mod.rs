@@ -199,7 +199,7 @@ impl LiveStore {
                     lead_id: detail.lead.id.clone(),
                     reason: e.reason,
                 })?;
-            Ok((detail, score, *scorer.model.features().decay()))
+            Ok((detail, score, scorer.model.features().decay().clone()))
         })
         .await
     }

@@ -52,7 +52,7 @@ impl Log {
 
 /// The decay of the model in force: the one every stored state must have.
 pub fn decay_of(scorer: &Scorer) -> Decay {
-    *scorer.model.features().decay()
+    scorer.model.features().decay().clone()
 }
 
 /// Whether `stored` can be kept under `decay` (else it is rebuilt).
@@ -68,13 +68,13 @@ pub fn usable(
     log: &Log,
     rec: &LeadRecord,
     stored: Option<LeadFeatureState>,
-    decay: Decay,
+    decay: &Decay,
     now: Timestamp,
 ) -> Result<(LeadFeatureState, bool), StoreError> {
     match stored {
-        Some(state) if fits(Some(&state), &decay) => Ok((state, false)),
+        Some(state) if fits(Some(&state), decay) => Ok((state, false)),
         _ => Ok((
-            rebuild(tx, log, &rec.id, decay, rec.recycled_at, now)?,
+            rebuild(tx, log, &rec.id, decay.clone(), rec.recycled_at, now)?,
             true,
         )),
     }
@@ -114,7 +114,7 @@ pub fn replay(
             }
         }
         Replay::Lead => {
-            let (decay, since, clock) = (*state.decay(), state.since(), state.clock());
+            let (decay, since, clock) = (state.decay().clone(), state.since(), state.clock());
             *state = rebuild(tx, log, lead_id, decay, since, clock)?;
         }
     }
@@ -134,7 +134,14 @@ pub fn ready(
     let waiting = state.replay_needed();
     replay(tx, log, lead_id, state, waiting)?;
     if state.horizon().is_some_and(|h| as_of < h) {
-        *state = rebuild(tx, log, lead_id, *state.decay(), state.since(), as_of)?;
+        *state = rebuild(
+            tx,
+            log,
+            lead_id,
+            state.decay().clone(),
+            state.since(),
+            as_of,
+        )?;
     }
     Ok(())
 }

@@ -190,7 +190,7 @@ fn resweep(
     let mut states = Vec::with_capacity(leads.len());
     let mut changes = Vec::new();
     for (_, (mut rec, stored)) in leads {
-        let (mut st, rebuilt) = state::usable(tx, log, &rec, stored, decay, now)?;
+        let (mut st, rebuilt) = state::usable(tx, log, &rec, stored, &decay, now)?;
         report.rebuilt += usize::from(rebuilt);
         handoff::check_overdue(&mut rec, now, &mut changes);
         rescore(tx, log, scorer, &mut rec, &mut st, now, &mut changes)?;

@@ -19,7 +19,8 @@ use leadscore_store::reads::activities_by_lead;
 use super::error::LiveError;
 use super::state::{self, Log};
 use super::sweep;
-use crate::features::{Decay, LeadFeatureState, outcome_as_of};
+use crate::features::cutoff::Closing;
+use crate::features::{Decay, LeadFeatureState};
 use crate::handoff::{self, ChangeKind, LeadRecord, StageChange};
 use crate::lead::{EventBatch, EventOutcome, LeadUpsert, NewEvent, UpsertBatch};
 use crate::scoring::Scorer;
@@ -68,7 +69,7 @@ pub(super) type Locked = (LeadRecord, Option<LeadFeatureState>);
 fn lock_or_create_all(
     tx: &mut dyn Tx,
     ids: &[&str],
-    decay: Decay,
+    decay: &Decay,
     now: Timestamp,
 ) -> Result<Vec<Locked>, StoreError> {
     let locked = tx.lock_leads(ids)?;
@@ -102,11 +103,11 @@ pub(super) fn with_states(
 
 /// A new lead `id`, inserted and locked, with the empty state (or, when
 /// another writer inserted it first, that one, locked, with its state).
-fn create(tx: &mut dyn Tx, id: &str, decay: Decay, now: Timestamp) -> Result<Locked, StoreError> {
+fn create(tx: &mut dyn Tx, id: &str, decay: &Decay, now: Timestamp) -> Result<Locked, StoreError> {
     // The row just inserted is this record, locked until commit: no re-read.
     let fresh = LeadRecord::new(id, now);
     if tx.insert_lead(&fresh)? {
-        return Ok((fresh, Some(LeadFeatureState::new(decay))));
+        return Ok((fresh, Some(LeadFeatureState::new(decay.clone()))));
     }
     let rec = tx
         .lock_lead(id)?
@@ -279,7 +280,7 @@ fn record_fresh(
     let mut ids: Vec<&str> = fresh.iter().map(|(_, e)| e.lead_id()).collect();
     ids.dedup();
     let decay = state::decay_of(scorer);
-    let locked = lock_or_create_all(tx, &ids, decay, now)?;
+    let locked = lock_or_create_all(tx, &ids, &decay, now)?;
     let events: Vec<NewEvent> = fresh.iter().map(|(_, e)| e.clone()).collect();
     let inserted = tx.insert_events(&events, now)?;
     let mut outcomes = Vec::with_capacity(fresh.len());
@@ -298,7 +299,7 @@ fn record_fresh(
         let Some(new) = added.remove(rec.id.as_str()) else {
             continue;
         };
-        let (mut st, rebuilt) = state::usable(tx, &Log::PerLead, &rec, stored, decay, now)?;
+        let (mut st, rebuilt) = state::usable(tx, &Log::PerLead, &rec, stored, &decay, now)?;
         // A state rebuilt from the log already holds the new events.
         for (activity_type, at) in new.into_iter().filter(|_| !rebuilt) {
             // A replay it asks for is read once per lead, by `rescore`.
@@ -326,11 +327,11 @@ pub fn upsert_leads(
     let decay = state::decay_of(scorer);
     let (leads, transitions) = in_tx(db, |tx| {
         let mut changed = Changed::default();
-        for (mut rec, stored) in lock_or_create_all(tx, &ids, decay, now)? {
+        for (mut rec, stored) in lock_or_create_all(tx, &ids, &decay, now)? {
             for u in by_id.get(rec.id.as_str()).into_iter().flatten() {
                 u.apply(&mut rec.profile, &mut rec.bant);
             }
-            let (st, _) = state::usable(tx, &Log::PerLead, &rec, stored, decay, now)?;
+            let (st, _) = state::usable(tx, &Log::PerLead, &rec, stored, &decay, now)?;
             changed.rescore(tx, scorer, rec, st, now)?;
         }
         changed.finish(tx, scorer, now)
@@ -384,7 +385,7 @@ pub(super) fn act(
         }
         _ => Log::PerLead,
     };
-    let (mut st, _) = state::usable(tx, &log, &rec, stored, decay, now)?;
+    let (mut st, _) = state::usable(tx, &log, &rec, stored, &decay, now)?;
     match action {
         HandOffAction::Assign(owner) => {
             let reason = "assigned by hand".into();
@@ -406,9 +407,13 @@ pub(super) fn act(
         HandOffAction::Outcome { won, at } => {
             let all = log.of(tx, &rec.id)?;
             handoff::check_outcome_time(&rec, *at, &all, now)?;
-            state::ready(tx, &log, &rec.id, &mut st, outcome_as_of(*at))?;
+            // The leakage rule per lead: date-only activity cuts at the day.
+            let since = rec.recycled_at;
+            let counted = all.iter().map(|a| a.occurred_at);
+            let closing = Closing::of_lead(*at, counted.filter(|t| since.is_none_or(|s| *t >= s)));
+            state::ready(tx, &log, &rec.id, &mut st, closing.as_of)?;
             let counted = state::evidence(tx, &log, scorer, &rec.id, &st)?;
-            handoff::close(scorer, &mut rec, *won, *at, counted, now, &mut changes)?
+            handoff::close(scorer, &mut rec, *won, closing, counted, now, &mut changes)?
         }
     }
     Ok(([rec], st, changes))

@@ -20,7 +20,7 @@ use proptest::test_runner::{Config, TestRunner};
 
 use leadscore_core::testkit::NOW;
 
-use super::{buyer, parsed, parsed_upserts, scorer_with};
+use super::{buyer, parsed, parsed_upserts, scorer_with, scorer_with_types};
 
 /// Activity types: five the fixture model knows, one it does not.
 const TYPES: [&str; 6] = [
@@ -60,7 +60,8 @@ enum Op {
     /// The lead's profile makes it a buyer.
     Profile,
     /// Another scorer (0: the fixture, 1: another half-life and window,
-    /// 2: the fixture with a shadow of another decay), then a sweep.
+    /// 2: the fixture with a shadow of another decay, 3: the fixture with
+    /// per-type half-lives), then a sweep.
     Model(usize),
 }
 
@@ -76,18 +77,20 @@ fn op() -> impl Strategy<Value = Op> {
         3 => prop_oneof![0i64..300, 0i64..5 * 86_400].prop_map(|seconds| Op::Advance { seconds }),
         1 => Just(Op::Recycle),
         1 => Just(Op::Profile),
-        1 => (0usize..3).prop_map(Op::Model),
+        1 => (0usize..4).prop_map(Op::Model),
     ]
 }
 
 /// The scorers a history switches between.
-struct Scorers([Arc<Scorer>; 3]);
+struct Scorers([Arc<Scorer>; 4]);
 
 impl Scorers {
     fn new(fixture: Arc<Scorer>) -> Scorers {
         let short = scorer_with("20260701T000000Z-short", 10.0, 120);
         let shadowed = Arc::new((*fixture).clone().with_shadow(Some(short.model.clone())));
-        Scorers([fixture, short, shadowed])
+        let by_type = [("pricing_page_view", 2.0), ("blog_read", 90.0)];
+        let per_type = scorer_with_types("20260701T000000Z-pertype", &by_type);
+        Scorers([fixture, short, shadowed, per_type])
     }
 }
 
@@ -193,7 +196,7 @@ impl Case<'_> {
             (got, want) => panic!("step {step}: shadow {got:?}, want {want:?}"),
         }
         let state = detail.state.expect("a written lead has a state");
-        let decay = *scorer.model.features().decay();
+        let decay = scorer.model.features().decay().clone();
         assert_eq!(*state.decay(), decay, "step {step}: the model's decay");
         let log = detail
             .activities

@@ -40,10 +40,25 @@ pub fn scorer() -> Arc<ArcSwap<Scorer>> {
 /// The fixture model as version `version` with another half-life and
 /// dedupe window (another decay), with the shipped rules.
 pub fn scorer_with(version: &str, half_life_days: f64, window_seconds: u32) -> Arc<Scorer> {
-    let dir = tempfile::tempdir().unwrap();
     let mut model = common::fixture_model(version);
     model.features.half_life_days = Some(half_life_days);
     model.features.dedupe_window_seconds = window_seconds;
+    scorer_of(model)
+}
+
+/// The fixture model as version `version` with its own half-life for some
+/// activity types (another decay, though the shared half-life and window
+/// are the fixture's), with the shipped rules.
+pub fn scorer_with_types(version: &str, by_type: &[(&str, f64)]) -> Arc<Scorer> {
+    let mut model = common::fixture_model(version);
+    let by_type = by_type.iter().map(|(t, d)| ((*t).to_owned(), *d));
+    model.features.half_life_days_by_type = by_type.collect();
+    scorer_of(model)
+}
+
+/// The scorer of `model` with the shipped rules, loaded from its file.
+fn scorer_of(model: leadscore::model::ModelFile) -> Arc<Scorer> {
+    let dir = tempfile::tempdir().unwrap();
     common::write_model(dir.path(), &model);
     let lifecycle = Lifecycle::start(dir.path(), &common::shipped_rules()).unwrap();
     lifecycle.scorer().load_full()

@@ -3,6 +3,8 @@
 //! [`CompiledFeatures::compute`] of the lead as the service would see it at
 //! the lead's `as_of`.
 
+use std::collections::BTreeMap;
+
 use leadscore_core::features::{
     ActivityFeature, CategoricalFeature, CompiledFeatures, FeatureSource, FeatureSpec,
 };
@@ -26,19 +28,27 @@ pub struct Candidates {
 }
 
 impl Candidates {
-    /// The feature spec with half-life `half_life_days`.
-    pub fn spec(&self, shape: Shape, half_life_days: Option<f64>) -> FeatureSpec {
-        let (source, half_life_days, dedupe_window_seconds) = match shape {
+    /// The feature spec with the shared half-life `half_life_days` and the
+    /// per-type ones `by_type` (the wide shape has no decay).
+    pub fn spec(
+        &self,
+        shape: Shape,
+        half_life_days: Option<f64>,
+        by_type: &BTreeMap<String, f64>,
+    ) -> FeatureSpec {
+        let (source, half_life_days, by_type, dedupe_window_seconds) = match shape {
             Shape::Events => (
                 FeatureSource::Events,
                 half_life_days,
+                by_type.clone(),
                 self.dedupe_window_seconds,
             ),
-            Shape::Wide => (FeatureSource::Counts, None, 0),
+            Shape::Wide => (FeatureSource::Counts, None, BTreeMap::new(), 0),
         };
         FeatureSpec {
             source,
             half_life_days,
+            half_life_days_by_type: by_type,
             dedupe_window_seconds,
             activities: self.activities.clone(),
             categorical: self.categorical.clone(),

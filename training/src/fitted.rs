@@ -10,12 +10,13 @@ use crate::error::TrainError;
 use crate::fit::{self, Coefs};
 use crate::input::History;
 use crate::points;
+use crate::select::Choice;
 use crate::settings::Settings;
 
 /// A fit on some rows, with the standardized design it was fitted on.
 #[derive(Debug, Clone)]
 pub struct Fitted {
-    /// Feature spec (with the chosen half-life).
+    /// Feature spec (with the chosen half-lives).
     pub spec: FeatureSpec,
     /// Standardization computed on the training rows; its mean is also
     /// the model's baseline (the average training lead).
@@ -28,21 +29,22 @@ pub struct Fitted {
     pub labels: Vec<bool>,
 }
 
-/// Fits on `rows` with half-life `half_life_days` and inverse L2 strength `c`.
+/// Fits on `rows` with the half-lives (shared and per type) and inverse L2
+/// strength `c` of `choice`.
 pub fn fit_rows(
     history: &History,
     candidates: &Candidates,
-    half_life_days: Option<f64>,
-    c: f64,
+    choice: &Choice,
     rows: &[usize],
     settings: &Settings,
 ) -> Result<Fitted, TrainError> {
-    let spec = candidates.spec(history.shape, half_life_days);
+    let by_type = &choice.half_life_days_by_type;
+    let spec = candidates.spec(history.shape, choice.half_life_days, by_type);
     let x = design::features(history, &CompiledFeatures::new(spec.clone()), rows);
     let standardization = design::standardization(&x);
     let design = design::standardize(&x, &standardization);
     let labels: Vec<bool> = rows.iter().map(|&r| history.leads[r].won).collect();
-    let coefs = fit::fit(&design, &labels, c, settings.solver(), None)?;
+    let coefs = fit::fit(&design, &labels, choice.c, settings.solver(), None)?;
     Ok(Fitted {
         spec,
         standardization,

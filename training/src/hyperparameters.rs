@@ -2,8 +2,11 @@
 //! the choices a training run made, written into the file, and read by the
 //! report from this struct, never back out of the JSON by key.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
+use crate::per_type::PerTypeSearch;
 use crate::select::{Choice, GridPoint};
 use crate::settings::Settings;
 use crate::train::CLASS_WEIGHTING;
@@ -20,8 +23,15 @@ const SOLVER: &str = "linfa-logistic L-BFGS";
 /// What the training job chose and with which settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hyperparameters {
-    /// Chosen decay half-life (`None`: no decay).
+    /// Chosen decay half-life (`None`: no decay), shared by the types
+    /// without their own.
     pub half_life_days: Option<f64>,
+    /// Half-lives chosen per activity type (empty: the shared one only).
+    pub half_life_days_by_type: BTreeMap<String, f64>,
+    /// Rounds asked of the per-type search (0: not run).
+    pub per_type_rounds: usize,
+    /// The per-type search of the final choice, when it ran.
+    pub per_type_search: Option<PerTypeSearch>,
     /// Chosen inverse L2 strength.
     pub c: f64,
     /// `1 / c`.
@@ -61,6 +71,8 @@ pub struct Hyperparameters {
 pub struct SplitChoice {
     /// Chosen half-life.
     pub half_life_days: Option<f64>,
+    /// Chosen per-type half-lives.
+    pub half_life_days_by_type: BTreeMap<String, f64>,
     /// Chosen C.
     pub c: f64,
 }
@@ -82,6 +94,9 @@ impl Hyperparameters {
     pub fn new(chosen: &Choice, per_split: &[Choice], settings: &Settings) -> Hyperparameters {
         Hyperparameters {
             half_life_days: chosen.half_life_days,
+            half_life_days_by_type: chosen.half_life_days_by_type.clone(),
+            per_type_rounds: settings.per_type_rounds,
+            per_type_search: chosen.per_type.clone(),
             c: chosen.c,
             l2_alpha: 1.0 / chosen.c,
             penalty: PENALTY,
@@ -94,6 +109,7 @@ impl Hyperparameters {
                 .iter()
                 .map(|c| SplitChoice {
                     half_life_days: c.half_life_days,
+                    half_life_days_by_type: c.half_life_days_by_type.clone(),
                     c: c.c,
                 })
                 .collect(),

@@ -3,7 +3,7 @@
 //! the versioned `leadscore.model/v1` files the service serves. Features are
 //! computed by the service's own code (`leadscore_core::features`).
 //!
-//! Pipeline: [`input`] → [`encoding`] → [`design`] → [`select`] / [`fit`] → [`evaluate`] /
+//! Pipeline: [`input`] → [`encoding`] → [`design`] → [`select`] (with [`per_type`]) / [`fit`] → [`evaluate`] /
 //! [`threshold`] / [`points`] / [`leakage`] → [`output`] / [`report`]. [`simulate`] makes
 //! synthetic histories with known truth.
 
@@ -19,6 +19,7 @@ pub mod hyperparameters;
 pub mod input;
 pub mod leakage;
 pub mod output;
+pub mod per_type;
 pub mod plots;
 pub mod points;
 pub mod progress;

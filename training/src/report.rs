@@ -163,10 +163,11 @@ fn summary(md: &mut String, version: &str, trained: &Trained, file: &ModelFile) 
     );
     let _ = writeln!(
         md,
-        "- Decay half-life: {}; L2: C = {:?}.",
+        "- Decay half-life: {}{}; L2: C = {:?}.",
         file.features
             .half_life_days
             .map_or("no decay".to_owned(), |d| format!("{d} days")),
+        per_type_half_lives(trained),
         trained.hyperparameters.c
     );
     let _ = writeln!(
@@ -179,6 +180,35 @@ fn summary(md: &mut String, version: &str, trained: &Trained, file: &ModelFile) 
         "- Class weighting: {}.\n",
         crate::train::CLASS_WEIGHTING
     );
+}
+
+/// The per-type half-lives in words, after the shared one: which types
+/// decay at their own rate and what it bought on validation data.
+fn per_type_half_lives(trained: &Trained) -> String {
+    let h = &trained.hyperparameters;
+    let Some(search) = &h.per_type_search else {
+        return String::new();
+    };
+    if h.half_life_days_by_type.is_empty() {
+        return format!(
+            " for every type (no per-type half-life validated better: log-loss {:.4})",
+            search.shared_log_loss
+        );
+    }
+    let own: Vec<String> = h
+        .half_life_days_by_type
+        .iter()
+        .map(|(t, d)| format!("`{t}` {d} days"))
+        .collect();
+    format!(
+        ", per type: {} (validation log-loss {:.4} → {:.4}, AUC {:.4} → {:.4}; {} fits)",
+        own.join(", "),
+        search.shared_log_loss,
+        search.log_loss,
+        search.shared_auc,
+        search.auc,
+        search.fits
+    )
 }
 
 /// The leakage warnings, if there are any, and the cutoff rule.

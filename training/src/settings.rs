@@ -8,6 +8,11 @@ use clap::Args;
 use crate::error::DataError;
 use crate::fit::Solver;
 
+/// Most rounds of the per-type half-life search: each round costs up to
+/// types × half-life values fits, and coordinate descent on a grid
+/// settles within a few.
+pub const MAX_PER_TYPE_ROUNDS: usize = 10;
+
 /// Settings of a training run.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -17,6 +22,12 @@ pub struct Settings {
     /// Half-life grid in days; `none` means no decay (event shape only).
     #[arg(long, value_delimiter = ',', default_value = "none,7,14,30,60,90,180")]
     pub half_lives: Vec<String>,
+    /// Rounds of the per-type half-life search after the shared grid
+    /// (coordinate descent over activity types on the grid's values; each
+    /// round fits at most types × half-life values); 0: one shared
+    /// half-life for every type.
+    #[arg(long, default_value_t = 2)]
+    pub per_type_rounds: usize,
     /// Grid of inverse L2 strengths C (scikit-learn's C; linfa alpha = 1/C).
     #[arg(long, value_delimiter = ',', default_value = "0.001,0.01,0.1,1,10")]
     pub c_grid: Vec<f64>,
@@ -76,6 +87,11 @@ impl Settings {
         self.half_life_grid()?;
         if self.half_lives.is_empty() || self.c_grid.is_empty() {
             return bad("--half-lives and --c-grid need at least one value each");
+        }
+        if self.per_type_rounds > MAX_PER_TYPE_ROUNDS {
+            return Err(DataError::Setting(format!(
+                "--per-type-rounds must be at most {MAX_PER_TYPE_ROUNDS}"
+            )));
         }
         if self.c_grid.iter().any(|c| !(c.is_finite() && *c > 0.0)) {
             return bad("--c-grid values must be finite and > 0");

@@ -3,8 +3,9 @@
 //! Each lead gets a profile, an engagement level (higher for senior titles,
 //! low for students), a life from creation to outcome, and activities at
 //! per-type Poisson rates. Its outcome is drawn from the *true* model —
-//! the shared feature code with the true half-life, then true weights and
-//! intercept — so a fit can be checked against the truth. Realistic noise:
+//! the shared feature code with the true half-life (30 days, or per type
+//! with `--half-life-by-type`), then true weights and intercept — so a fit
+//! can be checked against the truth. Realistic noise:
 //! bot bursts and double clicks (repeats within seconds), delivery retries
 //! (duplicate `event_id`s), unsubscribes and hard bounces, activity at and
 //! after the outcome (which must never be seen), and leads still open at
@@ -113,6 +114,29 @@ pub struct SimulateArgs {
     /// Output directory (created if needed).
     #[arg(long)]
     pub out: PathBuf,
+    /// True half-lives of some activity types, in days, instead of the
+    /// shared 30 (e.g. `page_view=3,email_click=60`).
+    #[arg(long, value_delimiter = ',', value_parser = type_half_life)]
+    pub half_life_by_type: Vec<(String, f64)>,
+}
+
+/// One `TYPE=DAYS` of `--half-life-by-type`: a simulated type and a
+/// finite half-life > 0.
+fn type_half_life(raw: &str) -> Result<(String, f64), String> {
+    let (t, days) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("{raw:?} is not TYPE=DAYS"))?;
+    let t = t.trim();
+    if !type_names().contains(&t) {
+        return Err(format!(
+            "{t:?} is not a simulated activity type ({})",
+            type_names().join(", ")
+        ));
+    }
+    match days.trim().parse::<f64>() {
+        Ok(d) if d.is_finite() && d > 0.0 => Ok((t.to_owned(), d)),
+        _ => Err(format!("{t}: {days:?} is not a positive number of days")),
+    }
 }
 
 /// One simulated activity.
@@ -160,11 +184,12 @@ fn type_names() -> Vec<&'static str> {
         .collect()
 }
 
-/// The true feature spec.
-pub fn true_spec() -> FeatureSpec {
+/// The true feature spec, with the true per-type half-lives `by_type`.
+pub fn true_spec(by_type: &[(String, f64)]) -> FeatureSpec {
     FeatureSpec {
         source: FeatureSource::Events,
         half_life_days: Some(TRUE_HALF_LIFE_DAYS),
+        half_life_days_by_type: by_type.iter().cloned().collect(),
         dedupe_window_seconds: 60,
         activities: type_names()
             .into_iter()
@@ -187,7 +212,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), TrainError> {
         "simulating {} leads (seed {})",
         args.leads, args.seed
     ));
-    let compiled = CompiledFeatures::new(true_spec());
+    let compiled = CompiledFeatures::new(true_spec(&args.half_life_by_type));
     let names = type_names();
     let scores: Vec<(f64, bool)> = (0..args.leads)
         .map(|i| {
@@ -590,7 +615,8 @@ fn write_truth(
     closed: usize,
     args: &SimulateArgs,
 ) -> Result<(), OutputError> {
-    let spec = true_spec();
+    let spec = true_spec(&args.half_life_by_type);
+    let spec_by_type = spec.half_life_days_by_type.clone();
     let n = spec.activities.len();
     let mut file = ModelFile {
         format: MODEL_FORMAT.to_owned(),
@@ -615,7 +641,7 @@ fn write_truth(
             threshold: 0,
             per_activity: Default::default(),
         },
-        hyperparameters: json!({"half_life_days": TRUE_HALF_LIFE_DAYS, "seed": args.seed}),
+        hyperparameters: json!({"half_life_days": TRUE_HALF_LIFE_DAYS, "half_life_days_by_type": spec_by_type, "seed": args.seed}),
         metrics: serde_json::Value::Null,
         training: json!({"leads": args.leads, "closed": closed, "won": won, "base_rate": won as f64 / closed.max(1) as f64, "target_base_rate": TARGET_BASE_RATE}),
     };

@@ -166,14 +166,7 @@ fn evaluate_splits(
     for (i, fold) in folds.iter().enumerate() {
         let step = progress::start(format!("evaluation split {} of {}", i + 1, folds.len()));
         let choice = select::select(history, candidates, &fold.train, settings)?;
-        let fitted = fit_rows(
-            history,
-            candidates,
-            choice.half_life_days,
-            choice.c,
-            &fold.train,
-            settings,
-        )?;
+        let fitted = fit_rows(history, candidates, &choice, &fold.train, settings)?;
         let p = score::predict(history, &fitted.scorer(), &fold.test);
         if i == 0
             && let Some(dir) = &settings.export_design
@@ -201,14 +194,7 @@ fn final_fit(
     settings: &Settings,
 ) -> Result<Fitted, TrainError> {
     let step = progress::start(format!("final fit on all {} closed leads", all.len()));
-    let fitted = fit_rows(
-        history,
-        candidates,
-        choice.half_life_days,
-        choice.c,
-        all,
-        settings,
-    )?;
+    let fitted = fit_rows(history, candidates, choice, all, settings)?;
     step.done(format!(
         "{} features",
         fitted.spec.activities.len() + fitted.spec.categorical.len()

@@ -38,6 +38,7 @@ fn features(history: &History, half_life_days: Option<f64>) -> Vec<f64> {
     let spec = FeatureSpec {
         source: FeatureSource::Events,
         half_life_days,
+        half_life_days_by_type: Default::default(),
         dedupe_window_seconds: 60,
         activities: ["demo_request", "page_view", "free_trial"]
             .iter()

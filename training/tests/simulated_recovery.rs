@@ -49,6 +49,11 @@ fn fixture() -> &'static Fixture {
             HALF_LIVES,
             "--c-grid",
             "0.01,1",
+            // The truth has one half-life: these tests check it and the
+            // weights it gives (a per-type half-life trades off against its
+            // type's weight); the per-type search is per_type_half_lives.rs'.
+            "--per-type-rounds",
+            "0",
         ]);
         let trained = train::train(args.input.load().unwrap(), &args.settings).unwrap();
         let truth = LinearModel::new(ModelFile::load(&sim.join("truth.json")).unwrap());

@@ -4,7 +4,8 @@
 //! Between two of a lead's activities its score moves by decay alone.
 //! Each activity term `w_i · ln(1 + S_i(t) / u_i)` is monotone in `t`
 //! (the decayed count `S_i` only shrinks; positive terms fall, negative
-//! ones rise), so over any stretch of time every term lies between its
+//! ones rise; with per-type half-lives each `S_i` shrinks at its own
+//! type's rate, still monotone, and the bound is per term), so over any stretch of time every term lies between its
 //! values at the two ends. That bounds the score over the stretch, and
 //! [`search`] splits stretches (bisection) until the bound proves the score
 //! stays put or the stretch is [`SEARCH_RESOLUTION`] short: crossings are

@@ -36,15 +36,15 @@ pub fn auc(p: &[f64], y: &[bool]) -> f64 {
 
 /// Mean negative log-likelihood.
 pub fn log_loss(p: &[f64], y: &[bool]) -> f64 {
-    let total: f64 = p
-        .iter()
-        .zip(y)
-        .map(|(&p, &y)| {
-            let p = p.clamp(EPS, 1.0 - EPS);
-            if y { -p.ln() } else { -(1.0 - p).ln() }
-        })
-        .sum();
+    let total: f64 = p.iter().zip(y).map(|(&p, &y)| row_log_loss(p, y)).sum();
     total / p.len().max(1) as f64
+}
+
+/// One row's negative log-likelihood (what [`log_loss`] averages), the
+/// probability clamped away from 0 and 1.
+pub fn row_log_loss(p: f64, y: bool) -> f64 {
+    let p = p.clamp(EPS, 1.0 - EPS);
+    if y { -p.ln() } else { -(1.0 - p).ln() }
 }
 
 /// Mean squared error of the probabilities.

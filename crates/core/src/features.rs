@@ -8,7 +8,10 @@
 //!    `as_of` counts), repeated event ids count once, and repeats of the same
 //!    type within `dedupe_window_seconds` (bots, double clicks) count once.
 //! 2. **Decay**: each remaining activity weighs `0.5^(age / half_life)`, so
-//!    warmth fades; with no half-life every activity weighs 1.
+//!    warmth fades; with no half-life every activity weighs 1. The half-life
+//!    is the activity type's own where the spec has one
+//!    ([`FeatureSpec::half_life_days_by_type`], learned per type by the
+//!    training job), else the shared [`FeatureSpec::half_life_days`].
 //! 3. **Diminishing returns**: the feature is `ln(1 + decayed count)`.
 //!
 //! Pre-aggregated counts (for callers that only keep totals, and the wide
@@ -30,19 +33,22 @@ use foldhash::fast::RandomState;
 
 use serde::{Deserialize, Serialize};
 
+pub mod cutoff;
 pub mod decay;
 pub mod state;
 
-pub use decay::Decay;
+pub use decay::{Decay, TypeDecay};
 pub use state::{Applied, LeadFeatureState, Replay, StateError};
 
 use crate::spelling::Spelled;
 use crate::time::{Span, Timestamp};
 
-/// The time a closed lead's features are computed for: one microsecond
-/// before its outcome, so nothing at or after the outcome counts (the
-/// leakage rule). Training rows and the outcome scores pipeline health
-/// judges both use it, so a model card and a live check mean the same.
+/// The time a closed lead's features are computed for when its activity
+/// times are instants: one microsecond before its outcome, so nothing at
+/// or after the outcome counts (the leakage rule; date-only times cut at
+/// the outcome's day, see [`cutoff`]). Training rows and the outcome
+/// scores pipeline health judges both use it, so a model card and a live
+/// check mean the same.
 pub fn outcome_as_of(outcome_at: Timestamp) -> Timestamp {
     outcome_at.saturating_sub(Span::micros(1))
 }
@@ -272,8 +278,14 @@ pub struct CategoricalFeature {
 pub struct FeatureSpec {
     /// Source of the activity features.
     pub source: FeatureSource,
-    /// Decay half-life in days; `None` means no decay.
+    /// Decay half-life in days; `None` means no decay. The fallback of the
+    /// types without their own half-life.
     pub half_life_days: Option<f64>,
+    /// Half-lives in days of the activity types that decay at their own
+    /// rate (chosen per type by training on validation data). Absent in
+    /// older files and in models with one shared half-life.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub half_life_days_by_type: BTreeMap<String, f64>,
     /// Repeats of one activity type closer than this count once.
     pub dedupe_window_seconds: u32,
     /// Activity features, in coefficient order.
@@ -327,6 +339,9 @@ pub struct CompiledFeatures {
     categorical_index: HashMap<String, HashMap<String, usize>>,
     /// Decay weights and the dedupe chain rule.
     decay: Decay,
+    /// Per activity feature, its type's decay (looked up once, not per
+    /// activity: the map of per-type half-lives is keyed by name).
+    type_decays: Vec<TypeDecay>,
 }
 
 impl CompiledFeatures {
@@ -345,8 +360,15 @@ impl CompiledFeatures {
                 .or_default()
                 .insert(c.value.clone(), spec.activities.len() + i);
         }
+        let decay = Decay::of(&spec);
+        let type_decays = spec
+            .activities
+            .iter()
+            .map(|a| decay.of_type(&a.activity_type))
+            .collect();
         CompiledFeatures {
-            decay: Decay::of(&spec),
+            decay,
+            type_decays,
             spec,
             activity_index,
             categorical_index,
@@ -400,7 +422,7 @@ impl CompiledFeatures {
         for (i, at) in self.debounced(known) {
             // `at <= as_of` (future activities were dropped), so the age is
             // >= 0 and the weight is in (0, 1]: never infinite.
-            sums.decayed[i] += self.decay.weight(input.as_of.since(at));
+            sums.decayed[i] += self.type_decays[i].weight(input.as_of.since(at));
         }
         for (activity_type, _) in self.debounced(unknown) {
             *sums.unscored.entry(activity_type.to_owned()).or_default() += 1.0;
@@ -557,6 +579,7 @@ mod tests {
         CompiledFeatures::new(FeatureSpec {
             source: FeatureSource::Events,
             half_life_days,
+            half_life_days_by_type: BTreeMap::from([("blog_read".to_owned(), 1.0)]),
             dedupe_window_seconds: 60,
             activities: vec![
                 ActivityFeature {
@@ -599,11 +622,12 @@ mod tests {
     #[test]
     fn half_life_halves_weight_and_log_compresses() {
         let f = spec(Some(10.0));
-        let v = compute(&f, &[act("demo_request", 0, None)], 10 * DAY);
+        let acts = [act("demo_request", 0, None), act("blog_read", 0, None)];
+        let v = compute(&f, &acts, 10 * DAY);
         assert!((v.values[0] - 1.5f64.ln()).abs() < 1e-12);
         assert!(
-            (v.values[1] - 4f64.ln()).abs() < 1e-12,
-            "counts are undecayed"
+            (v.values[1] - (4.0 + 0.5f64.powi(10)).ln()).abs() < 1e-12,
+            "blog reads decay at their own half-life, counts are undecayed"
         );
         assert_eq!(
             v.values[2], 1.0,

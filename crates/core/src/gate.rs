@@ -8,7 +8,7 @@
 //!    recent leads' attribute keys are keys it scores ([`Coverage`]); and
 //! 2. **it is not worse than the active model**: on the outcomes recorded
 //!    in the window, each lead scored by both models as of its outcome
-//!    ([`crate::features::outcome_as_of`], the training job's leakage
+//!    ([`crate::features::cutoff::closed_lead_as_of`], the training job's leakage
 //!    rule), its AUC is at most [`AUC_MARGIN`] below the active model's.
 //!    With fewer than [`MIN_OUTCOMES`] outcomes (or only one class) the
 //!    two model cards' held-out test AUCs are compared instead, and when
@@ -21,7 +21,8 @@
 use std::collections::BTreeMap;
 
 use crate::evaluation;
-use crate::features::{FeatureSpec, outcome_as_of};
+use crate::features::FeatureSpec;
+use crate::features::cutoff::closed_lead_as_of;
 use crate::lead::ValidLead;
 use crate::model::LinearModel;
 use crate::pipeline_health::DEFAULT_MIN_OUTCOMES;
@@ -70,6 +71,15 @@ pub struct ClosedLead {
     pub outcome_at: Timestamp,
     /// Won (else lost).
     pub won: bool,
+}
+
+impl ClosedLead {
+    /// The time its features are computed for: the leakage rule, per lead
+    /// ([`closed_lead_as_of`]), as its outcome was scored when recorded.
+    pub fn as_of(&self) -> Timestamp {
+        let times = self.lead.activities.iter().map(|a| a.occurred_at);
+        closed_lead_as_of(self.outcome_at, times)
+    }
 }
 
 /// `known` of `total`.
@@ -302,7 +312,7 @@ fn probabilities(model: &LinearModel, outcomes: &[ClosedLead]) -> Vec<f64> {
     outcomes
         .iter()
         .map(|o| {
-            let as_of = outcome_as_of(o.outcome_at);
+            let as_of = o.as_of();
             let x = o
                 .lead
                 .with_feature_input(as_of, |input| model.features().compute(input));

@@ -2,7 +2,7 @@
 //!
 //! The store gathers a window's facts ([`PipelineFacts`]: the closed leads
 //! with their predictions as of the outcome (see
-//! [`crate::features::outcome_as_of`]), the
+//! [`crate::features::cutoff::closed_lead_as_of`]), the
 //! funnel of the leads that qualified, hand-backs, overdue follow-ups) and
 //! [`assess`] turns them into a [`PipelineHealth`] report with the same
 //! metrics the training job reports ([`crate::evaluation`]), a verdict per

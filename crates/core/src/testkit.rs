@@ -61,6 +61,7 @@ pub fn spec(
     FeatureSpec {
         source: FeatureSource::Events,
         half_life_days,
+        half_life_days_by_type: Default::default(),
         dedupe_window_seconds,
         activities: types
             .iter()

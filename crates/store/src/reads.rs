@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use leadscore_core::features::outcome_as_of;
+use leadscore_core::features::cutoff::closed_lead_as_of;
 use leadscore_core::gate::{ClosedLead, LiveData};
 use leadscore_core::handoff::{HandOff, LeadRecord, StageChange, scoring_lead};
 use leadscore_core::lead::Activity;
@@ -139,8 +139,10 @@ pub fn gate_window(
                 let at = rec.outcome_at?;
                 let all = by_lead.remove(&rec.id).unwrap_or_default();
                 let counted = counted_of(all, rec.recycled_at);
+                let times = counted.iter().map(|a| a.occurred_at);
+                let as_of = closed_lead_as_of(at, times);
                 Some(ClosedLead {
-                    lead: scoring_lead(rec, counted, outcome_as_of(at)),
+                    lead: scoring_lead(rec, counted, as_of),
                     outcome_at: at,
                     won: rec.hand_off == HandOff::Won,
                 })

@@ -92,6 +92,7 @@ pub fn card(c: &pb::ModelCard) -> String {
         ("stage", Align::Left),
         ("weight", Align::Right),
         ("points", Align::Right),
+        ("half-life", Align::Right),
     ]);
     for w in &c.weights {
         table.row([
@@ -99,8 +100,55 @@ pub fn card(c: &pb::ModelCard) -> String {
             w.funnel_stage.clone(),
             format!("{:.4}", w.weight),
             w.points.to_string(),
+            feature_half_life(w, c.half_life_days),
         ]);
     }
     let _ = write!(out, "{table}");
     out
+}
+
+/// The half-life column of a weight: days for an activity, `*` marking a
+/// half-life learned for that type (not the model's shared one), `none`
+/// without decay, empty for an attribute.
+fn feature_half_life(w: &pb::FeatureWeight, shared_days: f64) -> String {
+    if w.funnel_stage.is_empty() {
+        String::new()
+    } else if w.half_life_days > 0.0 {
+        let own = if w.half_life_days == shared_days {
+            ""
+        } else {
+            "*"
+        };
+        format!("{} d{own}", w.half_life_days)
+    } else {
+        "none".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_prints_each_activity_s_half_life_and_marks_per_type_ones() {
+        let weight = |feature: &str, stage: &str, days: f64| pb::FeatureWeight {
+            feature: feature.to_owned(),
+            funnel_stage: stage.to_owned(),
+            half_life_days: days,
+            ..Default::default()
+        };
+        let card = card(&pb::ModelCard {
+            half_life_days: 30.0,
+            weights: vec![
+                weight("activity:page_view", "tofu", 3.0),
+                weight("activity:demo_request", "bofu", 30.0),
+                weight("attribute:source=web", "", 0.0),
+            ],
+            ..Default::default()
+        });
+        let line = |name: &str| card.lines().find(|l| l.contains(name)).unwrap().to_owned();
+        assert!(line("page_view").trim_end().ends_with("3 d*"), "{card}");
+        assert!(line("demo_request").trim_end().ends_with("30 d"), "{card}");
+        assert!(!line("source=web").contains(" d"), "{card}");
+    }
 }

@@ -1,7 +1,8 @@
 //! The time a closed lead's features are computed for (the leakage rule),
 //! and the guard for day-resolution exports.
 //!
-//! Normally one microsecond before the outcome
+//! The rule is the core's ([`leadscore_core::features::cutoff`]), shared
+//! with the live service. Normally one microsecond before the outcome
 //! ([`leadscore_core::features::outcome_as_of`]). But when every activity
 //! time is a midnight (UTC), the export kept only dates: an activity on the
 //! outcome day — the onboarding of a won customer — would sit at the
@@ -10,8 +11,7 @@
 //! day counts. Recorded in the model file's `training` section and in the
 //! report.
 
-use leadscore_core::features::outcome_as_of;
-use leadscore_core::time::{Span, Timestamp};
+use leadscore_core::features::cutoff::Resolution;
 use serde::Serialize;
 
 use super::History;
@@ -48,47 +48,22 @@ impl Cutoff {
     }
 }
 
-/// Whether `t` is a midnight (UTC).
-fn is_midnight(t: Timestamp) -> bool {
-    t.as_micros().rem_euclid(Span::days(1).as_micros()) == 0
-}
-
-/// The start (midnight UTC) of `t`'s day.
-fn day_start(t: Timestamp) -> Timestamp {
-    t.saturating_sub(Span::micros(
-        t.as_micros().rem_euclid(Span::days(1).as_micros()),
-    ))
-}
-
 /// Sets the cutoff of an event-shape history whose activities are read
 /// (its leads are as of one microsecond before the outcome): the start of
-/// the outcome day when every activity is at midnight.
+/// the outcome day when every activity of the export is at midnight. The
+/// rule is the core's ([`Resolution`]), the one the live service applies
+/// per lead; the export decides as a whole (one file, one resolution).
 pub fn apply(history: &mut History) {
-    let events = &history.events.at;
-    if events.is_empty() || !events.iter().all(|&t| is_midnight(t)) {
-        history.cutoff = Cutoff::BeforeOutcome;
-        return;
-    }
-    history.cutoff = Cutoff::BeforeOutcomeDay;
-    for lead in &mut history.leads {
-        if let Some(at) = lead.outcome_at {
-            lead.as_of = outcome_as_of(day_start(at));
+    let resolution = Resolution::of(history.events.at.iter().copied());
+    history.cutoff = match resolution {
+        Resolution::Instants => Cutoff::BeforeOutcome,
+        Resolution::Days => Cutoff::BeforeOutcomeDay,
+    };
+    if resolution == Resolution::Days {
+        for lead in &mut history.leads {
+            if let Some(at) = lead.outcome_at {
+                lead.as_of = resolution.outcome_as_of(at);
+            }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn day_start_and_midnight() {
-        let t = Timestamp::parse_rfc3339("2024-03-05T15:30:00Z").unwrap();
-        let day = Timestamp::parse_rfc3339("2024-03-05T00:00:00Z").unwrap();
-        assert_eq!(day_start(t), day);
-        assert_eq!(day_start(day), day);
-        assert!(is_midnight(day) && !is_midnight(t));
-        let old = Timestamp::parse_rfc3339("1969-12-31T06:00:00Z").unwrap();
-        assert_eq!(day_start(old).to_rfc3339(), "1969-12-31T00:00:00Z");
     }
 }

@@ -157,7 +157,7 @@ fn a_crossing_is_found_within_the_resolution_of_its_exact_time() {
     let scorer = testkit::scorer(model, 7);
     let now = secs(0);
     let state = LeadFeatureState::rebuild(
-        *scorer.model.features().decay(),
+        scorer.model.features().decay().clone(),
         None,
         now,
         [(TYPES[1], now), (TYPES[0], now)],
@@ -183,16 +183,16 @@ fn a_crossing_is_found_within_the_resolution_of_its_exact_time() {
 fn without_decay_only_the_hand_raise_window_and_pending_activity_are_due() {
     let model = testkit::model(spec(None), vec![1.0, 1.0, -1.0, 0.5], 0.0, 0.5);
     let scorer = testkit::scorer(model, 7);
-    let decay = *scorer.model.features().decay();
+    let decay = scorer.model.features().decay();
     let now = secs(0);
     let attrs = attributes(true);
-    let quiet = LeadFeatureState::rebuild(decay, None, now, [(TYPES[1], secs(-DAY))]);
+    let quiet = LeadFeatureState::rebuild(decay.clone(), None, now, [(TYPES[1], secs(-DAY))]);
     assert_eq!(
         next_due(&scorer, &quiet, &attrs, now, TOLERANCE).unwrap(),
         None
     );
     let raised = LeadFeatureState::rebuild(
-        decay,
+        decay.clone(),
         None,
         now,
         [(TYPES[3], secs(-DAY)), (TYPES[0], secs(3_600))],
@@ -205,7 +205,7 @@ fn without_decay_only_the_hand_raise_window_and_pending_activity_are_due() {
             reason: DueReason::PendingActivity
         })
     );
-    let raised = LeadFeatureState::rebuild(decay, None, now, [(TYPES[3], secs(-DAY))]);
+    let raised = LeadFeatureState::rebuild(decay.clone(), None, now, [(TYPES[3], secs(-DAY))]);
     let due = next_due(&scorer, &raised, &attrs, now, TOLERANCE)
         .unwrap()
         .unwrap();
@@ -224,6 +224,9 @@ fn without_decay_only_the_hand_raise_window_and_pending_activity_are_due() {
 #[derive(Debug, Clone)]
 struct Case {
     half_life_days: f64,
+    /// Per-type half-lives (index into [`TYPES`], days): each term still
+    /// decays monotonically, at its own rate.
+    by_type: Vec<(usize, f64)>,
     weights: Vec<f64>,
     intercept: f64,
     past: Vec<(usize, i64)>,
@@ -240,7 +243,10 @@ fn case() -> impl Strategy<Value = Case> {
     (0u8..3)
         .prop_flat_map(move |sign| {
             (
-                0.5f64..30.0,
+                (
+                    0.5f64..30.0,
+                    proptest::collection::vec((0..3usize, 0.2f64..90.0), 0..3),
+                ),
                 proptest::collection::vec(weight(sign), 4),
                 -4.0f64..2.0,
                 proptest::collection::vec((0..TYPES.len(), 0i64..20 * DAY), 1..12),
@@ -249,8 +255,9 @@ fn case() -> impl Strategy<Value = Case> {
             )
         })
         .prop_map(
-            |(half_life_days, weights, intercept, past, ahead, referral)| Case {
+            |((half_life_days, by_type), weights, intercept, past, ahead, referral)| Case {
                 half_life_days,
+                by_type,
                 weights,
                 intercept,
                 past,
@@ -266,12 +273,14 @@ proptest! {
     #[test]
     fn nothing_changes_before_the_due_time_and_the_change_follows_it(c in case()) {
         let one_sign = c.weights[..3].iter().all(|w| *w >= 0.0) || c.weights[..3].iter().all(|w| *w <= 0.0);
-        let model = testkit::model(spec(Some(c.half_life_days)), c.weights.clone(), c.intercept, 0.5);
+        let mut spec = spec(Some(c.half_life_days));
+        spec.half_life_days_by_type = c.by_type.iter().map(|&(k, d)| (TYPES[k].to_owned(), d)).collect();
+        let model = testkit::model(spec, c.weights.clone(), c.intercept, 0.5);
         let scorer = testkit::scorer(model, 7);
         let now = secs(30 * DAY);
         let events = c.past.iter().map(|&(k, ago)| (TYPES[k], now.saturating_sub(Span::seconds(ago))));
         let ahead = c.ahead.iter().map(|&(k, s)| (TYPES[k], now.saturating_add(Span::seconds(s))));
-        let state = LeadFeatureState::rebuild(*scorer.model.features().decay(), None, now, events.chain(ahead));
+        let state = LeadFeatureState::rebuild(scorer.model.features().decay().clone(), None, now, events.chain(ahead));
         let attrs = attributes(c.referral);
         let due = next_due(&scorer, &state, &attrs, now, TOLERANCE).unwrap();
         let until = due.map_or(now.saturating_add(Span::days(400)), |d| d.at);
@@ -299,7 +308,7 @@ fn a_dip_below_the_threshold_between_two_mql_ends_is_found() {
         let model = testkit::model(spec(Some(5.0)), vec![2.0, 0.0, -1.0, 0.0], intercept, 0.5);
         let scorer = testkit::scorer(model, 7);
         let state = LeadFeatureState::rebuild(
-            *scorer.model.features().decay(),
+            scorer.model.features().decay().clone(),
             None,
             now,
             events.iter().copied(),

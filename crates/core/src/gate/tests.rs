@@ -125,3 +125,27 @@ fn with_few_outcomes_the_cards_decide_else_coverage_alone() {
     assert!(bare.passed);
     assert_eq!(bare.decided, Decided::CoverageOnly { outcomes: 199 });
 }
+
+#[test]
+fn with_date_only_activity_the_live_auc_does_not_see_the_outcome_day() {
+    // Every activity at midnight: the won leads' demo request is on their
+    // outcome day (15:00), the lost leads' blog read ten days before.
+    let day = testkit::days_ago(1.0);
+    let mut live = LiveData {
+        activity_types: counts(&[("demo_request", 10), ("blog_read", 20)]),
+        outcomes: outcomes(MIN_OUTCOMES),
+        ..Default::default()
+    };
+    for o in &mut live.outcomes {
+        let mut lead = (*o.lead).clone();
+        let at = if o.won { day } else { testkit::days_ago(10.0) };
+        lead.activities[0].occurred_at = at;
+        o.lead = ValidLead::parse(lead, NOW).unwrap();
+        o.outcome_at = day.saturating_add(crate::time::Span::hours(15));
+        assert_eq!(o.as_of(), day.saturating_sub(crate::time::Span::micros(1)));
+    }
+    let active = testkit::ModelBuilder::fixture("20260601T000000Z-active01").linear();
+    let (_, a) = judge(&active, &active, &live).decided.aucs().unwrap();
+    // Seen, the outcome day's demo requests would rank every won lead first.
+    assert!(a < 0.5, "live AUC {a}: the outcome day leaked");
+}

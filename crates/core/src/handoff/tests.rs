@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::features::cutoff::Closing;
 use crate::lead::Activity;
 use crate::qualification::Stage;
 use crate::rules::{AssignmentRules, Rules};
@@ -255,7 +256,7 @@ fn close_records_one_outcome_scored_as_of_it() {
             &scorer,
             &mut rec,
             won,
-            t(10),
+            Closing::of_lead(t(10), [t(5)]),
             Evidence::History(vec![demo(5)]),
             t(20),
             &mut changes,
@@ -277,7 +278,7 @@ fn close_records_one_outcome_scored_as_of_it() {
             &scorer,
             &mut rec,
             !won,
-            t(11),
+            Closing::of_lead(t(11), []),
             Evidence::History(vec![]),
             t(21),
             &mut changes,

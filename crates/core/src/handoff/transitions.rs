@@ -5,7 +5,7 @@
 use super::error::HandOffError;
 use super::record::{ChangeKind, HandOff, LeadRecord, StageChange};
 use super::rescore::{Evidence, apply_score};
-use crate::features::outcome_as_of;
+use crate::features::cutoff::Closing;
 use crate::lead::{Activity, FieldError, check_not_ahead};
 use crate::qualification::Stage;
 use crate::rules::AssignmentRules;
@@ -105,18 +105,20 @@ pub fn recycle(
     Ok(())
 }
 
-/// Closes `rec` as won or lost at `at`, scored (active and shadow model in
-/// force) as of the outcome with the counted `activities` before it: the
-/// training job's leakage rule ([`outcome_as_of`]), so the prediction
-/// judged against the outcome neither sees what happened after it nor
-/// decays while the outcome waits to be recorded, and a shadow named since
-/// the lead's last re-score is scored too. A state in `counted` must answer
-/// for [`outcome_as_of`]`(at)`.
+/// Closes `rec` as won or lost at `closing.outcome_at`, scored (active and
+/// shadow model in force) as of `closing.as_of` with the counted
+/// activities before it: the training job's leakage rule
+/// ([`crate::features::cutoff`]: just before the outcome, or before its day
+/// for a lead with date-only activity), so the prediction judged against
+/// the outcome neither sees what happened after it nor decays while the
+/// outcome waits to be recorded, and a shadow named since the lead's last
+/// re-score is scored too. A state in `counted` must answer for
+/// `closing.as_of`.
 pub fn close(
     scorer: &Scorer,
     rec: &mut LeadRecord,
     won: bool,
-    at: Timestamp,
+    closing: Closing,
     counted: Evidence<'_>,
     now: Timestamp,
     changes: &mut Vec<StageChange>,
@@ -127,9 +129,9 @@ pub fn close(
             outcome: rec.hand_off,
         });
     }
-    apply_score(scorer, rec, counted, outcome_as_of(at))?;
+    apply_score(scorer, rec, counted, closing.as_of)?;
     rec.hand_off = if won { HandOff::Won } else { HandOff::Lost };
-    rec.outcome_at = Some(at);
+    rec.outcome_at = Some(closing.outcome_at);
     rec.follow_up_due = None;
     rec.updated_at = now;
     let kind = if won {

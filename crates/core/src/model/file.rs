@@ -176,13 +176,7 @@ impl ModelFile {
         if !(self.points.per_logit.is_finite() && self.points.per_logit > 0.0) {
             return Err("points.per_logit must be finite and > 0".into());
         }
-        if let Some(h) = self.features.half_life_days
-            && !(h.is_finite() && h > 0.0)
-        {
-            return Err(format!(
-                "features.half_life_days {h} must be finite and > 0"
-            ));
-        }
+        self.check_half_lives()?;
         self.check_feature_names()?;
         self.check_folded()?;
         self.headline_metrics().map(drop)
@@ -239,6 +233,32 @@ impl ModelFile {
         }
         if !((logit(self.mql_threshold) - baseline_logit) * per_logit).is_finite() {
             return Err("the points at mql_threshold are not finite".into());
+        }
+        Ok(())
+    }
+
+    /// The shared half-life and the per-type ones finite and > 0, each
+    /// per-type one of an activity feature of the spec.
+    fn check_half_lives(&self) -> Result<(), String> {
+        let spec = &self.features;
+        if let Some(h) = spec.half_life_days
+            && !(h.is_finite() && h > 0.0)
+        {
+            return Err(format!(
+                "features.half_life_days {h} must be finite and > 0"
+            ));
+        }
+        for (t, h) in &spec.half_life_days_by_type {
+            if !(h.is_finite() && *h > 0.0) {
+                return Err(format!(
+                    "features.half_life_days_by_type[{t:?}] {h} must be finite and > 0"
+                ));
+            }
+            if !spec.activities.iter().any(|a| a.activity_type == *t) {
+                return Err(format!(
+                    "features.half_life_days_by_type[{t:?}] names no activity feature of the model"
+                ));
+            }
         }
         Ok(())
     }
@@ -441,5 +461,42 @@ mod tests {
         m.intercept = -1e300;
         let e = m.validate().unwrap_err();
         assert!(e.contains("points at mql_threshold"), "{e}");
+    }
+
+    #[test]
+    fn per_type_half_lives_load_and_bad_ones_are_refused_naming_the_field() {
+        let mut m = model();
+        m.features
+            .half_life_days_by_type
+            .insert("blog_read".to_owned(), 3.0);
+        assert_eq!(m.validate(), Ok(()));
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["features"]["half_life_days_by_type"]["blog_read"], 3.0);
+        let old = serde_json::to_value(model()).unwrap();
+        assert!(old["features"].get("half_life_days_by_type").is_none());
+        let back: ModelFile = serde_json::from_value(old).unwrap();
+        assert!(back.features.half_life_days_by_type.is_empty());
+        for (t, h, named) in [
+            (
+                "blog_read",
+                0.0,
+                "features.half_life_days_by_type[\"blog_read\"] 0 must be finite and > 0",
+            ),
+            (
+                "blog_read",
+                f64::NAN,
+                "features.half_life_days_by_type[\"blog_read\"] NaN must be",
+            ),
+            (
+                "web_visit",
+                3.0,
+                "features.half_life_days_by_type[\"web_visit\"] names no activity feature",
+            ),
+        ] {
+            let mut m = model();
+            m.features.half_life_days_by_type.insert(t.to_owned(), h);
+            let e = m.validate().unwrap_err();
+            assert!(e.starts_with(named), "{e}");
+        }
     }
 }

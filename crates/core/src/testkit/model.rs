@@ -49,6 +49,7 @@ impl ModelBuilder {
         let spec = FeatureSpec {
             source: FeatureSource::Events,
             half_life_days: Some(30.0),
+            half_life_days_by_type: Default::default(),
             dedupe_window_seconds: 60,
             activities: weights
                 .iter()

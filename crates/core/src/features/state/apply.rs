@@ -62,7 +62,8 @@ impl LeadFeatureState {
         state.since = since;
         for (activity_type, mut times) in by_type {
             times.sort_unstable();
-            let chain = TypeChain::from_sorted(&times, now, &decay);
+            let type_decay = state.decay.of_type(activity_type);
+            let chain = TypeChain::from_sorted(&times, now, type_decay);
             state.types.insert(activity_type.to_owned(), chain);
         }
         state
@@ -82,7 +83,8 @@ impl LeadFeatureState {
             .filter(|at| since.is_none_or(|s| *at >= s))
             .collect();
         times.sort_unstable();
-        let chain = TypeChain::from_sorted(&times, self.clock, &self.decay);
+        let type_decay = self.decay.of_type(activity_type);
+        let chain = TypeChain::from_sorted(&times, self.clock, type_decay);
         if chain.is_empty() {
             self.types.remove(activity_type);
         } else {
@@ -116,12 +118,13 @@ impl LeadFeatureState {
         if self.stale.contains(activity_type) {
             return needs_replay();
         }
+        let type_decay = self.decay.of_type(activity_type);
         let chain = self.types.entry(activity_type.to_owned()).or_default();
         if at > self.clock {
             chain.hold(at);
             return Applied::Pending;
         }
-        match chain.fold(at, &self.decay) {
+        match chain.fold(at, type_decay) {
             Ok(()) => Applied::Folded,
             Err(_) => {
                 self.stale.insert(activity_type.to_owned());
@@ -138,8 +141,8 @@ impl LeadFeatureState {
             return;
         }
         self.clock = now;
-        for chain in self.types.values_mut() {
-            chain.advance(now, &self.decay);
+        for (activity_type, chain) in &mut self.types {
+            chain.advance(now, self.decay.of_type(activity_type));
         }
     }
 

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::Decay;
+use crate::features::TypeDecay;
 use crate::time::Timestamp;
 
 /// The folded activities of one type (all at or before the state's clock).
@@ -44,8 +44,8 @@ impl Folded {
     /// Extends the chain by an activity at `at` ≥ `last_kept`: a repeat
     /// inside the dedupe window only moves `newest`; otherwise the sum is
     /// carried forward to `at` and the activity weighs 1. The same chain
-    /// rule as `compute` (see [`Decay::is_repeat`]), applied in time order.
-    fn extend(&mut self, at: Timestamp, decay: &Decay) {
+    /// rule as `compute` (see [`TypeDecay::is_repeat`]), applied in time order.
+    fn extend(&mut self, at: Timestamp, decay: TypeDecay) {
         debug_assert!(
             at >= self.last_kept,
             "out of order: {at} < {}",
@@ -60,7 +60,7 @@ impl Folded {
     }
 
     /// Adds `at` to the chain `chain` (starting it when empty), in order.
-    fn push(chain: &mut Option<Folded>, at: Timestamp, decay: &Decay) {
+    fn push(chain: &mut Option<Folded>, at: Timestamp, decay: TypeDecay) {
         match chain {
             Some(f) => f.extend(at, decay),
             None => *chain = Some(Folded::first(at)),
@@ -94,7 +94,11 @@ pub(super) struct TypeChain {
 impl TypeChain {
     /// The chain of `sorted` (ascending) activity times: those at or
     /// before `clock` folded, the rest pending.
-    pub(super) fn from_sorted(sorted: &[Timestamp], clock: Timestamp, decay: &Decay) -> TypeChain {
+    pub(super) fn from_sorted(
+        sorted: &[Timestamp],
+        clock: Timestamp,
+        decay: TypeDecay,
+    ) -> TypeChain {
         let split = sorted.partition_point(|t| *t <= clock);
         let mut folded = None;
         for &at in &sorted[..split] {
@@ -118,7 +122,7 @@ impl TypeChain {
     /// kept one and `at` is a repeat of it, so `at` is too). Earlier, it is
     /// exact only without a dedupe window, where every activity is kept
     /// whatever its neighbours.
-    pub(super) fn fold(&mut self, at: Timestamp, decay: &Decay) -> Result<(), OutOfOrder> {
+    pub(super) fn fold(&mut self, at: Timestamp, decay: TypeDecay) -> Result<(), OutOfOrder> {
         match &mut self.folded {
             Some(f) if at < f.last_kept => {
                 if decay.dedupe_window() > crate::time::Span::ZERO {
@@ -141,7 +145,7 @@ impl TypeChain {
 
     /// Folds the pending activities at or before `now`: always in order,
     /// since they are after every folded one.
-    pub(super) fn advance(&mut self, now: Timestamp, decay: &Decay) {
+    pub(super) fn advance(&mut self, now: Timestamp, decay: TypeDecay) {
         let due = self.pending.partition_point(|t| *t <= now);
         for at in self.pending.drain(..due) {
             Folded::push(&mut self.folded, at, decay);
@@ -151,7 +155,7 @@ impl TypeChain {
     /// The chain as of `as_of` (at or after every folded activity): the
     /// folded part extended by the pending activities up to `as_of`,
     /// without changing the state. O(pending due by `as_of`).
-    pub(super) fn as_of(&self, as_of: Timestamp, decay: &Decay) -> Option<Folded> {
+    pub(super) fn as_of(&self, as_of: Timestamp, decay: TypeDecay) -> Option<Folded> {
         let mut chain = self.folded;
         for &at in self.pending.iter().take_while(|t| **t <= as_of) {
             Folded::push(&mut chain, at, decay);

@@ -2,8 +2,9 @@
 //! future activities, repeats inside the dedupe window, recycles, a
 //! lagging caller clock, counts, stored-form round trips), the state
 //! answers what the full history answers: features of two models sharing
-//! its decay, qualification's hand-raise facts, and the scorer's answer
-//! (the active model, and a shadow with another feature list).
+//! its decay (a shared half-life and per-type ones), qualification's
+//! hand-raise facts, and the scorer's answer (the active model, and a
+//! shadow with another feature list).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::{Applied, LeadFeatureState, Replay, StateError};
-use crate::features::{CompiledFeatures, Decay, FeatureInput, FeatureVector};
+use crate::features::{CompiledFeatures, Decay, FeatureInput, FeatureSpec, FeatureVector};
 use crate::lead::{Activity, Lead, Profile, ValidLead};
 use crate::qualification::{ActivityFacts, Criterion};
 use crate::scoring::Scorer;
@@ -70,23 +71,32 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The specs of one case: models A and B share a decay, C has another.
+/// The specs of one case: models A and B share a decay, C has another
+/// (another shared half-life and window, or only other per-type ones).
 #[derive(Debug, Clone)]
 struct Specs {
     half_life_days: Option<f64>,
+    /// Per-type half-lives (index into [`TYPES`], days), shared by A and B.
+    by_type: Vec<(usize, f64)>,
     dedupe_window_seconds: u32,
     units: [Option<f64>; 3],
+    /// Whether C differs from A only in its per-type half-lives.
+    other_by_type_only: bool,
 }
 
 fn specs() -> impl Strategy<Value = Specs> {
     let half_life = prop_oneof![Just(None), (0.05f64..60.0).prop_map(Some)];
+    let by_type = proptest::collection::vec((0..TYPES.len() - 1, 0.05f64..90.0), 0..3);
     let window = prop_oneof![Just(0u32), 1u32..3_600];
     let unit = prop_oneof![Just(None), (0.5f64..20.0).prop_map(Some)];
-    (half_life, window, [unit.clone(), unit.clone(), unit]).prop_map(
-        |(half_life_days, dedupe_window_seconds, units)| Specs {
+    let units = [unit.clone(), unit.clone(), unit];
+    (half_life, by_type, window, units, any::<bool>()).prop_map(
+        |(half_life_days, by_type, dedupe_window_seconds, units, other_by_type_only)| Specs {
             half_life_days,
+            by_type,
             dedupe_window_seconds,
             units,
+            other_by_type_only,
         },
     )
 }
@@ -201,7 +211,7 @@ impl World {
                     .log
                     .iter()
                     .map(|a| (a.activity_type.as_str(), a.occurred_at));
-                let (decay, clock) = (*self.state.decay(), self.state.clock());
+                let (decay, clock) = (self.state.decay().clone(), self.state.clock());
                 self.state = LeadFeatureState::rebuild(decay, self.recycled_at, clock, log);
                 self.state.set_counts(self.counts.clone());
             }
@@ -324,17 +334,40 @@ fn round_trip(state: &LeadFeatureState) -> LeadFeatureState {
 
 fn models(s: &Specs) -> (CompiledFeatures, CompiledFeatures, CompiledFeatures) {
     let (h, w, u) = (s.half_life_days, s.dedupe_window_seconds, s.units);
+    let by_type: BTreeMap<String, f64> = s
+        .by_type
+        .iter()
+        .map(|&(k, d)| (TYPES[k].to_owned(), d))
+        .collect();
+    let with_types = |mut spec: FeatureSpec, by_type: &BTreeMap<String, f64>| {
+        spec.half_life_days_by_type = by_type.clone();
+        spec
+    };
     let a = testkit::spec(
         h,
         w,
         &[(TYPES[0], u[0]), (TYPES[1], u[1]), (TYPES[2], None)],
     );
     let b = testkit::spec(h, w, &[(TYPES[3], u[2]), (TYPES[1], None)]);
-    let other = testkit::spec(
-        Some(h.map_or(10.0, |d| d * 2.0)),
-        w + 1,
-        &[(TYPES[0], None)],
-    );
+    let (a, b) = (with_types(a, &by_type), with_types(b, &by_type));
+    let other = if s.other_by_type_only {
+        // Only the first type's own half-life differs from A's.
+        let first = by_type
+            .get(TYPES[0])
+            .copied()
+            .or(h)
+            .map_or(10.0, |d| d * 2.0);
+        let mut changed = by_type.clone();
+        changed.insert(TYPES[0].to_owned(), first);
+        with_types(testkit::spec(h, w, &[(TYPES[0], None)]), &changed)
+    } else {
+        let other = testkit::spec(
+            Some(h.map_or(10.0, |d| d * 2.0)),
+            w + 1,
+            &[(TYPES[0], None)],
+        );
+        with_types(other, &by_type)
+    };
     (
         CompiledFeatures::new(a),
         CompiledFeatures::new(b),
@@ -356,7 +389,7 @@ proptest! {
         let model = testkit::model(a.spec().clone(), weights[..4].to_vec(), intercept, 0.5);
         let shadow = testkit::model(b.spec().clone(), weights[4..].to_vec(), -intercept, 0.5);
         let scorer = testkit::scorer(model, 7).with_shadow(Some(Arc::new(shadow)));
-        let mut world = World::new(*a.decay());
+        let mut world = World::new(a.decay().clone());
         for op in &ops {
             world.step(op);
             world.state = round_trip(&world.state);
@@ -366,7 +399,7 @@ proptest! {
         }
         // A model change to another decay: one rebuild from the log.
         let log = world.log.iter().map(|x| (x.activity_type.as_str(), x.occurred_at));
-        let mut rebuilt = LeadFeatureState::rebuild(*other.decay(), world.recycled_at, world.state.clock(), log);
+        let mut rebuilt = LeadFeatureState::rebuild(other.decay().clone(), world.recycled_at, world.state.clock(), log);
         rebuilt.set_counts(world.counts.clone());
         let attributes = BTreeMap::new();
         let as_of = world.now;

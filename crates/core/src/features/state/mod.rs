@@ -13,10 +13,12 @@
 //! folded weight is of an age ≥ 0, so every factor is in (0, 1]: nothing
 //! can overflow, and `0.5^(−x)` is never computed.
 //!
-//! The state depends only on the spec's [`Decay`] (half-life and dedupe
-//! window), not on its feature list or units: any model with the same
-//! decay, active or shadow, scores from the same state; another decay
-//! needs a rebuild from the log ([`LeadFeatureState::rebuild`]).
+//! The state depends only on the spec's [`Decay`] (the shared half-life,
+//! the per-type half-lives and the dedupe window), not on its feature
+//! list or units: any model with the same decay, active or shadow, scores
+//! from the same state; another decay (a per-type half-life changed
+//! included) needs a rebuild from the log ([`LeadFeatureState::rebuild`]).
+//! Each type's chain is folded at its own rate ([`Decay::of_type`]).
 //!
 //! # Time
 //! The state has a clock (the latest `now` it was given). Activities at or
@@ -190,8 +192,8 @@ impl LeadFeatureState {
     pub fn check(&self, features: &CompiledFeatures, as_of: Timestamp) -> Result<(), StateError> {
         if self.decay != *features.decay() {
             return Err(StateError::DecayMismatch {
-                state: self.decay,
-                model: *features.decay(),
+                state: self.decay.clone(),
+                model: features.decay().clone(),
             });
         }
         match self.replay_needed() {
@@ -217,12 +219,13 @@ impl LeadFeatureState {
         self.check(features, as_of)?;
         let mut sums = ActivitySums::empty(features);
         for (activity_type, chain) in &self.types {
-            let Some(f) = chain.as_of(as_of, &self.decay) else {
+            let type_decay = self.decay.of_type(activity_type);
+            let Some(f) = chain.as_of(as_of, type_decay) else {
                 continue;
             };
             match features.activity_index(activity_type) {
                 // `as_of` ≥ the horizon ≥ `last_kept`: the age is ≥ 0.
-                Some(i) => sums.decayed[i] = f.sum * self.decay.weight(as_of.since(f.last_kept)),
+                Some(i) => sums.decayed[i] = f.sum * type_decay.weight(as_of.since(f.last_kept)),
                 None => {
                     sums.unscored.insert(activity_type.clone(), f.kept as f64);
                 }

@@ -43,7 +43,7 @@ fn of_state(f: &CompiledFeatures, s: &LeadFeatureState, as_of: Timestamp) -> Fea
 #[test]
 fn in_order_activities_fold_exactly_and_repeats_inside_the_window_count_once() {
     let f = features(Some(10.0), 60);
-    let mut s = LeadFeatureState::new(*f.decay());
+    let mut s = LeadFeatureState::new(f.decay().clone());
     let acts = [
         ("demo_request", secs(0)),
         ("demo_request", secs(30)),
@@ -74,7 +74,7 @@ fn an_early_activity_that_can_flip_the_chain_asks_for_a_replay() {
         ("demo_request", secs(50)),
         ("demo_request", secs(100)),
     ];
-    let mut s = LeadFeatureState::rebuild(*f.decay(), None, secs(200), log.iter().copied());
+    let mut s = LeadFeatureState::rebuild(f.decay().clone(), None, secs(200), log.iter().copied());
     log.push(("demo_request", secs(-40)));
     let applied = s.apply("demo_request", secs(-40), secs(200));
     assert_eq!(
@@ -92,7 +92,12 @@ fn an_early_activity_that_can_flip_the_chain_asks_for_a_replay() {
     assert_same_features(&of_state(&f, &s, secs(200)), &full(&f, &log, secs(200)));
     // Without a dedupe window nothing cascades: the same late activity folds in.
     let f0 = features(Some(3.0), 0);
-    let mut s0 = LeadFeatureState::rebuild(*f0.decay(), None, secs(200), log[..4].iter().copied());
+    let mut s0 = LeadFeatureState::rebuild(
+        f0.decay().clone(),
+        None,
+        secs(200),
+        log[..4].iter().copied(),
+    );
     assert_eq!(
         s0.apply("demo_request", secs(-40), secs(200)),
         Applied::Folded
@@ -103,7 +108,7 @@ fn an_early_activity_that_can_flip_the_chain_asks_for_a_replay() {
 #[test]
 fn a_future_activity_counts_from_its_time_on() {
     let f = features(Some(1.0), 60);
-    let mut s = LeadFeatureState::new(*f.decay());
+    let mut s = LeadFeatureState::new(f.decay().clone());
     assert_eq!(
         s.apply("demo_request", secs(3_600), secs(0)),
         Applied::Pending
@@ -135,7 +140,7 @@ fn a_future_activity_counts_from_its_time_on() {
 #[test]
 fn a_recycle_drops_what_came_before_it() {
     let f = features(Some(10.0), 60);
-    let mut s = LeadFeatureState::new(*f.decay());
+    let mut s = LeadFeatureState::new(f.decay().clone());
     let _ = s.apply("demo_request", secs(0), secs(100));
     let _ = s.apply("blog_read", secs(DAY), secs(DAY));
     assert_eq!(s.recycle(secs(2 * DAY)), Replay::Nothing);
@@ -172,7 +177,7 @@ fn factors_stay_finite_across_the_whole_time_range() {
     // A one-microsecond half-life over 8,000 years: every factor is
     // 0.5^(age ≥ 0), so nothing overflows; old sums underflow to 0.
     let f = CompiledFeatures::new(testkit::spec(Some(1e-11), 0, &[("demo_request", None)]));
-    let mut s = LeadFeatureState::new(*f.decay());
+    let mut s = LeadFeatureState::new(f.decay().clone());
     for at in [
         Timestamp::MIN,
         Timestamp::MAX.saturating_sub(Span::micros(3)),
@@ -193,7 +198,7 @@ fn the_stored_form_is_compact_and_reads_back_the_same() {
         ("blog_read", secs(10)),
         ("demo_request", secs(DAY + 1)),
     ];
-    let s = LeadFeatureState::rebuild(*f.decay(), Some(secs(-5)), secs(DAY), events);
+    let s = LeadFeatureState::rebuild(f.decay().clone(), Some(secs(-5)), secs(DAY), events);
     let json = serde_json::to_string(&s).unwrap();
     assert!(json.len() < 300, "{} bytes: {json}", json.len());
     let back: LeadFeatureState = serde_json::from_str(&json).unwrap();
@@ -218,7 +223,7 @@ fn a_state_serves_every_model_of_its_decay_and_refuses_another() {
         &[("blog_read", None), ("mystery", Some(4.0))],
     ));
     let events = [("demo_request", secs(0)), ("mystery", secs(10))];
-    let s = LeadFeatureState::rebuild(*f.decay(), None, secs(DAY), events);
+    let s = LeadFeatureState::rebuild(f.decay().clone(), None, secs(DAY), events);
     assert_same_features(
         &of_state(&other_units, &s, secs(DAY)),
         &full(&other_units, &events, secs(DAY)),
@@ -228,8 +233,8 @@ fn a_state_serves_every_model_of_its_decay_and_refuses_another() {
     assert_eq!(
         refused,
         Err(StateError::DecayMismatch {
-            state: *f.decay(),
-            model: *slower.decay()
+            state: f.decay().clone(),
+            model: slower.decay().clone()
         })
     );
     assert_ne!(Decay::of(slower.spec()), *s.decay());

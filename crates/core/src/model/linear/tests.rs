@@ -19,6 +19,7 @@ fn spec() -> FeatureSpec {
     FeatureSpec {
         source: FeatureSource::Events,
         half_life_days: Some(30.0),
+        half_life_days_by_type: Default::default(),
         dedupe_window_seconds: 60,
         activities: vec![activity("demo_request"), activity("blog_read")],
         categorical: vec![CategoricalFeature {
