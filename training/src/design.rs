@@ -66,7 +66,7 @@ pub fn par_rows<T: Send>(rows: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T
 pub fn features(history: &History, compiled: &CompiledFeatures, rows: &[usize]) -> Array2<f64> {
     let width = compiled.len();
     let values = par_rows(rows, |r| {
-        history.with_input(r, |input| compiled.compute(input).values)
+        history.with_input_for(r, compiled, |input| compiled.compute(input).values)
     });
     Array2::from_shape_vec((rows.len(), width), values.into_iter().flatten().collect())
         .expect("every feature vector has the spec's length")
