@@ -40,7 +40,7 @@ pub fn fit_rows(
     let spec = candidates.spec(history.shape, half_life_days);
     let x = design::features(history, &CompiledFeatures::new(spec.clone()), rows);
     let standardization = design::standardization(&x);
-    let design = design::standardize(&x, &standardization);
+    let design = design::standardized(x, &standardization);
     let labels: Vec<bool> = rows.iter().map(|&r| history.leads[r].won).collect();
     let coefs = fit::fit(&design, &labels, c, settings.solver(), None)?;
     Ok(Fitted {
