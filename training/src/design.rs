@@ -107,11 +107,7 @@ pub fn standardization(x: &Array2<f64>) -> Standardization {
 
 /// `(x - mean) / scale`, column by column.
 pub fn standardize(x: &Array2<f64>, s: &Standardization) -> Array2<f64> {
-    standardized(x.clone(), s)
-}
-
-/// [`standardize`] in place, for a raw matrix no longer needed.
-pub fn standardized(mut z: Array2<f64>, s: &Standardization) -> Array2<f64> {
+    let mut z = x.clone();
     for (mut column, (m, sd)) in z.columns_mut().into_iter().zip(s.mean.iter().zip(&s.scale)) {
         column.mapv_inplace(|v| (v - m) / sd);
     }

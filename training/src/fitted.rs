@@ -40,7 +40,9 @@ pub fn fit_rows(
     let spec = candidates.spec(history.shape, half_life_days);
     let x = design::features(history, &CompiledFeatures::new(spec.clone()), rows);
     let standardization = design::standardization(&x);
-    let design = design::standardized(x, &standardization);
+    let design = design::standardize(&x, &standardization);
+    // Not held during the fit: at millions of leads it is a copy of the design.
+    drop(x);
     let labels: Vec<bool> = rows.iter().map(|&r| history.leads[r].won).collect();
     let coefs = fit::fit(&design, &labels, c, settings.solver(), None)?;
     Ok(Fitted {
