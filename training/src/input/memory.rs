@@ -4,10 +4,13 @@
 //! and a run that would not fit is refused with the estimate and what to
 //! do, instead of being killed by the kernel halfway.
 //!
-//! The figures are measured, not derived: peak RSS (`VmHWM`) of release
-//! `fit` runs with default settings on simulated histories (see
-//! docs/benchmarks.md, "Training scale"), solved for a fixed part, a part
-//! per lead and a part per activity row.
+//! The peak is the larger of two phases: reading (the rows in file order
+//! while they are grouped by lead) and training (the arena plus the design
+//! matrices of the fits). Their figures are measured, not derived: peak RSS
+//! (`VmHWM`) at the end of the reading step and at the end of release
+//! `fit` runs with default settings on simulated histories with two
+//! different numbers of events per lead (see docs/benchmarks.md, "Training
+//! scale"), solved for a part per lead and a part per activity row.
 
 use crate::error::InputError;
 
@@ -15,14 +18,20 @@ use crate::error::InputError;
 /// type, an `i64` time and a `u32` per-lead event id (14), with room for
 /// rounding of the vectors' capacity.
 pub const ARENA_BYTES_PER_EVENT: f64 = 16.0;
-/// Fixed part of the peak (binary, allocator, polars), bytes.
+/// Fixed part of the peak (binary, allocator, thread stacks), bytes.
 pub const BASE_BYTES: f64 = 60e6;
-/// Peak bytes per lead row (lead record, ids, profile codes, the design
-/// matrices of the fits).
-pub const BYTES_PER_LEAD: f64 = 600.0;
-/// Peak bytes per activity row (the arena, 14 bytes an event, and the
-/// grouping while it is built).
-pub const BYTES_PER_EVENT: f64 = 32.0;
+/// Peak while reading, bytes per lead row: the lead record and id, its
+/// profile codes, the id index and the grouping's per-lead offsets.
+pub const READ_BYTES_PER_LEAD: f64 = 250.0;
+/// Peak while reading, bytes per activity row: the rows in file order
+/// (22) and the grouping, which doubles one column at a time.
+pub const READ_BYTES_PER_EVENT: f64 = 32.0;
+/// Peak while training, bytes per lead row: the lead, and the design
+/// matrices of the evaluation fit and the final refit.
+pub const TRAIN_BYTES_PER_LEAD: f64 = 600.0;
+/// Peak while training, bytes per activity row: the arena
+/// ([`ARENA_BYTES_PER_EVENT`]).
+pub const TRAIN_BYTES_PER_EVENT: f64 = 14.0;
 /// Peak bytes per cell of a wide file (codes while the columns are
 /// classified, then counts), from the layout: 4 bytes a code plus 16 per
 /// stored count, doubled for growth.
@@ -48,24 +57,26 @@ pub struct Estimate {
 }
 
 /// The estimate of an event-shape run on `lead_rows` leads and
-/// `activity_rows` activity rows, `sample` leads of them if given.
+/// `activity_rows` activity rows, `sample` leads of them if given: the
+/// larger of the reading peak and the training peak.
 pub fn events_estimate(lead_rows: usize, activity_rows: usize, sample: Option<usize>) -> Estimate {
-    let per_lead =
-        BYTES_PER_LEAD + BYTES_PER_EVENT * activity_rows as f64 / lead_rows.max(1) as f64;
+    let events_per_lead = activity_rows as f64 / lead_rows.max(1) as f64;
     let leads = sample.map_or(lead_rows, |n| n.min(lead_rows));
-    let share = leads as f64 / lead_rows.max(1) as f64;
-    let events = (activity_rows as f64 * share).round() as usize;
+    let events = (events_per_lead * leads as f64).round() as usize;
+    let read = READ_BYTES_PER_LEAD + READ_BYTES_PER_EVENT * events_per_lead;
+    let train = TRAIN_BYTES_PER_LEAD + TRAIN_BYTES_PER_EVENT * events_per_lead;
+    let per_lead = read.max(train);
     Estimate {
         leads,
         events,
-        bytes: BASE_BYTES + BYTES_PER_LEAD * leads as f64 + BYTES_PER_EVENT * events as f64,
+        bytes: BASE_BYTES + per_lead * leads as f64,
         per_lead,
     }
 }
 
 /// The estimate of a wide-shape run on `rows` rows of `columns` columns.
 pub fn wide_estimate(rows: usize, columns: usize, sample: Option<usize>) -> Estimate {
-    let per_lead = BYTES_PER_LEAD + BYTES_PER_WIDE_CELL * columns as f64;
+    let per_lead = TRAIN_BYTES_PER_LEAD + BYTES_PER_WIDE_CELL * columns as f64;
     let leads = sample.map_or(rows, |n| n.min(rows));
     Estimate {
         leads,
@@ -167,7 +178,13 @@ mod tests {
         assert_eq!((half.leads, half.events), (500_000, 10_000_000));
         assert!((all.bytes - BASE_BYTES - 2.0 * (half.bytes - BASE_BYTES)).abs() < 1.0);
         assert!(check(all, Some(u64::MAX)).is_ok() && check(all, None).is_ok());
-        let e = check(all, Some(1_000_000_000)).unwrap_err().to_string();
-        assert!(e.contains("--sample-leads"), "{e}");
+        let limit = Some(all.bytes as u64 / 3);
+        let Err(InputError::TooBig { sample, .. }) = check(all, limit) else {
+            panic!("a third of the estimate is refused");
+        };
+        let fits = events_estimate(1_000_000, 20_000_000, Some(sample));
+        assert!(check(fits, limit).is_ok() && sample > 250_000, "{sample}");
+        let too_many = events_estimate(1_000_000, 20_000_000, Some(sample + 1000));
+        assert!(check(too_many, limit).is_err());
     }
 }
