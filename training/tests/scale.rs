@@ -191,12 +191,12 @@ fn max_memory_refuses_early_with_the_estimate_and_what_to_do() {
     let out = dir.path().join("m").display().to_string();
     let mut args: Vec<&str> = vec!["fit"];
     args.extend(flags.iter().map(String::as_str));
-    args.extend_from_slice(&["--out", &out, "--max-memory", "50MB"]);
+    args.extend_from_slice(&["--out", &out, "--max-memory", "10MB"]);
     let e = common::error_of(&args);
     assert!(
         e.contains("200 leads")
             && e.contains("needs about")
-            && e.contains("more than the limit of 0.05 GB (--max-memory")
+            && e.contains("more than the limit of 0.01 GB (--max-memory")
             && e.contains("--sample-leads")
             && e.contains("a machine with more memory"),
         "{e}"

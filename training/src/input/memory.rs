@@ -11,6 +11,16 @@
 //! `fit` runs with default settings on simulated histories with two
 //! different numbers of events per lead (see docs/benchmarks.md, "Training
 //! scale"), solved for a part per lead and a part per activity row.
+//!
+//! Measured 2026-12-03 (release build, default settings, `simulate --leads
+//! 1000000 --seed 7`, 2 cores): with all 21,075,681 activity rows the peak
+//! was 0.89 GB, reached while reading; with the first 10,000,000 rows only
+//! (`head -n 10000001 activities.csv`, same leads file) 0.64 GB at the end
+//! of reading and 0.66 GB at the end of the run. Reading: (0.89 - 0.64) GB
+//! / 11.08M rows ≈ 23 bytes a row, and the rest of 0.89 GB over 1M lead
+//! rows ≈ 400 bytes a lead; training: 0.66 GB minus the 14-byte arena of
+//! 10M rows over 1M lead rows ≈ 500 bytes a lead. Before any row is read
+//! the process holds about 0.01–0.02 GB.
 
 use crate::error::InputError;
 
@@ -19,16 +29,16 @@ use crate::error::InputError;
 /// rounding of the vectors' capacity.
 pub const ARENA_BYTES_PER_EVENT: f64 = 16.0;
 /// Fixed part of the peak (binary, allocator, thread stacks), bytes.
-pub const BASE_BYTES: f64 = 60e6;
+pub const BASE_BYTES: f64 = 20e6;
 /// Peak while reading, bytes per lead row: the lead record and id, its
 /// profile codes, the id index and the grouping's per-lead offsets.
-pub const READ_BYTES_PER_LEAD: f64 = 250.0;
+pub const READ_BYTES_PER_LEAD: f64 = 400.0;
 /// Peak while reading, bytes per activity row: the rows in file order
 /// (22) and the grouping, which doubles one column at a time.
-pub const READ_BYTES_PER_EVENT: f64 = 32.0;
+pub const READ_BYTES_PER_EVENT: f64 = 23.0;
 /// Peak while training, bytes per lead row: the lead, and the design
 /// matrices of the evaluation fit and the final refit.
-pub const TRAIN_BYTES_PER_LEAD: f64 = 600.0;
+pub const TRAIN_BYTES_PER_LEAD: f64 = 500.0;
 /// Peak while training, bytes per activity row: the arena
 /// ([`ARENA_BYTES_PER_EVENT`]).
 pub const TRAIN_BYTES_PER_EVENT: f64 = 14.0;
