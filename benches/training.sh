@@ -25,7 +25,9 @@ fi
 python3 -c 'import sklearn' 2>/dev/null || python3 -m pip install --quiet -r tests/python/requirements.txt
 
 echo "== build (release) leadscore-train" >&2
-cargo build --release -p leadscore-train >&2
+# The whole workspace: with -p alone cargo unifies other features of shared
+# dependencies and rebuilds polars from scratch.
+cargo build --release --workspace >&2
 B=$CARGO_TARGET_DIR/release/leadscore-train
 
 for n in $SIZES; do

@@ -22,7 +22,7 @@ def step_seconds(log, prefix, naming=""):
     `naming`."""
     for line in log.splitlines():
         if line.startswith("✓ " + prefix) and naming in line:
-            return float(re.search(r"\(([\d.]+) s\)$", line).group(1))
+            return float(re.search(r"\(([\d.]+) s(?:, peak [^)]*)?\)$", line).group(1))
     raise SystemExit(f"no step {prefix!r} ({naming!r}) in the fit log")
 
 
@@ -32,7 +32,7 @@ def main():
     lines = [HEADING, "", f"Machine: {machine}; release build.", "",
              f"Reproduce: `{command}`. `fit` runs with default settings (grid of 7 half-lives "
              "× 5 C on a validation split, out-of-time test split, final refit); *reading "
-             "activities* is polars loading and parsing `activities.csv` into the event arena, "
+             "activities* is reading and parsing `activities.csv` in chunks into the event arena, "
              "*choice* is feature computation plus fits for every grid point.", "",
              "| simulated history | activity rows | simulate | `fit` end to end | reading activities | choice | peak RSS of `fit` | test AUC |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]

@@ -73,6 +73,7 @@ fn fit(args: &FitArgs) -> Result<(), TrainError> {
         written.model.display(),
         written.report.display()
     ));
+    eprint!("{}", progress::summary());
     println!("{}", written.model.display());
     Ok(())
 }

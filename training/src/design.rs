@@ -9,7 +9,7 @@ use leadscore_core::features::{
     ActivityFeature, CategoricalFeature, CompiledFeatures, FeatureSource, FeatureSpec,
 };
 use leadscore_core::model::Standardization;
-use ndarray::{Array2, ShapeBuilder};
+use ndarray::{Array2, ArrayView1, Axis, ShapeBuilder};
 
 use crate::input::{History, Shape};
 
@@ -56,10 +56,15 @@ impl Candidates {
     }
 }
 
+/// Rows each core takes of `n` (at least 1024, so small jobs stay on one).
+fn rows_per_worker(n: usize) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    n.div_ceil(threads).max(1024)
+}
+
 /// Maps `f` over `rows` on all cores, keeping the order.
 pub fn par_rows<T: Send>(rows: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = rows.len().div_ceil(threads).max(1024);
+    let chunk = rows_per_worker(rows.len());
     std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(chunk)
@@ -72,14 +77,26 @@ pub fn par_rows<T: Send>(rows: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T
     })
 }
 
-/// Raw feature matrix of `rows` (one row per lead, spec order).
+/// Raw feature matrix of `rows` (one row per lead, spec order), each
+/// worker writing its block of rows in place (no per-lead vectors kept).
 pub fn features(history: &History, compiled: &CompiledFeatures, rows: &[usize]) -> Array2<f64> {
-    let width = compiled.len();
-    let values = par_rows(rows, |r| {
-        history.with_input(r, |input| compiled.compute(input).values)
+    let mut x = Array2::zeros((rows.len(), compiled.len()));
+    let chunk = rows_per_worker(rows.len());
+    std::thread::scope(|s| {
+        for (mut block, part) in x
+            .axis_chunks_iter_mut(Axis(0), chunk)
+            .zip(rows.chunks(chunk))
+        {
+            s.spawn(move || {
+                for (mut out, &r) in block.rows_mut().into_iter().zip(part) {
+                    let values =
+                        history.with_input_for(r, compiled, |input| compiled.compute(input).values);
+                    out.assign(&ArrayView1::from(&values));
+                }
+            });
+        }
     });
-    Array2::from_shape_vec((rows.len(), width), values.into_iter().flatten().collect())
-        .expect("every feature vector has the spec's length")
+    x
 }
 
 /// Column means and (population) standard deviations of `x`.

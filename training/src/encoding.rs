@@ -16,12 +16,11 @@
 
 use std::collections::HashMap;
 
-use leadscore_core::features::{
-    ActivityFeature, CategoricalFeature, FunnelStage, normalize_category,
-};
+use leadscore_core::features::{ActivityFeature, CategoricalFeature, FunnelStage};
 use serde::Serialize;
 
 use crate::input::History;
+use crate::input::attributes::ABSENT;
 
 /// Rare levels listed per column in the record; the others are counted.
 pub const RARE_LEVELS_LISTED: usize = 10;
@@ -169,16 +168,15 @@ fn categorical(
     let total = history.leads.len();
     let mut kept = Vec::new();
     for column in &history.categorical_columns {
-        let mut levels: HashMap<String, usize> = HashMap::new();
-        for lead in &history.leads {
-            if let Some(v) = lead
-                .attributes
-                .get(column)
-                .and_then(|raw| normalize_category(raw))
-            {
-                *levels.entry(v).or_default() += 1;
-            }
+        let Some(values) = history.attributes.column(column) else {
+            continue;
+        };
+        let (names, of_lead) = values.levels();
+        let mut counts = vec![0usize; names.len()];
+        for level in of_lead.into_iter().filter(|&l| l != ABSENT) {
+            counts[level as usize] += 1;
         }
+        let levels: HashMap<String, usize> = names.into_iter().zip(counts).collect();
         let mut levels: Vec<(String, usize)> = levels.into_iter().collect();
         levels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let (common, rare): (Vec<_>, Vec<_>) =

@@ -105,6 +105,25 @@ pub enum InputError {
         /// The value.
         value: String,
     },
+    /// The run would need more memory than `--max-memory` allows.
+    #[error(
+        "training on {leads} leads and {events} activity rows needs about {estimate} of memory at \
+         its peak, more than the limit of {limit} (--max-memory, default 80 % of this machine's \
+         memory); pass --sample-leads {sample} (or fewer) to train on a stratified sample that \
+         fits, or run on a machine with more memory and raise --max-memory"
+    )]
+    TooBig {
+        /// Lead rows that would be kept.
+        leads: usize,
+        /// Activity rows (wide: cells) that would be kept.
+        events: usize,
+        /// The estimate.
+        estimate: String,
+        /// The limit.
+        limit: String,
+        /// The largest sample that fits.
+        sample: usize,
+    },
     /// A value that must be present is missing.
     #[error("{path}, row {row}, column {column:?}: value is missing")]
     MissingValue {

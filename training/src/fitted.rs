@@ -43,6 +43,8 @@ pub fn fit_rows(
     let x = design::features(history, &CompiledFeatures::new(spec.clone()), rows);
     let standardization = design::standardization(&x);
     let design = design::standardize(&x, &standardization);
+    // Not held during the fit: at millions of leads it is a copy of the design.
+    drop(x);
     let labels: Vec<bool> = rows.iter().map(|&r| history.leads[r].won).collect();
     let coefs = fit::fit(&design, &labels, choice.c, settings.solver(), None)?;
     Ok(Fitted {

@@ -1,5 +1,9 @@
-//! Progress of long steps, on stderr (stdout stays for results).
+//! Progress of long steps, on stderr (stdout stays for results): each step
+//! is announced, then reported done with its summary (rows, events …), its
+//! time and the process's peak memory so far; [`summary`] lists every
+//! finished step at the end of a run.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// A running step.
@@ -9,6 +13,22 @@ pub struct Step {
     /// When it started.
     started: Instant,
 }
+
+/// A finished step, for [`summary`].
+#[derive(Debug, Clone)]
+struct Done {
+    /// What was done.
+    what: String,
+    /// Its one-line summary.
+    summary: String,
+    /// Seconds it took.
+    seconds: f64,
+    /// Peak RSS of the process when it ended, bytes.
+    peak: Option<u64>,
+}
+
+/// The steps finished so far in this process.
+static FINISHED: Mutex<Vec<Done>> = Mutex::new(Vec::new());
 
 /// Announces a step on stderr.
 pub fn start(what: impl Into<String>) -> Step {
@@ -21,12 +41,65 @@ pub fn start(what: impl Into<String>) -> Step {
 }
 
 impl Step {
-    /// Reports the step finished, with a one-line summary and its duration.
+    /// Reports the step finished, with a one-line summary, its duration
+    /// and the peak memory so far.
     pub fn done(self, summary: impl std::fmt::Display) {
+        let done = Done {
+            what: self.what,
+            summary: summary.to_string(),
+            seconds: self.started.elapsed().as_secs_f64(),
+            peak: peak_rss(),
+        };
         eprintln!(
-            "✓ {}: {summary} ({:.1} s)",
-            self.what,
-            self.started.elapsed().as_secs_f64()
+            "✓ {}: {} ({:.1} s, peak {})",
+            done.what,
+            done.summary,
+            done.seconds,
+            gb(done.peak)
         );
+        FINISHED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(done);
     }
+}
+
+/// Every step finished so far, in the order they finished: time and peak
+/// memory each, as a text table.
+pub fn summary() -> String {
+    let finished = FINISHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    let mut out = String::from("summary (time, peak memory when the step ended, what it did):\n");
+    for d in finished {
+        out.push_str(&format!(
+            "  {:>8.1} s  {:>9}  {}: {}\n",
+            d.seconds,
+            gb(d.peak),
+            d.what,
+            d.summary
+        ));
+    }
+    out
+}
+
+/// Peak resident memory of this process (`VmHWM` in /proc/self/status),
+/// bytes; `None` where there is no such file.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// Bytes as `1.23 GB`, `?` when unknown.
+fn gb(bytes: Option<u64>) -> String {
+    bytes.map_or("?".into(), |b| format!("{:.2} GB", b as f64 / 1e9))
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use leadscore_core::features::{FeatureSource, FeatureSpec, normalize_category};
+use leadscore_core::features::{FeatureSource, FeatureSpec};
 use leadscore_core::model::{LinearModel, ModelFile};
 
 use crate::encoding::Dropped;
@@ -161,6 +161,14 @@ fn summary(md: &mut String, version: &str, trained: &Trained, file: &ModelFile) 
         trained.history.shape,
         trained.history.open_leads
     );
+    if let Some(s) = trained.history.sample {
+        let _ = writeln!(
+            md,
+            "- Sample (`--sample-leads {}`, stratified by outcome, `--sample-seed {}`): {} of {} \
+             closed leads, {} of {} won; the activities of the other leads were not read.",
+            s.leads, s.seed, s.leads, s.of, s.won, s.of_won
+        );
+    }
     let _ = writeln!(
         md,
         "- Decay half-life: {}{}; L2: C = {:?}.",
@@ -390,18 +398,22 @@ fn profile_lift(history: &History) -> String {
         history.leads.len(),
         base
     );
-    for column in &history.profile_columns {
-        let mut groups: HashMap<String, (usize, usize)> = HashMap::new();
-        for lead in &history.leads {
-            let value = lead
-                .attributes
-                .get(column)
-                .and_then(|v| normalize_category(v))
-                .unwrap_or_else(|| "(missing)".into());
-            let g = groups.entry(value).or_default();
+    for values in &history.attributes.columns {
+        let column = &values.key;
+        let (names, of_lead) = values.levels();
+        let mut counts = vec![(0usize, 0usize); names.len() + 1];
+        for (lead, level) in history.leads.iter().zip(of_lead) {
+            // The last slot holds the leads without a value.
+            let g = &mut counts[(level as usize).min(names.len())];
             g.0 += 1;
             g.1 += usize::from(lead.won);
         }
+        let groups: HashMap<String, (usize, usize)> = names
+            .into_iter()
+            .chain(["(missing)".to_owned()])
+            .zip(counts)
+            .filter(|(_, (n, _))| *n > 0)
+            .collect();
         let mut groups: Vec<(String, (usize, usize))> = groups.into_iter().collect();
         groups.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
         let _ = writeln!(

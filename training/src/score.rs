@@ -9,7 +9,7 @@ use crate::input::History;
 /// Probability of each of `rows`, as the service would compute it.
 pub fn predict(history: &History, model: &LinearModel, rows: &[usize]) -> Vec<f64> {
     par_rows(rows, |r| {
-        history.with_input(r, |input| {
+        history.with_input_for(r, model.features(), |input| {
             model.explain(&model.features().compute(input)).probability
         })
     })

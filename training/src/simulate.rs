@@ -9,11 +9,11 @@
 //! bot bursts and double clicks (repeats within seconds), delivery retries
 //! (duplicate `event_id`s), unsubscribes and hard bounces, activity at and
 //! after the outcome (which must never be seen), and leads still open at
-//! export time. Writes `leads.csv`, `activities.csv` and `truth.json` (the
-//! true model as a `leadscore.model/v1` file, with the base rate).
+//! export time. Writes `leads.csv`, `activities.csv` (and / or `.parquet`,
+//! `--formats`, streamed in blocks: [`write`]) and `truth.json` (the true
+//! model as a `leadscore.model/v1` file, with the base rate).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -35,6 +35,11 @@ use crate::error::{DataError, OutputError, TrainError};
 use crate::output::write_new;
 use crate::points;
 use crate::progress;
+
+mod write;
+
+pub use self::write::Format;
+use self::write::TableOut;
 
 /// True weight of each activity type (per unit of `ln(1 + decayed count)`)
 /// and its base rate per day for an average lead.
@@ -118,6 +123,10 @@ pub struct SimulateArgs {
     /// shared 30 (e.g. `page_view=3,email_click=60`).
     #[arg(long, value_delimiter = ',', value_parser = type_half_life)]
     pub half_life_by_type: Vec<(String, f64)>,
+    /// File formats to write, comma separated (`csv`, `parquet`): the same
+    /// rows in each.
+    #[arg(long, value_delimiter = ',', default_value = "csv")]
+    pub formats: Vec<Format>,
 }
 
 /// One `TYPE=DAYS` of `--half-life-by-type`: a simulated type and a
@@ -246,8 +255,8 @@ struct Totals {
     events: usize,
 }
 
-/// Writes `leads.csv` and `activities.csv`, each lead's outcome drawn from
-/// the true model with `intercept`.
+/// Writes the leads and activities tables (in every asked format), each
+/// lead's outcome drawn from the true model with `intercept`.
 fn write_history(
     args: &SimulateArgs,
     compiled: &CompiledFeatures,
@@ -258,38 +267,36 @@ fn write_history(
         path: args.out.clone(),
         source,
     })?;
-    let mut leads_out = CsvOut::create(args.out.join(leads::FILE))?;
-    let mut acts_out = CsvOut::create(args.out.join(activities::FILE))?;
-    writeln!(
-        leads_out,
-        "{},{}",
-        leads::FIXED.join(","),
-        PROFILE_FIELDS.map(ProfileField::name).join(",")
+    let stem = |file: &'static str| file.trim_end_matches(".csv");
+    let lead_columns: Vec<&str> = leads::FIXED
+        .iter()
+        .copied()
+        .chain(PROFILE_FIELDS.map(ProfileField::name))
+        .collect();
+    let mut leads_out =
+        TableOut::create(&args.out, stem(leads::FILE), &lead_columns, &args.formats)?;
+    let mut acts_out = TableOut::create(
+        &args.out,
+        stem(activities::FILE),
+        &activities::COLUMNS,
+        &args.formats,
     )?;
-    writeln!(acts_out, "{}", activities::COLUMNS.join(","))?;
     let mut totals = Totals::default();
     for i in 0..args.leads {
         let mut lead = generate(args.seed, i, compiled, names);
         let outcome = close(&mut lead, args.seed, i, intercept, &mut totals);
+        let id = format!("L{i:07}");
+        let created = lead.created.to_rfc3339();
         let outcome_at = lead
             .outcome_at
             .map(Timestamp::to_rfc3339)
             .unwrap_or_default();
-        writeln!(
-            leads_out,
-            "L{i:07},{},{},{outcome_at},{}",
-            lead.created.to_rfc3339(),
-            outcome.name(),
-            lead.profile.join(",")
-        )?;
+        let mut row = vec![id.as_str(), &created, outcome.name(), &outcome_at];
+        row.extend(lead.profile.iter().map(String::as_str));
+        leads_out.row(&row)?;
         for e in &lead.events {
-            writeln!(
-                acts_out,
-                "L{i:07},{},{},{}",
-                names[e.kind],
-                e.at.to_rfc3339(),
-                e.id
-            )?;
+            let at = e.at.to_rfc3339();
+            acts_out.row(&[&id, names[e.kind], &at, &e.id])?;
             totals.events += 1;
         }
     }
@@ -310,46 +317,6 @@ fn close(lead: &mut SimLead, seed: u64, i: usize, intercept: f64, totals: &mut T
     totals.won += usize::from(is_won);
     after_outcome(lead, at, is_won, &mut rng, i);
     if is_won { Outcome::Won } else { Outcome::Lost }
-}
-
-/// A buffered CSV file being written, with its path for errors.
-struct CsvOut {
-    /// Where it goes.
-    path: PathBuf,
-    /// The open file.
-    out: std::io::BufWriter<std::fs::File>,
-}
-
-impl CsvOut {
-    /// Creates (or truncates) the file at `path`.
-    fn create(path: PathBuf) -> Result<CsvOut, OutputError> {
-        let f = std::fs::File::create(&path).map_err(|source| OutputError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        let out = std::io::BufWriter::with_capacity(1 << 20, f);
-        Ok(CsvOut { path, out })
-    }
-
-    /// What `writeln!` calls: a failed write names the file.
-    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> Result<(), OutputError> {
-        let written = self.out.write_fmt(args);
-        self.checked(written)
-    }
-
-    /// Flushes the buffer to the file.
-    fn finish(mut self) -> Result<(), OutputError> {
-        let flushed = self.out.flush();
-        self.checked(flushed)
-    }
-
-    /// An I/O result, its error naming the file.
-    fn checked(&self, r: std::io::Result<()>) -> Result<(), OutputError> {
-        r.map_err(|source| OutputError::Write {
-            path: self.path.clone(),
-            source,
-        })
-    }
 }
 
 /// The random stream of lead `i` (independent of every other lead).

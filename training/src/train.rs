@@ -215,6 +215,7 @@ fn training_summary(
         "rows": history.leads.len(),
         "positives": history.won(),
         "open_leads_skipped": history.open_leads,
+        "sample": history.sample,
         "activities_used": history.events.at.len(),
         "activities_skipped": history.skipped_activities,
         "outcome_date_range": range.map(|(a, b)| json!({"from": a.to_rfc3339(), "to": b.to_rfc3339()})),

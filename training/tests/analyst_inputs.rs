@@ -38,12 +38,17 @@ fn load_events(leads: &str, activities: &str, extra: &[&str]) -> Result<History,
 fn rows(h: &History) -> Vec<(String, bool, f64, String)> {
     h.leads
         .iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(i, l)| {
             (
                 l.id.clone(),
                 l.won,
                 l.counts.first().map_or(0.0, |c| c.1),
-                l.attributes.get("city").cloned().unwrap_or_default(),
+                h.attributes
+                    .column("city")
+                    .and_then(|c| c.get(i))
+                    .unwrap_or_default()
+                    .to_owned(),
             )
         })
         .collect()

@@ -4,6 +4,8 @@
 //! sequence is reported with its line and byte column instead of the CSV
 //! reader's bare "invalid utf-8 sequence".
 
+use std::io::Read;
+
 use clap::ValueEnum;
 
 /// The UTF-8 byte-order mark some spreadsheet exports start with.
@@ -106,20 +108,59 @@ impl Utf8Check {
 }
 
 impl Encoding {
-    /// `bytes` (without a byte-order mark) as UTF-8 text, for a single-byte
-    /// encoding (`None` for UTF-8, which is read as it is).
-    pub fn transcode(self, bytes: &[u8]) -> Option<String> {
-        let decode = |b: u8| match (self, b) {
+    /// The character of byte `b` in a single-byte encoding (Latin-1 for
+    /// UTF-8, which is never decoded byte by byte).
+    fn decode(self, b: u8) -> char {
+        match (self, b) {
             (Encoding::Windows1252, 0x80..=0x9F) => CP1252_80_9F[usize::from(b - 0x80)],
             // Latin-1 is the first 256 Unicode code points.
             _ => char::from(b),
-        };
-        match self {
-            Encoding::Utf8 => None,
-            Encoding::Windows1252 | Encoding::Latin1 => {
-                Some(bytes.iter().map(|&b| decode(b)).collect())
+        }
+    }
+}
+
+/// A reader of single-byte-encoded text giving UTF-8, as it streams (each
+/// byte is one character, so no character spans two reads).
+pub struct Transcode<R> {
+    /// The encoded text.
+    inner: R,
+    /// The encoding.
+    encoding: Encoding,
+    /// Encoded bytes read but not yet given out.
+    pending: Vec<u8>,
+    /// How much of `pending` was given out.
+    at: usize,
+}
+
+impl<R: Read> Transcode<R> {
+    /// Decodes `inner` from `encoding`.
+    pub fn new(inner: R, encoding: Encoding) -> Transcode<R> {
+        Transcode {
+            inner,
+            encoding,
+            pending: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Transcode<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.pending.len() {
+            let mut raw = [0u8; 64 * 1024];
+            let n = self.inner.read(&mut raw)?;
+            self.pending.clear();
+            self.at = 0;
+            let mut utf8 = [0u8; 4];
+            for &b in &raw[..n] {
+                let c = self.encoding.decode(b).encode_utf8(&mut utf8);
+                self.pending.extend_from_slice(c.as_bytes());
             }
         }
+        let n = out.len().min(self.pending.len() - self.at);
+        out[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
@@ -157,17 +198,31 @@ mod tests {
         );
     }
 
+    /// `bytes` decoded from `encoding` through [`Transcode`], read in
+    /// small pieces.
+    fn transcode(encoding: Encoding, bytes: &[u8]) -> String {
+        let mut reader = Transcode::new(bytes, encoding);
+        let mut out = Vec::new();
+        let mut piece = [0u8; 3];
+        loop {
+            let n = reader.read(&mut piece).unwrap();
+            if n == 0 {
+                return String::from_utf8(out).unwrap();
+            }
+            out.extend_from_slice(&piece[..n]);
+        }
+    }
+
     #[test]
     fn single_byte_encodings_decode_every_byte() {
         let bytes = b"caf\xE9 \x80 \x92 \x9D";
         assert_eq!(
-            Encoding::Windows1252.transcode(bytes).unwrap(),
+            transcode(Encoding::Windows1252, bytes),
             "caf\u{e9} \u{20ac} \u{2019} \u{9d}"
         );
         assert_eq!(
-            Encoding::Latin1.transcode(bytes).unwrap(),
+            transcode(Encoding::Latin1, bytes),
             "caf\u{e9} \u{80} \u{92} \u{9d}"
         );
-        assert_eq!(Encoding::Utf8.transcode(bytes), None);
     }
 }

@@ -8,57 +8,72 @@
 //! microsecond before its outcome, or before its outcome's day when the
 //! activity times are whole days ([`super::cutoff`], the leakage rule).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use leadscore_core::dataset::{Outcome, activities, leads};
-use leadscore_core::features::{normalize_category, normalize_name, outcome_as_of};
-use leadscore_core::time::Timestamp;
-use polars::prelude::StringChunked;
+use leadscore_core::features::{normalize_name, outcome_as_of};
 
+use super::arena::RawEvents;
+use super::attributes::Attributes;
 use super::cutoff::{self, Cutoff};
-use super::table::Table;
+use super::memory;
+use super::sample;
+use super::table::{Chunk, Table};
 use super::timestamp::TimeFormat;
 use super::unique::UniqueIds;
-use super::{EventArena, History, Lead, Reading, Shape, SourceFile, required_time, rows_of};
+use super::{EventArena, History, Lead, Reading, Shape, SourceFile, required_time};
 use crate::error::InputError;
 use crate::progress;
 
-/// Loads an event-shape history.
+/// Loads an event-shape history: checks both files and the memory
+/// estimate first, then reads the leads and their activities in chunks.
 pub fn load(
     leads_path: &Path,
     activities_path: &Path,
     reading: &Reading,
 ) -> Result<History, InputError> {
-    let step = progress::start(format!("reading {}", leads_path.display()));
-    let leads_table = Table::read(leads_path, reading.csv)?;
-    let (leads, open_leads, profile_columns) = read_leads(&leads_table, reading)?;
-    step.done(format!(
-        "{} rows, {} closed, {} open",
+    let step = progress::start(format!(
+        "checking {} and {}",
+        leads_path.display(),
+        activities_path.display()
+    ));
+    let mut leads_table = Table::open(leads_path, reading.csv, reading.chunk_rows)?;
+    let mut activities_table = Table::open(activities_path, reading.csv, reading.chunk_rows)?;
+    let estimate = memory::events_estimate(
         leads_table.rows(),
-        leads.len(),
-        open_leads
+        activities_table.rows(),
+        reading.sample.map(|s| s.0),
+    );
+    memory::check(estimate, reading.max_memory)?;
+    step.done(format!(
+        "about {} lead rows and {} activity rows: estimated peak {} (limit {})",
+        leads_table.rows(),
+        activities_table.rows(),
+        memory::gb(estimate.bytes),
+        reading
+            .max_memory
+            .map_or("none".into(), |l| memory::gb(l as f64))
+    ));
+
+    let step = progress::start(format!("reading {}", leads_path.display()));
+    let mut history = read_leads(&mut leads_table, reading)?;
+    step.done(format!(
+        "{} rows, {} closed{}, {} open",
+        leads_table.rows(),
+        history.leads.len(),
+        history
+            .sample
+            .map_or(String::new(), |s| format!(" ({} in the sample)", s.leads)),
+        history.open_leads
     ));
 
     let step = progress::start(format!("reading {}", activities_path.display()));
-    let activities_table = Table::read(activities_path, reading.csv)?;
-    let mut history = History {
-        shape: Shape::Events,
-        leads,
-        events: EventArena::default(),
-        id_names: Vec::new(),
-        activity_types: Vec::new(),
-        categorical_columns: Vec::new(),
-        profile_columns,
-        sources: vec![source(&leads_table), source(&activities_table)],
-        open_leads,
-        skipped_activities: 0,
-        cutoff: Cutoff::BeforeOutcome,
-    };
-    read_activities(&activities_table, &reading.times, &mut history)?;
+    read_activities(&mut activities_table, &reading.times, &mut history)?;
     cutoff::apply(&mut history);
+    history.sources = vec![source(&leads_table), source(&activities_table)];
     step.done(format!(
-        "{} rows, {} kept, {} of open or unknown leads",
+        "{} rows, {} kept, {} of open, unknown or unsampled leads",
         activities_table.rows(),
         history.events.at.len(),
         history.skipped_activities
@@ -66,7 +81,7 @@ pub fn load(
     Ok(history)
 }
 
-/// Fingerprint of a table.
+/// Fingerprint of a table (once its rows were read).
 fn source(table: &Table) -> SourceFile {
     SourceFile {
         path: table.path.display().to_string(),
@@ -75,208 +90,233 @@ fn source(table: &Table) -> SourceFile {
     }
 }
 
-/// Closed leads, the number of open ones, and the profile columns.
-fn read_leads(
-    table: &Table,
-    reading: &Reading,
-) -> Result<(Vec<Lead>, usize, Vec<String>), InputError> {
-    let created = table.strings(leads::CREATED_AT)?;
-    let outcomes = table.strings(leads::OUTCOME)?;
-    let outcome_at = table.strings(leads::OUTCOME_AT)?;
-    let profile: Vec<(String, String)> = table
+/// The columns of the leads table.
+struct LeadColumns {
+    id: usize,
+    created: usize,
+    outcome: usize,
+    outcome_at: usize,
+    /// Profile columns (not record or contact columns).
+    profile: Vec<usize>,
+}
+
+/// The closed leads (sampled if asked) and their profiles, as a history
+/// without activities.
+fn read_leads(table: &mut Table, reading: &Reading) -> Result<History, InputError> {
+    let profile: Vec<(usize, String)> = table
         .column_names()
         .into_iter()
-        .filter(|c| !leads::is_record_column(c.as_str()) && !leads::is_contact_column(c.as_str()))
-        .map(|c| (normalize_name(&c), c))
+        .enumerate()
+        .filter(|(_, c)| {
+            !leads::is_record_column(c.as_str()) && !leads::is_contact_column(c.as_str())
+        })
+        .map(|(i, c)| (i, normalize_name(&c)))
         .collect();
-    let profile_values = profile
-        .iter()
-        .map(|(_, c)| table.strings(c))
-        .collect::<Result<Vec<_>, InputError>>()?;
+    let columns = LeadColumns {
+        created: table.column(leads::CREATED_AT)?,
+        outcome: table.column(leads::OUTCOME)?,
+        outcome_at: table.column(leads::OUTCOME_AT)?,
+        id: table.column(leads::LEAD_ID)?,
+        profile: profile.iter().map(|(i, _)| *i).collect(),
+    };
+    let mut attributes = Attributes::new(profile.into_iter().map(|(_, key)| key));
     let mut closed = Vec::new();
     let mut open = 0;
     let mut ids = UniqueIds::default();
-    for (row, id) in rows_of(table, leads::LEAD_ID)? {
-        let id = ids.read(&table.path, leads::LEAD_ID, row, id)?;
-        let times = &reading.times;
-        required_time(table, times, leads::CREATED_AT, row, created.get(row - 1))?;
-        let cell = outcomes.get(row - 1).unwrap_or("");
-        let outcome = match reading.labels.outcome(cell) {
-            Some(Outcome::Open) => {
-                open += 1;
-                continue;
+    let path = table.path.clone();
+    table.for_each_chunk(|chunk| {
+        for r in 0..chunk.len() {
+            match read_lead(chunk, r, &columns, &path, reading, &mut ids)? {
+                Some(lead) => {
+                    for (column, &c) in attributes.columns.iter_mut().zip(&columns.profile) {
+                        column.push(chunk.get(r, c));
+                    }
+                    closed.push(lead);
+                }
+                None => open += 1,
             }
-            Some(won_or_lost) => won_or_lost,
-            None => {
-                return Err(InputError::BadLabel {
-                    path: table.path.clone(),
-                    row,
-                    column: leads::OUTCOME.into(),
-                    value: cell.to_owned(),
-                    expected: reading.labels.expected(Outcome::EXPECTED),
-                });
-            }
-        };
-        let at = outcome_at
-            .get(row - 1)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| InputError::MissingOutcomeTime {
-                path: table.path.clone(),
-                row,
-                lead: id.to_owned(),
-                outcome: outcome.name().to_owned(),
-            })?;
-        let at = required_time(table, times, leads::OUTCOME_AT, row, Some(at))?;
-        let attributes: BTreeMap<String, String> = profile
-            .iter()
-            .zip(&profile_values)
-            .filter_map(|((key, _), values)| {
-                let v = values.get(row - 1)?;
-                normalize_category(v).map(|_| (key.clone(), v.to_owned()))
-            })
-            .collect();
-        closed.push(Lead {
-            id: id.to_owned(),
-            won: outcome == Outcome::Won,
-            outcome_at: Some(at),
-            as_of: outcome_as_of(at),
-            events: 0..0,
-            counts: Vec::new(),
-            attributes,
-        });
+        }
+        Ok(())
+    })?;
+    ids.check(&path)?;
+    attributes.finish();
+    let mut history = History {
+        shape: Shape::Events,
+        leads: closed,
+        events: EventArena::default(),
+        id_names: Vec::new(),
+        activity_types: Vec::new(),
+        categorical_columns: Vec::new(),
+        attributes,
+        sample: None,
+        sources: Vec::new(),
+        open_leads: open,
+        skipped_activities: 0,
+        cutoff: Cutoff::BeforeOutcome,
+    };
+    if let Some((n, seed)) = reading.sample {
+        sample::apply(&mut history, n, seed);
     }
-    ids.check(&table.path)?;
-    Ok((
-        closed,
-        open,
-        profile.into_iter().map(|(key, _)| key).collect(),
-    ))
+    Ok(history)
 }
 
-/// Reads, groups by lead and interns the activities of closed leads.
-fn read_activities(
-    table: &Table,
-    times: &TimeFormat,
-    history: &mut History,
-) -> Result<(), InputError> {
-    let columns = ActivityColumns::read(table)?;
-    let (rows, type_index) = activity_rows(table, &columns, times, history)?;
-    let (mut arena, max_ids) = group_by_lead(&rows, columns.event_ids, history);
-    history.activity_types = sort_types(type_index, &mut arena);
-    history.id_names = (0..max_ids).map(|i| i.to_string()).collect();
-    history.events = arena;
-    Ok(())
+/// Row `r` of a leads chunk: the closed lead, or `None` when it is open.
+fn read_lead(
+    chunk: &Chunk,
+    r: usize,
+    columns: &LeadColumns,
+    path: &Path,
+    reading: &Reading,
+    ids: &mut UniqueIds,
+) -> Result<Option<Lead>, InputError> {
+    let row = chunk.row_number(r);
+    let id = ids.read(path, leads::LEAD_ID, row, chunk.get(r, columns.id))?;
+    let times = &reading.times;
+    required_time(
+        path,
+        times,
+        leads::CREATED_AT,
+        row,
+        chunk.get(r, columns.created),
+    )?;
+    let cell = chunk.get(r, columns.outcome).unwrap_or("");
+    let outcome = match reading.labels.outcome(cell) {
+        Some(Outcome::Open) => return Ok(None),
+        Some(won_or_lost) => won_or_lost,
+        None => {
+            return Err(InputError::BadLabel {
+                path: path.to_owned(),
+                row,
+                column: leads::OUTCOME.into(),
+                value: cell.to_owned(),
+                expected: reading.labels.expected(Outcome::EXPECTED),
+            });
+        }
+    };
+    let at = chunk
+        .get(r, columns.outcome_at)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| InputError::MissingOutcomeTime {
+            path: path.to_owned(),
+            row,
+            lead: id.to_owned(),
+            outcome: outcome.name().to_owned(),
+        })?;
+    let at = required_time(path, times, leads::OUTCOME_AT, row, Some(at))?;
+    Ok(Some(Lead {
+        id: id.to_owned(),
+        won: outcome == Outcome::Won,
+        outcome_at: Some(at),
+        as_of: outcome_as_of(at),
+        events: 0..0,
+        counts: Vec::new(),
+    }))
 }
 
 /// The columns of the activities table.
-struct ActivityColumns<'a> {
-    lead_ids: &'a StringChunked,
-    types: &'a StringChunked,
-    times: &'a StringChunked,
+struct ActivityColumns {
+    lead: usize,
+    kind: usize,
+    time: usize,
     /// `None` when the table has no `event_id` column.
-    event_ids: Option<&'a StringChunked>,
+    event_id: Option<usize>,
 }
 
-impl<'a> ActivityColumns<'a> {
-    /// The columns of `table`; a missing required column is an error.
-    fn read(table: &'a Table) -> Result<Self, InputError> {
-        Ok(ActivityColumns {
-            lead_ids: table.strings(activities::LEAD_ID)?,
-            types: table.strings(activities::ACTIVITY_TYPE)?,
-            times: table.strings(activities::OCCURRED_AT)?,
-            event_ids: if table.has_column(activities::EVENT_ID) {
-                Some(table.strings(activities::EVENT_ID)?)
-            } else {
-                None
-            },
-        })
+/// Activity types interned in order of appearance, looked up by the text
+/// as in the file first (no normalizing per row).
+#[derive(Default)]
+struct TypeIndex {
+    /// Text as in the file → code.
+    raw: HashMap<String, u16>,
+    /// Normalized type → code.
+    normalized: HashMap<String, u16>,
+}
+
+impl TypeIndex {
+    /// The code of `raw`; `None` when it normalizes to nothing.
+    fn code(&mut self, raw: &str, path: &Path) -> Result<Option<u16>, InputError> {
+        if let Some(&t) = self.raw.get(raw) {
+            return Ok(Some(t));
+        }
+        let name = normalize_name(raw);
+        if name.is_empty() {
+            return Ok(None);
+        }
+        let next = u16::try_from(self.normalized.len()).map_err(|_| InputError::Malformed {
+            path: path.to_owned(),
+            reason: "more than 65,535 distinct activity types".into(),
+        })?;
+        let t = *self.normalized.entry(name).or_insert(next);
+        self.raw.insert(raw.to_owned(), t);
+        Ok(Some(t))
     }
 }
 
-/// One kept activity: lead index, interned type, time, row in the table.
-type ActivityRow = (u32, u16, Timestamp, u32);
-
-/// The activities of known (closed) leads, sorted by lead then table row,
-/// with the types interned in order of appearance; the others are counted
-/// as skipped.
-fn activity_rows(
-    table: &Table,
-    columns: &ActivityColumns<'_>,
-    format: &TimeFormat,
+/// Reads, groups by lead and interns the activities of the history's
+/// leads; the others are counted as skipped.
+fn read_activities(
+    table: &mut Table,
+    times: &TimeFormat,
     history: &mut History,
-) -> Result<(Vec<ActivityRow>, HashMap<String, u16>), InputError> {
+) -> Result<(), InputError> {
+    let columns = ActivityColumns {
+        lead: table.column(activities::LEAD_ID)?,
+        kind: table.column(activities::ACTIVITY_TYPE)?,
+        time: table.column(activities::OCCURRED_AT)?,
+        event_id: table
+            .has_column(activities::EVENT_ID)
+            .then(|| table.column(activities::EVENT_ID))
+            .transpose()?,
+    };
     let index: HashMap<&str, u32> = history
         .leads
         .iter()
         .enumerate()
         .map(|(i, l)| (l.id.as_str(), i as u32))
         .collect();
-    let mut type_index: HashMap<String, u16> = HashMap::new();
-    let mut rows: Vec<ActivityRow> = Vec::with_capacity(table.rows());
-    let (lead_ids, types, times) = (columns.lead_ids, columns.types, columns.times);
-    for (i, ((lead, activity_type), at)) in lead_ids.into_iter().zip(types).zip(times).enumerate() {
-        let row = i + 1;
-        let Some(&lead) = lead.and_then(|l| index.get(l.trim())) else {
-            history.skipped_activities += 1;
-            continue;
-        };
-        let raw_type = activity_type
-            .map(normalize_name)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| InputError::MissingValue {
-                path: table.path.clone(),
-                row,
-                column: activities::ACTIVITY_TYPE.into(),
-            })?;
-        let next = type_index.len();
-        let t = *type_index.entry(raw_type).or_insert(next as u16);
-        let at = required_time(table, format, activities::OCCURRED_AT, row, at)?;
-        rows.push((lead, t, at, i as u32));
-    }
-    rows.sort_unstable_by_key(|r| (r.0, r.3));
-    Ok((rows, type_index))
-}
-
-/// The sorted rows as one arena, each lead's events a contiguous range with
-/// its event ids numbered per lead; also the most distinct ids of a lead.
-fn group_by_lead(
-    rows: &[ActivityRow],
-    event_ids: Option<&StringChunked>,
-    history: &mut History,
-) -> (EventArena, usize) {
-    let mut arena = EventArena {
-        types: Vec::with_capacity(rows.len()),
-        at: Vec::with_capacity(rows.len()),
-        ids: Vec::with_capacity(rows.len()),
-    };
-    let mut max_ids = 0usize;
-    let mut start = 0;
-    while start < rows.len() {
-        let lead = rows[start].0;
-        let end = start + rows[start..].iter().take_while(|r| r.0 == lead).count();
-        let mut local: HashMap<&str, u32> = HashMap::new();
-        for &(_, t, at, raw_row) in &rows[start..end] {
-            let id = event_ids
-                .and_then(|ids| ids.get(raw_row as usize))
-                .map(str::trim)
-                .filter(|v| !v.is_empty());
-            let id = match id {
-                Some(id) => {
-                    let next = local.len() as u32;
-                    *local.entry(id).or_insert(next)
-                }
-                None => u32::MAX,
+    let mut types = TypeIndex::default();
+    let mut raw = RawEvents::default();
+    let mut skipped = 0;
+    let path = table.path.clone();
+    table.for_each_chunk(|chunk| {
+        for r in 0..chunk.len() {
+            let Some(&lead) = chunk.get(r, columns.lead).and_then(|l| index.get(l.trim())) else {
+                skipped += 1;
+                continue;
             };
-            arena.types.push(t);
-            arena.at.push(at);
-            arena.ids.push(id);
+            let row = chunk.row_number(r);
+            let t = chunk
+                .get(r, columns.kind)
+                .map(|k| types.code(k, &path))
+                .transpose()?
+                .flatten()
+                .ok_or_else(|| InputError::MissingValue {
+                    path: path.clone(),
+                    row,
+                    column: activities::ACTIVITY_TYPE.into(),
+                })?;
+            let at = required_time(
+                &path,
+                times,
+                activities::OCCURRED_AT,
+                row,
+                chunk.get(r, columns.time),
+            )?;
+            let id = columns
+                .event_id
+                .map(|c| chunk.get(r, c).map(str::trim).filter(|v| !v.is_empty()));
+            raw.push(lead, t, at, id);
         }
-        max_ids = max_ids.max(local.len());
-        history.leads[lead as usize].events = start..end;
-        start = end;
-    }
-    (arena, max_ids)
+        Ok(())
+    })?;
+    drop(index);
+    let (mut arena, max_ids) = raw.group(&mut history.leads);
+    history.skipped_activities = skipped;
+    history.activity_types = sort_types(types.normalized, &mut arena);
+    history.id_names = (0..max_ids).map(|i| i.to_string()).collect();
+    history.events = arena;
+    Ok(())
 }
 
 /// Renumbers the interned types in alphabetical order, so the feature order

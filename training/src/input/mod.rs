@@ -1,8 +1,12 @@
 //! Training history in either shape, loaded into one in-memory form.
 //!
-//! - [`table`]: CSV / Parquet files as string tables, in the
+//! - [`table`]: CSV / Parquet files read in chunks of text rows, in the
 //!   [`charset`] and with the [`delimiter`] of the file; a missing column
 //!   names the [`nearest`] ones.
+//! - [`arena`]: activity rows grouped by lead into the compact
+//!   [`EventArena`]; [`attributes`]: profile values stored once.
+//! - [`memory`]: the peak-memory estimate and `--max-memory`;
+//!   [`sample`]: `--sample-leads`.
 //! - [`timestamp`]: the accepted timestamp formats (and `--date-format`).
 //! - [`labels`]: the spellings of won and lost.
 //! - [`event_shape`]: the event shape (leads + activities).
@@ -15,29 +19,34 @@
 //! its outcome — or before its outcome's day when the activity times are
 //! whole days — so nothing that happened at or after the outcome is seen.
 
+pub mod arena;
+pub mod attributes;
 pub mod charset;
 pub mod cutoff;
 pub mod delimiter;
 pub mod event_shape;
 pub mod labels;
+pub mod memory;
 pub mod nearest;
+pub mod sample;
 pub mod table;
 pub mod timestamp;
 pub mod unique;
 pub mod wide;
 
-use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use leadscore_core::features::{ActivityRef, FeatureInput};
+use leadscore_core::features::{ActivityRef, CompiledFeatures, FeatureInput};
 use leadscore_core::time::Timestamp;
 use serde::Serialize;
 
+use self::attributes::Attributes;
 use self::charset::Encoding;
 use self::labels::Labels;
-use self::table::CsvFormat;
+use self::sample::Sample;
+use self::table::{CsvFormat, DEFAULT_CHUNK_ROWS};
 use self::timestamp::TimeFormat;
 use crate::error::InputError;
 
@@ -87,10 +96,26 @@ pub struct InputArgs {
     /// `%d.%m.%Y %H:%M`); without an offset (`%z`) times are UTC.
     #[arg(long, value_name = "FMT")]
     pub date_format: Option<String>,
+    /// Rows read from a file at a time (memory for text is bounded by one
+    /// chunk being parsed and one being converted).
+    #[arg(long, default_value_t = DEFAULT_CHUNK_ROWS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub chunk_rows: usize,
+    /// Refuse to start when the estimated peak memory is above this
+    /// (e.g. `8GB`, `512MB`, `0.5TB`; default: 80 % of the machine's
+    /// memory, from /proc/meminfo).
+    #[arg(long, value_name = "SIZE", value_parser = memory::parse_size)]
+    pub max_memory: Option<u64>,
+    /// Train on a random sample of this many closed leads, stratified by
+    /// outcome (the won share is kept); their activities only are read.
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub sample_leads: Option<usize>,
+    /// Seed of `--sample-leads` (the same seed picks the same leads).
+    #[arg(long, default_value_t = 1)]
+    pub sample_seed: u64,
 }
 
-/// How the cells of the input files are read, from [`InputArgs`].
-#[derive(Debug, Clone, Default)]
+/// How the input files are read, from [`InputArgs`].
+#[derive(Debug, Clone)]
 pub struct Reading {
     /// Delimiter and encoding of CSV files.
     pub csv: CsvFormat,
@@ -98,6 +123,12 @@ pub struct Reading {
     pub times: TimeFormat,
     /// Spellings of won and lost.
     pub labels: Labels,
+    /// Rows read at a time.
+    pub chunk_rows: usize,
+    /// The memory limit, if any (`--max-memory` or the default share).
+    pub max_memory: Option<u64>,
+    /// `--sample-leads` with its seed.
+    pub sample: Option<(usize, u64)>,
 }
 
 /// `--delimiter`: one ASCII character other than a quote or line break,
@@ -139,8 +170,6 @@ pub struct Lead {
     pub events: Range<usize>,
     /// Counts per index into [`History::activity_types`] (wide shape).
     pub counts: Vec<(u16, f64)>,
-    /// Profile / categorical values, keys normalized, values as in the file.
-    pub attributes: BTreeMap<String, String>,
 }
 
 /// Timestamped activities of all leads, grouped by lead (struct of arrays).
@@ -153,6 +182,15 @@ pub struct EventArena {
     /// Event id, interned per lead (index into [`History::id_names`]), or
     /// `u32::MAX` when the row had none.
     pub ids: Vec<u32>,
+}
+
+impl EventArena {
+    /// Bytes its vectors hold (their capacity).
+    pub fn bytes(&self) -> usize {
+        self.types.capacity() * size_of::<u16>()
+            + self.at.capacity() * size_of::<Timestamp>()
+            + self.ids.capacity() * size_of::<u32>()
+    }
 }
 
 /// An input file and its fingerprint.
@@ -181,8 +219,11 @@ pub struct History {
     pub activity_types: Vec<String>,
     /// Normalized keys of one-hot candidate columns (wide shape).
     pub categorical_columns: Vec<String>,
-    /// Normalized keys of profile columns, for the profile-lift table.
-    pub profile_columns: Vec<String>,
+    /// Profile columns (event shape) or categorical columns (wide), per
+    /// lead: the profile-lift table and the one-hot features read them.
+    pub attributes: Attributes,
+    /// The `--sample-leads` sample, when the history is one.
+    pub sample: Option<Sample>,
     /// Input files.
     pub sources: Vec<SourceFile>,
     /// Leads skipped because they are still open.
@@ -204,6 +245,9 @@ impl InputArgs {
             times: TimeFormat::new(self.date_format.as_deref()).map_err(InputError::Flags)?,
             labels: Labels::new(&self.positive_labels, &self.negative_labels)
                 .map_err(InputError::Flags)?,
+            chunk_rows: self.chunk_rows,
+            max_memory: self.max_memory.or_else(memory::default_limit),
+            sample: self.sample_leads.map(|n| (n, self.sample_seed)),
         })
     }
 
@@ -240,9 +284,38 @@ impl History {
         self.leads.iter().map(|l| l.outcome_at).collect()
     }
 
+    /// Profile columns' normalized keys, for the profile-lift table.
+    pub fn profile_columns(&self) -> Vec<String> {
+        self.attributes.keys()
+    }
+
     /// Runs `f` on the feature input of lead `i`, as the service would see it
     /// at the lead's `as_of`.
     pub fn with_input<R>(&self, i: usize, f: impl FnOnce(&FeatureInput<'_>) -> R) -> R {
+        self.input_of(i, |_| true, f)
+    }
+
+    /// [`Self::with_input`] with only the attributes `compiled` has
+    /// indicators for: the others cannot change its features, and building
+    /// them for every lead and every grid point would cost more than the
+    /// features.
+    pub fn with_input_for<R>(
+        &self,
+        i: usize,
+        compiled: &CompiledFeatures,
+        f: impl FnOnce(&FeatureInput<'_>) -> R,
+    ) -> R {
+        let categorical = &compiled.spec().categorical;
+        self.input_of(i, |key| categorical.iter().any(|c| c.attribute == key), f)
+    }
+
+    /// The feature input of lead `i` with the attribute columns `wanted` accepts.
+    fn input_of<R>(
+        &self,
+        i: usize,
+        wanted: impl Fn(&str) -> bool,
+        f: impl FnOnce(&FeatureInput<'_>) -> R,
+    ) -> R {
         let lead = &self.leads[i];
         let activities: Vec<ActivityRef<'_>> = lead
             .events
@@ -264,27 +337,15 @@ impl History {
         f(&FeatureInput {
             activities: &activities,
             counts: &counts,
-            attributes: &lead.attributes,
+            attributes: &self.attributes.of_lead(i, wanted),
             as_of: lead.as_of,
         })
     }
 }
 
-/// Reads a column as strings, row by row, with 1-based row numbers.
-pub fn rows_of<'a>(
-    table: &'a table::Table,
-    column: &str,
-) -> Result<impl Iterator<Item = (usize, Option<&'a str>)> + 'a, InputError> {
-    Ok(table
-        .strings(column)?
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| (i + 1, v)))
-}
-
-/// Parses a required timestamp cell.
+/// Parses a required timestamp cell of data row `row` of `path`.
 pub fn required_time(
-    table: &table::Table,
+    path: &Path,
     times: &TimeFormat,
     column: &str,
     row: usize,
@@ -294,12 +355,12 @@ pub fn required_time(
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| InputError::MissingValue {
-            path: table.path.clone(),
+            path: path.to_owned(),
             row,
             column: column.to_owned(),
         })?;
     times.parse(v).ok_or_else(|| InputError::BadTimestamp {
-        path: table.path.clone(),
+        path: path.to_owned(),
         row,
         column: column.to_owned(),
         value: v.to_owned(),

@@ -14,23 +14,23 @@ pub const MAX_ROWS_SHOWN: usize = 5;
 
 /// The lead ids of a table's rows, as they are read.
 #[derive(Debug, Default)]
-pub struct UniqueIds<'t> {
+pub struct UniqueIds {
     /// First (1-based data) row of each id.
-    first: HashMap<&'t str, usize>,
+    first: HashMap<String, usize>,
     /// Every later row of a repeated id, in file order.
-    repeats: Vec<(&'t str, usize)>,
+    repeats: Vec<(String, usize)>,
 }
 
-impl<'t> UniqueIds<'t> {
+impl UniqueIds {
     /// The lead id of data row `row` (its `column` cell), trimmed: required,
     /// and noted for [`Self::check`].
-    pub fn read(
+    pub fn read<'c>(
         &mut self,
         path: &Path,
         column: &str,
         row: usize,
-        cell: Option<&'t str>,
-    ) -> Result<&'t str, InputError> {
+        cell: Option<&'c str>,
+    ) -> Result<&'c str, InputError> {
         let id = cell
             .map(str::trim)
             .filter(|v| !v.is_empty())
@@ -40,9 +40,9 @@ impl<'t> UniqueIds<'t> {
                 column: column.to_owned(),
             })?;
         if self.first.contains_key(id) {
-            self.repeats.push((id, row));
+            self.repeats.push((id.to_owned(), row));
         } else {
-            self.first.insert(id, row);
+            self.first.insert(id.to_owned(), row);
         }
         Ok(id)
     }
@@ -53,10 +53,10 @@ impl<'t> UniqueIds<'t> {
             return Ok(());
         }
         let mut rows: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (id, row) in self.repeats {
+        for (id, row) in &self.repeats {
             rows.entry(id)
                 .or_insert_with(|| vec![self.first[id]])
-                .push(row);
+                .push(*row);
         }
         let mut ids: Vec<(&str, Vec<usize>)> = rows.into_iter().collect();
         ids.sort_unstable_by_key(|(_, rows)| rows[0]);
