@@ -126,6 +126,16 @@ async fn health(
     .map(tonic::Response::into_inner)
 }
 
+/// The points a model's calibration table predicted in all: each bin's
+/// lead count times its mean prediction, on 0–100.
+fn predicted_points(health: &pb::ModelHealth) -> f64 {
+    health
+        .calibration
+        .iter()
+        .map(|b| b.count as f64 * b.predicted_mean * 100.0)
+        .sum()
+}
+
 #[tokio::test]
 async fn a_scripted_history_gives_exact_counts_and_flags_the_model_outcomes_disagree_with() {
     let server = TestServer::start().await;
@@ -633,11 +643,7 @@ async fn an_outcome_is_scored_as_of_its_time_without_later_activity_or_decay() {
         .unwrap();
     let active = report.active.unwrap();
     assert_eq!(active.outcomes, 2);
-    let predicted: f64 = active
-        .calibration
-        .iter()
-        .map(|b| b.count as f64 * b.predicted_mean * 100.0)
-        .sum();
+    let predicted = predicted_points(&active);
     assert!((predicted - (want_late + want_decayed)).abs() < 1e-9);
 }
 
@@ -746,10 +752,6 @@ async fn a_lead_with_date_only_activity_is_judged_without_its_outcome_day() {
         .unwrap();
     let active = report.active.unwrap();
     assert_eq!(active.outcomes, 1);
-    let predicted: f64 = active
-        .calibration
-        .iter()
-        .map(|b| b.count as f64 * b.predicted_mean * 100.0)
-        .sum();
+    let predicted = predicted_points(&active);
     assert!((predicted - want).abs() < 1e-9, "{predicted} vs {want}");
 }

@@ -6,6 +6,8 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::input::memory;
+
 /// A running step.
 pub struct Step {
     /// What is being done.
@@ -87,19 +89,10 @@ pub fn summary() -> String {
 /// Peak resident memory of this process (`VmHWM` in /proc/self/status),
 /// bytes; `None` where there is no such file.
 pub fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
+    memory::proc_bytes("/proc/self/status", "VmHWM:")
 }
 
 /// Bytes as `1.23 GB`, `?` when unknown.
 fn gb(bytes: Option<u64>) -> String {
-    bytes.map_or("?".into(), |b| format!("{:.2} GB", b as f64 / 1e9))
+    bytes.map_or("?".into(), |b| memory::gb(b as f64))
 }

@@ -123,16 +123,24 @@ pub fn gb(bytes: f64) -> String {
 /// The default limit: [`DEFAULT_SHARE`] of `MemTotal` in /proc/meminfo
 /// (`None` where there is no such file: no limit).
 pub fn default_limit() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kib: u64 = meminfo
+    let total = proc_bytes("/proc/meminfo", "MemTotal:")?;
+    Some((total as f64 * DEFAULT_SHARE) as u64)
+}
+
+/// A `… kB` field of a /proc file (`MemTotal:` of /proc/meminfo, `VmHWM:`
+/// of /proc/self/status), in bytes; `None` where the file or field is
+/// missing.
+pub fn proc_bytes(path: &str, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let kib: u64 = text
         .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .find_map(|l| l.strip_prefix(field))?
         .trim()
         .trim_end_matches("kB")
         .trim()
         .parse()
         .ok()?;
-    Some((kib as f64 * 1024.0 * DEFAULT_SHARE) as u64)
+    Some(kib * 1024)
 }
 
 /// `--max-memory`: a number with a unit, `8GB`, `512MB`, `1.5TB`, `8GiB`
